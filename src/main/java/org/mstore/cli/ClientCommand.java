@@ -1,0 +1,178 @@
+package org.mstore.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.mstore.engine.Engine;
+import org.mstore.store.Flags;
+import org.mstore.store.Mailbox;
+import org.mstore.store.UidSet;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "client", description = "What a mail client would do: append, delete, undelete, expunge, fetch.",
+        subcommands = {ClientCommand.Append.class, ClientCommand.Delete.class, ClientCommand.Undelete.class,
+                ClientCommand.Expunge.class, ClientCommand.Fetch.class})
+final class ClientCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: append, delete, undelete, expunge or fetch");
+    }
+
+    static final String PROCESS = "imapd";
+
+    @Command(name = "append", description = "Append messages (each FILE is one RFC 5322 message, or an mbox file starting with a 'From ' line); prints the new UIDs.")
+    static final class Append implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "MAILBOX")
+        String mailbox;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE")
+        List<Path> files;
+        @Option(names = "--flags", split = ",", paramLabel = "FLAG", description = "Flags to set: seen, answered, flagged, deleted, draft.")
+        List<String> flags = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            int f = 0;
+            for (String s : flags) {
+                f |= Flags.parse(s);
+            }
+            List<byte[]> messages = new ArrayList<>();
+            for (Path p : files) {
+                byte[] data;
+                try {
+                    data = Files.readAllBytes(p);
+                } catch (NoSuchFileException e) {
+                    throw new IllegalArgumentException("no such file: " + p);
+                }
+                if (data.length == 0) {
+                    throw new IllegalArgumentException(p + " is empty, not a message");
+                }
+                if (Mbox.isMbox(data)) {
+                    List<byte[]> parts = Mbox.split(data);
+                    for (byte[] m : parts) {
+                        if (m.length == 0) {
+                            throw new IllegalArgumentException(p + " holds an empty message");
+                        }
+                    }
+                    messages.addAll(parts);
+                } else {
+                    messages.add(data);
+                }
+            }
+            try (Engine e = store.open(PROCESS)) {
+                int[] uids = e.mailboxes().append(mailbox, messages, f);
+                PrintWriter out = spec.commandLine().getOut();
+                for (int uid : uids) {
+                    out.println(uid);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Set \\Deleted on the messages of a UID set (1:101, 3,7,9:12, *).")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "MAILBOX")
+        String mailbox;
+        @Parameters(index = "1", paramLabel = "UID-SET")
+        String uids;
+
+        @Override
+        public Integer call() throws Exception {
+            UidSet set = UidSet.parse(uids);
+            try (Engine e = store.open(PROCESS)) {
+                int n = e.mailboxes().setDeleted(mailbox, set, true);
+                spec.commandLine().getOut().println("flagged " + n + " messages \\Deleted in " + mailbox);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "undelete", description = "Clear \\Deleted on the messages of a UID set.")
+    static final class Undelete implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "MAILBOX")
+        String mailbox;
+        @Parameters(index = "1", paramLabel = "UID-SET")
+        String uids;
+
+        @Override
+        public Integer call() throws Exception {
+            UidSet set = UidSet.parse(uids);
+            try (Engine e = store.open(PROCESS)) {
+                int n = e.mailboxes().setDeleted(mailbox, set, false);
+                spec.commandLine().getOut().println("cleared \\Deleted on " + n + " messages in " + mailbox);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "expunge", description = "Expunge the \\Deleted messages.")
+    static final class Expunge implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "MAILBOX")
+        String mailbox;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Engine e = store.open(PROCESS)) {
+                Mailbox.ExpungeResult r = e.mailboxes().expunge(mailbox);
+                long expunged = e.mailbox(mailbox).expunged();
+                spec.commandLine().getOut().println("expunged " + r.messages() + " messages (" + r.bytes() + " bytes) from " + mailbox
+                        + "; Expunged is now " + expunged);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "fetch", description = "Print a message.")
+    static final class Fetch implements Callable<Integer> {
+        @Mixin
+        StoreOption store;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "MAILBOX")
+        String mailbox;
+        @Parameters(index = "1", paramLabel = "UID")
+        int uid;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Engine e = store.open(PROCESS)) {
+                byte[] m = e.mailboxes().fetch(mailbox, uid);
+                PrintWriter out = spec.commandLine().getOut();
+                out.flush();
+                System.out.write(m);
+                System.out.flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.mstore.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.mstore.engine.Engine;
+import org.mstore.mailbox.MailboxService;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.queue.QueueEntry;
+import org.mstore.store.Flags;
+import org.mstore.store.Mailbox;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "imcheck", description = "Show the maintenance queue (-q) or a mailbox's metadata and messages (-m).")
+final class ImcheckCommand implements Callable<Integer> {
+    static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+    static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    @Mixin
+    StoreOption store;
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Op op;
+
+    static final class Op {
+        @Option(names = "-q", description = "The maintenance queue, merged by RecNo.")
+        boolean queue;
+        @Option(names = "-m", paramLabel = "MAILBOX", description = "A mailbox's metadata (including Expunged) and its messages.")
+        String mailbox;
+    }
+
+    @Option(names = "--limit", defaultValue = "1000", description = "With -m: list at most this many messages (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Engine e = store.open("imcheck")) {
+            ZoneId zone = e.context().clock().getZone();
+            if (op.queue) {
+                out.println("RecNo      Mailbox                             Timestamp      Action");
+                out.println("---------- ----------------------------------- -------------- ------");
+                e.queue().forEach(q -> out.println(queueLine(q, zone)));
+            } else {
+                printMailbox(e, op.mailbox, out, zone);
+            }
+        }
+        return 0;
+    }
+
+    static String queueLine(QueueEntry q, ZoneId zone) {
+        return String.format("%-10d %-35s %-14s %s", q.recno(), q.mailbox(), STAMP.format(q.timestamp().atZone(zone)), q.action().label());
+    }
+
+    private void printMailbox(Engine e, String name, PrintWriter out, ZoneId zone) throws Exception {
+        MailboxInfo m = e.mailbox(name);
+        out.printf("Mailbox:                %s%n", m.name());
+        out.printf("Partition:              %s%n", m.partition());
+        out.printf("UID validity:           %d%n", m.uidValidity());
+        out.printf("Next UID:               %d%n", m.nextUid());
+        out.printf("Messages:               %d%n", m.messageCount());
+        out.printf("Size:                   %d bytes%n", m.sizeBytes());
+        out.printf("Expunged:               %d%n", m.expunged());
+        out.printf("Cache records:          %d%n", m.cacheRecords());
+        out.printf(java.util.Locale.ROOT, "Expunged cache records: %d (%.1f%%)%n", m.cacheExpunged(), m.cacheExpungedPercent());
+        out.printf("Created:                %s%n", when(m.created(), zone));
+        out.printf("Last expunge:           %s%n", when(m.lastExpunge(), zone));
+        out.printf("Last cleanup:           %s%n", when(m.lastCleanup(), zone));
+        out.printf("Last purge:             %s%n", when(m.lastPurge(), zone));
+        out.printf("Last repair:            %s%n", when(m.lastRepair(), zone));
+        out.flush();
+        List<MailboxService.MessageView> msgs = e.mailboxes().messages(name, 0, limit);
+        try (Mailbox mb = e.mailboxes().open(name)) {
+            List<String> stamps = mb.cleanupStamps();
+            out.printf("Awaiting Remove:        %s%n", stamps.isEmpty() ? "-" : "store.exp." + String.join(", store.exp.", stamps));
+        }
+        out.println();
+        out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Date", "From", "Subject");
+        for (MailboxService.MessageView v : msgs) {
+            out.printf("%-8d %-24s %9d  %-19s  %-28s %s%n", v.record().uid(), Flags.format(v.record().flags()), v.record().size(),
+                    WHEN.format(Instant.ofEpochMilli(v.record().internalDate()).atZone(zone)), cut(v.summary().from(), 28),
+                    cut(v.summary().subject(), 60));
+        }
+        if (m.messageCount() > msgs.size()) {
+            out.println("... " + (m.messageCount() - msgs.size()) + " more (use --limit)");
+        }
+    }
+
+    static String when(Instant t, ZoneId zone) {
+        return t == null ? "never" : WHEN.format(t.atZone(zone));
+    }
+
+    static String cut(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+
+}

@@ -1,0 +1,53 @@
+package org.mstore.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.mstore.engine.Engine;
+import org.mstore.expire.ExpireRule;
+import org.mstore.expire.Expirer;
+import org.mstore.expire.RuleFile;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "imexpire", description = {"Expire messages by rules (a file of 'rule.attribute: value' lines: folderpattern, "
+        + "messagedays, messagecount, foldersize, messagesize, deleted, seen, exclusive, regexp).",
+        "Default rule file: <store>/store.expirerule."})
+final class ImexpireCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--rules"}, paramLabel = "FILE", description = "The rule file.")
+    Path rules;
+
+    @Option(names = "-n", description = "Trial run: report what would expire, change nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = store.root();
+        Path file = rules != null ? rules : root.resolve("store.expirerule");
+        List<ExpireRule> parsed = RuleFile.read(file);
+        PrintWriter out = spec.commandLine().getOut();
+        try (Engine e = Engine.open(root, org.mstore.engine.EngineOptions.cli("imexpire"))) {
+            List<Expirer.Result> results = new Expirer(e.mailboxes()).run(parsed, dryRun);
+            long total = 0;
+            for (Expirer.Result r : results) {
+                out.printf("%s %s: %d messages, %d bytes (rules: %s)%n", dryRun ? "would expire" : "expired", r.mailbox(), r.messages(),
+                        r.bytes(), String.join(", ", r.rules()));
+                total += r.messages();
+            }
+            out.println((dryRun ? "trial run: " + total + " messages would expire; nothing changed" : "expired " + total + " messages")
+                    + " (" + parsed.size() + " rules, " + results.size() + " mailboxes affected)");
+        }
+        return 0;
+    }
+}

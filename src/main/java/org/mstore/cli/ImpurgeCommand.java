@@ -1,0 +1,76 @@
+package org.mstore.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.mstore.config.PurgeWindow;
+import org.mstore.engine.Engine;
+import org.mstore.purge.PurgeDaemon;
+import org.mstore.purge.TaskResult;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "impurge", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
+        "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window."})
+final class ImpurgeCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--exit-when-empty", description = "Exit once no entry is due.")
+    boolean exitWhenEmpty;
+
+    @Option(names = "--until", paramLabel = "HH:MM", description = "Exit at this time (the end of an off-peak window).")
+    String until;
+
+    @Option(names = "--quiet", description = "Do not print each task.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        LocalTime end = until == null ? null : PurgeWindow.parseTime(until);
+        PrintWriter out = spec.commandLine().getOut();
+        try (Engine e = store.open("impurge")) {
+            PurgeDaemon d = e.daemon();
+            if (!quiet) {
+                d.onResult(r -> {
+                    out.println(describe(r));
+                    out.flush();
+                });
+            }
+            if (exitWhenEmpty && end == null) {
+                List<TaskResult> results = d.drain();
+                out.println("impurge: queue drained: " + results.stream().filter(TaskResult::finished).count() + " tasks, "
+                        + d.status().bytesReclaimed() + " bytes reclaimed; " + e.queue().count() + " entries left (not yet due)");
+                return 0;
+            }
+            PurgeDaemon.Mode mode = end == null ? PurgeDaemon.Mode.daemon() : PurgeDaemon.Mode.until(end, exitWhenEmpty);
+            Thread hook = new Thread(() -> d.stop(Duration.ofSeconds(60)), "impurge-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            d.runForeground(mode);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // shutting down
+            }
+            out.println("impurge: stopped: " + d.status().tasksDone() + " tasks, " + d.status().bytesReclaimed() + " bytes reclaimed");
+        }
+        return 0;
+    }
+
+    static String describe(TaskResult r) {
+        String what = r.entry().action().label() + " " + r.entry().mailbox() + " (RecNo " + r.entry().recno() + ")";
+        if (!r.finished()) {
+            return what + ": will retry: " + r.detail();
+        }
+        return what + ": " + r.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + r.detail();
+    }
+}

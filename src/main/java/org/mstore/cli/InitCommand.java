@@ -1,0 +1,32 @@
+package org.mstore.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "init", description = "Create an empty store.")
+final class InitCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (store.store == null) {
+            throw new IllegalArgumentException("init needs --store DIR");
+        }
+        Path root = store.store;
+        try (Engine e = Engine.init(root, EngineOptions.cli("init"))) {
+            spec.commandLine().getOut().println("created store " + e.root());
+        }
+        return 0;
+    }
+}

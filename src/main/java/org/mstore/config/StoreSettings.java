@@ -1,0 +1,155 @@
+package org.mstore.config;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.mstore.db.Database;
+
+/**
+ * The {@code store.*} settings, persisted in the store's database. Every read goes to the database, so a
+ * value set by another process (msconfig beside a running daemon) takes effect at the next task without a
+ * restart. Values are validated before anything is saved; a batch is saved all or nothing.
+ */
+public final class StoreSettings {
+    private final Database db;
+    private final Clock clock;
+    private volatile Runnable onChange = () -> { };
+
+    public StoreSettings(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public void onChange(Runnable r) {
+        this.onChange = r == null ? () -> { } : r;
+    }
+
+    /** Current values of all settings (defaults filled in), in definition order. */
+    public Map<Setting, String> all() {
+        Map<String, String> stored = db.read(c -> {
+            Map<String, String> m = new LinkedHashMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT name, setting_value FROM setting"); ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    m.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return m;
+        });
+        Map<Setting, String> out = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            out.put(s, stored.getOrDefault(s.key(), s.defaultValue()));
+        }
+        return out;
+    }
+
+    /** Settings whose value was set explicitly (stored), even if equal to the default. */
+    public Map<Setting, String> explicit() {
+        return db.read(c -> {
+            Map<Setting, String> m = new EnumMap<>(Setting.class);
+            try (PreparedStatement p = c.prepareStatement("SELECT name, setting_value FROM setting"); ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    try {
+                        m.put(Setting.byKey(rs.getString(1)), rs.getString(2));
+                    } catch (InvalidSettingException ignored) {
+                        // a setting a newer release wrote; not ours to interpret
+                    }
+                }
+            }
+            return m;
+        });
+    }
+
+    public String get(Setting s) {
+        return all().get(s);
+    }
+
+    /** A typed view of all values at one moment: what a task re-checks against. */
+    public Snapshot snapshot() {
+        Map<Setting, String> v = all();
+        return new Snapshot(Long.parseLong(v.get(Setting.CLEANUP_SIZE)),
+                Setting.Durations.parse(v.get(Setting.CLEANUP_AGE)),
+                Long.parseLong(v.get(Setting.PURGE_COUNT)),
+                Double.parseDouble(v.get(Setting.PURGE_PERCENTAGE)),
+                Boolean.parseBoolean(v.get(Setting.PURGE_ENABLE)),
+                PurgeWindow.parse(v.get(Setting.PURGE_WINDOW)),
+                Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)));
+    }
+
+    /** Typed settings. */
+    public record Snapshot(long cleanupSize, Duration cleanupAge, long purgeCount, double purgePercentage, boolean purgeEnable,
+                           Optional<PurgeWindow> window, boolean exitWhenEmpty) {
+        /** True when the expunged cache records exceed both purge thresholds (count and share). */
+        public boolean purgeDue(long cacheRecords, long cacheExpunged) {
+            if (cacheExpunged <= purgeCount || cacheRecords == 0) {
+                return false;
+            }
+            return 100.0 * cacheExpunged / cacheRecords > purgePercentage;
+        }
+
+        /** True when the Expunged count exceeds store.cleanupsize. */
+        public boolean cleanupDue(long expunged) {
+            return expunged > cleanupSize;
+        }
+    }
+
+    /** Validates and saves one value; returns its canonical form. Nothing is saved if it is refused. */
+    public String set(Setting s, String value) {
+        return setAll(Map.of(s, value)).get(s);
+    }
+
+    /**
+     * Validates every value first, then saves them all in one transaction: one bad value saves nothing.
+     * Returns the canonical values saved.
+     */
+    public Map<Setting, String> setAll(Map<Setting, String> values) {
+        Map<Setting, String> canonical = new EnumMap<>(Setting.class);
+        for (Map.Entry<Setting, String> e : values.entrySet()) {
+            canonical.put(e.getKey(), e.getKey().validate(e.getValue()));
+        }
+        long now = clock.millis();
+        db.inTransaction(c -> {
+            for (Map.Entry<Setting, String> e : canonical.entrySet()) {
+                try (PreparedStatement p = c.prepareStatement("MERGE INTO setting(name, setting_value, updated_at) KEY(name) VALUES (?, ?, ?)")) {
+                    p.setString(1, e.getKey().key());
+                    p.setString(2, e.getValue());
+                    p.setLong(3, now);
+                    p.executeUpdate();
+                }
+                logChange(c, e.getKey(), now);
+            }
+            return null;
+        });
+        onChange.run();
+        return canonical;
+    }
+
+    /** Returns settings to their defaults (removes the stored values). */
+    public void reset(Iterable<Setting> settings) {
+        long now = clock.millis();
+        db.inTransaction(c -> {
+            for (Setting s : settings) {
+                try (PreparedStatement p = c.prepareStatement("DELETE FROM setting WHERE name = ?")) {
+                    p.setString(1, s.key());
+                    p.executeUpdate();
+                }
+                logChange(c, s, now);
+            }
+            return null;
+        });
+        onChange.run();
+    }
+
+    private static void logChange(java.sql.Connection c, Setting s, long now) throws java.sql.SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO change_log(kind, subject, changed_at) VALUES ('setting', ?, ?)")) {
+            p.setString(1, s.key());
+            p.setLong(2, now);
+            p.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package org.mstore.db;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The store's embedded H2 database under {@code <store>/mboxlist/}: the mailbox list, the maintenance
+ * queues, their history and the settings.
+ *
+ * <p>Opened in H2's automatic mixed mode ({@code AUTO_SERVER=TRUE}): the first process to open the file
+ * serves it over a loopback port that it records in the lock file; every later process (a CLI beside the
+ * console, a second impurge) connects to that server, and takes over when the first one exits. So a command
+ * works while another process has the store open.
+ *
+ * <p>The schema is versioned: {@code schema_version} holds the last migration applied, and
+ * {@link #MIGRATIONS} are applied in order on open, each in its own transaction.
+ */
+public final class Database implements AutoCloseable {
+    public static final String DIR = "mboxlist";
+    public static final String NAME = "mstore";
+    /** Migration scripts, in order; the schema version is the number of scripts applied. */
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql");
+
+    private final Path file;
+    private final JdbcConnectionPool pool;
+
+    private Database(Path file, JdbcConnectionPool pool) {
+        this.file = file;
+        this.pool = pool;
+    }
+
+    /** True when {@code storeRoot} holds a database. */
+    public static boolean exists(Path storeRoot) {
+        return Files.exists(storeRoot.resolve(DIR).resolve(NAME + ".mv.db"));
+    }
+
+    /**
+     * Opens the database of {@code storeRoot}; creates it only when {@code create}. Migrates the schema
+     * forward; refuses a database newer than this program.
+     */
+    public static Database open(Path storeRoot, boolean create) throws SQLException, IOException {
+        Path dir = storeRoot.resolve(DIR);
+        if (!create && !exists(storeRoot)) {
+            throw new IOException("no mboxlist database in " + storeRoot + " (expected " + dir.resolve(NAME + ".mv.db")
+                    + "); create a store with 'init' or rebuild the list with 'reconstruct --mboxlist'");
+        }
+        Files.createDirectories(dir);
+        String url = "jdbc:h2:file:" + dir.resolve(NAME).toAbsolutePath()
+                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000" + (create ? "" : ";IFEXISTS=TRUE");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "mstore", "");
+        pool.setMaxConnections(16);
+        Database db = new Database(dir.resolve(NAME), pool);
+        try {
+            db.migrate();
+        } catch (SQLException | IOException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return db;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    /** Work done in one connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in autocommit mode. */
+    public <T> T read(Work<T> work) {
+        try (Connection c = connection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreDatabaseException(e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction: all of it is committed, or none. */
+    public <T> T inTransaction(Work<T> work) {
+        try (Connection c = connection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreDatabaseException(e);
+        }
+    }
+
+    public int schemaVersion() {
+        return read(Database::currentVersion);
+    }
+
+    private static int currentVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'SCHEMA_VERSION'")) {
+            rs.next();
+            if (rs.getInt(1) == 0) {
+                return 0;
+            }
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private void migrate() throws SQLException, IOException {
+        try (Connection c = connection()) {
+            int version = currentVersion(c);
+            if (version > MIGRATIONS.size()) {
+                throw new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
+                        + MIGRATIONS.size() + "); use a newer mstore");
+            }
+            for (int v = version + 1; v <= MIGRATIONS.size(); v++) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    for (String stmt : statements(MIGRATIONS.get(v - 1))) {
+                        s.execute(stmt);
+                    }
+                    try (PreparedStatement p = c.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
+                        p.setInt(1, v);
+                        p.setLong(2, System.currentTimeMillis());
+                        p.executeUpdate();
+                    }
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    private static List<String> statements(String resource) throws IOException {
+        try (InputStream in = Database.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("missing migration " + resource);
+            }
+            String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            List<String> out = new ArrayList<>();
+            StringBuilder cur = new StringBuilder();
+            for (String line : sql.split("\n")) {
+                String t = line.strip();
+                if (t.startsWith("--") || t.isEmpty()) {
+                    continue;
+                }
+                cur.append(line).append('\n');
+                if (t.endsWith(";")) {
+                    out.add(cur.substring(0, cur.lastIndexOf(";")));
+                    cur.setLength(0);
+                }
+            }
+            if (!cur.toString().isBlank()) {
+                out.add(cur.toString());
+            }
+            return out;
+        }
+    }
+
+    /** Compacts the database file (used after building the committed sample). */
+    public void compact() {
+        read(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN COMPACT");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.dispose();
+    }
+}

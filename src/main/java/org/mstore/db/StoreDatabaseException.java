@@ -1,0 +1,18 @@
+package org.mstore.db;
+
+import java.sql.SQLException;
+
+/** An SQL failure surfaced as an unchecked exception, with H2's message kept. */
+public class StoreDatabaseException extends RuntimeException {
+    public StoreDatabaseException(SQLException cause) {
+        super("mboxlist database error: " + firstLine(cause.getMessage()), cause);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,148 @@
+package org.mstore.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+import org.mstore.db.ChangeLog;
+import org.mstore.queue.HistoryEntry;
+import org.mstore.queue.MaintenanceQueue;
+import org.mstore.queue.QueueEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns changes in the store's database into {@link EngineEvent}s: new queue entries (RecNo above the last
+ * seen), finished entries (the history table), and mailbox and settings changes (the change log). Only
+ * what changed is read, never the whole queue. Changes made in this process {@link #poke} it for an
+ * immediate look; changes by other processes are seen at the next poll.
+ */
+final class ChangeWatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
+    /** RecNos are taken before commit; a transaction that commits late can land below the last one seen. */
+    private static final long LOOKBACK = 256;
+    private static final int BATCH = 5000;
+
+    private final MaintenanceQueue queue;
+    private final ChangeLog changes;
+    private final Consumer<EngineEvent> sink;
+    private final long pollMillis;
+    private final Object signal = new Object();
+    private final LinkedHashSet<Long> recentRecnos = new LinkedHashSet<>();
+    private boolean poked;
+    private volatile boolean stopped;
+    private Thread thread;
+    private long lastRecno;
+    private long lastHistory;
+    private long lastChange;
+
+    ChangeWatcher(MaintenanceQueue queue, ChangeLog changes, Consumer<EngineEvent> sink, long pollMillis) {
+        this.queue = queue;
+        this.changes = changes;
+        this.sink = sink;
+        this.pollMillis = pollMillis;
+    }
+
+    synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        lastRecno = queue.maxRecno();
+        lastHistory = queue.maxHistorySeq();
+        lastChange = changes.maxSeq();
+        thread = new Thread(this::loop, "mstore-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void poke() {
+        synchronized (signal) {
+            poked = true;
+            signal.notifyAll();
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        poke();
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void loop() {
+        while (!stopped) {
+            try {
+                pollOnce();
+            } catch (RuntimeException e) {
+                LOG.warn("watching the store's database failed: {}", e.getMessage());
+            }
+            synchronized (signal) {
+                if (!poked && !stopped) {
+                    try {
+                        signal.wait(pollMillis);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                poked = false;
+            }
+        }
+    }
+
+    /** One look at the database; publishes what changed since the last look. */
+    synchronized void pollOnce() {
+        while (true) {
+            List<QueueEntry> added = new ArrayList<>();
+            List<QueueEntry> rows = queue.entriesAfter(Math.max(0, lastRecno - LOOKBACK), BATCH);
+            for (QueueEntry e : rows) {
+                if (recentRecnos.add(e.recno())) {
+                    added.add(e);
+                    lastRecno = Math.max(lastRecno, e.recno());
+                }
+            }
+            while (recentRecnos.size() > 4 * LOOKBACK + BATCH) {
+                recentRecnos.remove(recentRecnos.iterator().next());
+            }
+            if (!added.isEmpty()) {
+                sink.accept(new EngineEvent.EntriesAdded(added));
+            }
+            if (added.size() < BATCH / 2) {
+                break;
+            }
+        }
+        while (true) {
+            List<HistoryEntry> done = queue.historyAfter(lastHistory, BATCH);
+            if (!done.isEmpty()) {
+                lastHistory = done.get(done.size() - 1).seq();
+                sink.accept(new EngineEvent.EntriesDone(done));
+            }
+            if (done.size() < BATCH) {
+                break;
+            }
+        }
+        List<ChangeLog.Change> ch = changes.after(lastChange, BATCH);
+        if (!ch.isEmpty()) {
+            lastChange = ch.get(ch.size() - 1).seq();
+            Set<String> mailboxes = new TreeSet<>();
+            Set<String> settings = new TreeSet<>();
+            for (ChangeLog.Change c : ch) {
+                ("setting".equals(c.kind()) ? settings : mailboxes).add(c.subject());
+            }
+            if (!mailboxes.isEmpty()) {
+                sink.accept(new EngineEvent.MailboxesChanged(mailboxes));
+            }
+            if (!settings.isEmpty()) {
+                sink.accept(new EngineEvent.SettingsChanged(settings));
+            }
+        }
+    }
+}

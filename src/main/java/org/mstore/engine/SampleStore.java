@@ -1,0 +1,106 @@
+package org.mstore.engine;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import org.mstore.store.ClassicStore;
+
+/**
+ * The committed sample store never changes: a store root holding the marker file {@link #MARKER} is opened
+ * through a working copy in the temporary directory. The copy is made once and reused (so that a sequence
+ * of commands sees its own changes) until the sample itself changes or a fresh copy is asked for.
+ */
+public final class SampleStore {
+    public static final String MARKER = ".mstore-sample";
+    private static final String SOURCE_STAMP = ".copied-from";
+
+    private SampleStore() {
+    }
+
+    public static boolean isSample(Path root) {
+        return Files.exists(root.resolve(MARKER));
+    }
+
+    /** Where the working copy of {@code sample} lives. */
+    public static Path workingCopyPath(Path sample) {
+        Path abs = sample.toAbsolutePath().normalize();
+        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "mstore-" + user, "sample-" + hash(abs.toString()).substring(0, 12));
+    }
+
+    /** The store to open for {@code root}: itself, or the working copy of a sample (made if needed). */
+    public static Resolved resolve(Path root, boolean fresh) throws IOException {
+        Path abs = root.toAbsolutePath().normalize();
+        if (!isSample(abs)) {
+            return new Resolved(abs, false, false);
+        }
+        Path copy = workingCopyPath(abs);
+        String stamp = stamp(abs);
+        boolean current = Files.exists(copy.resolve(SOURCE_STAMP)) && Files.readString(copy.resolve(SOURCE_STAMP)).equals(stamp);
+        if (current && !fresh) {
+            return new Resolved(copy, true, false);
+        }
+        ClassicStore.deleteRecursively(copy);
+        copyTree(abs, copy);
+        Files.deleteIfExists(copy.resolve(MARKER));
+        Files.writeString(copy.resolve(SOURCE_STAMP), stamp);
+        return new Resolved(copy, true, true);
+    }
+
+    /** A resolved store root; {@code copied} says a new working copy was just made. */
+    public record Resolved(Path root, boolean sample, boolean copied) {
+    }
+
+    private static String stamp(Path sample) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        Files.walkFileTree(sample, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                sb.append(sample.relativize(file)).append(':').append(attrs.size()).append(';');
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        Path db = sample.resolve("mboxlist").resolve("mstore.mv.db");
+        if (Files.exists(db)) {
+            sb.append(hash(HexFormat.of().formatHex(Files.readAllBytes(db))));
+        }
+        return hash(sb.toString());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".lock.db") || name.endsWith(".trace.db")) {
+                    return FileVisitResult.CONTINUE; // a stale H2 lock would point at a server that is gone
+                }
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.COPY_ATTRIBUTES);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static String hash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.mstore.expire;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.mstore.log.LogLevel;
+import org.mstore.mailbox.MailboxService;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.store.IndexRecord;
+import org.mstore.store.Mailbox;
+
+/**
+ * imexpire: applies rules to every mailbox they match. Expired messages leave the index exactly as an
+ * expunge does (the Expunged count grows, Clean is queued past {@code store.cleanupsize}). A trial run
+ * ({@code -n}) reports what would expire and changes nothing.
+ */
+public final class Expirer {
+    /** What happened (or would happen) to one mailbox. */
+    public record Result(String mailbox, List<String> rules, int messages, long bytes) {
+    }
+
+    private final MailboxService mailboxes;
+
+    public Expirer(MailboxService mailboxes) {
+        this.mailboxes = mailboxes;
+    }
+
+    /** The rules that apply to a mailbox: the last matching exclusive rule alone, or every matching rule. */
+    public static List<ExpireRule> applicable(List<ExpireRule> rules, String mailbox) {
+        ExpireRule exclusive = null;
+        List<ExpireRule> all = new ArrayList<>();
+        for (ExpireRule r : rules) {
+            if (r.appliesTo(mailbox)) {
+                all.add(r);
+                if (r.exclusive()) {
+                    exclusive = r;
+                }
+            }
+        }
+        return exclusive != null ? List.of(exclusive) : all;
+    }
+
+    public List<Result> run(List<ExpireRule> rules, boolean dryRun) throws IOException {
+        List<Result> out = new ArrayList<>();
+        long now = mailboxes.context().now();
+        for (MailboxInfo info : mailboxes.context().mboxlist().list()) {
+            List<ExpireRule> apply = applicable(rules, info.name());
+            if (apply.isEmpty()) {
+                continue;
+            }
+            Set<Integer> uids = new HashSet<>();
+            long bytes = 0;
+            try (Mailbox mb = mailboxes.open(info.name())) {
+                List<IndexRecord> records = mb.index().records();
+                for (ExpireRule r : apply) {
+                    uids.addAll(r.select(records, now));
+                }
+                for (IndexRecord r : records) {
+                    if (uids.contains(r.uid())) {
+                        bytes += r.size();
+                    }
+                }
+            }
+            List<String> names = apply.stream().map(ExpireRule::name).toList();
+            if (uids.isEmpty()) {
+                continue;
+            }
+            if (!dryRun) {
+                Mailbox.ExpungeResult r = mailboxes.expunge(info.name(), rec -> uids.contains(rec.uid()));
+                bytes = r.bytes();
+                mailboxes.context().log().log("imexpire", "Store", LogLevel.NOTICE,
+                        info.name() + ": expired " + r.messages() + " messages (" + r.bytes() + " bytes) by rule " + String.join(", ", names));
+                out.add(new Result(info.name(), names, r.messages(), bytes));
+            } else {
+                out.add(new Result(info.name(), names, uids.size(), bytes));
+            }
+        }
+        return out;
+    }
+}

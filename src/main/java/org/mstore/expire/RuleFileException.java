@@ -1,0 +1,8 @@
+package org.mstore.expire;
+
+/** A rule file that cannot be used; the message names the file and line. */
+public class RuleFileException extends IllegalArgumentException {
+    public RuleFileException(String message) {
+        super(message);
+    }
+}

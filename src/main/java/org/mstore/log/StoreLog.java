@@ -1,0 +1,104 @@
+package org.mstore.log;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The store's default log (SPEC §7): one line per event in the messaging server's format,
+ *
+ * <pre>[dd/Mon/yyyy:HH:mm:ss ±zzzz] host process[pid]: Category Level: message</pre>
+ *
+ * written through SLF4J to {@code <store>/log/default}. The line is formatted here (with the engine's
+ * clock); the logging back-end only routes it to the file named in the MDC key {@link #FILE_KEY}
+ * (see {@code logback.xml}).
+ */
+public final class StoreLog {
+    public static final String LOGGER = "mstore.default";
+    public static final String FILE_KEY = "mstore.logfile";
+    public static final String DIR = "log";
+    public static final String FILE = "default";
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
+    private static final Logger OUT = LoggerFactory.getLogger(LOGGER);
+    private static final String HOST = hostName();
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final Path file;
+    private final Clock clock;
+
+    public StoreLog(Path storeRoot, Clock clock) {
+        this.file = storeRoot.resolve(DIR).resolve(FILE).toAbsolutePath();
+        this.clock = clock;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Writes one line; {@code process} is the program name shown (impurge, imapd, reconstruct...). */
+    public void log(String process, String category, LogLevel level, String message) {
+        String line = format(ZonedDateTime.now(clock), HOST, process, PID, category, level, message);
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (java.io.IOException e) {
+            return; // a log we cannot write must not stop the store
+        }
+        try (MDC.MDCCloseable ignored = MDC.putCloseable(FILE_KEY, file.toString())) {
+            switch (level) {
+                case CRITICAL, ERROR -> OUT.error(line);
+                case WARNING -> OUT.warn(line);
+                case NOTICE, INFORMATION -> OUT.info(line);
+                default -> OUT.debug(line);
+            }
+        }
+    }
+
+    /** A line in the default log's format. */
+    public static String format(ZonedDateTime time, String host, String process, long pid, String category, LogLevel level,
+                                String message) {
+        return "[" + TIME.format(time) + "] " + host + " " + process + "[" + pid + "]: " + category + " " + level.word() + ": "
+                + message.replace('\n', ' ');
+    }
+
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        if (h == null || h.isBlank()) {
+            try {
+                h = Files.readString(Path.of("/etc/hostname")).strip();
+            } catch (java.io.IOException | RuntimeException e) {
+                h = null;
+            }
+        }
+        if (h == null || h.isBlank()) {
+            h = "localhost";
+        }
+        int dot = h.indexOf('.');
+        return dot > 0 ? h.substring(0, dot) : h;
+    }
+
+    /** A parsed line of the default log (for the console's log view). */
+    public record Line(String time, String host, String process, String category, LogLevel level, String message, String raw) {
+    }
+
+    private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile(
+            "^\\[([^\\]]+)] (\\S+) ([^\\[\\s]+)\\[(\\d+)]: (\\S+) (\\S+): (.*)$");
+
+    /** Parses a line; lines in another format come back with a null level and the raw text as message. */
+    public static Line parse(String raw) {
+        java.util.regex.Matcher m = LINE.matcher(raw);
+        if (m.matches()) {
+            LogLevel level = LogLevel.fromWord(m.group(6));
+            if (level != null) {
+                return new Line(m.group(1), m.group(2), m.group(3) + "[" + m.group(4) + "]", m.group(5), level, m.group(7), raw);
+            }
+        }
+        return new Line("", "", "", "", null, raw, raw);
+    }
+}

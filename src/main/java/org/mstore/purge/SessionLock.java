@@ -1,0 +1,117 @@
+package org.mstore.purge;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The purge session lock: one impurge per store, whatever process it runs in. An OS file lock on
+ * {@code <store>/mboxlist/purge.session.lck}, which the OS releases when its holder dies, so a crashed
+ * impurge never leaves the store locked. The holder's pid and start time are written into the file so that
+ * others can say who holds it.
+ */
+public final class SessionLock implements AutoCloseable {
+    public static final String FILE = "purge.session.lck";
+    public static final String MESSAGE = "Could not get purge session lock. Possibly another impurge is running";
+    /** Lock files held by this JVM (a second lock from the same JVM would throw, not fail). */
+    private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private SessionLock(Path file, FileChannel channel, FileLock lock) {
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    public static Path lockFile(Path storeRoot) {
+        return storeRoot.resolve("mboxlist").resolve(FILE).toAbsolutePath().normalize();
+    }
+
+    /** Takes the lock if free; empty if another impurge (here or in another process) holds it. */
+    public static Optional<SessionLock> tryAcquire(Path storeRoot, String holder) throws IOException {
+        Path file = lockFile(storeRoot);
+        Files.createDirectories(file.getParent());
+        if (!HELD_HERE.add(file)) {
+            return Optional.empty();
+        }
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                ch.close();
+                HELD_HERE.remove(file);
+                return Optional.empty();
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((holder + " pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(false);
+            return Optional.of(new SessionLock(file, ch, l));
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            HELD_HERE.remove(file);
+            throw e;
+        }
+    }
+
+    /** Who holds the lock, as written by the holder; empty if the lock is free. */
+    public static Optional<String> holder(Path storeRoot) {
+        Path file = lockFile(storeRoot);
+        if (HELD_HERE.contains(file)) {
+            return Optional.of(read(file).orElse("this process"));
+        }
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l != null) {
+                l.release();
+                return Optional.empty();
+            }
+        } catch (IOException | OverlappingFileLockException e) {
+            // fall through: treat as held
+        }
+        return Optional.of(read(file).orElse("another process"));
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            String s = Files.readString(file).strip();
+            return s.isEmpty() ? Optional.empty() : Optional.of(s);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the channel
+        } finally {
+            HELD_HERE.remove(file);
+        }
+    }
+}

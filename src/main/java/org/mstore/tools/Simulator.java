@@ -1,0 +1,119 @@
+package org.mstore.tools;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import org.mstore.engine.Engine;
+import org.mstore.mailbox.MailboxService;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.store.MailboxFormatException;
+import org.mstore.store.UidSet;
+
+/**
+ * {@code simulate}: users appending, deleting and expunging at random, paced at {@code rate} operations per
+ * second, so that the queue moves as it would on a live server (Clean entries appear as mailboxes pass
+ * {@code store.cleanupsize}, and impurge's work follows).
+ */
+public final class Simulator {
+    /** Counts of what was done. */
+    public static final class Stats {
+        public long appends;
+        public long deletes;
+        public long expunges;
+        public long errors;
+
+        @Override
+        public String toString() {
+            return appends + " appends, " + deletes + " deletes, " + expunges + " expunges, " + errors + " errors";
+        }
+    }
+
+    private final Engine engine;
+    private final SplittableRandom random;
+    private final MessageGenerator gen;
+
+    public Simulator(Engine engine, long seed) {
+        this.engine = engine;
+        this.random = new SplittableRandom(seed);
+        this.gen = new MessageGenerator(seed ^ 0x5DEECE66DL);
+    }
+
+    /** Runs {@code operations} operations back to back (no pacing): the deterministic core. */
+    public Stats runOperations(int operations) throws IOException {
+        Stats s = new Stats();
+        List<MailboxInfo> boxes = engine.listMailboxes();
+        if (boxes.isEmpty()) {
+            throw new IllegalStateException("the store has no mailboxes; create some (generate, or mboxutil -c) first");
+        }
+        for (int i = 0; i < operations; i++) {
+            step(boxes, s);
+        }
+        return s;
+    }
+
+    /** Runs for {@code seconds} at {@code rate} operations per second; reports progress once a second. */
+    public Stats run(double rate, double seconds, Consumer<Stats> progress) throws IOException, InterruptedException {
+        if (rate <= 0 || seconds <= 0) {
+            throw new IllegalArgumentException("simulate needs --rate > 0 and --seconds > 0");
+        }
+        Stats s = new Stats();
+        List<MailboxInfo> boxes = engine.listMailboxes();
+        if (boxes.isEmpty()) {
+            throw new IllegalStateException("the store has no mailboxes; create some (generate, or mboxutil -c) first");
+        }
+        Clock clock = Clock.systemUTC();
+        long start = clock.millis();
+        long end = start + (long) (seconds * 1000);
+        long done = 0;
+        long lastReport = start;
+        while (true) {
+            long now = clock.millis();
+            if (now >= end) {
+                break;
+            }
+            long due = (long) ((now - start) / 1000.0 * rate) + 1;
+            while (done < due) {
+                step(boxes, s);
+                done++;
+            }
+            if (now - lastReport >= 1000 && progress != null) {
+                progress.accept(s);
+                lastReport = now;
+            }
+            long next = start + (long) ((done) * 1000 / rate);
+            Thread.sleep(Math.max(1, Math.min(next - clock.millis(), 200)));
+        }
+        return s;
+    }
+
+    private void step(List<MailboxInfo> boxes, Stats s) throws IOException {
+        MailboxInfo box = boxes.get(random.nextInt(boxes.size()));
+        MailboxService mb = engine.mailboxes();
+        int roll = random.nextInt(100);
+        try {
+            if (roll < 55) {
+                int n = 1 + random.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    MessageGenerator.Generated g = gen.next(box.name().split("/")[1]);
+                    mb.append(box.name(), List.of(g.bytes()), g.flags());
+                }
+                s.appends += n;
+            } else if (roll < 88) {
+                MailboxInfo cur = mb.info(box.name());
+                if (cur.nextUid() > 1) {
+                    int hi = (int) cur.nextUid() - 1;
+                    int from = 1 + random.nextInt(hi);
+                    int to = Math.min(hi, from + random.nextInt(40));
+                    s.deletes += mb.setDeleted(box.name(), UidSet.parse(from + ":" + to), true);
+                }
+            } else {
+                s.expunges += mb.expunge(box.name()).messages();
+            }
+        } catch (MailboxFormatException e) {
+            s.errors++; // a corrupt mailbox: the client gets an error, a Repair is queued
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.mstore.tools;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.mstore.engine.Engine;
+import org.mstore.store.ClassicStore;
+import org.mstore.store.Mailbox;
+
+/**
+ * {@code generate}: a deterministic synthetic store: {@code users} users ({@code user0001}...), each with an
+ * INBOX and {@code folders} folders, {@code messages} messages per mailbox.
+ */
+public final class StoreGenerator {
+    public static final String[] FOLDER_NAMES = {"Sent", "Drafts", "Trash", "Archive", "Projects", "Receipts", "Travel",
+            "Newsletters", "Family", "Work"};
+
+    /** What was generated. */
+    public record Summary(int mailboxes, long messages, long bytes) {
+    }
+
+    private StoreGenerator() {
+    }
+
+    public static String userName(int i) {
+        return String.format("user%04d", i);
+    }
+
+    public static List<String> mailboxNames(int users, int folders) {
+        List<String> out = new ArrayList<>();
+        for (int u = 1; u <= users; u++) {
+            String inbox = "user/" + userName(u);
+            out.add(inbox);
+            for (int f = 0; f < folders; f++) {
+                String name = f < FOLDER_NAMES.length ? FOLDER_NAMES[f] : "Folder" + (f + 1);
+                out.add(inbox + "/" + name);
+            }
+        }
+        return out;
+    }
+
+    public static Summary generate(Engine engine, int users, int folders, int messages, long seed) throws IOException {
+        if (users < 1 || folders < 0 || messages < 0) {
+            throw new IllegalArgumentException("generate needs --users >= 1, --folders >= 0 and --messages >= 0");
+        }
+        MessageGenerator gen = new MessageGenerator(seed);
+        long total = 0;
+        long bytes = 0;
+        List<String> names = mailboxNames(users, folders);
+        for (String name : names) {
+            if (!engine.context().mboxlist().exists(name)) {
+                engine.mailboxes().create(name, ClassicStore.DEFAULT_PARTITION);
+            }
+            String user = name.split("/")[1];
+            int batch = 2000;
+            for (int done = 0; done < messages; done += batch) {
+                List<Mailbox.NewMessage> msgs = new ArrayList<>();
+                for (int i = done; i < Math.min(messages, done + batch); i++) {
+                    MessageGenerator.Generated g = gen.next(user);
+                    msgs.add(new Mailbox.NewMessage(g.bytes(), g.internalDate(), g.flags()));
+                    bytes += g.bytes().length;
+                }
+                engine.mailboxes().appendMessages(name, msgs, false);
+                total += msgs.size();
+            }
+        }
+        return new Summary(names.size(), total, bytes);
+    }
+}

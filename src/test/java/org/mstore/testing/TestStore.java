@@ -1,0 +1,101 @@
+package org.mstore.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.store.ClassicStore;
+import org.mstore.store.MailboxName;
+import org.mstore.tools.MessageGenerator;
+
+/**
+ * A real store in a temporary directory with a real H2 file, opened with a settable clock: what every
+ * engine test starts from.
+ */
+public final class TestStore implements AutoCloseable {
+    public final Path root;
+    public final SettableClock clock;
+    public final Engine engine;
+
+    private TestStore(Path root, SettableClock clock, Engine engine) {
+        this.root = root;
+        this.clock = clock;
+        this.engine = engine;
+    }
+
+    /** Creates a store at {@code dir/store}. */
+    public static TestStore create(Path dir) throws IOException {
+        SettableClock clock = SettableClock.fixed();
+        Path root = dir.resolve("store");
+        Engine e = Engine.init(root, options(clock));
+        return new TestStore(root, clock, e);
+    }
+
+    public static EngineOptions options(SettableClock clock) {
+        return new EngineOptions(clock, "test", false, false);
+    }
+
+    /** Opens the same store a second time, as another process would (shares the clock). */
+    public Engine openAgain() throws IOException {
+        return Engine.open(root, options(clock));
+    }
+
+    /** Creates a mailbox (and its user's INBOX when it is a folder). */
+    public void mailbox(String name) throws IOException {
+        MailboxName n = MailboxName.parse(name);
+        if (!n.isInbox() && !engine.context().mboxlist().exists(n.inbox().toString())) {
+            engine.mailboxes().create(n.inbox().toString(), ClassicStore.DEFAULT_PARTITION);
+        }
+        engine.mailboxes().create(name, ClassicStore.DEFAULT_PARTITION);
+    }
+
+    /** Appends {@code n} small, distinct messages; returns their UIDs. */
+    public int[] append(String mailbox, int n) throws IOException {
+        List<byte[]> msgs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            msgs.add(message("Message " + i + " to " + mailbox, "Body " + i + "\r\n"));
+        }
+        return engine.mailboxes().append(mailbox, msgs, 0);
+    }
+
+    /** Appends {@code n} generated, realistic messages. */
+    public int[] appendGenerated(String mailbox, int n, long seed) throws IOException {
+        MessageGenerator g = new MessageGenerator(seed);
+        List<byte[]> msgs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            msgs.add(g.next("tester").bytes());
+        }
+        return engine.mailboxes().append(mailbox, msgs, 0);
+    }
+
+    public static byte[] message(String subject, String body) {
+        return ("From: \"Tester\" <tester@example.com>\r\nTo: user@example.com\r\nSubject: " + subject
+                + "\r\nMessage-ID: <" + Math.abs(subject.hashCode()) + "@example.com>\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public MailboxInfo info(String mailbox) {
+        return engine.mailbox(mailbox);
+    }
+
+    /** The mailbox's directory on disk. */
+    public Path dir(String mailbox) {
+        return engine.mailboxes().directory(info(mailbox));
+    }
+
+    /** Lines of the store's default log (empty if none yet). */
+    public List<String> logLines() throws IOException {
+        Path f = engine.log().file();
+        return Files.exists(f) ? Files.readAllLines(f) : List.of();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}
