@@ -13,15 +13,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "generate", description = {"Fill a store with a deterministic synthetic population: N users, each with an INBOX",
-        "and F folders, M messages per mailbox. Creates the store if it does not exist."})
+        "and F folders, M messages per mailbox; or, with --mailbox, M messages in that one mailbox.",
+        "Creates the store if it does not exist."})
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--users", required = true, paramLabel = "N")
+    @Option(names = "--users", defaultValue = "1", paramLabel = "N")
     int users;
+    @Option(names = "--mailbox", paramLabel = "MAILBOX", description = "Fill only this mailbox (created if missing).")
+    String mailbox;
     @Option(names = "--folders", defaultValue = "0", paramLabel = "F")
     int folders;
     @Option(names = "--messages", required = true, paramLabel = "M", description = "Messages per mailbox.")
@@ -38,7 +41,8 @@ final class GenerateCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Engine e = org.mstore.db.Database.exists(root) ? Engine.open(root, EngineOptions.cli("generate"))
                 : Engine.init(root, EngineOptions.cli("generate"))) {
-            StoreGenerator.Summary s = StoreGenerator.generate(e, users, folders, messages, seed);
+            StoreGenerator.Summary s = mailbox != null ? StoreGenerator.generateInto(e, mailbox, messages, seed)
+                    : StoreGenerator.generate(e, users, folders, messages, seed);
             double secs = (System.nanoTime() - t0) / 1e9;
             spec.commandLine().getOut().printf(java.util.Locale.ROOT, "generated %d mailboxes, %d messages, %.1f MB in %.1f s%n",
                     s.mailboxes(), s.messages(), s.bytes() / 1e6, secs);

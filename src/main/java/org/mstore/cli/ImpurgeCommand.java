@@ -34,12 +34,20 @@ final class ImpurgeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not print each task.")
     boolean quiet;
 
+    @Option(names = "--queue-only", description = "Only queue the Clean and Purge tasks that the mailboxes' counts call for "
+            + "(impurge does this when it starts), then exit without running anything.")
+    boolean queueOnly;
+
     @Override
     public Integer call() throws Exception {
         LocalTime end = until == null ? null : PurgeWindow.parseTime(until);
         PrintWriter out = spec.commandLine().getOut();
         try (Engine e = store.open("impurge")) {
             PurgeDaemon d = e.daemon();
+            if (queueOnly) {
+                out.println("impurge: queued " + d.sweep() + " tasks");
+                return 0;
+            }
             if (!quiet) {
                 d.onResult(r -> {
                     out.println(describe(r));

@@ -138,10 +138,17 @@ public final class PurgeDaemon {
             }
             lock = l.get();
             ctx.queue().resetClaims();
+            sweep();
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Queues the Clean and Purge tasks the mboxlist's counts call for (see {@code MaintenanceQueue.sweep}). */
+    public int sweep() {
+        StoreSettings.Snapshot s = ctx.settings().snapshot();
+        return ctx.queue().sweep(s.cleanupSize(), s.purgeCount(), s.purgePercentage(), ctx.now());
     }
 
     private void releaseLock() {

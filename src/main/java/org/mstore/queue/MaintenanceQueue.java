@@ -143,6 +143,45 @@ public final class MaintenanceQueue {
         return added;
     }
 
+    /**
+     * Queues (not forced) the Clean and Purge tasks that the mboxlist's counts call for and that are not
+     * pending: what impurge does when it takes the session lock, so that an enqueue lost in a crash (H2
+     * flushes commits within a second) is made good. Returns the number of entries added.
+     */
+    public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now) {
+        int added = db.inTransaction(c -> {
+            int n = 0;
+            List<String[]> due = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT name, expunged, cache_records, cache_expunged FROM mailbox "
+                    + "WHERE expunged > ? OR cache_expunged > ?")) {
+                p.setLong(1, cleanupSize);
+                p.setLong(2, purgeCount);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        long records = rs.getLong(3);
+                        long expunged = rs.getLong(4);
+                        if (rs.getLong(2) > cleanupSize) {
+                            due.add(new String[] {rs.getString(1), Action.CLEAN.label()});
+                        }
+                        if (expunged > purgeCount && records > 0 && 100.0 * expunged / records > purgePercentage) {
+                            due.add(new String[] {rs.getString(1), Action.PURGE.label()});
+                        }
+                    }
+                }
+            }
+            for (String[] d : due) {
+                if (enqueue(c, d[0], Action.fromLabel(d[1]), now, false).added()) {
+                    n++;
+                }
+            }
+            return n;
+        });
+        if (added > 0) {
+            notifyChanged();
+        }
+        return added;
+    }
+
     // ---------------------------------------------------------------- the daemon's side
 
     /**

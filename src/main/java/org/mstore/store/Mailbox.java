@@ -151,13 +151,17 @@ public final class Mailbox implements Closeable {
         return index.header().cacheGeneration();
     }
 
-    /** The message file of {@code uid}: {@code <dir>/<hh>/<uid>.msg}, {@code hh} the low byte in hex. */
+    /**
+     * The message file of {@code uid}: {@code <dir>/<hh>/<uid>.msg}, {@code hh} = {@code (uid >> 6) & 0xff} in hex:
+     * runs of 64 consecutive UIDs share a directory, cycling through at most 256, so a small mailbox has few
+     * directories and a big one spreads its files evenly.
+     */
     public static Path messageFile(Path dir, int uid) {
         return dir.resolve(bucket(uid)).resolve(uid + ".msg");
     }
 
     private static String bucket(int uid) {
-        int b = uid & 0xff;
+        int b = (uid >> 6) & 0xff;
         return b < 16 ? "0" + Integer.toHexString(b) : Integer.toHexString(b);
     }
 

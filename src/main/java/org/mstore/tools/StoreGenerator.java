@@ -40,6 +40,34 @@ public final class StoreGenerator {
         return out;
     }
 
+    /** Fills one mailbox (created, with its user's INBOX, if missing) with {@code messages} messages. */
+    public static Summary generateInto(Engine engine, String mailbox, int messages, long seed) throws IOException {
+        org.mstore.store.MailboxName name = org.mstore.store.MailboxName.parse(mailbox);
+        for (org.mstore.store.MailboxName n : java.util.List.of(name.inbox(), name)) {
+            if (!engine.context().mboxlist().exists(n.toString())) {
+                engine.mailboxes().create(n.toString(), ClassicStore.DEFAULT_PARTITION);
+            }
+        }
+        long[] bytes = fill(engine, new MessageGenerator(seed), name.toString(), messages);
+        return new Summary(1, messages, bytes[0]);
+    }
+
+    private static long[] fill(Engine engine, MessageGenerator gen, String name, int messages) throws IOException {
+        String user = name.split("/")[1];
+        long bytes = 0;
+        int batch = 2000;
+        for (int done = 0; done < messages; done += batch) {
+            List<Mailbox.NewMessage> msgs = new ArrayList<>();
+            for (int i = done; i < Math.min(messages, done + batch); i++) {
+                MessageGenerator.Generated g = gen.next(user);
+                msgs.add(new Mailbox.NewMessage(g.bytes(), g.internalDate(), g.flags()));
+                bytes += g.bytes().length;
+            }
+            engine.mailboxes().appendMessages(name, msgs, false);
+        }
+        return new long[] {bytes};
+    }
+
     public static Summary generate(Engine engine, int users, int folders, int messages, long seed) throws IOException {
         if (users < 1 || folders < 0 || messages < 0) {
             throw new IllegalArgumentException("generate needs --users >= 1, --folders >= 0 and --messages >= 0");
@@ -52,18 +80,8 @@ public final class StoreGenerator {
             if (!engine.context().mboxlist().exists(name)) {
                 engine.mailboxes().create(name, ClassicStore.DEFAULT_PARTITION);
             }
-            String user = name.split("/")[1];
-            int batch = 2000;
-            for (int done = 0; done < messages; done += batch) {
-                List<Mailbox.NewMessage> msgs = new ArrayList<>();
-                for (int i = done; i < Math.min(messages, done + batch); i++) {
-                    MessageGenerator.Generated g = gen.next(user);
-                    msgs.add(new Mailbox.NewMessage(g.bytes(), g.internalDate(), g.flags()));
-                    bytes += g.bytes().length;
-                }
-                engine.mailboxes().appendMessages(name, msgs, false);
-                total += msgs.size();
-            }
+            bytes += fill(engine, gen, name, messages)[0];
+            total += messages;
         }
         return new Summary(names.size(), total, bytes);
     }
