@@ -2,7 +2,7 @@ package org.mstore.store;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -18,7 +18,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -35,6 +38,14 @@ public final class Mailbox implements Closeable {
     static final String CACHE_NEW = CacheFile.FILE + ".new";
     static final String EXP_PREFIX = ExpungeFile.FILE + ".";
     private static final int HEAD_READ = 8192;
+    /**
+     * Threads that list and read message files in a Repair: many more than cores, so that a cold disk has many
+     * reads in flight (a cold-cache repair of 200,000 messages took 12-14 s on 2 threads, 7 s on 32); on a warm
+     * page cache the extra threads cost next to nothing.
+     */
+    static final int REPAIR_THREADS = Math.max(8, Math.min(64, 16 * Runtime.getRuntime().availableProcessors()));
+    /** Message files per pool task in a Repair. */
+    private static final int SCAN_CHUNK = 256;
 
     private final MailboxName name;
     private final Path dir;
@@ -530,11 +541,29 @@ public final class Mailbox implements Closeable {
         for (int u : expunged) {
             maxUid = Math.max(maxUid, u);
         }
-        // Collect message files: <hh>/<uid>.msg
-        TreeMap<Integer, Path> files = new TreeMap<>();
-        try (DirectoryStream<Path> buckets = Files.newDirectoryStream(dir, p -> Files.isDirectory(p)
-                && p.getFileName().toString().matches("[0-9a-f]{2}"))) {
-            for (Path b : buckets) {
+        // Collect message files: <hh>/<uid>.msg. Listing and reading run on a pool of I/O threads: the cost of a
+        // repair is waiting for the disk, and a cold disk answers faster with many reads in flight.
+        List<Path> buckets = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
+                && Files.isDirectory(p))) {
+            ds.forEach(buckets::add);
+        }
+        record Scanned(int uid, long size, long mtime, byte[] payload, boolean damaged) {
+        }
+        Map<Integer, Path> files = new HashMap<>();
+        int[] candidates;
+        Scanned[] scannedFiles;
+        ExecutorService pool = Executors.newFixedThreadPool(REPAIR_THREADS, r -> {
+            Thread t = new Thread(r, "repair-io");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            @SuppressWarnings("unchecked")
+            List<Map.Entry<Integer, Path>>[] listed = new List[buckets.size()];
+            inParallel(pool, buckets.size(), 1, i -> {
+                Path b = buckets.get(i);
+                List<Map.Entry<Integer, Path>> found = new ArrayList<>();
                 try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
                     for (Path m : ms) {
                         String fn = m.getFileName().toString();
@@ -542,36 +571,49 @@ public final class Mailbox implements Closeable {
                         if (!digits.isEmpty() && digits.length() <= 10 && digits.chars().allMatch(Character::isDigit)) {
                             long uid = Long.parseLong(digits);
                             if (uid > 0 && uid < Integer.MAX_VALUE && bucket((int) uid).equals(b.getFileName().toString())) {
-                                files.put((int) uid, m);
-                                maxUid = (int) Math.max(maxUid, uid);
+                                found.add(Map.entry((int) uid, m));
                             }
                         }
                     }
                 }
-            }
-        }
-        List<Integer> candidates = files.keySet().stream().filter(u -> !expunged.contains(u)).collect(Collectors.toList());
-        int skippedExpunged = files.size() - candidates.size();
-        // Read the head of each file (in parallel: this is the cost of a repair).
-        record Scanned(int uid, long size, long mtime, byte[] payload, boolean damaged) {
-        }
-        List<Scanned> scanned = candidates.parallelStream().map(uid -> {
-            Path f = files.get(uid);
-            try {
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                long size = a.size();
-                IndexRecord old = known.get(uid);
-                if ((old != null && old.size() != size) || size > Integer.MAX_VALUE) {
-                    return new Scanned(uid, size, 0, null, true);
+                listed[i] = found;
+            });
+            for (List<Map.Entry<Integer, Path>> l : listed) {
+                for (Map.Entry<Integer, Path> e : l) {
+                    files.put(e.getKey(), e.getValue());
+                    maxUid = Math.max(maxUid, e.getKey());
                 }
-                byte[] head = readHead(f);
-                long date = old != null ? old.internalDate() : a.lastModifiedTime().toMillis();
-                byte[] payload = MessageSummary.parse(head, head.length, date, (int) size).encode();
-                return new Scanned(uid, size, date, payload, false);
-            } catch (IOException e) {
-                return new Scanned(uid, -1, 0, null, true);
             }
-        }).collect(Collectors.toList());
+            candidates = files.keySet().stream().mapToInt(Integer::intValue).filter(u -> !expunged.contains(u)).sorted().toArray();
+            // Read the head of each file: this is the cost of a repair.
+            scannedFiles = new Scanned[candidates.length];
+            int[] cand = candidates;
+            inParallel(pool, cand.length, SCAN_CHUNK, i -> {
+                int uid = cand[i];
+                Path f = files.get(uid);
+                Scanned sc;
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    long size = a.size();
+                    IndexRecord old = known.get(uid);
+                    if ((old != null && old.size() != size) || size > Integer.MAX_VALUE) {
+                        sc = new Scanned(uid, size, 0, null, true);
+                    } else {
+                        byte[] head = readHead(f, size);
+                        long date = old != null ? old.internalDate() : a.lastModifiedTime().toMillis();
+                        byte[] payload = MessageSummary.parse(head, head.length, date, (int) size).encode();
+                        sc = new Scanned(uid, size, date, payload, false);
+                    }
+                } catch (IOException e) {
+                    sc = new Scanned(uid, -1, 0, null, true);
+                }
+                scannedFiles[i] = sc;
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+        int skippedExpunged = files.size() - candidates.length;
+        List<Scanned> scanned = Arrays.asList(scannedFiles);
 
         MailboxIndex.Header oldHeader = salvage.header();
         int uidValidity = oldHeader != null ? oldHeader.uidValidity() : uidValidityHint;
@@ -640,16 +682,79 @@ public final class Mailbox implements Closeable {
         return MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
     }
 
-    private static byte[] readHead(Path f) throws IOException {
-        try (InputStream in = Files.newInputStream(f)) {
-            byte[] head = in.readNBytes(HEAD_READ);
+    /**
+     * The start of a message file: its first {@value #HEAD_READ} bytes, or up to 64 KiB when the header block
+     * runs past them. {@code size} is the file's size, so that a small file takes a single read.
+     */
+    private static byte[] readHead(Path f, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            byte[] head = readUpTo(ch, (int) Math.min(size, HEAD_READ));
             if (MessageHeaders.headerEnd(head, head.length) == head.length && head.length == HEAD_READ) {
-                byte[] more = in.readNBytes(64 * 1024 - HEAD_READ);
+                byte[] more = readUpTo(ch, (int) Math.max(0, Math.min(size, 64 * 1024) - HEAD_READ));
                 byte[] all = Arrays.copyOf(head, head.length + more.length);
                 System.arraycopy(more, 0, all, head.length, more.length);
                 return all;
             }
             return head;
+        }
+    }
+
+    /** Reads up to {@code n} bytes from the channel's position (fewer at the end of the file). */
+    private static byte[] readUpTo(FileChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining() && ch.read(b) >= 0) {
+            // until full or at the end of the file
+        }
+        return b.position() == n ? b.array() : Arrays.copyOf(b.array(), b.position());
+    }
+
+    /** Work on item {@code i} that may fail with an {@link IOException}. */
+    @FunctionalInterface
+    private interface IoTask {
+        void run(int i) throws IOException;
+    }
+
+    /**
+     * Runs {@code task} for 0..n-1 on {@code pool}, {@code chunk} items per pool task (on this thread when there
+     * is only one chunk); rethrows the first failure.
+     */
+    private static void inParallel(ExecutorService pool, int n, int chunk, IoTask task) throws IOException {
+        if (n <= chunk) {
+            for (int i = 0; i < n; i++) {
+                task.run(i);
+            }
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>();
+        for (int from = 0; from < n; from += chunk) {
+            int a = from;
+            int b = Math.min(n, from + chunk);
+            futures.add(pool.submit(() -> {
+                for (int i = a; i < b; i++) {
+                    task.run(i);
+                }
+                return null;
+            }));
+        }
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("repair interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
         }
     }
 
