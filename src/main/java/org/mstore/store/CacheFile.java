@@ -276,8 +276,11 @@ public final class CacheFile implements Closeable {
         buf.flip();
     }
 
-    /** Result of {@link #rewriteLive}: where each kept record went. */
-    public record Rewrite(long[] oldOffsets, long[] newOffsets, long records, long bytesBefore, long bytesAfter) {
+    /**
+     * Result of {@link #rewriteLive}: where each kept record went; {@code records} were kept of the
+     * {@code recordsBefore} (live and expunged) that the old cache held.
+     */
+    public record Rewrite(long[] oldOffsets, long[] newOffsets, long records, long recordsBefore, long bytesBefore, long bytesAfter) {
         /** The new offset of the record that was at {@code oldOffset}, or -1 if it was dropped. */
         public long map(long oldOffset) {
             int i = java.util.Arrays.binarySearch(oldOffsets, 0, (int) records, oldOffset);
@@ -294,6 +297,7 @@ public final class CacheFile implements Closeable {
         long[] oldOffsets = new long[capacity];
         long[] newOffsets = new long[capacity];
         int kept = 0;
+        long seen = 0;
         long outPos = HEADER_SIZE;
         try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -345,6 +349,7 @@ public final class CacheFile implements Closeable {
                     outBuf.put(in.array(), rel, recLen);
                     outPos += recLen;
                 }
+                seen++;
                 pos += recLen;
             }
             outBuf.flip();
@@ -352,7 +357,7 @@ public final class CacheFile implements Closeable {
                 out.write(outBuf);
             }
             out.force(true);
-            return new Rewrite(oldOffsets, newOffsets, kept, pos, outPos);
+            return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos);
         }
     }
 

@@ -475,7 +475,6 @@ public final class Mailbox implements Closeable {
      * rolls back an interrupted purge on the next open.
      */
     public PurgeResult purge() throws IOException {
-        CacheFile.Counts before = cacheCounts();
         long gen = index.header().cacheGeneration() + 1;
         CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), index.header().cacheEnd(), gen);
         List<IndexRecord> moved = new ArrayList<>(index.size());
@@ -489,7 +488,7 @@ public final class Mailbox implements Closeable {
         }
         MailboxIndex next = MailboxIndex.of(index.header().withCache(gen, rw.bytesAfter()), moved);
         commitRewrite(next);
-        return new PurgeResult(before.records(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
+        return new PurgeResult(rw.recordsBefore(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
     }
 
     private void commitRewrite(MailboxIndex next) throws IOException {
