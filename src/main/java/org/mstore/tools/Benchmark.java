@@ -163,7 +163,7 @@ public final class Benchmark {
 
     /** Everything measured. */
     public record Report(Config config, Generation generation, List<ReconstructRound> reconstruct, List<LifecycleRound> lifecycle,
-                         List<PurgeRound> purge, List<EnqueueRound> enqueue, List<String> notes) {
+                         List<PurgeRound> purge, List<EnqueueRound> enqueue, double[] loads, List<String> notes) {
     }
 
     public static final String MAILBOX = "user/" + StoreGenerator.userName(1);
@@ -224,6 +224,7 @@ public final class Benchmark {
         List<LifecycleRound> life = new ArrayList<>();
         List<PurgeRound> purge = new ArrayList<>();
         List<EnqueueRound> enq = new ArrayList<>();
+        List<Double> loads = new ArrayList<>();
         Generation gen;
         try (Engine engine = cfg.reuse() ? Engine.open(root, opts) : Engine.init(root, opts)) {
             int n;
@@ -251,7 +252,8 @@ public final class Benchmark {
                 snapshot(dir, pristine, tenth);
             }
             for (int round = 1; round <= cfg.rounds(); round++) {
-                say("--- round " + round + " of " + cfg.rounds());
+                say(String.format(Locale.ROOT, "--- round %d of %d (load average %.2f)", round, cfg.rounds(), load()));
+                loads.add(load());
                 int restored = Files.isDirectory(pristine) ? restore(dir, pristine, tenth) : 0;
                 boolean full = engine.mailbox(MAILBOX).messageCount() == n && restored == 0;
                 if (cfg.parts().contains(Part.RECONSTRUCT)) {
@@ -271,7 +273,9 @@ public final class Benchmark {
                 }
             }
         }
-        Report report = new Report(cfg, gen, rec, life, purge, enq, List.copyOf(notes));
+        loads.add(load());
+        Report report = new Report(cfg, gen, rec, life, purge, enq, loads.stream().mapToDouble(Double::doubleValue).toArray(),
+                List.copyOf(notes));
         print(report, out);
         return report;
     }
@@ -665,6 +669,11 @@ public final class Benchmark {
         return total[0];
     }
 
+    /** The system's load average over the last minute (negative where the platform does not tell). */
+    static double load() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
     private void say(String s) {
         out.println("bench: " + s);
         out.flush();
@@ -699,6 +708,10 @@ public final class Benchmark {
         out.println();
         out.printf(Locale.ROOT, "mstore bench: %,d messages in %s, %d round%s, %d cpus, Java %s%n", r.generation().messages(), MAILBOX, rounds,
                 rounds == 1 ? "" : "s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (r.loads().length > 0) {
+            out.printf(Locale.ROOT, "load average (1 min) at the start of each round and at the end: %s%n",
+                    String.join(", ", Arrays.stream(r.loads()).mapToObj(d -> String.format(Locale.ROOT, "%.2f", d)).toList()));
+        }
         if (!r.generation().reused()) {
             out.printf(Locale.ROOT, "generation: %.1f s (%,.0f msg/s), %.1f MB of messages, ~%.2f GB on disk%n", r.generation().seconds(),
                     r.generation().messages() / r.generation().seconds(), r.generation().bytes() / 1e6, r.generation().diskBytes() / 1e9);
