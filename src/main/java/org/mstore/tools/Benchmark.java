@@ -775,7 +775,7 @@ public final class Benchmark {
             String singleLine = "";
             if (e.get(0).single() > 0) {
                 double[] one = e.stream().mapToDouble(x -> x.single() / x.singleSeconds()).toArray();
-                out.printf(Locale.ROOT, fmt, String.format(Locale.ROOT, "  enqueue one by one, %,d entries (entries/s)", e.get(0).single()),
+                out.printf(Locale.ROOT, fmt, String.format(Locale.ROOT, "  enqueue one by one, %,d (entries/s)", e.get(0).single()),
                         num(best(one, false)), num(median(one)), "", "");
                 singleLine = String.format(Locale.ROOT, "; one enqueue() per entry (%,d): best %,.0f/s, median %,.0f/s", e.get(0).single(),
                         best(one, false), median(one));
