@@ -111,7 +111,9 @@ public final class Engine implements AutoCloseable {
             throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
         }
         Engine engine = new Engine(root, db, options);
-        engine.housekeeping();
+        if (!options.readOnly()) {
+            engine.housekeeping();
+        }
         if (engine.watcher != null) {
             engine.watcher.start();
         }
@@ -192,28 +194,60 @@ public final class Engine implements AutoCloseable {
         return mailboxes.info(name);
     }
 
+    /** Refuses a change when the store was opened read-only. */
+    private void requireWritable(String what) {
+        if (options.readOnly()) {
+            throw new IllegalStateException("read-only: cannot " + what);
+        }
+    }
+
+    public boolean readOnly() {
+        return options.readOnly();
+    }
+
     /** "Repair now", "Clean now", "Purge now": a forced entry, run by the daemon (or by {@link #runNow}). */
     public MaintenanceQueue.Enqueued request(String mailbox, Action action) {
+        requireWritable("queue " + action);
         return mailboxes.request(mailbox, action);
+    }
+
+    /** Starts the impurge daemon (see {@link PurgeDaemon#start}). */
+    public void startDaemon(PurgeDaemon.Mode mode) {
+        requireWritable("start impurge");
+        daemon.start(mode);
+    }
+
+    /** Stops the impurge daemon after its current task. */
+    public void stopDaemon() {
+        daemon.stop(Duration.ofSeconds(60));
+    }
+
+    /** Saves settings, all or none (see {@link StoreSettings#setAll}). */
+    public java.util.Map<org.mstore.config.Setting, String> applySettings(java.util.Map<org.mstore.config.Setting, String> values) {
+        requireWritable("change settings");
+        return ctx.settings().setAll(values);
     }
 
     /** "Check": the full sanity check; corruption is logged and queues a Repair. */
     public MailboxService.CheckReport check(String mailbox) throws IOException {
-        return mailboxes.check(mailbox, true);
+        return mailboxes.check(mailbox, !options.readOnly());
     }
 
     /** Runs the selected entries now (forced). */
     public List<TaskResult> runNow(Collection<Long> recnos) {
+        requireWritable("run entries");
         return daemon.runNow(recnos);
     }
 
     /** Removes the selected entries from the queue (an administrator's decision, recorded in the history). */
     public List<QueueEntry> removeEntries(Collection<Long> recnos) {
+        requireWritable("remove entries");
         return ctx.queue().remove(recnos, Outcome.REMOVED, "removed by an administrator", ctx.now());
     }
 
     /** {@code reconstruct <mailbox>}: repairs now, outside the queue. */
     public String reconstruct(String mailbox) throws IOException {
+        requireWritable("repair");
         return runner.repairNow(mailbox, options.processName());
     }
 

@@ -635,6 +635,37 @@ public final class MaintenanceQueue {
         });
     }
 
+    /** Entries finished with {@code outcome} per minute since {@code since}: minute start (epoch ms) to count. */
+    public java.util.SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
+        return db.read(c -> {
+            java.util.SortedMap<Long, Long> out = new java.util.TreeMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT done_at / 60000 AS m, COUNT(*) FROM queue_history "
+                    + "WHERE done_at >= ? AND outcome = ? GROUP BY m")) {
+                p.setLong(1, since);
+                p.setString(2, outcome.name());
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getLong(1) * 60_000L, rs.getLong(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Bytes reclaimed by tasks finished since {@code since}. */
+    public long bytesReclaimedSince(long since) {
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT COALESCE(SUM(bytes_reclaimed), 0) FROM queue_history WHERE done_at >= ?")) {
+                p.setLong(1, since);
+                try (ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     /** Deletes history rows older than {@code before} (keeps the table from growing forever). */
     public int pruneHistory(long before) {
         return db.read(c -> {
