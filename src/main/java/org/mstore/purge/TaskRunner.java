@@ -50,9 +50,10 @@ public final class TaskRunner {
                 case REPAIR -> repair(e, info.get());
             };
         } catch (MailboxFormatException ex) {
-            // open() has logged it and queued a Repair, which runs first; retry this entry after it
-            ctx.queue().release(e, ex.getMessage(), ctx.now() + 1000);
-            return new TaskResult(e, null, ex.getMessage(), 0);
+            // logged and a Repair queued (by open(), or here when the task met it later), which runs first; retry after it
+            MailboxFormatException reported = e.action() == Action.REPAIR ? ex : mailboxes.reported(e.mailbox(), ex);
+            ctx.queue().release(e, reported.getMessage(), ctx.now() + 1000);
+            return new TaskResult(e, null, reported.getMessage(), 0);
         } catch (IOException | RuntimeException ex) {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             ctx.log().log(PROCESS, "General", LogLevel.ERROR, e.action().label() + " of " + e.mailbox() + " failed: " + msg);
