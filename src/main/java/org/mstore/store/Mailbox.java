@@ -383,6 +383,11 @@ public final class Mailbox implements Closeable {
 
     /** Stamps of the renamed expunge lists waiting for Remove, oldest first. */
     public List<String> cleanupStamps() throws IOException {
+        return cleanupStamps(dir);
+    }
+
+    /** The same for a mailbox directory that cannot be opened (a rebuild of the mboxlist). */
+    public static List<String> cleanupStamps(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*")) {
             for (Path p : ds) {
