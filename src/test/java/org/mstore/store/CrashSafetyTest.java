@@ -256,4 +256,19 @@ class CrashSafetyTest {
         List<HistoryEntry> h = s.engine.queue().historyAfter(historyBefore, 10);
         assertThat(h).extracting(x -> x.entry().recno()).containsExactly(remove.recno());
     }
+
+    @Test
+    void an_interrupted_expunge_never_costs_a_live_message_its_file() throws Exception {
+        // the crash: UID 3 was listed in store.exp, the index that drops it was never written
+        ExpungeFile.append(f(ExpungeFile.FILE), List.of(new ExpungeFile.Entry(3, 100, s.clock.millis())));
+        assertThat(s.requestAndDrain(BOX, Action.CLEAN)).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        List<TaskResult> r = s.requestAndDrain(BOX, Action.REMOVE);
+        assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(r.get(0).detail()).startsWith("removed 0 message files");
+        assertThat(Mailbox.messageFile(dir, 3)).exists();
+        assertAllFetchable(1, 10);
+        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+            assertThat(mb.cacheCounts().expunged()).isZero();
+        }
+    }
 }
