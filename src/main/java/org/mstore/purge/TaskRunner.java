@@ -77,6 +77,8 @@ public final class TaskRunner {
         try (Mailbox mb = mailboxes.open(e.mailbox())) {
             long now = ctx.now();
             String used = mb.clean(ctx.stamp(now));
+            // every renamed list waits for a Remove, also one renamed by an earlier run that crashed before queueing it
+            java.util.List<String> waiting = mb.cleanupStamps();
             long pending = mb.pendingExpunged();
             String detail = used == null ? "nothing to clean" : "store.exp renamed to store.exp." + used
                     + "; files queued for Remove after store.cleanupage " + org.mstore.config.Setting.Durations.format(s.cleanupAge());
@@ -84,8 +86,8 @@ public final class TaskRunner {
                 MailboxInfo cur = ctx.mboxlist().get(c, e.mailbox()).orElseThrow();
                 ctx.mboxlist().update(c, cur.edit().expunged(pending).lastCleanup(Instant.ofEpochMilli(now)).build(), now);
                 ctx.queue().complete(c, e, Outcome.DONE, detail, 0, now);
-                if (used != null) {
-                    ctx.queue().enqueue(c, e.mailbox(), Action.REMOVE, ctx.stampInstant(used).toEpochMilli(), false);
+                if (!waiting.isEmpty()) {
+                    ctx.queue().enqueue(c, e.mailbox(), Action.REMOVE, ctx.stampInstant(waiting.get(0)).toEpochMilli(), false);
                 }
                 return null;
             });
