@@ -271,4 +271,25 @@ class CrashSafetyTest {
             assertThat(mb.cacheCounts().expunged()).isZero();
         }
     }
+
+    @Test
+    void a_clean_rerun_after_a_crash_still_queues_the_remove() throws Exception {
+        s.engine.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "2");
+        s.expunge(BOX, "1:3");
+        QueueEntry clean = s.queue().get(0);
+        assertThat(clean.action()).isEqualTo(Action.CLEAN);
+        // the crash: Clean renamed store.exp, the mboxlist and the queue never heard of it
+        String stamp = s.engine.context().stamp(s.clock.millis());
+        Files.move(f(ExpungeFile.FILE), f("store.exp." + stamp));
+        s.clock.advance(Duration.ofMinutes(1));
+        assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno(), TaskResult::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(clean.recno(), Outcome.DONE));
+        assertThat(s.info(BOX).expunged()).isZero();
+        assertThat(s.queue()).extracting(QueueEntry::action, QueueEntry::timestamp)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Action.REMOVE, s.engine.context().stampInstant(stamp)));
+        s.clock.advance(Duration.ofHours(1));
+        assertThat(s.engine.daemon().drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(Mailbox.messageFile(dir, 1)).doesNotExist();
+        assertThat(f("store.exp." + stamp)).doesNotExist();
+    }
 }
