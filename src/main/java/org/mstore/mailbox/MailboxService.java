@@ -206,7 +206,8 @@ public final class MailboxService {
             long cleanupSize = ctx.settings().snapshot().cleanupSize();
             ctx.db().inTransaction(c -> {
                 MailboxInfo info = ctx.mboxlist().get(c, name).orElseThrow(() -> new NoSuchMailboxException(name));
-                long expunged = Math.max(info.expunged() + r.messages(), 0);
+                // store.exp also counts an expunge that crashed before its update here
+                long expunged = Math.max(info.expunged() + r.messages(), pending);
                 ctx.mboxlist().update(c, info.edit().messages(h.recordCount(), h.totalSize()).expunged(expunged)
                         .lastExpunge(Instant.ofEpochMilli(now)).build(), now);
                 if (expunged > cleanupSize && pending > 0) {
