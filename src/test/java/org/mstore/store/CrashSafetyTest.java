@@ -292,4 +292,17 @@ class CrashSafetyTest {
         assertThat(Mailbox.messageFile(dir, 1)).doesNotExist();
         assertThat(f("store.exp." + stamp)).doesNotExist();
     }
+
+    @Test
+    void an_expunge_interrupted_before_the_mboxlist_heard_of_it_is_still_counted() throws Exception {
+        s.engine.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "3");
+        // the crash: three messages left the index for store.exp, the mboxlist's Expunged was never raised
+        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+            assertThat(mb.expunge(r -> r.uid() <= 3, s.clock.millis()).messages()).isEqualTo(3);
+        }
+        assertThat(s.info(BOX).expunged()).isZero();
+        s.expunge(BOX, "4");
+        assertThat(s.info(BOX).expunged()).isEqualTo(4); // what store.exp holds since the last cleanup
+        assertThat(s.queue()).extracting(QueueEntry::action).containsExactly(Action.CLEAN);
+    }
 }
