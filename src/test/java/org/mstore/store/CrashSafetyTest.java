@@ -305,4 +305,15 @@ class CrashSafetyTest {
         assertThat(s.info(BOX).expunged()).isEqualTo(4); // what store.exp holds since the last cleanup
         assertThat(s.queue()).extracting(QueueEntry::action).containsExactly(Action.CLEAN);
     }
+
+    @Test
+    void an_entry_claimed_by_an_impurge_that_crashed_runs_again() throws Exception {
+        long recno = s.engine.request(BOX, Action.REPAIR).recno();
+        // the crash: another impurge claimed it and died
+        assertThat(s.engine.queue().pickNext(s.clock.millis(), 0, "impurge@99999")).map(QueueEntry::recno).contains(recno);
+        assertThat(s.engine.queue().get(recno).orElseThrow().inProgress()).isTrue();
+        assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno(), TaskResult::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(recno, Outcome.DONE));
+        assertThat(s.queue()).isEmpty();
+    }
 }
