@@ -275,8 +275,12 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
                 beginChange();
                 any = true;
             }
-            QueueEntry removed = index >= windowStart && index < windowStart + window.size()
-                    ? window.remove(index - windowStart) : LOADING;
+            QueueEntry removed = LOADING;
+            if (index < windowStart) {
+                windowStart--; // a placeholder before the window: the window moves up by one
+            } else if (index < windowStart + window.size()) {
+                removed = window.remove(index - windowStart);
+            }
             size--;
             nextRemove(index, removed);
         }
@@ -299,8 +303,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             if (windowStart == 0) {
                 return -1; // it was not in the list after all (came and went before we counted)
             }
-            windowStart--;
-            return windowStart;
+            return windowStart - 1;
         }
         if (cmp.compare(e, window.get(window.size() - 1)) > 0) {
             int end = windowStart + window.size();
