@@ -235,7 +235,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
                 windowStart = 0;
                 return 0;
             }
-            return cmp.compare(e, LOADING) < 0 ? 0 : size;
+            return size; // every row is a placeholder (LOADING has no timestamp or action to compare): any place reads the same
         }
         if (cmp.compare(e, window.get(0)) < 0) {
             if (windowStart == 0) {
