@@ -220,6 +220,11 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             int index = insertionPoint(e, cmp);
             size++;
             nextAdd(index, index + 1);
+            if (window.size() > WINDOW) {
+                // keep what is held bounded: the window's last row goes back to being a placeholder
+                QueueEntry dropped = window.remove(window.size() - 1);
+                nextSet(windowStart + window.size(), dropped);
+            }
         }
         if (any) {
             generation++;
