@@ -43,6 +43,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
     private int windowStart;
     private List<QueueEntry> window = new ArrayList<>();
     private int generation;
+    private int reloads;
     private boolean loading;
     private int wanted = -1;
     private Runnable onLoaded = () -> { };
@@ -96,7 +97,8 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
     }
 
     private void reload(int keepIndex) {
-        int gen = ++generation;
+        ++generation;
+        int reload = ++reloads;
         QueueQuery q = query;
         loading = true;
         executor.execute("Loading the queue", () -> {
@@ -105,8 +107,8 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             return new Loaded(n, start, source.page(q, start, WINDOW));
         }, l -> {
             loading = false;
-            if (gen != generation) {
-                return;
+            if (reload != reloads) {
+                return; // a newer query or reload is on its way (live changes meanwhile don't make this one stale)
             }
             int old = size;
             List<QueueEntry> removed = placeholders(old);
