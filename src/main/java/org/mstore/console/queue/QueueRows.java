@@ -215,11 +215,14 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             if (!query.matches(e)) {
                 continue;
             }
+            int index = insertionPoint(e, cmp);
+            if (index < 0) {
+                continue; // already shown: the load that filled the window read it before its event was handled
+            }
             if (!any) {
                 beginChange();
                 any = true;
             }
-            int index = insertionPoint(e, cmp);
             size++;
             nextAdd(index, index + 1);
             if (window.size() > WINDOW) {
@@ -260,7 +263,10 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             return windowEnd;
         }
         int pos = Collections.binarySearch(window, e, cmp);
-        int at = pos >= 0 ? pos : -pos - 1;
+        if (pos >= 0) {
+            return -1; // the same RecNo is in the window
+        }
+        int at = -pos - 1;
         window.add(at, e);
         return windowStart + at;
     }
