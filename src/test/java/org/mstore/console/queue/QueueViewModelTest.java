@@ -6,6 +6,7 @@ import static org.mstore.console.queue.QueueFixtures.enqueue;
 import static org.mstore.console.queue.QueueFixtures.fill;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.config.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.console.StepTaskExecutor;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
+import org.mstore.purge.PurgeDaemon;
 import org.mstore.queue.Action;
 import org.mstore.queue.HistoryEntry;
 import org.mstore.queue.Outcome;
@@ -165,6 +168,42 @@ class QueueViewModelTest {
         assertThat(s.engine.queue().get(other.recno())).as("not selected").isPresent();
         assertThat(s.engine.queue().recentHistory(1)).extracting(HistoryEntry::outcome).containsExactly(Outcome.DONE);
         assertThat(vm.messageProperty().get()).isEqualTo("Ran 1 of 1 entries");
+    }
+
+    @Test
+    void run_now_hands_the_selected_entries_to_a_running_daemon() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 3);
+        s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // due only in a year
+        s.engine.startDaemon(PurgeDaemon.Mode.daemon());
+        vm.load();
+
+        vm.runNow(List.of(remove));
+
+        assertThat(vm.messageProperty().get()).isEqualTo("Handed 1 entries to the running daemon");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (s.engine.queue().get(remove.recno()).isPresent()) {
+            assertThat(System.nanoTime()).as("waited 10 s for the daemon").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(s.engine.queue().recentHistory(1)).extracting(HistoryEntry::outcome).containsExactly(Outcome.DONE);
+    }
+
+    @Test
+    void run_now_while_another_impurge_holds_the_lock_says_so() throws Exception {
+        s.mailbox(BOX);
+        s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // not due: the other one waits
+        try (Engine other = s.openAgain()) {
+            other.daemon().start(PurgeDaemon.Mode.daemon());
+            vm.load();
+
+            vm.runNow(List.of(remove));
+
+            assertThat(vm.messageProperty().get())
+                    .startsWith("Could not get purge session lock. Possibly another impurge is running (held by impurge@");
+        }
     }
 
     @Test
