@@ -142,6 +142,8 @@ public final class DaemonViewModel {
         running.set(engine.daemon().running());
         if (s.state() == PurgeDaemon.State.LOCKED_OUT) {
             error.set("General Error: " + SessionLock.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
+        } else {
+            error.set(""); // no longer locked out: the other impurge let go (or this one stopped)
         }
     }
 

@@ -83,6 +83,17 @@ public final class DashboardViewModel {
         while (!depth.isEmpty() && depth.get(0).time() < now - WINDOW_MS) {
             depth.remove(0);
         }
+        age();
+    }
+
+    /**
+     * Once a whole minute has left the last hour, re-reads the hour from the history: the counts and the bytes
+     * (known only as a total) of tasks done more than an hour ago stop counting, even when nothing else finishes.
+     */
+    private void age() {
+        if (!perMinute.isEmpty() && perMinute.get(0).minute() + 60_000L <= clock.millis() - WINDOW_MS) {
+            load();
+        }
     }
 
     /** Entries that left the queue: the ones done count in their minute. */
@@ -101,9 +112,6 @@ public final class DashboardViewModel {
             doneLastHour.set(doneLastHour.get() + 1);
             bytesLastHour.set(bytesLastHour.get() + h.bytesReclaimed());
         }
-        long cutoff = clock.millis() - WINDOW_MS;
-        while (!perMinute.isEmpty() && perMinute.get(0).minute() < cutoff) {
-            doneLastHour.set(doneLastHour.get() - perMinute.remove(0).done());
-        }
+        age();
     }
 }

@@ -111,8 +111,17 @@ public final class LogViewModel {
             f.seek(offset);
             f.readFully(buf);
             boolean firstRead = offset > 0 && partial.length() == 0 && lines.isEmpty();
-            offset += buf.length;
-            partial.append(new String(buf, StandardCharsets.UTF_8));
+            // decode whole lines only: an unfinished line is read again next time, as its last character may be
+            // cut in the middle of its UTF-8 bytes (a line longer than the buffer is taken as it is)
+            int end = buf.length;
+            while (end > 0 && buf[end - 1] != '\n') {
+                end--;
+            }
+            if (end == 0 && buf.length == 8 << 20) {
+                end = buf.length;
+            }
+            offset += end;
+            partial.append(new String(buf, 0, end, StandardCharsets.UTF_8));
             List<String> out = new ArrayList<>();
             int start = 0;
             for (int i = 0; i < partial.length(); i++) {

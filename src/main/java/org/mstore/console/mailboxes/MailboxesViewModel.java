@@ -185,7 +185,9 @@ public final class MailboxesViewModel {
         }
         message.set("Checking " + m.name() + "...");
         executor.execute("Checking " + m.name(), () -> engine.check(m.name()), (MailboxService.CheckReport r) -> {
-            problems.setAll(r.problems());
+            if (selected.get() != null && selected.get().name().equals(m.name())) {
+                problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
+            }
             if (r.healthy()) {
                 message.set(m.name() + ": no problems found");
             } else {

@@ -43,6 +43,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
     private int windowStart;
     private List<QueueEntry> window = new ArrayList<>();
     private int generation;
+    private int reloads;
     private boolean loading;
     private int wanted = -1;
     private Runnable onLoaded = () -> { };
@@ -96,7 +97,8 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
     }
 
     private void reload(int keepIndex) {
-        int gen = ++generation;
+        ++generation;
+        int reload = ++reloads;
         QueueQuery q = query;
         loading = true;
         executor.execute("Loading the queue", () -> {
@@ -105,8 +107,8 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             return new Loaded(n, start, source.page(q, start, WINDOW));
         }, l -> {
             loading = false;
-            if (gen != generation) {
-                return;
+            if (reload != reloads) {
+                return; // a newer query or reload is on its way (live changes meanwhile don't make this one stale)
             }
             int old = size;
             List<QueueEntry> removed = placeholders(old);
@@ -213,13 +215,21 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             if (!query.matches(e)) {
                 continue;
             }
+            int index = insertionPoint(e, cmp);
+            if (index < 0) {
+                continue; // already shown: the load that filled the window read it before its event was handled
+            }
             if (!any) {
                 beginChange();
                 any = true;
             }
-            int index = insertionPoint(e, cmp);
             size++;
             nextAdd(index, index + 1);
+            if (window.size() > WINDOW) {
+                // keep what is held bounded: the window's last row goes back to being a placeholder
+                QueueEntry dropped = window.remove(window.size() - 1);
+                nextSet(windowStart + window.size(), dropped);
+            }
         }
         if (any) {
             generation++;
@@ -235,7 +245,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
                 windowStart = 0;
                 return 0;
             }
-            return cmp.compare(e, LOADING) < 0 ? 0 : size;
+            return size; // every row is a placeholder (LOADING has no timestamp or action to compare): any place reads the same
         }
         if (cmp.compare(e, window.get(0)) < 0) {
             if (windowStart == 0) {
@@ -253,7 +263,10 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             return windowEnd;
         }
         int pos = Collections.binarySearch(window, e, cmp);
-        int at = pos >= 0 ? pos : -pos - 1;
+        if (pos >= 0) {
+            return -1; // the same RecNo is in the window
+        }
+        int at = -pos - 1;
         window.add(at, e);
         return windowStart + at;
     }
@@ -275,8 +288,12 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
                 beginChange();
                 any = true;
             }
-            QueueEntry removed = index >= windowStart && index < windowStart + window.size()
-                    ? window.remove(index - windowStart) : LOADING;
+            QueueEntry removed = LOADING;
+            if (index < windowStart) {
+                windowStart--; // a placeholder before the window: the window moves up by one
+            } else if (index < windowStart + window.size()) {
+                removed = window.remove(index - windowStart);
+            }
             size--;
             nextRemove(index, removed);
         }
@@ -299,8 +316,7 @@ public final class QueueRows extends ObservableListBase<QueueEntry> {
             if (windowStart == 0) {
                 return -1; // it was not in the list after all (came and went before we counted)
             }
-            windowStart--;
-            return windowStart;
+            return windowStart - 1;
         }
         if (cmp.compare(e, window.get(window.size() - 1)) > 0) {
             int end = windowStart + window.size();
