@@ -52,6 +52,9 @@ public final class ConsoleBenchmark {
             }
             System.out.printf(Locale.ROOT, "queue filled: %,d entries in %.1f s%n", entries, secs(t0));
             run(root, entries);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1);
         } finally {
             ClassicStore.deleteRecursively(dir);
         }
@@ -137,7 +140,8 @@ public final class ConsoleBenchmark {
             s.queue().mailboxFilterProperty().set("u0123");
             s.queue().applyFilter();
         });
-        await(() -> onFx(() -> table.getItems().size() > 0 && table.getItems().size() < 100 && table.getItems().get(0).recno() > 0));
+        await(() -> onFx(() -> table.getItems().size() > 0 && table.getItems().size() < entries / 100
+                && table.getItems().get(0).recno() > 0 && table.getItems().get(0).mailbox().contains("u0123")));
         double filterText = secs(t);
         t = System.nanoTime();
         Platform.runLater(() -> {
