@@ -29,7 +29,7 @@ final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: append, delete, undelete, expunge or fetch");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: use one of append, delete, undelete, expunge, fetch");
     }
 
     static final String PROCESS = "imapd";
