@@ -132,6 +132,21 @@ class RepairCliTest {
 
     @Test
     @Order(6)
+    void a_corruption_found_after_a_repair_is_repaired_although_a_repair_was_still_queued_from_before() throws Exception {
+        damageIndex();
+        cli.on(store, "client", "fetch", BOX, "1").failsWith(1, "repair requested");
+        cli.on(store, "reconstruct", BOX).ok();
+        // damaged again after that repair, while the first request is still queued
+        damageIndex();
+        cli.on(store, "client", "fetch", BOX, "2").failsWith(1, "repair requested");
+
+        assertThat(cli.on(store, "impurge", "--exit-when-empty").ok().out()).contains("Repair " + BOX + " (RecNo ")
+                .contains(": done: rebuilt index and cache: 5 messages").doesNotContain("skipped");
+        assertThat(cli.on(store, "client", "fetch", BOX, "2").ok().out()).isEqualTo(originals.get(1));
+    }
+
+    @Test
+    @Order(7)
     void reconstruct_mboxlist_rebuilds_a_lost_mailbox_list_from_the_partitions() throws Exception {
         List<String> before = cli.on(store, "mboxutil", "-l").ok().outLines();
         assertThat(before).hasSize(2);
