@@ -117,9 +117,10 @@ class RemovalLifecycleCliTest {
 
     @Test
     @Order(4)
-    void expunge_past_store_cleanupsize_raises_expunged_and_queues_clean() {
+    void delete_undelete_and_expunge_past_store_cleanupsize_raises_expunged_and_queues_clean() {
         assertThat(cli.on(store, "msconfig", "set", "store.cleanupsize", "5").ok().out()).isEqualTo("store.cleanupsize = 5\n");
-        assertThat(cli.on(store, "client", "delete", BOX, "1:4,5,6:8").ok().out()).contains("flagged 8 messages");
+        assertThat(cli.on(store, "client", "delete", BOX, "1:4,5,10:6").ok().out()).isEqualTo("flagged 10 messages \\Deleted in " + BOX + "\n");
+        assertThat(cli.on(store, "client", "undelete", BOX, "9,10").ok().out()).isEqualTo("cleared \\Deleted on 2 messages in " + BOX + "\n");
         assertThat(cli.on(store, "client", "expunge", BOX).ok().out()).contains("expunged 8 messages", "Expunged is now 8");
 
         List<String> meta = cli.on(store, "imcheck", "-m", BOX).ok().outLines();
