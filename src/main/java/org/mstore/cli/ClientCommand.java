@@ -29,7 +29,7 @@ final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: append, delete, undelete, expunge or fetch");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: use one of append, delete, undelete, expunge, fetch");
     }
 
     static final String PROCESS = "imapd";
@@ -56,10 +56,15 @@ final class ClientCommand implements Callable<Integer> {
             List<byte[]> messages = new ArrayList<>();
             for (Path p : files) {
                 byte[] data;
+                if (Files.isDirectory(p)) {
+                    throw new IllegalArgumentException(p + " is a directory, not a message file");
+                }
                 try {
                     data = Files.readAllBytes(p);
                 } catch (NoSuchFileException e) {
                     throw new IllegalArgumentException("no such file: " + p);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage());
                 }
                 if (data.length == 0) {
                     throw new IllegalArgumentException(p + " is empty, not a message");

@@ -46,6 +46,9 @@ final class ImcheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limit < 0) {
+            throw new IllegalArgumentException("--limit must be 0 or more, not " + limit);
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (Engine e = store.open("imcheck")) {
             ZoneId zone = e.context().clock().getZone();
@@ -65,6 +68,12 @@ final class ImcheckCommand implements Callable<Integer> {
     }
 
     private void printMailbox(Engine e, String name, PrintWriter out, ZoneId zone) throws Exception {
+        // Read everything first: a mailbox that fails its sanity checks prints one error, not half a report.
+        List<MailboxService.MessageView> msgs = e.mailboxes().messages(name, 0, limit);
+        List<String> stamps;
+        try (Mailbox mb = e.mailboxes().open(name)) {
+            stamps = mb.cleanupStamps();
+        }
         MailboxInfo m = e.mailbox(name);
         out.printf("Mailbox:                %s%n", m.name());
         out.printf("Partition:              %s%n", m.partition());
@@ -80,12 +89,7 @@ final class ImcheckCommand implements Callable<Integer> {
         out.printf("Last cleanup:           %s%n", when(m.lastCleanup(), zone));
         out.printf("Last purge:             %s%n", when(m.lastPurge(), zone));
         out.printf("Last repair:            %s%n", when(m.lastRepair(), zone));
-        out.flush();
-        List<MailboxService.MessageView> msgs = e.mailboxes().messages(name, 0, limit);
-        try (Mailbox mb = e.mailboxes().open(name)) {
-            List<String> stamps = mb.cleanupStamps();
-            out.printf("Awaiting Remove:        %s%n", stamps.isEmpty() ? "-" : "store.exp." + String.join(", store.exp.", stamps));
-        }
+        out.printf("Awaiting Remove:        %s%n", stamps.isEmpty() ? "-" : "store.exp." + String.join(", store.exp.", stamps));
         out.println();
         out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Date", "From", "Subject");
         for (MailboxService.MessageView v : msgs) {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.mstore.config.PurgeWindow;
 import org.mstore.engine.Engine;
@@ -42,6 +44,7 @@ final class ImpurgeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LocalTime end = until == null ? null : PurgeWindow.parseTime(until);
         PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch closed = new CountDownLatch(1);
         try (Engine e = store.open("impurge")) {
             PurgeDaemon d = e.daemon();
             if (queueOnly) {
@@ -61,15 +64,30 @@ final class ImpurgeCommand implements Callable<Integer> {
                 return 0;
             }
             PurgeDaemon.Mode mode = end == null ? PurgeDaemon.Mode.daemon() : PurgeDaemon.Mode.until(end, exitWhenEmpty);
-            Thread hook = new Thread(() -> d.stop(Duration.ofSeconds(60)), "impurge-shutdown");
+            // On SIGTERM: ask the loop (which runs on this thread) to stop after its current task, then wait until this
+            // thread has closed the store. The hook must not join this thread: after closing, it ends in System.exit,
+            // which blocks while hooks run, so a join would hold the JVM for the whole timeout.
+            Thread hook = new Thread(() -> {
+                d.stop(Duration.ofMillis(1));
+                try {
+                    closed.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "impurge-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            d.runForeground(mode);
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // shutting down
+                d.runForeground(mode);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down
+                }
             }
             out.println("impurge: stopped: " + d.status().tasksDone() + " tasks, " + d.status().bytesReclaimed() + " bytes reclaimed");
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Message-store maintenance: the classic store, its maintenance queue, impurge and the admin console.",
         subcommands = {InitCommand.class, MboxutilCommand.class, ClientCommand.class, ImcheckCommand.class, ImpurgeCommand.class,
                 ImexpireCommand.class, ReconstructCommand.class, MsconfigCommand.class, GenerateCommand.class,
-                SimulateCommand.class, BenchCommand.class})
+                SimulateCommand.class, ConsoleCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -34,7 +34,7 @@ public final class Main implements Callable<Integer> {
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage())
+            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + usageProblem(ex)
                     + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             c.getErr().flush();
             return 2;
@@ -52,6 +52,22 @@ public final class Main implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * What was wrong with the command line, in one line. A command that needs a sub-command ({@code mstore},
+     * {@code mstore client}) says which ones there are, rather than picocli's "Unmatched arguments".
+     */
+    static String usageProblem(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            String commands = String.join(", ", c.getSubcommands().keySet());
+            return first.startsWith("-") ? "missing command before '" + oneLine(first) + "': use one of " + commands
+                    : "unknown command '" + oneLine(first) + "': use one of " + commands;
+        }
+        String m = oneLine(ex.getMessage());
+        return m.startsWith("Error: ") ? m.substring("Error: ".length()) : m;
     }
 
     static String oneLine(String s) {

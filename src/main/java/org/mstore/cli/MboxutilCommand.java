@@ -42,6 +42,13 @@ final class MboxutilCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Engine e = store.open("mboxutil")) {
             if (op.create != null) {
+                ClassicStore.validatePartition(partition);
+                java.util.List<String> partitions = e.context().layout().partitions();
+                if (!partitions.contains(partition)) {
+                    throw new IllegalArgumentException("no partition '" + partition + "' in this store (partitions: "
+                            + String.join(", ", partitions) + "); create " + e.root().resolve(ClassicStore.PARTITIONS).resolve(partition)
+                            + " first to add one");
+                }
                 MailboxInfo m = e.mailboxes().create(op.create, partition);
                 out.println("created " + m.name());
             } else if (op.delete != null) {

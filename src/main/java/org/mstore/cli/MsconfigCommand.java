@@ -46,8 +46,14 @@ final class MsconfigCommand implements Callable<Integer> {
         if (verb.equals("set") && value == null) {
             throw new IllegalArgumentException("set needs a VALUE for " + option + " (" + s.allowed() + ")");
         }
+        if (verb.equals("list") && option != null) {
+            throw new IllegalArgumentException("list takes no OPTION; use get " + option);
+        }
         if (!verb.equals("set") && value != null) {
             throw new IllegalArgumentException("unexpected value '" + value + "' for " + verb);
+        }
+        if (verb.equals("set")) {
+            s.validate(value); // a bad value is refused before the store is even opened
         }
         try (Engine e = store.open("msconfig")) {
             switch (verb) {

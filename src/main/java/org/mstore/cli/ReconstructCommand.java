@@ -1,11 +1,14 @@
 package org.mstore.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.mailbox.MailboxService;
+import org.mstore.store.ClassicStore;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +38,16 @@ final class ReconstructCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (mboxlist) {
-            try (Engine e = Engine.openForRebuild(store.root(), EngineOptions.cli("reconstruct"))) {
+            if (mailbox != null || check) {
+                throw new IllegalArgumentException("--mboxlist takes no MAILBOX and no -n");
+            }
+            Path root = store.root();
+            // Rebuilding creates a database: only where there is a store to rebuild it from.
+            if (!Files.isDirectory(root.resolve(ClassicStore.PARTITIONS))) {
+                throw new IllegalArgumentException("no store at " + root + ": no " + ClassicStore.PARTITIONS
+                        + "/ directory to rebuild the mailbox list from");
+            }
+            try (Engine e = Engine.openForRebuild(root, EngineOptions.cli("reconstruct"))) {
                 out.println("mboxlist rebuilt: " + e.rebuildMailboxList() + " mailboxes");
             }
             return 0;
@@ -53,7 +65,7 @@ final class ReconstructCommand implements Callable<Integer> {
                 for (String p : r.problems()) {
                     out.println(mailbox + ": " + p);
                 }
-                spec.commandLine().getErr().println("reconstruct: " + mailbox + " needs a repair (" + r.problems().size() + " problems)");
+                spec.commandLine().getErr().println(spec.qualifiedName() + ": " + mailbox + " needs a repair (" + r.problems().size() + " problems)");
                 return 3;
             }
             out.println(mailbox + ": " + e.reconstruct(mailbox));

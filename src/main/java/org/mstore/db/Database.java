@@ -75,8 +75,52 @@ public final class Database implements AutoCloseable {
         return file;
     }
 
+    /**
+     * A connection from the pool. When several processes open the store at the same moment (two commands
+     * started together, or the process serving the database exiting while others use it), H2 refuses the
+     * ones that lose the race to become the server; they get a connection a moment later, so such a refusal
+     * is retried for a few seconds before it is reported.
+     */
     public Connection connection() throws SQLException {
-        return pool.getConnection();
+        long deadline = 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return pool.getConnection();
+            } catch (SQLException e) {
+                long now = System.nanoTime();
+                if (attempt == 1) {
+                    deadline = now + OPEN_PATIENCE.toNanos();
+                }
+                if (now >= deadline || !openRace(e)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(Math.min(50L * attempt, 500L) + java.util.concurrent.ThreadLocalRandom.current().nextInt(50));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** How long a connection refused by {@link #openRace} is retried before the refusal is reported. */
+    private static final java.time.Duration OPEN_PATIENCE = java.time.Duration.ofSeconds(10);
+
+    /** H2's refusals while another process is opening, serving or closing the same database file. */
+    private static boolean openRace(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                int code = s.getErrorCode();
+                // ERROR_OPENING_DATABASE is what H2's lock file reports for a race ("Lock file recently modified",
+                // "Another process was faster"); a lasting cause still comes through once OPEN_PATIENCE is spent
+                if (code == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1 || code == org.h2.api.ErrorCode.CONNECTION_BROKEN_1
+                        || code == org.h2.api.ErrorCode.ERROR_OPENING_DATABASE_1) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Work done in one connection. */

@@ -51,6 +51,10 @@ final class ChangeWatcher {
             return;
         }
         lastRecno = queue.maxRecno();
+        // what is already there is not news: remember the RecNos the first look-back will see again
+        for (QueueEntry e : queue.entriesAfter(Math.max(0, lastRecno - LOOKBACK), (int) LOOKBACK + 1)) {
+            recentRecnos.add(e.recno());
+        }
         lastHistory = queue.maxHistorySeq();
         lastChange = changes.maxSeq();
         thread = new Thread(this::loop, "mstore-watcher");

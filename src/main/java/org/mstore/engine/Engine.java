@@ -26,8 +26,10 @@ import org.mstore.queue.Action;
 import org.mstore.queue.MaintenanceQueue;
 import org.mstore.queue.Outcome;
 import org.mstore.queue.QueueEntry;
+import org.mstore.store.CacheFile;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.Mailbox;
+import org.mstore.store.MailboxIndex;
 import org.mstore.store.MailboxName;
 
 /**
@@ -111,7 +113,9 @@ public final class Engine implements AutoCloseable {
             throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
         }
         Engine engine = new Engine(root, db, options);
-        engine.housekeeping();
+        if (!options.readOnly()) {
+            engine.housekeeping();
+        }
         if (engine.watcher != null) {
             engine.watcher.start();
         }
@@ -192,35 +196,68 @@ public final class Engine implements AutoCloseable {
         return mailboxes.info(name);
     }
 
+    /** Refuses a change when the store was opened read-only. */
+    private void requireWritable(String what) {
+        if (options.readOnly()) {
+            throw new IllegalStateException("read-only: cannot " + what);
+        }
+    }
+
+    public boolean readOnly() {
+        return options.readOnly();
+    }
+
     /** "Repair now", "Clean now", "Purge now": a forced entry, run by the daemon (or by {@link #runNow}). */
     public MaintenanceQueue.Enqueued request(String mailbox, Action action) {
+        requireWritable("queue " + action);
         return mailboxes.request(mailbox, action);
+    }
+
+    /** Starts the impurge daemon (see {@link PurgeDaemon#start}). */
+    public void startDaemon(PurgeDaemon.Mode mode) {
+        requireWritable("start impurge");
+        daemon.start(mode);
+    }
+
+    /** Stops the impurge daemon after its current task. */
+    public void stopDaemon() {
+        daemon.stop(Duration.ofSeconds(60));
+    }
+
+    /** Saves settings, all or none (see {@link StoreSettings#setAll}). */
+    public java.util.Map<org.mstore.config.Setting, String> applySettings(java.util.Map<org.mstore.config.Setting, String> values) {
+        requireWritable("change settings");
+        return ctx.settings().setAll(values);
     }
 
     /** "Check": the full sanity check; corruption is logged and queues a Repair. */
     public MailboxService.CheckReport check(String mailbox) throws IOException {
-        return mailboxes.check(mailbox, true);
+        return mailboxes.check(mailbox, !options.readOnly());
     }
 
     /** Runs the selected entries now (forced). */
     public List<TaskResult> runNow(Collection<Long> recnos) {
+        requireWritable("run entries");
         return daemon.runNow(recnos);
     }
 
     /** Removes the selected entries from the queue (an administrator's decision, recorded in the history). */
     public List<QueueEntry> removeEntries(Collection<Long> recnos) {
+        requireWritable("remove entries");
         return ctx.queue().remove(recnos, Outcome.REMOVED, "removed by an administrator", ctx.now());
     }
 
     /** {@code reconstruct <mailbox>}: repairs now, outside the queue. */
     public String reconstruct(String mailbox) throws IOException {
+        requireWritable("repair");
         return runner.repairNow(mailbox, options.processName());
     }
 
     /**
      * Rebuilds the mboxlist from the partitions ({@code reconstruct --mboxlist}): one row per mailbox
      * directory, counts read from each index (a mailbox whose index cannot be read is listed and queued for
-     * Repair). Returns the number of mailboxes listed.
+     * Repair), and the Remove and Clean work that the lost queue held is queued again. Returns the number of
+     * mailboxes listed.
      */
     public int rebuildMailboxList() throws IOException {
         List<ClassicStore.Found> found = ctx.layout().scan();
@@ -236,10 +273,22 @@ public final class Engine implements AutoCloseable {
                         .edit().nextUid(h.nextUid()).messages(h.recordCount(), h.totalSize()).expunged(mb.pendingExpunged())
                         .cache(counts.records(), counts.expunged()).build();
             } catch (org.mstore.store.MailboxFormatException e) {
-                info = MailboxInfo.created(f.name().toString(), f.partition(), (int) (now / 1000), java.time.Instant.ofEpochMilli(now));
+                info = MailboxInfo.created(f.name().toString(), f.partition(), lostUidValidity(f.dir(), now), java.time.Instant.ofEpochMilli(now));
                 broken.add(f.name().toString());
             }
             rows.add(info);
+        }
+        // The queue lived in the same database: queue again what the disk says is pending.
+        long cleanupSize = ctx.settings().snapshot().cleanupSize();
+        java.util.List<MaintenanceQueue.Request> pending = new java.util.ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            java.util.List<String> stamps = Mailbox.cleanupStamps(found.get(i).dir());
+            if (!stamps.isEmpty()) {
+                pending.add(new MaintenanceQueue.Request(rows.get(i).name(), Action.REMOVE, ctx.stampInstant(stamps.get(0)).toEpochMilli(), false));
+            }
+            if (rows.get(i).expunged() > cleanupSize) {
+                pending.add(new MaintenanceQueue.Request(rows.get(i).name(), Action.CLEAN, now, false));
+            }
         }
         db.inTransaction(c -> {
             ctx.mboxlist().clear(c);
@@ -251,7 +300,21 @@ public final class Engine implements AutoCloseable {
         for (String b : broken) {
             ctx.queue().enqueue(b, Action.REPAIR, now, false);
         }
+        ctx.queue().enqueueAll(pending);
         return rows.size();
+    }
+
+    /** The UID validity of a mailbox that cannot be opened: from what is left of its index or cache, else new. */
+    private static long lostUidValidity(Path dir, long now) {
+        MailboxIndex.Header h = MailboxIndex.salvage(dir.resolve(MailboxIndex.FILE)).header();
+        if (h != null) {
+            return h.uidValidity() & 0xffffffffL;
+        }
+        try (CacheFile cache = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
+            return cache.uidValidity() & 0xffffffffL;
+        } catch (IOException e) {
+            return (int) (now / 1000);
+        }
     }
 
     // ---------------------------------------------------------------- events

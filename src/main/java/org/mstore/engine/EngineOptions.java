@@ -9,25 +9,34 @@ import java.time.Clock;
  * @param processName   the name this process logs under (impurge, imapd, console...)
  * @param startDaemon   start the impurge daemon when {@code store.purge.enable} is true (the console does)
  * @param watchChanges  publish {@link EngineEvent}s, including changes made by other processes
+ * @param readOnly      browse only: every call that would change the store is refused
  */
-public record EngineOptions(Clock clock, String processName, boolean startDaemon, boolean watchChanges) {
-    public static EngineOptions cli(String processName) {
-        return new EngineOptions(Clock.systemDefaultZone(), processName, false, false);
+public record EngineOptions(Clock clock, String processName, boolean startDaemon, boolean watchChanges, boolean readOnly) {
+    public EngineOptions(Clock clock, String processName, boolean startDaemon, boolean watchChanges) {
+        this(clock, processName, startDaemon, watchChanges, false);
     }
 
-    public static EngineOptions console() {
-        return new EngineOptions(Clock.systemDefaultZone(), "console", true, true);
+    public static EngineOptions cli(String processName) {
+        return new EngineOptions(Clock.systemDefaultZone(), processName, false, false, false);
+    }
+
+    public static EngineOptions console(boolean readOnly) {
+        return new EngineOptions(Clock.systemDefaultZone(), "console", !readOnly, true, readOnly);
     }
 
     public EngineOptions withClock(Clock c) {
-        return new EngineOptions(c, processName, startDaemon, watchChanges);
+        return new EngineOptions(c, processName, startDaemon, watchChanges, readOnly);
     }
 
     public EngineOptions withStartDaemon(boolean b) {
-        return new EngineOptions(clock, processName, b, watchChanges);
+        return new EngineOptions(clock, processName, b, watchChanges, readOnly);
     }
 
     public EngineOptions withWatchChanges(boolean b) {
-        return new EngineOptions(clock, processName, startDaemon, b);
+        return new EngineOptions(clock, processName, startDaemon, b, readOnly);
+    }
+
+    public EngineOptions withReadOnly(boolean b) {
+        return new EngineOptions(clock, processName, startDaemon && !b, watchChanges, b);
     }
 }

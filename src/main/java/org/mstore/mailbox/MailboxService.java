@@ -117,7 +117,22 @@ public final class MailboxService {
         ctx.log().log(ctx.processName(), "Store", LogLevel.CRITICAL, "Unable to open mailbox " + name + ": " + detail);
         ctx.log().log(ctx.processName(), "Store", LogLevel.ERROR, name + ": Mailbox has an invalid format; repair requested");
         ctx.queue().enqueue(name, Action.REPAIR, ctx.now(), false);
-        return new MailboxFormatException(name + ": Mailbox has an invalid format; repair requested (" + detail + ")", e.indexMissing());
+        return new RepairRequestedException(name + ": Mailbox has an invalid format; repair requested (" + detail + ")", e.indexMissing());
+    }
+
+    /** A format error that {@link #corrupt} has logged and queued a Repair for. */
+    public static final class RepairRequestedException extends MailboxFormatException {
+        RepairRequestedException(String message, boolean missing) {
+            super(message, missing);
+        }
+    }
+
+    /**
+     * A format error met after the open (in store.exp, in the cache, by a task) as the caller should see it:
+     * logged with a Repair queued, once.
+     */
+    public MailboxFormatException reported(String name, MailboxFormatException e) {
+        return e instanceof RepairRequestedException ? e : corrupt(name, e);
     }
 
     // ---------------------------------------------------------------- user actions
@@ -191,7 +206,8 @@ public final class MailboxService {
             long cleanupSize = ctx.settings().snapshot().cleanupSize();
             ctx.db().inTransaction(c -> {
                 MailboxInfo info = ctx.mboxlist().get(c, name).orElseThrow(() -> new NoSuchMailboxException(name));
-                long expunged = Math.max(info.expunged() + r.messages(), 0);
+                // store.exp also counts an expunge that crashed before its update here
+                long expunged = Math.max(info.expunged() + r.messages(), pending);
                 ctx.mboxlist().update(c, info.edit().messages(h.recordCount(), h.totalSize()).expunged(expunged)
                         .lastExpunge(Instant.ofEpochMilli(now)).build(), now);
                 if (expunged > cleanupSize && pending > 0) {
@@ -200,6 +216,8 @@ public final class MailboxService {
                 return null;
             });
             return r;
+        } catch (MailboxFormatException e) {
+            throw reported(name, e); // a damaged store.exp
         }
     }
 

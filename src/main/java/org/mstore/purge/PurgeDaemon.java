@@ -334,7 +334,7 @@ public final class PurgeDaemon {
     }
 
     private void loop(Mode mode) {
-        boolean windowDone = false;
+        ZonedDateTime windowDoneUntil = null; // the end of the window whose queue ran empty (exitwhenempty)
         ZonedDateTime until = mode.until() == null ? null : nextOccurrence(mode.until());
         try {
             setStatus(State.WAITING, null, "");
@@ -348,12 +348,13 @@ public final class PurgeDaemon {
                 if (w.isPresent()) {
                     if (!w.get().contains(now.toLocalTime())) {
                         releaseLock();
-                        windowDone = false;
+                        windowDoneUntil = null;
                         setStatus(State.OUTSIDE_WINDOW, null, "window " + w.get() + " opens at " + w.get().start());
                         waitFor(Duration.between(now, w.get().nextStart(now)));
                         continue;
                     }
-                    if (windowDone) {
+                    if (windowDoneUntil != null && now.isBefore(windowDoneUntil)) {
+                        releaseLock(); // done for this window, as if it had exited: another impurge may run
                         setStatus(State.WINDOW_DONE, null, "window " + w.get() + " ends at " + w.get().end());
                         waitFor(Duration.between(now, w.get().endAfter(now)));
                         continue;
@@ -371,7 +372,7 @@ public final class PurgeDaemon {
                     break;
                 }
                 if (w.isPresent() && s.exitWhenEmpty()) {
-                    windowDone = true;
+                    windowDoneUntil = w.get().endAfter(now);
                     continue;
                 }
                 Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis());

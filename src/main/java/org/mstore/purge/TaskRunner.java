@@ -50,9 +50,10 @@ public final class TaskRunner {
                 case REPAIR -> repair(e, info.get());
             };
         } catch (MailboxFormatException ex) {
-            // open() has logged it and queued a Repair, which runs first; retry this entry after it
-            ctx.queue().release(e, ex.getMessage(), ctx.now() + 1000);
-            return new TaskResult(e, null, ex.getMessage(), 0);
+            // logged and a Repair queued (by open(), or here when the task met it later), which runs first; retry after it
+            MailboxFormatException reported = e.action() == Action.REPAIR ? ex : mailboxes.reported(e.mailbox(), ex);
+            ctx.queue().release(e, reported.getMessage(), ctx.now() + 1000);
+            return new TaskResult(e, null, reported.getMessage(), 0);
         } catch (IOException | RuntimeException ex) {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             ctx.log().log(PROCESS, "General", LogLevel.ERROR, e.action().label() + " of " + e.mailbox() + " failed: " + msg);
@@ -76,6 +77,8 @@ public final class TaskRunner {
         try (Mailbox mb = mailboxes.open(e.mailbox())) {
             long now = ctx.now();
             String used = mb.clean(ctx.stamp(now));
+            // every renamed list waits for a Remove, also one renamed by an earlier run that crashed before queueing it
+            java.util.List<String> waiting = mb.cleanupStamps();
             long pending = mb.pendingExpunged();
             String detail = used == null ? "nothing to clean" : "store.exp renamed to store.exp." + used
                     + "; files queued for Remove after store.cleanupage " + org.mstore.config.Setting.Durations.format(s.cleanupAge());
@@ -83,8 +86,8 @@ public final class TaskRunner {
                 MailboxInfo cur = ctx.mboxlist().get(c, e.mailbox()).orElseThrow();
                 ctx.mboxlist().update(c, cur.edit().expunged(pending).lastCleanup(Instant.ofEpochMilli(now)).build(), now);
                 ctx.queue().complete(c, e, Outcome.DONE, detail, 0, now);
-                if (used != null) {
-                    ctx.queue().enqueue(c, e.mailbox(), Action.REMOVE, ctx.stampInstant(used).toEpochMilli(), false);
+                if (!waiting.isEmpty()) {
+                    ctx.queue().enqueue(c, e.mailbox(), Action.REMOVE, ctx.stampInstant(waiting.get(0)).toEpochMilli(), false);
                 }
                 return null;
             });

@@ -59,7 +59,9 @@ public final class MaintenanceQueue {
 
     /**
      * Enqueues in the caller's transaction. A pending (mailbox, action) pair is never added twice; a forced
-     * request upgrades a pending entry to forced and makes it due at once.
+     * request upgrades a pending entry to forced and makes it due at once. A later Repair request moves the
+     * pending entry's timestamp forward: impurge skips a Repair when the mailbox was repaired after the
+     * entry's timestamp, and a corruption found after that repair must not be skipped with it.
      */
     public Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced) throws SQLException {
         for (int attempt = 0; ; attempt++) {
@@ -73,6 +75,16 @@ public final class MaintenanceQueue {
                             try (PreparedStatement u = c.prepareStatement(
                                     "UPDATE maintenance_queue SET forced = TRUE, not_before = NULL WHERE recno = ?")) {
                                 u.setLong(1, recno);
+                                u.executeUpdate();
+                            }
+                        }
+                        if (action == Action.REPAIR) {
+                            // version + 1: a claim made on the old timestamp fails and is made again on the new one
+                            try (PreparedStatement u = c.prepareStatement("UPDATE maintenance_queue SET ts = ?, version = version + 1 "
+                                    + "WHERE recno = ? AND ts < ? AND picked_by IS NULL")) {
+                                u.setLong(1, ts);
+                                u.setLong(2, recno);
+                                u.setLong(3, ts);
                                 u.executeUpdate();
                             }
                         }
@@ -631,6 +643,37 @@ public final class MaintenanceQueue {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM queue_history")) {
                 rs.next();
                 return rs.getLong(1);
+            }
+        });
+    }
+
+    /** Entries finished with {@code outcome} per minute since {@code since}: minute start (epoch ms) to count. */
+    public java.util.SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
+        return db.read(c -> {
+            java.util.SortedMap<Long, Long> out = new java.util.TreeMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT done_at / 60000 AS m, COUNT(*) FROM queue_history "
+                    + "WHERE done_at >= ? AND outcome = ? GROUP BY m")) {
+                p.setLong(1, since);
+                p.setString(2, outcome.name());
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getLong(1) * 60_000L, rs.getLong(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Bytes reclaimed by tasks finished since {@code since}. */
+    public long bytesReclaimedSince(long since) {
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT COALESCE(SUM(bytes_reclaimed), 0) FROM queue_history WHERE done_at >= ?")) {
+                p.setLong(1, since);
+                try (ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
             }
         });
     }

@@ -398,6 +398,11 @@ public final class Mailbox implements Closeable {
 
     /** Stamps of the renamed expunge lists waiting for Remove, oldest first. */
     public List<String> cleanupStamps() throws IOException {
+        return cleanupStamps(dir);
+    }
+
+    /** The same for a mailbox directory that cannot be opened (a rebuild of the mboxlist). */
+    public static List<String> cleanupStamps(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*")) {
             for (Path p : ds) {
@@ -527,16 +532,21 @@ public final class Mailbox implements Closeable {
         }
         Set<Integer> expunged = new HashSet<>();
         int maxUid = 0;
-        for (ExpungeFile.Entry e : ExpungeFile.read(dir.resolve(ExpungeFile.FILE), true)) {
+        for (ExpungeFile.Entry e : mendExpungeList(dir.resolve(ExpungeFile.FILE))) {
             expunged.add(e.uid());
         }
+        List<Path> cleaned = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*")) {
-            for (Path p : ds) {
-                for (ExpungeFile.Entry e : ExpungeFile.read(p, true)) {
-                    expunged.add(e.uid());
-                }
+            ds.forEach(cleaned::add); // listed first: mending renames inside the directory
+        }
+        for (Path p : cleaned) {
+            for (ExpungeFile.Entry e : mendExpungeList(p)) {
+                expunged.add(e.uid());
             }
         }
+        // An index that still reads cleanly knows which messages are live: a file below its next UID that it does not
+        // list was expunged, even if its expunge record was lost; never bring it back.
+        MailboxIndex intact = readIntact(dir.resolve(MailboxIndex.FILE));
         for (int u : expunged) {
             maxUid = Math.max(maxUid, u);
         }
@@ -583,7 +593,8 @@ public final class Mailbox implements Closeable {
                     maxUid = Math.max(maxUid, e.getKey());
                 }
             }
-            candidates = files.keySet().stream().mapToInt(Integer::intValue).filter(u -> !expunged.contains(u)).sorted().toArray();
+            candidates = files.keySet().stream().mapToInt(Integer::intValue).filter(u -> !expunged.contains(u)
+                    && (intact == null || u >= intact.header().nextUid() || intact.find(u) >= 0)).sorted().toArray();
             // Read the head of each file: this is the cost of a repair.
             scannedFiles = new Scanned[candidates.length];
             int[] cand = candidates;
@@ -674,6 +685,36 @@ public final class Mailbox implements Closeable {
         Durable.replace(dir.resolve(CACHE_NEW), dir.resolve(CacheFile.FILE));
         Durable.replace(dir.resolve(IDX_NEW), dir.resolve(MailboxIndex.FILE));
         return new RepairResult(records.size(), bytes, nextUid, damaged, lost, skippedExpunged, notes);
+    }
+
+    private static MailboxIndex readIntact(Path idx) throws IOException {
+        try {
+            return MailboxIndex.read(idx);
+        } catch (MailboxFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads an expunge list for Repair, keeping every record that checks out; a damaged list is rewritten with
+     * those (aside, then renamed), so that Expunge and Remove can use it again.
+     */
+    private static List<ExpungeFile.Entry> mendExpungeList(Path file) throws IOException {
+        try {
+            return ExpungeFile.read(file);
+        } catch (MailboxFormatException e) {
+            List<ExpungeFile.Entry> good = ExpungeFile.read(file, true);
+            Path aside = file.resolveSibling("mend-" + file.getFileName());
+            Files.deleteIfExists(aside);
+            if (good.isEmpty()) {
+                Files.delete(file);
+                Durable.syncDirectory(file.getParent());
+            } else {
+                ExpungeFile.append(aside, good);
+                Durable.replace(aside, file);
+            }
+            return good;
+        }
     }
 
     /** Locks a mailbox directory for {@link #rebuild}, which works on a mailbox that cannot be opened. */

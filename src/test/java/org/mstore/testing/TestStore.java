@@ -10,8 +10,12 @@ import java.util.List;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.purge.TaskResult;
+import org.mstore.queue.Action;
+import org.mstore.queue.QueueEntry;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.MailboxName;
+import org.mstore.store.UidSet;
 import org.mstore.tools.MessageGenerator;
 
 /**
@@ -77,6 +81,23 @@ public final class TestStore implements AutoCloseable {
     public static byte[] message(String subject, String body) {
         return ("From: \"Tester\" <tester@example.com>\r\nTo: user@example.com\r\nSubject: " + subject
                 + "\r\nMessage-ID: <" + Math.abs(subject.hashCode()) + "@example.com>\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Sets {@code \Deleted} on {@code uids} and expunges them. */
+    public void expunge(String mailbox, String uids) throws IOException {
+        engine.mailboxes().setDeleted(mailbox, UidSet.parse(uids), true);
+        engine.mailboxes().expunge(mailbox);
+    }
+
+    /** Queues a forced task ("Clean now", "Purge now"...) and steps impurge until nothing is due. */
+    public List<TaskResult> requestAndDrain(String mailbox, Action action) {
+        engine.request(mailbox, action);
+        return engine.daemon().drain();
+    }
+
+    /** The pending entries, in RecNo order. */
+    public List<QueueEntry> queue() {
+        return engine.queue().entriesAfter(0, 10_000);
     }
 
     public MailboxInfo info(String mailbox) {

@@ -1,0 +1,106 @@
+package org.mstore.console;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+
+import org.mstore.engine.SampleStore;
+
+/**
+ * The administration console. With no arguments it opens a fresh working copy of {@code sample-store/}
+ * (the committed sample never changes); {@code --store DIR} opens another store; {@code --read-only} lets
+ * one browse without being able to change anything.
+ */
+public class ConsoleApp extends Application {
+    private MainViewModel vm;
+    private FxTaskExecutor executor;
+    private Timeline ticker;
+
+    @Override
+    public void start(Stage stage) {
+        ConsoleArgs args;
+        try {
+            args = ConsoleArgs.parse(getParameters().getRaw());
+        } catch (IllegalArgumentException e) {
+            System.err.println("console: " + e.getMessage());
+            Platform.exit();
+            return;
+        }
+        executor = new FxTaskExecutor();
+        vm = new MainViewModel(executor, RecentStores.inUserConfig(), args.readOnly());
+        MainWindow window = new MainWindow(vm, executor, p -> openSample());
+        Scene scene = new Scene(window, 1280, 820);
+        Themes.apply(scene, vm.darkProperty().get());
+        vm.darkProperty().addListener((o, a, b) -> Themes.apply(scene, b));
+        stage.setScene(scene);
+        stage.titleProperty().bind(javafx.beans.binding.Bindings.concat("mstore console — ", vm.storeLabelProperty(),
+                args.readOnly() ? " (read-only)" : ""));
+        stage.setOnCloseRequest(e -> {
+            e.consume();
+            shutdown(stage);
+        });
+        stage.show();
+
+        ticker = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
+            StoreSession s = vm.sessionProperty().get();
+            if (s != null) {
+                s.tick();
+            }
+        }));
+        ticker.setCycleCount(Timeline.INDEFINITE);
+        ticker.play();
+
+        if (args.store() != null) {
+            vm.open(args.store(), false);
+        } else {
+            openSample();
+        }
+        if (args.screenshots() != null) {
+            Screenshots.take(stage, window, vm, args.screenshots(), () -> shutdown(stage));
+        }
+    }
+
+    private void openSample() {
+        Path sample = ConsoleArgs.findSample();
+        if (sample == null) {
+            vm.errorProperty().set("No store given and no sample-store/ found here: File › Open store...");
+            return;
+        }
+        vm.open(sample, !inUse(SampleStore.workingCopyPath(sample)));
+    }
+
+    /** A working copy that another process has open (its H2 lock file exists) is reused, not replaced. */
+    private static boolean inUse(Path copy) {
+        return Files.exists(copy.resolve("mboxlist").resolve("mstore.lock.db"));
+    }
+
+    private void shutdown(Stage stage) {
+        if (ticker != null) {
+            ticker.stop();
+        }
+        stage.hide();
+        Thread t = new Thread(() -> {
+            try {
+                vm.closeNow();
+            } finally {
+                executor.shutdown();
+                Platform.exit();
+                System.exit(0);
+            }
+        }, "console-shutdown");
+        t.start();
+    }
+
+    /** Entry point for {@code mvn javafx:run}. */
+    public static void main(String[] args) {
+        launch(args);
+    }
+
+}

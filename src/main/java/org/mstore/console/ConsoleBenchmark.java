@@ -1,0 +1,217 @@
+package org.mstore.console;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import javafx.animation.AnimationTimer;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.scene.control.TableView;
+import javafx.stage.Stage;
+
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.queue.Action;
+import org.mstore.queue.MaintenanceQueue;
+import org.mstore.queue.QueueEntry;
+import org.mstore.store.ClassicStore;
+
+/**
+ * The console with a million queue entries: time to the first rows, scrolling to random places, filtering,
+ * live updates, the longest stall of the JavaFX thread meanwhile, and the heap. Run it with the heap capped
+ * at what the console is allowed (the figures are in the README):
+ *
+ * <pre>
+ * xvfb-run -a java -Xmx512m -cp target/mstore.jar org.mstore.console.ConsoleBenchmark [entries]
+ * </pre>
+ */
+public final class ConsoleBenchmark {
+    private static final AtomicLong maxGapNanos = new AtomicLong();
+
+    private ConsoleBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int entries = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        Path dir = Files.createTempDirectory("mstore-console-bench");
+        Path root = dir.resolve("store");
+        try {
+            long t0 = System.nanoTime();
+            try (Engine e = Engine.init(root, EngineOptions.cli("bench"))) {
+                fill(e, entries);
+            }
+            System.out.printf(Locale.ROOT, "queue filled: %,d entries in %.1f s%n", entries, secs(t0));
+            run(root, entries);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1);
+        } finally {
+            ClassicStore.deleteRecursively(dir);
+        }
+        Platform.exit();
+        System.exit(0);
+    }
+
+    private static void fill(Engine e, int entries) {
+        Action[] actions = Action.values();
+        SplittableRandom r = new SplittableRandom(42);
+        List<MaintenanceQueue.Request> batch = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < entries; i++) {
+            String mailbox = "user/u" + String.format("%06d", i / 4) + (i % 4 == 0 ? "" : "/Folder" + (i % 4));
+            batch.add(new MaintenanceQueue.Request(mailbox, actions[r.nextInt(actions.length)], now - r.nextInt(86_400_000), false));
+            if (batch.size() == 50_000) {
+                e.queue().enqueueAll(batch);
+                batch.clear();
+            }
+        }
+        e.queue().enqueueAll(batch);
+    }
+
+    private static void run(Path root, int entries) throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        Platform.startup(started::countDown);
+        started.await();
+        FxTaskExecutor executor = new FxTaskExecutor();
+        AtomicReference<MainViewModel> vmRef = new AtomicReference<>();
+        AtomicReference<MainWindow> winRef = new AtomicReference<>();
+        long[] openedAt = new long[1];
+        Platform.runLater(() -> {
+            MainViewModel vm = new MainViewModel(executor, new RecentStores(root.resolveSibling("recent")), true);
+            MainWindow w = new MainWindow(vm, executor, p -> { });
+            Stage stage = new Stage();
+            Scene scene = new Scene(w, 1200, 800);
+            Themes.apply(scene, false);
+            stage.setScene(scene);
+            stage.show();
+            new AnimationTimer() {
+                private long last;
+
+                @Override
+                public void handle(long now) {
+                    if (last != 0) {
+                        maxGapNanos.accumulateAndGet(now - last, Math::max);
+                    }
+                    last = now;
+                }
+            }.start();
+            vmRef.set(vm);
+            winRef.set(w);
+            openedAt[0] = System.nanoTime();
+            vm.open(root, false);
+        });
+        await(() -> winRef.get() != null && winRef.get().queueView() != null && firstRowShown(winRef.get().queueView().table()));
+        double firstRows = secs(openedAt[0]);
+        long gapOpen = resetGap();
+        TableView<QueueEntry> table = winRef.get().queueView().table();
+        int size = onFx(() -> table.getItems().size());
+        System.out.printf(Locale.ROOT, "first rows shown: %.3f s after open (%,d rows in the table); longest UI stall %.0f ms%n",
+                firstRows, size, gapOpen / 1e6);
+
+        // Scroll to random places; each time wait until the rows there are real.
+        SplittableRandom r = new SplittableRandom(7);
+        List<Double> scrolls = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int target = r.nextInt(size);
+            long t = System.nanoTime();
+            Platform.runLater(() -> table.scrollTo(target));
+            await(() -> onFx(() -> target < table.getItems().size() && table.getItems().get(target).recno() > 0));
+            scrolls.add(secs(t) * 1000);
+        }
+        scrolls.sort(null);
+        long gapScroll = resetGap();
+        System.out.printf(Locale.ROOT, "scroll to a random row until loaded: median %.0f ms, worst %.0f ms (40 jumps); longest UI stall %.0f ms%n",
+                scrolls.get(scrolls.size() / 2), scrolls.get(scrolls.size() - 1), gapScroll / 1e6);
+
+        // Filter by mailbox text, then by action.
+        StoreSession s = vmRef.get().sessionProperty().get();
+        long t = System.nanoTime();
+        Platform.runLater(() -> {
+            s.queue().mailboxFilterProperty().set("u0123");
+            s.queue().applyFilter();
+        });
+        await(() -> onFx(() -> table.getItems().size() > 0 && table.getItems().size() < entries / 100
+                && table.getItems().get(0).recno() > 0 && table.getItems().get(0).mailbox().contains("u0123")));
+        double filterText = secs(t);
+        t = System.nanoTime();
+        Platform.runLater(() -> {
+            s.queue().mailboxFilterProperty().set("");
+            s.queue().shownProperty(Action.CLEAN).set(false);
+        });
+        await(() -> onFx(() -> table.getItems().size() > entries / 2 && table.getItems().get(0).recno() > 0
+                && table.getItems().get(0).action() != Action.CLEAN));
+        double filterAction = secs(t);
+        long gapFilter = resetGap();
+        System.out.printf(Locale.ROOT, "filter by mailbox text: %.3f s; by action: %.3f s; longest UI stall %.0f ms%n",
+                filterText, filterAction, gapFilter / 1e6);
+        Platform.runLater(() -> s.queue().shownProperty(Action.CLEAN).set(true));
+        await(() -> onFx(() -> table.getItems().size() >= entries && table.getItems().get(0).recno() > 0));
+
+        // Live: another process adds entries; they appear without a reload.
+        int before = onFx(() -> table.getItems().size());
+        t = System.nanoTime();
+        try (Engine other = Engine.open(root, new EngineOptions(Clock.systemDefaultZone(), "bench", false, false))) {
+            List<MaintenanceQueue.Request> more = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                more.add(new MaintenanceQueue.Request("user/live" + i, Action.CLEAN, System.currentTimeMillis(), false));
+            }
+            other.queue().enqueueAll(more);
+        }
+        await(() -> onFx(() -> table.getItems().size() == before + 1000));
+        System.out.printf(Locale.ROOT, "1,000 entries added by another process shown after %.3f s%n", secs(t));
+
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf(Locale.ROOT, "heap: %.0f MB used after GC (max %.0f MB); rows held in memory: %d%n",
+                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.maxMemory() / 1048576.0,
+                onFx(() -> s.queue().rows().loadedRows()));
+        Platform.runLater(() -> { });
+        vmRef.get().closeNow();
+        executor.shutdown();
+    }
+
+    private static boolean firstRowShown(TableView<QueueEntry> t) {
+        return !t.getItems().isEmpty() && t.getItems().get(0).recno() > 0;
+    }
+
+    private static long resetGap() {
+        return maxGapNanos.getAndSet(0);
+    }
+
+    private static <T> T onFx(java.util.concurrent.Callable<T> c) {
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(c);
+        Platform.runLater(f);
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,302 @@
+package org.mstore.console;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.function.Consumer;
+
+import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.CheckMenuItem;
+import javafx.scene.control.Label;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.StackPane;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.Window;
+
+import org.controlsfx.control.StatusBar;
+import org.mstore.console.daemon.DaemonView;
+import org.mstore.console.dashboard.DashboardView;
+import org.mstore.console.log.LogView;
+import org.mstore.console.mailboxes.MailboxesView;
+import org.mstore.console.queue.QueueView;
+import org.mstore.console.queue.QueueViewModel;
+import org.mstore.console.settings.SettingsView;
+import org.mstore.queue.Action;
+
+/**
+ * The console's window: menus with the keyboard shortcuts, one tab per view, and a status bar with the
+ * store, the daemon's state, the queue depth and the background work in progress.
+ */
+public final class MainWindow extends BorderPane {
+    private final MainViewModel vm;
+    private final TaskExecutor executor;
+    private final TabPane tabs = new TabPane();
+    private final Tab queueTab = tab("Queue", "tabQueue");
+    private final Tab mailboxesTab = tab("Mailboxes", "tabMailboxes");
+    private final Tab settingsTab = tab("Settings", "tabSettings");
+    private final Tab daemonTab = tab("Purge daemon", "tabDaemon");
+    private final Tab logTab = tab("Log", "tabLog");
+    private final Tab dashboardTab = tab("Dashboard", "tabDashboard");
+    private final StatusBar statusBar = new StatusBar();
+    private final Label daemonStatus = new Label();
+    private final Label depthStatus = new Label();
+    private final Label readOnlyBadge = new Label("READ-ONLY");
+    private final Consumer<Path> openSample;
+    private QueueView queueView;
+    private MailboxesView mailboxesView;
+    private LogView logView;
+
+    public MainWindow(MainViewModel vm, TaskExecutor executor, Consumer<Path> openSample) {
+        this.vm = vm;
+        this.executor = executor;
+        this.openSample = openSample;
+        setId("mainWindow");
+        tabs.getTabs().addAll(queueTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab);
+        tabs.setId("mainTabs");
+        setTop(menus());
+        setCenter(tabs);
+        setBottom(statusBar());
+        showEmpty();
+        vm.sessionProperty().addListener((o, a, s) -> show(s));
+    }
+
+    private static Tab tab(String title, String id) {
+        Tab t = new Tab(title);
+        t.setId(id);
+        t.setClosable(false);
+        return t;
+    }
+
+    private void showEmpty() {
+        for (Tab t : tabs.getTabs()) {
+            Label l = new Label();
+            l.textProperty().bind(Bindings.when(vm.openingProperty()).then("Opening the store...")
+                    .otherwise(Bindings.when(vm.errorProperty().isEmpty()).then("No store open: File › Open store...")
+                            .otherwise(vm.errorProperty())));
+            l.getStyleClass().add("muted");
+            t.setContent(new StackPane(l));
+        }
+    }
+
+    private void show(StoreSession s) {
+        if (s == null) {
+            showEmpty();
+            return;
+        }
+        ZoneId zone = s.engine().context().clock().getZone();
+        queueView = new QueueView(s.queue(), zone, this::showMailbox);
+        mailboxesView = new MailboxesView(s.mailboxes(), zone);
+        logView = new LogView(s.log());
+        queueTab.setContent(queueView);
+        mailboxesTab.setContent(mailboxesView);
+        settingsTab.setContent(new SettingsView(s.settings()));
+        daemonTab.setContent(new DaemonView(s.daemon()));
+        logTab.setContent(logView);
+        dashboardTab.setContent(new DashboardView(s.dashboard(), zone));
+        daemonStatus.textProperty().bind(Bindings.concat("impurge: ", s.daemon().stateTextProperty()));
+        depthStatus.textProperty().bind(Bindings.createStringBinding(() -> "queue: " + Format.count(s.queue().totalProperty().get()),
+                s.queue().totalProperty()));
+    }
+
+    /** Switches to the Mailboxes view with {@code name} selected. */
+    public void showMailbox(String name) {
+        StoreSession s = vm.sessionProperty().get();
+        if (s != null) {
+            s.mailboxes().searchProperty().set("");
+            s.mailboxes().select(name);
+            tabs.getSelectionModel().select(mailboxesTab);
+        }
+    }
+
+    private StatusBar statusBar() {
+        statusBar.setId("statusBar");
+        statusBar.textProperty().bind(Bindings.createStringBinding(() -> {
+            String t = executor.currentTitleProperty().get();
+            String store = vm.storeLabelProperty().get();
+            return t.isEmpty() ? store : store + "   —   " + t + "...";
+        }, executor.currentTitleProperty(), vm.storeLabelProperty()));
+        statusBar.progressProperty().bind(Bindings.when(executor.runningProperty().greaterThan(0)).then(-1.0).otherwise(0.0));
+        readOnlyBadge.getStyleClass().addAll("badge", "badge-readonly");
+        readOnlyBadge.setVisible(vm.readOnly());
+        readOnlyBadge.setManaged(vm.readOnly());
+        daemonStatus.setId("statusDaemon");
+        depthStatus.setId("statusDepth");
+        daemonStatus.getStyleClass().add("status-item");
+        depthStatus.getStyleClass().add("status-item");
+        readOnlyBadge.getStyleClass().add("status-item");
+        statusBar.getRightItems().addAll(readOnlyBadge, daemonStatus, depthStatus);
+        return statusBar;
+    }
+
+    private MenuBar menus() {
+        Menu file = new Menu("_File");
+        MenuItem open = item("_Open store...", new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::chooseStore);
+        Menu recent = new Menu("Open _recent");
+        Runnable fillRecent = () -> {
+            recent.getItems().clear();
+            for (Path p : vm.recentStores()) {
+                MenuItem i = new MenuItem(p.toString());
+                i.setMnemonicParsing(false);
+                i.setOnAction(e -> vm.open(p, false));
+                recent.getItems().add(i);
+            }
+            recent.setDisable(recent.getItems().isEmpty());
+        };
+        vm.recentStores().addListener((ListChangeListener<Path>) c -> fillRecent.run());
+        fillRecent.run();
+        MenuItem sample = item("Open the _sample store (fresh copy)", null, () -> openSample.accept(null));
+        MenuItem quit = item("_Quit", new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN), () -> {
+            Window w = getScene().getWindow();
+            w.fireEvent(new javafx.stage.WindowEvent(w, javafx.stage.WindowEvent.WINDOW_CLOSE_REQUEST));
+        });
+        file.getItems().addAll(open, recent, sample, new SeparatorMenuItem(), quit);
+
+        Menu view = new Menu("_View");
+        Tab[] all = {queueTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab};
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
+        for (int i = 0; i < all.length; i++) {
+            Tab t = all[i];
+            view.getItems().add(item(t.getText(), new KeyCodeCombination(digits[i], KeyCombination.SHORTCUT_DOWN),
+                    () -> tabs.getSelectionModel().select(t)));
+        }
+        MenuItem find = item("_Find / filter", new KeyCodeCombination(KeyCode.F, KeyCombination.SHORTCUT_DOWN), this::focusFilter);
+        find.setId("menuFind");
+        MenuItem refresh = item("_Refresh", new KeyCodeCombination(KeyCode.F5), this::refresh);
+        CheckMenuItem dark = new CheckMenuItem("_Dark theme");
+        dark.setAccelerator(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN));
+        dark.selectedProperty().bindBidirectional(vm.darkProperty());
+        view.getItems().addAll(new SeparatorMenuItem(), find, refresh, dark);
+
+        Menu actions = new Menu("_Actions");
+        MenuItem repair = item("_Repair the selection", new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN), this::repairSelection);
+        repair.setId("menuRepair");
+        MenuItem runNow = item("Run selected entries _now", new KeyCodeCombination(KeyCode.ENTER, KeyCombination.SHORTCUT_DOWN), () -> {
+            if (queueView != null) {
+                queueView.runSelected();
+            }
+        });
+        MenuItem check = item("_Check the mailbox", new KeyCodeCombination(KeyCode.K, KeyCombination.SHORTCUT_DOWN), () -> {
+            StoreSession s = vm.sessionProperty().get();
+            if (s != null) {
+                s.mailboxes().check();
+            }
+        });
+        MenuItem start = item("_Start impurge", null, () -> {
+            StoreSession s = vm.sessionProperty().get();
+            if (s != null) {
+                s.daemon().start();
+            }
+        });
+        MenuItem stop = item("S_top impurge", null, () -> {
+            StoreSession s = vm.sessionProperty().get();
+            if (s != null) {
+                s.daemon().stop();
+            }
+        });
+        for (MenuItem m : new MenuItem[] {repair, runNow, start}) {
+            m.setDisable(vm.readOnly());
+        }
+        actions.getItems().addAll(repair, runNow, check, new SeparatorMenuItem(), start, stop);
+
+        Menu help = new Menu("_Help");
+        help.getItems().add(item("_Keyboard shortcuts", new KeyCodeCombination(KeyCode.F1), this::showShortcuts));
+        MenuBar bar = new MenuBar(file, view, actions, help);
+        bar.setId("menuBar");
+        return bar;
+    }
+
+    private static MenuItem item(String text, KeyCombination key, Runnable action) {
+        MenuItem i = new MenuItem(text);
+        if (key != null) {
+            i.setAccelerator(key);
+        }
+        i.setOnAction(e -> action.run());
+        return i;
+    }
+
+    private void chooseStore() {
+        DirectoryChooser c = new DirectoryChooser();
+        c.setTitle("Open a store (the directory that holds mboxlist/ and partition/)");
+        Path current = vm.recentStores().isEmpty() ? null : vm.recentStores().get(0);
+        if (current != null && current.getParent() != null && current.getParent().toFile().isDirectory()) {
+            c.setInitialDirectory(current.getParent().toFile());
+        }
+        java.io.File f = c.showDialog(getScene().getWindow());
+        if (f != null) {
+            vm.open(f.toPath(), false);
+        }
+    }
+
+    /** Ctrl+F: the filter of the view in front. */
+    public void focusFilter() {
+        Tab t = tabs.getSelectionModel().getSelectedItem();
+        if (t == queueTab && queueView != null) {
+            queueView.focusFilter();
+        } else if (t == mailboxesTab && mailboxesView != null) {
+            mailboxesView.focusSearch();
+        } else if (t == logTab && logView != null) {
+            logView.focusFilter();
+        } else if (queueView != null) {
+            tabs.getSelectionModel().select(queueTab);
+            queueView.focusFilter();
+        }
+    }
+
+    private void refresh() {
+        StoreSession s = vm.sessionProperty().get();
+        if (s != null) {
+            s.queue().refresh();
+            s.mailboxes().load();
+            s.settings().load();
+            s.daemon().load();
+            s.dashboard().load();
+        }
+    }
+
+    /** Ctrl+R: repair the selected mailbox, or the mailboxes of the selected queue entries. */
+    public void repairSelection() {
+        StoreSession s = vm.sessionProperty().get();
+        if (s == null || vm.readOnly()) {
+            return;
+        }
+        Tab t = tabs.getSelectionModel().getSelectedItem();
+        if (t == queueTab && queueView != null) {
+            for (String m : QueueViewModel.mailboxes(queueView.selection())) {
+                s.mailboxes().select(m);
+                s.mailboxes().request(Action.REPAIR);
+            }
+        } else {
+            s.mailboxes().repairNow();
+        }
+    }
+
+    private void showShortcuts() {
+        Alert a = new Alert(Alert.AlertType.INFORMATION, String.join("\n",
+                "Ctrl+O   open a store", "Ctrl+1…6  switch view", "Ctrl+F   focus the filter / search", "F5       refresh",
+                "Ctrl+R   repair the selected mailbox (or the selected entries' mailboxes)",
+                "Ctrl+K   check the selected mailbox", "Ctrl+Enter  run the selected queue entries now",
+                "Delete   remove the selected queue entries", "Ctrl+T   dark / light theme", "Ctrl+Q   quit"), ButtonType.OK);
+        a.setHeaderText("Keyboard shortcuts");
+        a.initOwner(getScene().getWindow());
+        a.show();
+    }
+
+    public TabPane tabs() {
+        return tabs;
+    }
+
+    public QueueView queueView() {
+        return queueView;
+    }
+}

@@ -1,0 +1,147 @@
+package org.mstore.console;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.mstore.console.daemon.DaemonViewModel;
+import org.mstore.console.dashboard.DashboardViewModel;
+import org.mstore.console.log.LogViewModel;
+import org.mstore.console.mailboxes.MailboxesViewModel;
+import org.mstore.console.queue.QueueViewModel;
+import org.mstore.console.settings.SettingsViewModel;
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineEvent;
+import org.mstore.purge.PurgeDaemon;
+import org.mstore.queue.Action;
+
+/**
+ * One open store in the console: the engine and the view-models of every view, fed by the engine's events
+ * (moved to the UI thread; the daemon's rapid state changes are coalesced to the latest).
+ */
+public final class StoreSession {
+    private final Engine engine;
+    private final TaskExecutor executor;
+    private final boolean readOnly;
+    private final QueueViewModel queue;
+    private final MailboxesViewModel mailboxes;
+    private final SettingsViewModel settings;
+    private final DaemonViewModel daemon;
+    private final LogViewModel log;
+    private final DashboardViewModel dashboard;
+    private final AtomicReference<PurgeDaemon.Status> pendingStatus = new AtomicReference<>();
+    private AutoCloseable subscription;
+    private long ticks;
+
+    public StoreSession(Engine engine, TaskExecutor executor) {
+        this.engine = engine;
+        this.executor = executor;
+        this.readOnly = engine.readOnly();
+        this.queue = new QueueViewModel(engine, executor, readOnly);
+        this.mailboxes = new MailboxesViewModel(engine, executor, readOnly);
+        this.settings = new SettingsViewModel(engine, executor, readOnly);
+        this.daemon = new DaemonViewModel(engine, executor, readOnly);
+        this.log = new LogViewModel(engine.log().file(), executor);
+        this.dashboard = new DashboardViewModel(engine, executor);
+    }
+
+    /** Subscribes to the engine and loads every view. */
+    public void start() {
+        subscription = engine.subscribe(this::onEvent);
+        queue.load();
+        mailboxes.load();
+        settings.load();
+        daemon.load();
+        log.poll();
+        dashboard.load();
+    }
+
+    private void onEvent(EngineEvent e) {
+        if (e instanceof EngineEvent.DaemonChanged d) {
+            if (pendingStatus.getAndSet(d.status()) == null) {
+                executor.runOnUi(() -> daemon.statusChanged(pendingStatus.getAndSet(null)));
+            }
+            return;
+        }
+        executor.runOnUi(() -> dispatch(e));
+    }
+
+    private void dispatch(EngineEvent e) {
+        if (e instanceof EngineEvent.EntriesAdded a) {
+            queue.entriesAdded(a.entries());
+        } else if (e instanceof EngineEvent.EntriesDone d) {
+            queue.entriesDone(d.entries());
+            dashboard.entriesDone(d.entries());
+        } else if (e instanceof EngineEvent.MailboxesChanged m) {
+            mailboxes.changed(m.names());
+        } else if (e instanceof EngineEvent.SettingsChanged) {
+            settings.load();
+            mailboxes.loadThresholds();
+        } else if (e instanceof EngineEvent.DaemonChanged d) {
+            daemon.statusChanged(d.status());
+        }
+    }
+
+    /** Called once a second on the UI thread: follow the log, sample the dashboard, re-check drift. */
+    public void tick() {
+        ticks++;
+        log.poll();
+        if (ticks % 5 == 0) {
+            Map<Action, Long> counts = new EnumMap<>(Action.class);
+            for (Action a : Action.values()) {
+                counts.put(a, queue.countProperty(a).get());
+            }
+            dashboard.sample(counts);
+        }
+        if (ticks % 3 == 0) {
+            daemon.probeLock();
+        }
+        if (ticks % 15 == 0) {
+            queue.reconcile();
+        }
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public QueueViewModel queue() {
+        return queue;
+    }
+
+    public MailboxesViewModel mailboxes() {
+        return mailboxes;
+    }
+
+    public SettingsViewModel settings() {
+        return settings;
+    }
+
+    public DaemonViewModel daemon() {
+        return daemon;
+    }
+
+    public LogViewModel log() {
+        return log;
+    }
+
+    public DashboardViewModel dashboard() {
+        return dashboard;
+    }
+
+    /** Unsubscribes and closes the engine (stopping its daemon): call off the UI thread. */
+    public void close() {
+        if (subscription != null) {
+            try {
+                subscription.close();
+            } catch (Exception ignored) {
+                // nothing to do
+            }
+        }
+        engine.close();
+    }
+}

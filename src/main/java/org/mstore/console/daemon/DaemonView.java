@@ -1,0 +1,132 @@
+package org.mstore.console.daemon;
+
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
+
+import org.mstore.console.Format;
+import org.mstore.purge.PurgeDaemon;
+
+/** Start / Stop, the off-peak window, and the daemon's state at a glance. */
+public final class DaemonView extends ScrollPane {
+    public DaemonView(DaemonViewModel vm) {
+        setId("daemonView");
+        setFitToWidth(true);
+
+        Label state = new Label();
+        state.setId("daemonState");
+        state.getStyleClass().add("state-label");
+        state.textProperty().bind(vm.stateTextProperty());
+        vm.stateProperty().addListener((o, a, b) -> styleState(state, b));
+        styleState(state, vm.stateProperty().get());
+
+        Button start = new Button("Start");
+        start.setId("startDaemon");
+        start.setTooltip(new Tooltip("Start impurge in this console (it takes the purge session lock)"));
+        start.disableProperty().bind(vm.runningProperty().or(vm.readOnlyProperty()));
+        start.setOnAction(e -> vm.start());
+        Button stop = new Button("Stop");
+        stop.setId("stopDaemon");
+        stop.setTooltip(new Tooltip("Stop after the current task and let go of the session lock"));
+        stop.disableProperty().bind(vm.runningProperty().not());
+        stop.setOnAction(e -> vm.stop());
+        HBox controls = new HBox(8, state, start, stop);
+        controls.setAlignment(Pos.CENTER_LEFT);
+
+        Label error = new Label();
+        error.setId("daemonError");
+        error.getStyleClass().add("error-banner");
+        error.setWrapText(true);
+        error.textProperty().bind(vm.errorProperty());
+        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
+        error.managedProperty().bind(error.visibleProperty());
+
+        Label other = new Label();
+        other.setId("daemonOtherHolder");
+        other.getStyleClass().add("notice-banner");
+        other.setWrapText(true);
+        other.textProperty().bind(vm.otherHolderProperty());
+        other.visibleProperty().bind(vm.otherHolderProperty().isNotEmpty());
+        other.managedProperty().bind(other.visibleProperty());
+
+        GridPane stats = new GridPane();
+        stats.setHgap(16);
+        stats.setVgap(6);
+        stat(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
+                vm.workingProperty().get().isEmpty() ? "-" : vm.workingProperty().get(), vm.workingProperty()));
+        stat(stats, 1, "Tasks done", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get()),
+                vm.tasksDoneProperty()));
+        stat(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
+                vm.bytesReclaimedProperty()));
+        VBox status = new VBox(10, controls, error, other, stats);
+        status.getStyleClass().add("card");
+
+        Label wTitle = new Label("Off-peak window");
+        wTitle.getStyleClass().add("heading");
+        CheckBox use = new CheckBox("Run only inside an off-peak window");
+        use.setId("useWindow");
+        use.selectedProperty().bindBidirectional(vm.useWindowProperty());
+        TextField from = new TextField();
+        from.setId("windowStart");
+        from.setPrefColumnCount(5);
+        from.textProperty().bindBidirectional(vm.windowStartProperty());
+        TextField to = new TextField();
+        to.setId("windowEnd");
+        to.setPrefColumnCount(5);
+        to.textProperty().bindBidirectional(vm.windowEndProperty());
+        from.disableProperty().bind(use.selectedProperty().not());
+        to.disableProperty().bind(use.selectedProperty().not());
+        HBox times = new HBox(8, new Label("from"), from, new Label("to"), to, new Label("(HH:MM, may cross midnight)"));
+        times.setAlignment(Pos.CENTER_LEFT);
+        CheckBox exit = new CheckBox("Stop for the rest of the window once the queue is empty");
+        exit.setId("exitWhenEmpty");
+        exit.selectedProperty().bindBidirectional(vm.exitWhenEmptyProperty());
+        exit.disableProperty().bind(use.selectedProperty().not());
+        Label wError = new Label();
+        wError.getStyleClass().add("field-error");
+        wError.textProperty().bind(vm.windowErrorProperty());
+        Button applyWindow = new Button("Apply");
+        applyWindow.setId("applyWindow");
+        applyWindow.disableProperty().bind(vm.readOnlyProperty().or(vm.windowErrorProperty().isNotEmpty()));
+        applyWindow.setOnAction(e -> vm.applyWindow());
+        Label help = new Label("Outside the window impurge sleeps and lets go of the session lock, so a command-line impurge may run. "
+                + "Without a window it works whenever entries are due (daemon mode).");
+        help.getStyleClass().add("help");
+        help.setWrapText(true);
+        VBox window = new VBox(8, wTitle, use, times, exit, wError, applyWindow, help);
+        window.getStyleClass().add("card");
+
+        Label message = new Label();
+        message.setId("daemonMessage");
+        message.getStyleClass().add("muted");
+        message.textProperty().bind(vm.messageProperty());
+
+        VBox box = new VBox(12, status, window, message);
+        box.getStyleClass().add("pane-padding");
+        setContent(box);
+    }
+
+    private static void styleState(Label l, PurgeDaemon.State s) {
+        l.getStyleClass().removeIf(c -> c.startsWith("state-") && !c.equals("state-label"));
+        l.getStyleClass().add("state-" + s.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static void stat(GridPane g, int row, String name, String id, javafx.beans.value.ObservableValue<String> v) {
+        Label n = new Label(name);
+        n.getStyleClass().add("metric-name");
+        Label val = new Label();
+        val.setId(id);
+        val.getStyleClass().add("metric-value");
+        val.textProperty().bind(v);
+        g.add(n, 0, row);
+        g.add(val, 1, row);
+    }
+}

@@ -1,0 +1,225 @@
+package org.mstore.console.daemon;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+
+import org.mstore.config.InvalidSettingException;
+import org.mstore.config.PurgeWindow;
+import org.mstore.config.Setting;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.purge.PurgeDaemon;
+import org.mstore.purge.SessionLock;
+import org.mstore.purge.SessionLockedException;
+
+/**
+ * The purge daemon's controls: Start / Stop, the off-peak window (start, end, exit when the queue is
+ * empty), and its state at a glance: stopped, waiting, working on which mailbox, outside its window, tasks
+ * done, bytes reclaimed, and the seed's session-lock error when another impurge holds the lock.
+ */
+public final class DaemonViewModel {
+    private final Engine engine;
+    private final TaskExecutor executor;
+    private final ObjectProperty<PurgeDaemon.State> state = new SimpleObjectProperty<>(PurgeDaemon.State.STOPPED);
+    private final StringProperty stateText = new SimpleStringProperty("stopped");
+    private final StringProperty working = new SimpleStringProperty("");
+    private final LongProperty tasksDone = new SimpleLongProperty();
+    private final LongProperty bytesReclaimed = new SimpleLongProperty();
+    private final BooleanProperty running = new SimpleBooleanProperty(false);
+    private final StringProperty error = new SimpleStringProperty("");
+    private final StringProperty otherHolder = new SimpleStringProperty("");
+    private final BooleanProperty useWindow = new SimpleBooleanProperty(false);
+    private final StringProperty windowStart = new SimpleStringProperty("01:00");
+    private final StringProperty windowEnd = new SimpleStringProperty("05:00");
+    private final BooleanProperty exitWhenEmpty = new SimpleBooleanProperty(false);
+    private final StringProperty windowError = new SimpleStringProperty("");
+    private final StringProperty message = new SimpleStringProperty("");
+    private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
+
+    public DaemonViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+        this.engine = engine;
+        this.executor = executor;
+        this.readOnly.set(readOnly);
+        useWindow.addListener((o, a, b) -> validateWindow());
+        windowStart.addListener((o, a, b) -> validateWindow());
+        windowEnd.addListener((o, a, b) -> validateWindow());
+    }
+
+    public ObjectProperty<PurgeDaemon.State> stateProperty() {
+        return state;
+    }
+
+    public StringProperty stateTextProperty() {
+        return stateText;
+    }
+
+    /** What it is working on, e.g. "Repair user/alice". */
+    public StringProperty workingProperty() {
+        return working;
+    }
+
+    public LongProperty tasksDoneProperty() {
+        return tasksDone;
+    }
+
+    public LongProperty bytesReclaimedProperty() {
+        return bytesReclaimed;
+    }
+
+    public BooleanProperty runningProperty() {
+        return running;
+    }
+
+    /** The error of the last Start (the seed's session-lock error), or empty. */
+    public StringProperty errorProperty() {
+        return error;
+    }
+
+    /** Who else holds the session lock (an impurge in another process), or empty. */
+    public StringProperty otherHolderProperty() {
+        return otherHolder;
+    }
+
+    public BooleanProperty useWindowProperty() {
+        return useWindow;
+    }
+
+    public StringProperty windowStartProperty() {
+        return windowStart;
+    }
+
+    public StringProperty windowEndProperty() {
+        return windowEnd;
+    }
+
+    public BooleanProperty exitWhenEmptyProperty() {
+        return exitWhenEmpty;
+    }
+
+    public StringProperty windowErrorProperty() {
+        return windowError;
+    }
+
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    public BooleanProperty readOnlyProperty() {
+        return readOnly;
+    }
+
+    /** Reads the window settings and the daemon's state. */
+    public void load() {
+        statusChanged(engine.daemon().status());
+        executor.execute("Reading the purge window", () -> engine.settings().snapshot(), s -> {
+            useWindow.set(s.window().isPresent());
+            s.window().ifPresent(w -> {
+                windowStart.set(w.start().toString());
+                windowEnd.set(w.end().toString());
+            });
+            exitWhenEmpty.set(s.exitWhenEmpty());
+        }, e -> { });
+        probeLock();
+    }
+
+    /** The daemon reported a new state (on the UI thread). */
+    public void statusChanged(PurgeDaemon.Status s) {
+        state.set(s.state());
+        stateText.set(s.describe());
+        working.set(s.state() == PurgeDaemon.State.WORKING && s.mailbox() != null ? s.action() + " " + s.mailbox() : "");
+        tasksDone.set(s.tasksDone());
+        bytesReclaimed.set(s.bytesReclaimed());
+        running.set(engine.daemon().running());
+        if (s.state() == PurgeDaemon.State.LOCKED_OUT) {
+            error.set("General Error: " + SessionLock.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
+        } else {
+            error.set(""); // no longer locked out: the other impurge let go (or this one stopped)
+        }
+    }
+
+    /** Checks whether another process's impurge holds the session lock (the daemon here being stopped). */
+    public void probeLock() {
+        if (engine.daemon().running()) {
+            otherHolder.set("");
+            return;
+        }
+        executor.execute("Checking the session lock", () -> SessionLock.holder(engine.root()), (Optional<String> h) ->
+                otherHolder.set(h.filter(x -> !engine.daemon().running()).map(x -> "Another impurge holds the session lock: " + x)
+                        .orElse("")), e -> { });
+    }
+
+    public void start() {
+        if (readOnly.get()) {
+            return;
+        }
+        error.set("");
+        executor.execute("Starting impurge", () -> {
+            engine.startDaemon(PurgeDaemon.Mode.daemon());
+            return true;
+        }, ok -> {
+            running.set(engine.daemon().running());
+            message.set("impurge started");
+        }, e -> {
+            if (e instanceof SessionLockedException) {
+                error.set("General Error: " + e.getMessage());
+            } else {
+                error.set(e.getMessage());
+            }
+            running.set(false);
+            probeLock();
+        });
+    }
+
+    public void stop() {
+        executor.execute("Stopping impurge", () -> {
+            engine.stopDaemon();
+            return true;
+        }, ok -> {
+            running.set(engine.daemon().running());
+            message.set("impurge stopped");
+        }, e -> message.set(e.getMessage()));
+    }
+
+    private void validateWindow() {
+        if (!useWindow.get()) {
+            windowError.set("");
+            return;
+        }
+        try {
+            Setting.PURGE_WINDOW.validate(windowStart.get() + "-" + windowEnd.get());
+            windowError.set("");
+        } catch (InvalidSettingException e) {
+            windowError.set(e.getMessage());
+        }
+    }
+
+    /** Saves the window (or daemon mode) and exit-when-empty; a running daemon follows at once. */
+    public void applyWindow() {
+        if (readOnly.get()) {
+            return;
+        }
+        validateWindow();
+        if (!windowError.get().isEmpty()) {
+            message.set("Not saved: " + windowError.get());
+            return;
+        }
+        Map<Setting, String> values = new EnumMap<>(Setting.class);
+        values.put(Setting.PURGE_WINDOW, useWindow.get() ? windowStart.get().strip() + "-" + windowEnd.get().strip() : "");
+        values.put(Setting.PURGE_EXIT_WHEN_EMPTY, Boolean.toString(exitWhenEmpty.get()));
+        executor.execute("Saving the purge window", () -> engine.applySettings(values), saved -> {
+            String w = saved.get(Setting.PURGE_WINDOW);
+            message.set(w.isEmpty() ? "Daemon mode: impurge works whenever entries are due"
+                    : "Off-peak window " + PurgeWindow.parse(w).orElseThrow() + (exitWhenEmpty.get() ? ", stopping when the queue is empty" : ""));
+        }, e -> message.set("Not saved: " + e.getMessage()));
+    }
+}

@@ -1,0 +1,109 @@
+package org.mstore.console.dashboard;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.Map;
+
+import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Pos;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+import javafx.util.StringConverter;
+
+import org.mstore.console.Format;
+import org.mstore.queue.Action;
+
+/** Queue depth per action over time, and tasks done per minute, over the last hour. */
+public final class DashboardView extends VBox {
+    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm");
+
+    public DashboardView(DashboardViewModel vm, ZoneId zone) {
+        setId("dashboardView");
+        getStyleClass().add("pane-padding");
+        setSpacing(10);
+
+        Label done = new Label();
+        done.setId("dashDone");
+        done.getStyleClass().add("big");
+        done.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.doneLastHourProperty().get()) + " tasks done",
+                vm.doneLastHourProperty()));
+        Label bytes = new Label();
+        bytes.getStyleClass().add("big");
+        bytes.textProperty().bind(Bindings.createStringBinding(() -> Format.bytes(vm.bytesLastHourProperty().get()) + " reclaimed",
+                vm.bytesLastHourProperty()));
+        Label hour = new Label("in the last hour");
+        hour.getStyleClass().add("muted");
+        HBox summary = new HBox(24, done, bytes, hour);
+        summary.setAlignment(Pos.BASELINE_LEFT);
+
+        LineChart<Number, Number> depth = new LineChart<>(timeAxis(zone), new NumberAxis());
+        depth.setId("depthChart");
+        depth.setTitle("Queue depth per action");
+        depth.setAnimated(false);
+        depth.setCreateSymbols(false);
+        Map<Action, XYChart.Series<Number, Number>> series = new EnumMap<>(Action.class);
+        for (Action a : Action.values()) {
+            XYChart.Series<Number, Number> s = new XYChart.Series<>();
+            s.setName(a.label());
+            series.put(a, s);
+            depth.getData().add(s);
+        }
+        vm.depth().addListener((ListChangeListener<DashboardViewModel.DepthSample>) c -> {
+            while (c.next()) {
+                if (c.wasRemoved()) {
+                    for (XYChart.Series<Number, Number> s : series.values()) {
+                        s.getData().remove(0, Math.min(c.getRemovedSize(), s.getData().size()));
+                    }
+                }
+                for (DashboardViewModel.DepthSample d : c.getAddedSubList()) {
+                    d.depth().forEach((a, n) -> series.get(a).getData().add(new XYChart.Data<>(d.time(), n)));
+                }
+            }
+        });
+
+        LineChart<Number, Number> perMinute = new LineChart<>(timeAxis(zone), new NumberAxis());
+        perMinute.setId("doneChart");
+        perMinute.getStyleClass().add("done-chart");
+        perMinute.setTitle("Tasks done per minute");
+        perMinute.setAnimated(false);
+        perMinute.setLegendVisible(false);
+        XYChart.Series<Number, Number> doneSeries = new XYChart.Series<>();
+        doneSeries.setName("done");
+        perMinute.getData().add(doneSeries);
+        Runnable redraw = () -> doneSeries.getData().setAll(vm.perMinute().stream()
+                .map(m -> new XYChart.Data<Number, Number>(m.minute(), m.done())).toList());
+        vm.perMinute().addListener((ListChangeListener<DashboardViewModel.MinuteCount>) c -> redraw.run());
+        redraw.run();
+
+        VBox.setVgrow(depth, Priority.ALWAYS);
+        VBox.setVgrow(perMinute, Priority.ALWAYS);
+        getChildren().addAll(summary, depth, perMinute);
+    }
+
+    private static NumberAxis timeAxis(ZoneId zone) {
+        NumberAxis x = new NumberAxis();
+        x.setForceZeroInRange(false);
+        x.setAutoRanging(true);
+        x.setMinorTickVisible(false);
+        x.setTickLabelFormatter(new StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return HM.format(Instant.ofEpochMilli(n.longValue()).atZone(zone));
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return 0;
+            }
+        });
+        return x;
+    }
+}

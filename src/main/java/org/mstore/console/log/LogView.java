@@ -1,0 +1,92 @@
+package org.mstore.console.log;
+
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Pos;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextField;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.util.StringConverter;
+
+import org.mstore.log.LogLevel;
+import org.mstore.log.StoreLog;
+
+/** The default log, live, filtered by level and text. */
+public final class LogView extends BorderPane {
+    private final TextField text = new TextField();
+
+    public LogView(LogViewModel vm) {
+        setId("logView");
+        ComboBox<LogLevel> level = new ComboBox<>();
+        level.setId("logLevel");
+        level.getItems().add(null);
+        level.getItems().addAll(LogLevel.values());
+        level.setConverter(new StringConverter<>() {
+            @Override
+            public String toString(LogLevel l) {
+                return l == null ? "All levels" : l.word() + (l == LogLevel.CRITICAL ? "" : " and more severe");
+            }
+
+            @Override
+            public LogLevel fromString(String s) {
+                return null;
+            }
+        });
+        level.valueProperty().bindBidirectional(vm.minimumLevelProperty());
+        text.setId("logFilter");
+        text.setPromptText("Filter text (Ctrl+F)");
+        text.setPrefColumnCount(28);
+        text.textProperty().bindBidirectional(vm.textProperty());
+        CheckBox follow = new CheckBox("Follow");
+        follow.selectedProperty().bindBidirectional(vm.followProperty());
+        Label count = new Label();
+        count.getStyleClass().add("muted");
+        Label file = new Label(vm.file().toString());
+        file.getStyleClass().add("muted");
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(8, level, text, follow, count, spacer, file);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.getStyleClass().add("toolbar-row");
+        setTop(bar);
+
+        ListView<StoreLog.Line> list = new ListView<>(vm.visible());
+        list.setId("logList");
+        list.setFixedCellSize(22);
+        list.setPlaceholder(new Label("No log lines (yet)"));
+        list.setCellFactory(l -> new ListCell<>() {
+            @Override
+            protected void updateItem(StoreLog.Line line, boolean empty) {
+                super.updateItem(line, empty);
+                getStyleClass().removeIf(c -> c.startsWith("log-"));
+                if (empty || line == null) {
+                    setText(null);
+                    return;
+                }
+                setText(line.raw());
+                getStyleClass().add("log-line");
+                if (line.level() != null) {
+                    getStyleClass().add("log-" + line.level().name().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        });
+        vm.visible().addListener((ListChangeListener<StoreLog.Line>) c -> {
+            count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
+            if (vm.followProperty().get() && !vm.visible().isEmpty()) {
+                list.scrollTo(vm.visible().size() - 1);
+            }
+        });
+        setCenter(list);
+    }
+
+    public void focusFilter() {
+        text.requestFocus();
+        text.selectAll();
+    }
+}

@@ -1,0 +1,262 @@
+package org.mstore.console.mailboxes;
+
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.StringBinding;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.control.TreeCell;
+import javafx.scene.control.TreeItem;
+import javafx.scene.control.TreeView;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+
+import org.mstore.console.Format;
+import org.mstore.mboxlist.MailboxInfo;
+
+/**
+ * Users and folders as a searchable tree; the selected mailbox's metadata against the thresholds; and the
+ * buttons Repair now, Clean now, Purge now, Check.
+ */
+public final class MailboxesView extends SplitPane {
+    private final MailboxesViewModel vm;
+    private final TreeView<String> tree = new TreeView<>();
+    private final TextField search = new TextField();
+    private final Map<String, TreeItem<String>> items = new LinkedHashMap<>();
+    private boolean rebuilding;
+
+    public MailboxesView(MailboxesViewModel vm, ZoneId zone) {
+        this.vm = vm;
+        setId("mailboxesView");
+
+        search.setId("mailboxSearch");
+        search.setPromptText("Search mailboxes (Ctrl+F)");
+        search.textProperty().bindBidirectional(vm.searchProperty());
+        tree.setId("mailboxTree");
+        tree.setShowRoot(false);
+        tree.setCellFactory(t -> new TreeCell<>() {
+            @Override
+            protected void updateItem(String name, boolean empty) {
+                super.updateItem(name, empty);
+                if (empty || name == null) {
+                    setText(null);
+                    setTooltip(null);
+                    return;
+                }
+                boolean user = name.indexOf('/', 5) < 0;
+                String leaf = user ? name.substring(5) : name.substring(name.lastIndexOf('/') + 1);
+                MailboxInfo m = find(name);
+                setText(m == null ? leaf : leaf + "  (" + Format.count(m.messageCount()) + ")");
+                setTooltip(new Tooltip(name));
+            }
+        });
+        vm.visible().addListener((ListChangeListener<MailboxInfo>) c -> rebuild());
+        tree.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (!rebuilding) {
+                vm.select(b == null ? null : b.getValue());
+            }
+        });
+        vm.selectedProperty().addListener((o, a, b) -> {
+            if (b != null && (tree.getSelectionModel().getSelectedItem() == null
+                    || !b.name().equals(tree.getSelectionModel().getSelectedItem().getValue()))) {
+                TreeItem<String> it = items.get(b.name());
+                if (it != null) {
+                    tree.getSelectionModel().select(it);
+                    tree.scrollTo(Math.max(0, tree.getRow(it) - 3));
+                }
+            }
+        });
+        rebuild();
+
+        VBox left = new VBox(8, search, tree);
+        left.setPadding(new Insets(10));
+        VBox.setVgrow(tree, Priority.ALWAYS);
+
+        getItems().addAll(left, details(zone));
+        setDividerPositions(0.32);
+    }
+
+    private MailboxInfo find(String name) {
+        for (MailboxInfo m : vm.mailboxes()) {
+            if (m.name().equals(name)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Rebuilds the tree from the visible mailboxes: users, then folders below them. */
+    private void rebuild() {
+        rebuilding = true;
+        try {
+            String keep = vm.selectedProperty().get() == null ? null : vm.selectedProperty().get().name();
+            TreeItem<String> root = new TreeItem<>("");
+            items.clear();
+            boolean searching = !vm.searchProperty().get().isBlank();
+            for (MailboxInfo m : vm.visible()) {
+                TreeItem<String> item = ensure(root, m.name());
+                item.setExpanded(searching || vm.visible().size() < 400);
+            }
+            tree.setRoot(root);
+            if (keep != null && items.containsKey(keep)) {
+                tree.getSelectionModel().select(items.get(keep));
+            }
+        } finally {
+            rebuilding = false;
+        }
+    }
+
+    private TreeItem<String> ensure(TreeItem<String> root, String name) {
+        TreeItem<String> existing = items.get(name);
+        if (existing != null) {
+            return existing;
+        }
+        int slash = name.lastIndexOf('/');
+        TreeItem<String> parent = name.indexOf('/', 5) < 0 ? root : ensure(root, name.substring(0, slash));
+        TreeItem<String> item = new TreeItem<>(name);
+        item.setExpanded(true);
+        parent.getChildren().add(item);
+        items.put(name, item);
+        return item;
+    }
+
+    private BorderPane details(ZoneId zone) {
+        Label title = new Label();
+        title.setId("mailboxTitle");
+        title.getStyleClass().add("big");
+        title.textProperty().bind(text(m -> m.name(), "Select a mailbox"));
+
+        GridPane grid = new GridPane();
+        grid.setHgap(16);
+        grid.setVgap(6);
+        javafx.scene.layout.ColumnConstraints names = new javafx.scene.layout.ColumnConstraints();
+        names.setMinWidth(170);
+        grid.getColumnConstraints().add(names);
+        int r = 0;
+        r = metric(grid, r, "Messages", "mbMessages", text(m -> Format.count(m.messageCount()), ""));
+        r = metric(grid, r, "Size", "mbSize", text(m -> Format.bytes(m.sizeBytes()) + " (" + Format.count(m.sizeBytes()) + " bytes)", ""));
+        r = metric(grid, r, "Expunged", "mbExpunged", Bindings.createStringBinding(() ->
+                MailboxesViewModel.cleanupStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
+                vm.selectedProperty(), vm.thresholdsProperty()));
+        r = metric(grid, r, "Cache records", "mbCacheRecords", text(m -> Format.count(m.cacheRecords()), ""));
+        r = metric(grid, r, "Expunged cache records", "mbCacheExpunged", Bindings.createStringBinding(() ->
+                MailboxesViewModel.purgeStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
+                vm.selectedProperty(), vm.thresholdsProperty()));
+        ProgressBar share = new ProgressBar(0);
+        share.setId("mbShareBar");
+        share.getStyleClass().add("share-bar");
+        share.setPrefWidth(260);
+        share.progressProperty().bind(Bindings.createDoubleBinding(() -> {
+            MailboxInfo m = vm.selectedProperty().get();
+            return m == null ? 0 : m.cacheExpungedPercent() / 100.0;
+        }, vm.selectedProperty()));
+        Runnable pastStyle = () -> {
+            MailboxInfo m = vm.selectedProperty().get();
+            var s = vm.thresholdsProperty().get();
+            boolean past = m != null && s != null && s.purgeDue(m.cacheRecords(), m.cacheExpunged());
+            share.getStyleClass().remove("past");
+            if (past) {
+                share.getStyleClass().add("past");
+            }
+        };
+        vm.selectedProperty().addListener((o, a, b) -> pastStyle.run());
+        vm.thresholdsProperty().addListener((o, a, b) -> pastStyle.run());
+        grid.add(share, 1, r++);
+        r = metric(grid, r, "Last expunge", "mbLastExpunge", text(m -> Format.when(m.lastExpunge(), zone), ""));
+        r = metric(grid, r, "Last cleanup", "mbLastCleanup", text(m -> Format.when(m.lastCleanup(), zone), ""));
+        r = metric(grid, r, "Last purge", "mbLastPurge", text(m -> Format.when(m.lastPurge(), zone), ""));
+        r = metric(grid, r, "Last repair", "mbLastRepair", text(m -> Format.when(m.lastRepair(), zone), ""));
+        r = metric(grid, r, "Partition", "mbPartition", text(MailboxInfo::partition, ""));
+        r = metric(grid, r, "UID validity / next UID", "mbUids", text(m -> m.uidValidity() + " / " + m.nextUid(), ""));
+        metric(grid, r, "Created", "mbCreated", text(m -> Format.when(m.created(), zone), ""));
+
+        Button repair = button("Repair now", "repairNow", "Queue a forced Repair: rebuild the index and cache from the message files (Ctrl+R)",
+                vm::repairNow);
+        Button clean = button("Clean now", "cleanNow", "Queue a forced Clean: rename store.exp and queue its files for Remove", vm::cleanNow);
+        Button purge = button("Purge now", "purgeNow", "Queue a forced Purge: rewrite the cache without expunged records", vm::purgeNow);
+        Button check = button("Check", "checkMailbox", "Run the full sanity check; corruption queues a Repair", vm::check);
+        repair.disableProperty().bind(vm.actionsDisabledProperty());
+        clean.disableProperty().bind(vm.actionsDisabledProperty());
+        purge.disableProperty().bind(vm.actionsDisabledProperty());
+        check.disableProperty().bind(vm.selectedProperty().isNull());
+        HBox buttons = new HBox(8, repair, clean, purge, check);
+        buttons.setAlignment(Pos.CENTER_LEFT);
+
+        Label message = new Label();
+        message.setId("mailboxMessage");
+        message.setWrapText(true);
+        message.textProperty().bind(vm.messageProperty());
+        ListView<String> problems = new ListView<>(vm.problems());
+        problems.setId("checkProblems");
+        problems.setPrefHeight(120);
+        problems.setCellFactory(l -> {
+            javafx.scene.control.ListCell<String> c = new javafx.scene.control.ListCell<>() {
+                @Override
+                protected void updateItem(String s, boolean empty) {
+                    super.updateItem(s, empty);
+                    setText(empty ? null : s);
+                }
+            };
+            c.getStyleClass().add("problem");
+            return c;
+        });
+        problems.visibleProperty().bind(Bindings.isNotEmpty(vm.problems()));
+        problems.managedProperty().bind(problems.visibleProperty());
+
+        VBox box = new VBox(12, title, grid, buttons, message, problems);
+        box.getStyleClass().add("pane-padding");
+        BorderPane p = new BorderPane(box);
+        return p;
+    }
+
+    private static Button button(String text, String id, String tip, Runnable action) {
+        Button b = new Button(text);
+        b.setId(id);
+        b.setTooltip(new Tooltip(tip));
+        b.setOnAction(e -> action.run());
+        return b;
+    }
+
+    private StringBinding text(Function<MailboxInfo, String> f, String none) {
+        return Bindings.createStringBinding(() -> {
+            MailboxInfo m = vm.selectedProperty().get();
+            return m == null ? none : f.apply(m);
+        }, vm.selectedProperty());
+    }
+
+    private static int metric(GridPane g, int row, String name, String id, javafx.beans.value.ObservableValue<String> value) {
+        Label n = new Label(name);
+        n.getStyleClass().add("metric-name");
+        Label v = new Label();
+        v.setId(id);
+        v.getStyleClass().add("metric-value");
+        v.textProperty().bind(value);
+        g.add(n, 0, row);
+        g.add(v, 1, row);
+        return row + 1;
+    }
+
+    public void focusSearch() {
+        search.requestFocus();
+        search.selectAll();
+    }
+
+    public TreeView<String> tree() {
+        return tree;
+    }
+}

@@ -1,0 +1,228 @@
+package org.mstore.console.mailboxes;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
+
+import org.mstore.config.StoreSettings;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.mailbox.MailboxService;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.queue.Action;
+
+/**
+ * Users and folders, searchable; the selected mailbox's metadata against the thresholds; and the moves on
+ * it: Repair now, Clean now, Purge now (forced entries) and Check (the full sanity check, which queues a
+ * Repair when it finds corruption, as the seed's self-healing does).
+ */
+public final class MailboxesViewModel {
+    private final Engine engine;
+    private final TaskExecutor executor;
+    private final ObservableList<MailboxInfo> mailboxes = FXCollections.observableArrayList();
+    private final FilteredList<MailboxInfo> visible = new FilteredList<>(mailboxes, m -> true);
+    private final StringProperty search = new SimpleStringProperty("");
+    private final ObjectProperty<MailboxInfo> selected = new SimpleObjectProperty<>();
+    private final ObjectProperty<StoreSettings.Snapshot> thresholds = new SimpleObjectProperty<>();
+    private final StringProperty message = new SimpleStringProperty("");
+    private final ObservableList<String> problems = FXCollections.observableArrayList();
+    private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
+    private final BooleanBinding actionsDisabled;
+
+    public MailboxesViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+        this.engine = engine;
+        this.executor = executor;
+        this.readOnly.set(readOnly);
+        search.addListener((o, was, is) -> {
+            String t = is == null ? "" : is.strip().toLowerCase(Locale.ROOT);
+            visible.setPredicate(m -> t.isEmpty() || m.name().toLowerCase(Locale.ROOT).contains(t));
+        });
+        actionsDisabled = Bindings.createBooleanBinding(() -> this.readOnly.get() || selected.get() == null, this.readOnly, selected);
+        selected.addListener((o, was, is) -> {
+            if (is == null || was == null || !is.name().equals(was.name())) {
+                problems.clear();
+                message.set("");
+            }
+        });
+    }
+
+    /** Every mailbox, by name. */
+    public ObservableList<MailboxInfo> mailboxes() {
+        return mailboxes;
+    }
+
+    /** The mailboxes whose name contains the search text. */
+    public FilteredList<MailboxInfo> visible() {
+        return visible;
+    }
+
+    public StringProperty searchProperty() {
+        return search;
+    }
+
+    public ObjectProperty<MailboxInfo> selectedProperty() {
+        return selected;
+    }
+
+    public ObjectProperty<StoreSettings.Snapshot> thresholdsProperty() {
+        return thresholds;
+    }
+
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    /** What the last Check found. */
+    public ObservableList<String> problems() {
+        return problems;
+    }
+
+    public BooleanBinding actionsDisabledProperty() {
+        return actionsDisabled;
+    }
+
+    public void load() {
+        executor.execute("Loading mailboxes", engine::listMailboxes, list -> {
+            String keep = selected.get() == null ? null : selected.get().name();
+            mailboxes.setAll(list);
+            if (keep != null) {
+                select(keep);
+            }
+        }, e -> message.set("Could not list mailboxes: " + e.getMessage()));
+        loadThresholds();
+    }
+
+    public void loadThresholds() {
+        executor.execute("Reading settings", () -> engine.settings().snapshot(), thresholds::set, e -> { });
+    }
+
+    /** Selects a mailbox by name (null clears). */
+    public void select(String name) {
+        selected.set(name == null ? null : mailboxes.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null));
+    }
+
+    /** A mailbox row as read after a change; {@code info} is null when the mailbox is gone. */
+    private record Row(String name, MailboxInfo info) {
+    }
+
+    /** Some mailboxes changed (here or in another process): re-read just those rows. */
+    public void changed(Collection<String> names) {
+        List<String> todo = List.copyOf(names);
+        executor.execute("Reading mailboxes",
+                () -> todo.stream().map(n -> new Row(n, engine.context().mboxlist().get(n).orElse(null))).toList(), rowsRead -> {
+                    for (Row r : rowsRead) {
+                        int i = indexOf(r.name());
+                        if (r.info() == null && i >= 0) {
+                            mailboxes.remove(i);
+                        } else if (r.info() != null && i >= 0) {
+                            mailboxes.set(i, r.info());
+                        } else if (r.info() != null) {
+                            int at = 0;
+                            while (at < mailboxes.size() && mailboxes.get(at).name().compareTo(r.name()) < 0) {
+                                at++;
+                            }
+                            mailboxes.add(at, r.info());
+                        }
+                        if (selected.get() != null && selected.get().name().equals(r.name())) {
+                            selected.set(r.info());
+                        }
+                    }
+                }, e -> { });
+    }
+
+    private int indexOf(String name) {
+        for (int i = 0; i < mailboxes.size(); i++) {
+            if (mailboxes.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- moves
+
+    public void repairNow() {
+        request(Action.REPAIR);
+    }
+
+    public void cleanNow() {
+        request(Action.CLEAN);
+    }
+
+    public void purgeNow() {
+        request(Action.PURGE);
+    }
+
+    /** Queues a forced task for the selected mailbox. */
+    public void request(Action action) {
+        MailboxInfo m = selected.get();
+        if (m == null || readOnly.get()) {
+            return;
+        }
+        executor.execute(action + " " + m.name(), () -> engine.request(m.name(), action), r -> message.set(
+                r.added() ? action + " queued for " + m.name() + " (RecNo " + r.recno() + ")"
+                        : action + " was already queued for " + m.name() + " (RecNo " + r.recno() + "); it is now forced"),
+                e -> message.set(e.getMessage()));
+    }
+
+    /** The full sanity check of the selected mailbox. */
+    public void check() {
+        MailboxInfo m = selected.get();
+        if (m == null) {
+            return;
+        }
+        message.set("Checking " + m.name() + "...");
+        executor.execute("Checking " + m.name(), () -> engine.check(m.name()), (MailboxService.CheckReport r) -> {
+            if (selected.get() != null && selected.get().name().equals(m.name())) {
+                problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
+            }
+            if (r.healthy()) {
+                message.set(m.name() + ": no problems found");
+            } else {
+                message.set(m.name() + ": " + r.problems().size() + " problem" + (r.problems().size() == 1 ? "" : "s") + " found"
+                        + (r.repairQueued() ? "; Repair queued" : ""));
+            }
+        }, e -> message.set(e.getMessage()));
+    }
+
+    /** The expunged share of the cache against {@code store.purge.percentage}, in words. */
+    public static String purgeStanding(MailboxInfo m, StoreSettings.Snapshot s) {
+        if (m == null) {
+            return "";
+        }
+        String share = String.format(Locale.ROOT, "%d of %d (%.1f%%)", m.cacheExpunged(), m.cacheRecords(), m.cacheExpungedPercent());
+        if (s == null) {
+            return share;
+        }
+        boolean due = s.purgeDue(m.cacheRecords(), m.cacheExpunged());
+        return share + (due ? " - past" : " - below") + " the purge thresholds (> " + s.purgeCount() + " and > "
+                + trim(s.purgePercentage()) + "%)";
+    }
+
+    /** Expunged against {@code store.cleanupsize}, in words. */
+    public static String cleanupStanding(MailboxInfo m, StoreSettings.Snapshot s) {
+        if (m == null) {
+            return "";
+        }
+        if (s == null) {
+            return Long.toString(m.expunged());
+        }
+        return m.expunged() + (s.cleanupDue(m.expunged()) ? " - past" : " - within") + " store.cleanupsize (" + s.cleanupSize() + ")";
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}

@@ -1,0 +1,288 @@
+package org.mstore.console.queue;
+
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import javafx.animation.PauseTransition;
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Pos;
+import javafx.scene.control.Alert;
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.ContextMenu;
+import javafx.scene.control.Label;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SelectionMode;
+import javafx.scene.control.TableCell;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.util.Duration;
+
+import org.mstore.console.Format;
+import org.mstore.queue.Action;
+import org.mstore.queue.QueueEntry;
+import org.mstore.queue.QueueQuery;
+
+/**
+ * The live queue table: RecNo, Mailbox, Timestamp, Action (and the entry's state), a filter by action
+ * (toggles with their counts) and by mailbox text, sorting by any column, and the moves on a selection.
+ */
+public final class QueueView extends BorderPane {
+    private final QueueViewModel vm;
+    private final TableView<QueueEntry> table = new TableView<>();
+    private final TextField filter = new TextField();
+
+    public QueueView(QueueViewModel vm, ZoneId zone, Consumer<String> showMailbox) {
+        this.vm = vm;
+        getStyleClass().add("view");
+        setId("queueView");
+
+        filter.setId("queueFilter");
+        filter.setPromptText("Filter by mailbox (Ctrl+F)");
+        filter.setPrefColumnCount(24);
+        filter.setText(vm.mailboxFilterProperty().get());
+        PauseTransition debounce = new PauseTransition(Duration.millis(250));
+        debounce.setOnFinished(e -> {
+            vm.mailboxFilterProperty().set(filter.getText());
+            vm.applyFilter();
+        });
+        filter.textProperty().addListener((o, a, b) -> debounce.playFromStart());
+        filter.setOnAction(e -> {
+            debounce.stop();
+            vm.mailboxFilterProperty().set(filter.getText());
+            vm.applyFilter();
+        });
+
+        HBox toggles = new HBox(6);
+        toggles.setAlignment(Pos.CENTER_LEFT);
+        for (Action a : Action.values()) {
+            ToggleButton t = new ToggleButton();
+            t.setId("show" + a.label());
+            t.getStyleClass().add("count-toggle");
+            t.selectedProperty().bindBidirectional(vm.shownProperty(a));
+            t.textProperty().bind(Bindings.createStringBinding(() -> a.label() + "  " + Format.count(vm.countProperty(a).get()),
+                    vm.countProperty(a)));
+            t.setTooltip(new Tooltip("Show " + a.label() + " entries (" + a.queue() + " queue)"));
+            toggles.getChildren().add(t);
+        }
+        Label total = new Label();
+        total.setId("queueTotal");
+        total.getStyleClass().add("muted");
+        total.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.totalProperty().get()) + " pending; "
+                + Format.count(vm.rows().size()) + " shown", vm.totalProperty(), vm.rows()));
+
+        Button runNow = new Button("Run now");
+        runNow.setId("runNow");
+        runNow.setTooltip(new Tooltip("Run the selected entries now (Ctrl+Enter)"));
+        runNow.setOnAction(e -> runSelected());
+        Button remove = new Button("Remove");
+        remove.setId("removeEntries");
+        remove.setTooltip(new Tooltip("Remove the selected entries from the queue (Delete)"));
+        remove.setOnAction(e -> removeSelected());
+        Button refresh = new Button("Refresh");
+        refresh.setTooltip(new Tooltip("Reload from the store (F5)"));
+        refresh.setOnAction(e -> vm.refresh());
+        runNow.disableProperty().bind(vm.readOnlyProperty().or(Bindings.isEmpty(table.getSelectionModel().getSelectedIndices())));
+        remove.disableProperty().bind(runNow.disableProperty());
+
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(filter, toggles, total, spacer, runNow, remove, refresh);
+        bar.getStyleClass().add("toolbar-row");
+        setTop(bar);
+
+        buildTable(zone, showMailbox);
+        setCenter(table);
+
+        Label message = new Label();
+        message.setId("queueMessage");
+        message.getStyleClass().add("message");
+        message.textProperty().bind(vm.messageProperty());
+        setBottom(message);
+    }
+
+    private void buildTable(ZoneId zone, Consumer<String> showMailbox) {
+        table.setId("queueTable");
+        table.setItems(vm.rows());
+        table.setFixedCellSize(26);
+        table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        table.setPlaceholder(new Label("The maintenance queue is empty"));
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+
+        TableColumn<QueueEntry, Number> recno = new TableColumn<>("RecNo");
+        recno.setId("colRecNo");
+        recno.setCellValueFactory(c -> new javafx.beans.property.SimpleLongProperty(c.getValue().recno()));
+        recno.setCellFactory(c -> cell(e -> Long.toString(e.recno())));
+        recno.setPrefWidth(90);
+        recno.setUserData(QueueQuery.Sort.RECNO);
+
+        TableColumn<QueueEntry, String> mailbox = new TableColumn<>("Mailbox");
+        mailbox.setId("colMailbox");
+        mailbox.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(c.getValue().mailbox()));
+        mailbox.setCellFactory(c -> cell(QueueEntry::mailbox));
+        mailbox.setPrefWidth(320);
+        mailbox.setUserData(QueueQuery.Sort.MAILBOX);
+
+        TableColumn<QueueEntry, String> ts = new TableColumn<>("Timestamp");
+        ts.setId("colTimestamp");
+        ts.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(""));
+        ts.setCellFactory(c -> cell(e -> Format.when(e.timestamp(), zone)));
+        ts.setPrefWidth(170);
+        ts.setUserData(QueueQuery.Sort.TIMESTAMP);
+
+        TableColumn<QueueEntry, String> action = new TableColumn<>("Action");
+        action.setId("colAction");
+        action.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(""));
+        action.setCellFactory(c -> new TableCell<>() {
+            private final Label chip = new Label();
+
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                QueueEntry e = empty ? null : getTableRow() == null ? null : getTableRow().getItem();
+                if (e == null || e.action() == null) {
+                    setGraphic(null);
+                    setText(null);
+                    return;
+                }
+                chip.setText(e.action().label());
+                chip.getStyleClass().setAll("label", "action-chip", "action-" + e.action().lower());
+                setGraphic(chip);
+                setText(null);
+            }
+        });
+        action.setPrefWidth(100);
+        action.setUserData(QueueQuery.Sort.ACTION);
+
+        TableColumn<QueueEntry, String> state = new TableColumn<>("State");
+        state.setSortable(false);
+        state.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(""));
+        state.setCellFactory(c -> cell(e -> {
+            List<String> parts = new ArrayList<>();
+            if (e.inProgress()) {
+                parts.add("in progress");
+            }
+            if (e.forced()) {
+                parts.add("forced");
+            }
+            if (e.attempts() > 0) {
+                parts.add("retry " + e.attempts() + (e.notBefore() != null ? " at " + Format.when(e.notBefore(), zone) : "")
+                        + (e.lastError() != null ? ": " + e.lastError() : ""));
+            }
+            return String.join(", ", parts);
+        }));
+        state.setPrefWidth(200);
+
+        List<TableColumn<QueueEntry, ?>> cols = List.of(recno, mailbox, ts, action, state);
+        table.getColumns().setAll(cols);
+        recno.setSortType(TableColumn.SortType.ASCENDING);
+        table.getSortOrder().setAll(List.of(recno));
+        table.setSortPolicy(t -> {
+            if (t.getSortOrder().isEmpty()) {
+                vm.sortProperty().set(QueueQuery.Sort.RECNO);
+                vm.ascendingProperty().set(true);
+            } else {
+                TableColumn<QueueEntry, ?> c = t.getSortOrder().get(0);
+                if (c.getUserData() instanceof QueueQuery.Sort s) {
+                    vm.ascendingProperty().set(c.getSortType() == TableColumn.SortType.ASCENDING);
+                    vm.sortProperty().set(s);
+                }
+            }
+            return true; // the database sorts
+        });
+
+        MenuItem run = new MenuItem("Run now");
+        run.setOnAction(e -> runSelected());
+        MenuItem rm = new MenuItem("Remove from the queue");
+        rm.setOnAction(e -> removeSelected());
+        MenuItem show = new MenuItem("Show the mailbox");
+        show.setOnAction(e -> {
+            QueueEntry sel = table.getSelectionModel().getSelectedItem();
+            if (sel != null && sel.recno() > 0) {
+                showMailbox.accept(sel.mailbox());
+            }
+        });
+        run.disableProperty().bind(vm.readOnlyProperty());
+        rm.disableProperty().bind(vm.readOnlyProperty());
+        table.setContextMenu(new ContextMenu(run, rm, show));
+        table.setOnKeyPressed(e -> {
+            switch (e.getCode()) {
+                case DELETE -> {
+                    removeSelected();
+                    e.consume();
+                }
+                case ENTER -> {
+                    if (e.isShortcutDown()) {
+                        runSelected();
+                        e.consume();
+                    }
+                }
+                default -> { }
+            }
+        });
+    }
+
+    private static <T> TableCell<QueueEntry, T> cell(java.util.function.Function<QueueEntry, String> text) {
+        return new TableCell<>() {
+            @Override
+            protected void updateItem(T item, boolean empty) {
+                super.updateItem(item, empty);
+                QueueEntry e = empty || getTableRow() == null ? null : getTableRow().getItem();
+                if (e == null) {
+                    setText(null);
+                    getStyleClass().remove("loading-row");
+                } else if (e == QueueRows.LOADING) {
+                    setText("…");
+                    if (!getStyleClass().contains("loading-row")) {
+                        getStyleClass().add("loading-row");
+                    }
+                } else {
+                    setText(text.apply(e));
+                    getStyleClass().remove("loading-row");
+                }
+            }
+        };
+    }
+
+    /** The selected entries that are loaded (placeholders are skipped). */
+    public List<QueueEntry> selection() {
+        return table.getSelectionModel().getSelectedItems().stream().filter(e -> e != null && e.recno() > 0).toList();
+    }
+
+    public void runSelected() {
+        List<QueueEntry> sel = selection();
+        if (!sel.isEmpty() && !vm.readOnlyProperty().get()) {
+            vm.runNow(sel);
+        }
+    }
+
+    public void removeSelected() {
+        List<QueueEntry> sel = selection();
+        if (sel.isEmpty() || vm.readOnlyProperty().get()) {
+            return;
+        }
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, "Remove " + sel.size() + " entr" + (sel.size() == 1 ? "y" : "ies")
+                + " from the maintenance queue? The tasks will not run.", ButtonType.OK, ButtonType.CANCEL);
+        a.setHeaderText(null);
+        a.initOwner(getScene() == null ? null : getScene().getWindow());
+        a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> vm.remove(sel));
+    }
+
+    public void focusFilter() {
+        filter.requestFocus();
+        filter.selectAll();
+    }
+
+    public TableView<QueueEntry> table() {
+        return table;
+    }
+}

@@ -1,0 +1,226 @@
+package org.mstore.console.queue;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.LongBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.purge.TaskResult;
+import org.mstore.queue.Action;
+import org.mstore.queue.HistoryEntry;
+import org.mstore.queue.QueueEntry;
+import org.mstore.queue.QueueQuery;
+
+/**
+ * The live queue table's state: the filter (actions, mailbox text), the sort, the rows (a database-backed
+ * window, {@link QueueRows}), the counts per action, and the administrator's moves on a selection (run now,
+ * remove). Changes arrive as engine events; nothing reloads the whole queue.
+ */
+public final class QueueViewModel {
+    private final Engine engine;
+    private final TaskExecutor executor;
+    private final QueueRows rows;
+    private final Map<Action, BooleanProperty> shown = new EnumMap<>(Action.class);
+    private final Map<Action, LongProperty> counts = new EnumMap<>(Action.class);
+    private final StringProperty mailboxFilter = new SimpleStringProperty("");
+    private final ObjectProperty<QueueQuery.Sort> sort = new SimpleObjectProperty<>(QueueQuery.Sort.RECNO);
+    private final BooleanProperty ascending = new SimpleBooleanProperty(true);
+    private final StringProperty message = new SimpleStringProperty("");
+    private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
+    private final LongBinding total;
+    private QueueQuery applied = QueueQuery.all();
+
+    public QueueViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+        this.engine = engine;
+        this.executor = executor;
+        this.readOnly.set(readOnly);
+        this.rows = new QueueRows(new QueueRows.Source() {
+            @Override
+            public long count(QueueQuery q) {
+                return engine.queue().count(q);
+            }
+
+            @Override
+            public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
+                return engine.queue().page(q, offset, limit);
+            }
+        }, executor);
+        for (Action a : Action.values()) {
+            BooleanProperty p = new SimpleBooleanProperty(true);
+            p.addListener((o, was, is) -> applyFilter());
+            shown.put(a, p);
+            counts.put(a, new SimpleLongProperty(0));
+        }
+        total = Bindings.createLongBinding(() -> counts.values().stream().mapToLong(LongProperty::get).sum(),
+                counts.values().toArray(new LongProperty[0]));
+        sort.addListener((o, was, is) -> applyFilter());
+        ascending.addListener((o, was, is) -> applyFilter());
+    }
+
+    public QueueRows rows() {
+        return rows;
+    }
+
+    /** Whether entries of {@code a} are shown. */
+    public BooleanProperty shownProperty(Action a) {
+        return shown.get(a);
+    }
+
+    /** Pending entries of {@code a} in the whole queue (not only those shown). */
+    public LongProperty countProperty(Action a) {
+        return counts.get(a);
+    }
+
+    public LongBinding totalProperty() {
+        return total;
+    }
+
+    public StringProperty mailboxFilterProperty() {
+        return mailboxFilter;
+    }
+
+    public ObjectProperty<QueueQuery.Sort> sortProperty() {
+        return sort;
+    }
+
+    public BooleanProperty ascendingProperty() {
+        return ascending;
+    }
+
+    /** The outcome of the last move, in words. */
+    public StringProperty messageProperty() {
+        return message;
+    }
+
+    public ReadOnlyBooleanProperty readOnlyProperty() {
+        return readOnly;
+    }
+
+    /** Loads counts and the first rows. */
+    public void load() {
+        applied = query();
+        rows.setQuery(applied);
+        refreshCounts();
+    }
+
+    /** Applies the current filter and sort (the view debounces the mailbox text). */
+    public void applyFilter() {
+        QueueQuery q = query();
+        if (!q.equals(applied)) {
+            applied = q;
+            rows.setQuery(q);
+        }
+    }
+
+    QueueQuery query() {
+        Set<Action> actions = EnumSet.noneOf(Action.class);
+        shown.forEach((a, p) -> {
+            if (p.get()) {
+                actions.add(a);
+            }
+        });
+        if (actions.isEmpty()) {
+            // nothing ticked shows nothing: a filter no entry passes
+            return new QueueQuery(EnumSet.allOf(Action.class), "\u0000none", sort.get(), ascending.get());
+        }
+        return new QueueQuery(actions, mailboxFilter.get(), sort.get(), ascending.get());
+    }
+
+    public void refreshCounts() {
+        executor.execute("Counting the queue", () -> engine.queue().countsByAction(), m -> m.forEach((a, n) -> counts.get(a).set(n)),
+                e -> message.set("Could not count the queue: " + e.getMessage()));
+    }
+
+    /** Reloads everything (F5). */
+    public void refresh() {
+        rows.reload();
+        refreshCounts();
+    }
+
+    /** Periodic check that the counts and the list still match the database. */
+    public void reconcile() {
+        rows.reconcile();
+        refreshCounts();
+    }
+
+    // ---------------------------------------------------------------- events
+
+    public void entriesAdded(List<QueueEntry> entries) {
+        for (QueueEntry e : entries) {
+            counts.get(e.action()).set(counts.get(e.action()).get() + 1);
+        }
+        rows.added(entries);
+    }
+
+    public void entriesDone(List<HistoryEntry> entries) {
+        for (HistoryEntry h : entries) {
+            LongProperty c = counts.get(h.entry().action());
+            c.set(Math.max(0, c.get() - 1));
+        }
+        rows.done(entries);
+    }
+
+    // ---------------------------------------------------------------- moves
+
+    private static List<Long> recnos(List<QueueEntry> selected) {
+        return selected.stream().filter(e -> e != null && e.recno() > 0).map(QueueEntry::recno).distinct().collect(Collectors.toList());
+    }
+
+    /** Runs the selected entries now (the daemon takes them first, or they run here). */
+    public void runNow(List<QueueEntry> selected) {
+        List<Long> ids = recnos(selected);
+        if (readOnly.get() || ids.isEmpty()) {
+            return;
+        }
+        message.set("Running " + ids.size() + " entries...");
+        executor.execute("Running " + ids.size() + " entries", () -> engine.runNow(ids), results -> {
+            if (results.isEmpty()) {
+                message.set("Handed " + ids.size() + " entries to the running daemon");
+            } else {
+                long done = results.stream().filter(TaskResult::finished).count();
+                message.set("Ran " + done + " of " + ids.size() + " entries"
+                        + (done < results.size() ? " (" + (results.size() - done) + " will be retried)" : ""));
+            }
+        }, e -> message.set(e.getMessage()));
+    }
+
+    /** Removes the selected entries from the queue. */
+    public void remove(List<QueueEntry> selected) {
+        List<Long> ids = recnos(selected);
+        if (readOnly.get() || ids.isEmpty()) {
+            return;
+        }
+        executor.execute("Removing " + ids.size() + " entries", () -> engine.removeEntries(ids),
+                removed -> message.set("Removed " + removed.size() + " entries"
+                        + (removed.size() < ids.size() ? " (" + (ids.size() - removed.size() + " were in progress or gone)") : "")),
+                e -> message.set(e.getMessage()));
+    }
+
+    /** The mailboxes of a selection (for "repair the selection"). */
+    public static List<String> mailboxes(List<QueueEntry> selected) {
+        List<String> out = new ArrayList<>();
+        for (QueueEntry e : selected) {
+            if (e != null && e.recno() > 0 && !out.contains(e.mailbox())) {
+                out.add(e.mailbox());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package org.mstore.console;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.engine.SampleStore;
+
+/**
+ * The console on a private copy of the committed sample store, as the administrator sees it: the real
+ * window, the real engine with its change watcher, background work on real threads.
+ */
+final class ConsoleFixture {
+    final Path store;
+    final FxTaskExecutor executor = new FxTaskExecutor();
+    MainViewModel vm;
+    MainWindow window;
+
+    ConsoleFixture(Path tmp) throws IOException {
+        this.store = tmp.resolve("store");
+        copySample(store);
+    }
+
+    /** Copies sample-store/ (without its read-only marker) to {@code to}. */
+    static void copySample(Path to) throws IOException {
+        Path from = Path.of("sample-store").toAbsolutePath();
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!file.getFileName().toString().equals(SampleStore.MARKER)) {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Builds the window on {@code stage} and opens the store (in the background, as the app does). */
+    void start(Stage stage, boolean readOnly) {
+        vm = new MainViewModel(executor, new RecentStores(store.resolveSibling("recent-stores")), readOnly);
+        window = new MainWindow(vm, executor, p -> { });
+        Scene scene = new Scene(window, 1200, 800);
+        Themes.apply(scene, false);
+        stage.setScene(scene);
+        stage.show();
+        vm.open(store, false);
+    }
+
+    StoreSession session() {
+        return vm.sessionProperty().get();
+    }
+
+    Engine engine() {
+        return session().engine();
+    }
+
+    void close() {
+        StoreSession s = vm == null ? null : vm.sessionProperty().get();
+        if (s != null) {
+            s.close();
+        }
+        executor.shutdown();
+    }
+
+    static EngineOptions options(boolean readOnly) {
+        return EngineOptions.console(readOnly).withClock(Clock.systemDefaultZone());
+    }
+}

@@ -1,0 +1,191 @@
+package org.mstore.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.config.Setting;
+import org.mstore.queue.Action;
+import org.mstore.queue.QueueEntry;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/** The console used as an administrator would, headless (Monocle), on a copy of the sample store. */
+@ExtendWith(ApplicationExtension.class)
+class ConsoleFxTest {
+    static final String CORRUPT = "user/user0003/Drafts";
+
+    @TempDir
+    static Path tmp;
+    ConsoleFixture console;
+    Process otherImpurge;
+
+    @Start
+    void start(Stage stage) throws IOException {
+        Path dir = Files.createTempDirectory(tmp, "console");
+        console = new ConsoleFixture(dir);
+        console.start(stage, false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (otherImpurge != null) {
+            otherImpurge.destroyForcibly();
+        }
+        console.close();
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        try {
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, condition::getAsBoolean);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out waiting until " + what);
+        }
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private void loaded(FxRobot robot) {
+        await("the store is open", () -> console.session() != null);
+        await("the queue is shown", () -> table(robot).getItems().size() > 0
+                && table(robot).getItems().get(0).recno() > 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static TableView<QueueEntry> table(FxRobot robot) {
+        return robot.lookup("#queueTable").queryAs(TableView.class);
+    }
+
+    private static List<QueueEntry> rows(FxRobot robot) {
+        return List.copyOf(table(robot).getItems());
+    }
+
+    private static boolean queued(FxRobot robot, String mailbox, Action action) {
+        return rows(robot).stream().anyMatch(e -> e.recno() > 0 && e.mailbox().equals(mailbox) && e.action() == action);
+    }
+
+    private void selectMailbox(FxRobot robot, String name) {
+        robot.clickOn("#tabMailboxes");
+        robot.clickOn("#mailboxSearch").write(name);
+        String leaf = name.substring(name.lastIndexOf('/') + 1);
+        await("the tree shows " + name, () -> robot.lookup(".tree-cell").queryAll().stream()
+                .anyMatch(n -> n instanceof javafx.scene.control.TreeCell<?> c && c.getText() != null && c.getText().startsWith(leaf + " ")));
+        Node cell = robot.lookup(".tree-cell").queryAll().stream()
+                .filter(n -> n instanceof javafx.scene.control.TreeCell<?> c && c.getText() != null && c.getText().startsWith(leaf + " "))
+                .findFirst().orElseThrow();
+        robot.clickOn(cell);
+        await(name + " is selected", () -> robot.lookup("#mailboxTitle").queryAs(Label.class).getText().equals(name));
+    }
+
+    @Test
+    void clicking_repair_now_on_the_corrupt_sample_mailbox_puts_repair_in_the_queue_table(FxRobot robot) {
+        loaded(robot);
+        assertThat(queued(robot, CORRUPT, Action.REPAIR)).isFalse();
+        selectMailbox(robot, CORRUPT);
+        robot.clickOn("#repairNow");
+        robot.clickOn("#tabQueue");
+        await("Repair of " + CORRUPT + " appears in the table", () -> queued(robot, CORRUPT, Action.REPAIR));
+        assertThat(robot.lookup("#showRepair").queryAs(ToggleButton.class).getText()).isEqualTo("Repair  1");
+    }
+
+    @Test
+    void starting_the_daemon_runs_the_repair_and_the_last_repair_time_changes(FxRobot robot) {
+        loaded(robot);
+        selectMailbox(robot, CORRUPT);
+        assertThat(robot.lookup("#mbLastRepair").queryAs(Label.class).getText()).isEqualTo("never");
+        robot.clickOn("#repairNow");
+        robot.clickOn("#tabQueue");
+        await("Repair queued", () -> queued(robot, CORRUPT, Action.REPAIR));
+
+        robot.clickOn("#tabDaemon");
+        robot.clickOn("#startDaemon");
+        robot.clickOn("#tabQueue");
+        await("the Repair entry goes", () -> !queued(robot, CORRUPT, Action.REPAIR));
+        robot.clickOn("#tabMailboxes");
+        await("the last repair time changes", () -> !robot.lookup("#mbLastRepair").queryAs(Label.class).getText().equals("never"));
+        assertThat(console.engine().mailbox(CORRUPT).lastRepair()).isNotNull();
+    }
+
+    @Test
+    void typing_150_into_purge_percentage_is_refused_and_nothing_is_saved(FxRobot robot) {
+        loaded(robot);
+        robot.clickOn("#tabSettings");
+        TextField field = robot.lookup(n -> "field-store.purge.percentage".equals(n.getId())).queryAs(TextField.class);
+        robot.doubleClickOn(field).eraseText(field.getText().length()).write("150");
+        Label error = robot.lookup(n -> "error-store.purge.percentage".equals(n.getId())).queryAs(Label.class);
+        await("the error shows", error::isVisible);
+        assertThat(error.getText()).contains("store.purge.percentage").contains("150").contains("0 to 100");
+        assertThat(field.getStyleClass()).contains("invalid");
+        Button apply = robot.lookup("#applySettings").queryAs(Button.class);
+        assertThat(apply.isDisabled()).isTrue();
+        robot.clickOn(field).type(KeyCode.ENTER);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(console.engine().settings().get(Setting.PURGE_PERCENTAGE)).isEqualTo("5");
+
+        robot.doubleClickOn(field).eraseText(field.getText().length()).write("12.5");
+        await("the error clears", () -> !error.isVisible());
+        robot.clickOn(apply);
+        await("12.5 is saved", () -> "12.5".equals(console.engine().settings().get(Setting.PURGE_PERCENTAGE)));
+    }
+
+    @Test
+    void starting_the_daemon_while_another_process_holds_the_session_lock_shows_the_seeds_error(FxRobot robot) throws Exception {
+        loaded(robot);
+        otherImpurge = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "org.mstore.cli.Main", "impurge", "--store", console.store.toString())
+                .redirectErrorStream(true).redirectOutput(console.store.resolveSibling("impurge.out").toFile()).start();
+        await("the other impurge holds the lock", () -> org.mstore.purge.SessionLock.holder(console.store)
+                .filter(h -> h.contains("pid " + otherImpurge.pid())).isPresent());
+        robot.clickOn("#tabDaemon");
+        robot.clickOn("#startDaemon");
+        Label error = robot.lookup("#daemonError").queryAs(Label.class);
+        await("the error shows", error::isVisible);
+        assertThat(error.getText()).contains("General Error: Could not get purge session lock. Possibly another impurge is running");
+        assertThat(console.engine().daemon().running()).isFalse();
+        assertThat(Files.readString(console.engine().log().file()))
+                .contains("General Error: Could not get purge session lock. Possibly another impurge is running");
+    }
+
+    @Test
+    void filtering_the_table_by_mailbox_text_and_by_action(FxRobot robot) {
+        loaded(robot);
+        int all = table(robot).getItems().size();
+        assertThat(all).isGreaterThanOrEqualTo(3);
+        robot.clickOn("#queueFilter").write("user0002");
+        await("only user0002's entries are shown", () -> table(robot).getItems().size() == 1
+                && table(robot).getItems().get(0).mailbox().equals("user/user0002/Lists"));
+        robot.doubleClickOn("#queueFilter").eraseText(8);
+        await("all entries are back", () -> table(robot).getItems().size() == all);
+        robot.clickOn("#showClean");
+        await("Clean entries are hidden", () -> rows(robot).stream().noneMatch(e -> e.action() == Action.CLEAN)
+                && table(robot).getItems().size() == all - 1);
+    }
+
+    @Test
+    void ctrl_f_focuses_the_queue_filter(FxRobot robot) {
+        loaded(robot);
+        robot.clickOn("#queueTable");
+        robot.press(KeyCode.CONTROL).press(KeyCode.F).release(KeyCode.F).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#queueFilter").queryAs(TextField.class).isFocused()).isTrue();
+    }
+}

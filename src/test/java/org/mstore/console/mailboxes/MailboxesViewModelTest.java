@@ -1,0 +1,257 @@
+package org.mstore.console.mailboxes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.mstore.config.Setting;
+import org.mstore.config.StoreSettings;
+import org.mstore.console.CurrentThreadTaskExecutor;
+import org.mstore.console.StepTaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.mboxlist.MailboxInfo;
+import org.mstore.queue.Action;
+import org.mstore.queue.QueueEntry;
+import org.mstore.store.UidSet;
+import org.mstore.testing.TestStore;
+
+/** Users and folders on a real store: listing, search, the moves on the selected mailbox, the check. */
+class MailboxesViewModelTest {
+    static final String ALICE = "user/alice";
+    @TempDir
+    Path tmp;
+    TestStore s;
+    MailboxesViewModel vm;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        s = TestStore.create(tmp);
+        s.mailbox(ALICE);
+        s.mailbox("user/alice/Sent");
+        s.mailbox("user/bob");
+        s.mailbox("user/carol/Archive");
+        s.append(ALICE, 12);
+        vm = new MailboxesViewModel(s.engine, new CurrentThreadTaskExecutor(), false);
+        vm.load();
+    }
+
+    @AfterEach
+    void tearDown() {
+        s.close();
+    }
+
+    private static List<String> names(List<MailboxInfo> l) {
+        return l.stream().map(MailboxInfo::name).toList();
+    }
+
+    private List<QueueEntry> queue() {
+        return s.engine.queue().entriesAfter(0, 1000);
+    }
+
+    @Test
+    void load_lists_every_mailbox_by_name_with_the_thresholds() {
+        assertThat(names(vm.mailboxes())).containsExactly("user/alice", "user/alice/Sent", "user/bob", "user/carol",
+                "user/carol/Archive");
+        assertThat(vm.mailboxes().get(0).messageCount()).isEqualTo(12);
+        assertThat(vm.thresholdsProperty().get().cleanupSize()).isEqualTo(100);
+    }
+
+    @Test
+    void the_search_shows_only_the_mailboxes_whose_name_contains_it() {
+        vm.searchProperty().set("  ALICE ");
+        assertThat(names(vm.visible())).containsExactly("user/alice", "user/alice/Sent");
+
+        vm.searchProperty().set("archive");
+        assertThat(names(vm.visible())).containsExactly("user/carol/Archive");
+
+        vm.searchProperty().set("");
+        assertThat(vm.visible()).hasSize(5);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Action.class, names = {"REPAIR", "CLEAN", "PURGE"})
+    void a_move_now_queues_a_forced_entry_for_the_selected_mailbox(Action action) {
+        vm.select(ALICE);
+
+        switch (action) {
+            case REPAIR -> vm.repairNow();
+            case CLEAN -> vm.cleanNow();
+            default -> vm.purgeNow();
+        }
+
+        assertThat(queue()).singleElement().satisfies(e -> {
+            assertThat(e.mailbox()).isEqualTo(ALICE);
+            assertThat(e.action()).isEqualTo(action);
+            assertThat(e.forced()).isTrue();
+        });
+        assertThat(vm.messageProperty().get()).isEqualTo(action + " queued for user/alice (RecNo " + queue().get(0).recno() + ")");
+    }
+
+    @Test
+    void a_move_on_a_pending_entry_forces_it_instead_of_queueing_another() {
+        long recno = s.engine.queue().enqueue(ALICE, Action.PURGE, 0, false).recno();
+        vm.select(ALICE);
+
+        vm.purgeNow();
+
+        assertThat(queue()).singleElement().satisfies(e -> {
+            assertThat(e.recno()).isEqualTo(recno);
+            assertThat(e.forced()).isTrue();
+        });
+        assertThat(vm.messageProperty().get()).isEqualTo("Purge was already queued for user/alice (RecNo " + recno + "); it is now forced");
+    }
+
+    @Test
+    void nothing_selected_queues_nothing() {
+        assertThat(vm.actionsDisabledProperty().get()).isTrue();
+
+        vm.repairNow();
+
+        assertThat(queue()).isEmpty();
+    }
+
+    @Test
+    void check_on_a_healthy_mailbox_reports_no_problems_and_queues_nothing() {
+        vm.select(ALICE);
+
+        vm.check();
+
+        assertThat(vm.problems()).isEmpty();
+        assertThat(vm.messageProperty().get()).isEqualTo("user/alice: no problems found");
+        assertThat(queue()).isEmpty();
+    }
+
+    @Test
+    void check_on_a_corrupted_index_reports_the_problems_and_queues_a_repair() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
+        }
+        vm.select(ALICE);
+
+        vm.check();
+
+        assertThat(vm.problems()).isNotEmpty();
+        assertThat(vm.messageProperty().get()).startsWith("user/alice: ").endsWith(" found; Repair queued");
+        assertThat(queue()).singleElement().satisfies(e -> {
+            assertThat(e.mailbox()).isEqualTo(ALICE);
+            assertThat(e.action()).isEqualTo(Action.REPAIR);
+        });
+    }
+
+    @Test
+    void a_check_that_finishes_after_another_mailbox_was_selected_is_not_shown_for_that_one() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
+        }
+        StepTaskExecutor step = new StepTaskExecutor();
+        MailboxesViewModel slow = new MailboxesViewModel(s.engine, step, false);
+        slow.load();
+        step.runPending();
+        slow.select(ALICE);
+
+        slow.check();        // the check runs...
+        slow.select("user/bob"); // ...the administrator moves on before its result is shown
+        step.runPending();
+
+        assertThat(slow.selectedProperty().get().name()).isEqualTo("user/bob");
+        assertThat(slow.problems()).as("alice's problems under bob").isEmpty();
+    }
+
+    @Test
+    void changed_refreshes_the_selected_mailbox() throws Exception {
+        vm.select(ALICE);
+        s.append(ALICE, 3);
+
+        vm.changed(Set.of(ALICE));
+
+        assertThat(vm.selectedProperty().get().messageCount()).isEqualTo(15);
+        assertThat(vm.mailboxes().get(0).messageCount()).isEqualTo(15);
+    }
+
+    @Test
+    void changed_adds_a_new_mailbox_in_name_order_and_drops_a_deleted_one() throws Exception {
+        s.mailbox("user/alice/Drafts");
+        vm.select("user/bob");
+        s.engine.mailboxes().delete("user/bob");
+
+        vm.changed(Set.of("user/alice/Drafts", "user/bob"));
+
+        assertThat(names(vm.mailboxes())).containsExactly("user/alice", "user/alice/Drafts", "user/alice/Sent", "user/carol",
+                "user/carol/Archive");
+        assertThat(vm.selectedProperty().get()).isNull();
+    }
+
+    @Test
+    void a_check_result_stays_while_the_same_mailbox_is_refreshed() throws Exception {
+        vm.select(ALICE);
+        vm.check();
+        String message = vm.messageProperty().get();
+
+        s.append(ALICE, 1);
+        vm.changed(Set.of(ALICE));
+
+        assertThat(vm.messageProperty().get()).isEqualTo(message);
+        vm.select("user/bob");
+        assertThat(vm.messageProperty().get()).isEmpty();
+    }
+
+    @Test
+    void read_only_disables_the_actions_and_queues_nothing() throws Exception {
+        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+            MailboxesViewModel readOnly = new MailboxesViewModel(ro, new CurrentThreadTaskExecutor(), true);
+            readOnly.load();
+            readOnly.select(ALICE);
+
+            assertThat(readOnly.actionsDisabledProperty().get()).isTrue();
+            readOnly.repairNow();
+            readOnly.cleanNow();
+            readOnly.purgeNow();
+
+            assertThat(queue()).isEmpty();
+        }
+    }
+
+    private StoreSettings.Snapshot thresholds(String count, String percentage, String cleanupSize) {
+        s.engine.settings().setAll(Map.of(Setting.PURGE_COUNT, count, Setting.PURGE_PERCENTAGE, percentage, Setting.CLEANUP_SIZE, cleanupSize));
+        return s.engine.settings().snapshot();
+    }
+
+    @Test
+    void purge_standing_says_past_when_both_thresholds_are_exceeded_and_below_otherwise() {
+        // 3 of the 12 cache records expunged (what a Clean and its Remove leave behind)
+        MailboxInfo m = s.info(ALICE).edit().cache(12, 3).build();
+
+        assertThat(MailboxesViewModel.purgeStanding(m, thresholds("2", "20", "100")))
+                .isEqualTo("3 of 12 (25.0%) - past the purge thresholds (> 2 and > 20%)");
+        assertThat(MailboxesViewModel.purgeStanding(m, thresholds("3", "20", "100")))
+                .isEqualTo("3 of 12 (25.0%) - below the purge thresholds (> 3 and > 20%)");
+        assertThat(MailboxesViewModel.purgeStanding(m, thresholds("2", "25", "100")))
+                .isEqualTo("3 of 12 (25.0%) - below the purge thresholds (> 2 and > 25%)");
+        assertThat(MailboxesViewModel.purgeStanding(m, thresholds("2", "12.5", "100")))
+                .isEqualTo("3 of 12 (25.0%) - past the purge thresholds (> 2 and > 12.5%)");
+    }
+
+    @Test
+    void cleanup_standing_says_past_when_expunged_exceeds_cleanupsize_and_within_otherwise() throws Exception {
+        s.engine.mailboxes().setDeleted(ALICE, UidSet.parse("1:4"), true);
+        s.engine.mailboxes().expunge(ALICE);
+        MailboxInfo m = s.info(ALICE);
+
+        assertThat(MailboxesViewModel.cleanupStanding(m, thresholds("500", "5", "3"))).isEqualTo("4 - past store.cleanupsize (3)");
+        assertThat(MailboxesViewModel.cleanupStanding(m, thresholds("500", "5", "4"))).isEqualTo("4 - within store.cleanupsize (4)");
+        assertThat(MailboxesViewModel.cleanupStanding(null, thresholds("500", "5", "4"))).isEmpty();
+    }
+}

@@ -1,0 +1,75 @@
+package org.mstore.console.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.queue.Action;
+import org.mstore.queue.MaintenanceQueue;
+import org.mstore.queue.QueueEntry;
+import org.mstore.queue.QueueQuery;
+
+/** Queue contents for the console's queue tests: many real entries whose sort orders all differ. */
+final class QueueFixtures {
+    private QueueFixtures() {
+    }
+
+    /**
+     * {@code n} requests whose mailbox, timestamp and action orders all differ from the RecNo order: mailbox
+     * {@code user/uNNNNN} and the timestamp follow two different permutations of 0..n-1.
+     */
+    static List<MaintenanceQueue.Request> requests(int n, long baseMillis) {
+        List<MaintenanceQueue.Request> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long k = (i * 7919L) % n;
+            long t = (i * 104729L) % n;
+            out.add(new MaintenanceQueue.Request(String.format("user/u%05d", k), Action.values()[i % 4], baseMillis + t * 1000, false));
+        }
+        return out;
+    }
+
+    static void fill(Engine engine, int n) {
+        int added = engine.queue().enqueueAll(requests(n, engine.context().now()));
+        assertThat(added).isEqualTo(n);
+    }
+
+    /** Enqueues one entry and returns it as the engine reads it back (what an "entries added" event carries). */
+    static QueueEntry enqueue(Engine engine, String mailbox, Action action, long ts) {
+        long recno = engine.queue().enqueue(mailbox, action, ts, false).recno();
+        return engine.queue().get(recno).orElseThrow();
+    }
+
+    /** The database's source of rows, as the queue view model wires it. */
+    static QueueRows rows(Engine engine, TaskExecutor executor) {
+        return new QueueRows(new QueueRows.Source() {
+            @Override
+            public long count(QueueQuery q) {
+                return engine.queue().count(q);
+            }
+
+            @Override
+            public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
+                return engine.queue().page(q, offset, limit);
+            }
+        }, executor);
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive) of the list; each must be loaded. */
+    static List<QueueEntry> loaded(QueueRows rows, int from, int to) {
+        List<QueueEntry> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            QueueEntry e = rows.get(i);
+            assertThat(e).as("row %d is loaded", i).isNotSameAs(QueueRows.LOADING);
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** Every row of a list that is wholly loaded (small queues). */
+    static List<QueueEntry> all(QueueRows rows) {
+        return loaded(rows, 0, rows.size());
+    }
+}

@@ -1,0 +1,264 @@
+package org.mstore.console.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mstore.console.queue.QueueFixtures.all;
+import static org.mstore.console.queue.QueueFixtures.enqueue;
+import static org.mstore.console.queue.QueueFixtures.fill;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.config.Setting;
+import org.mstore.console.CurrentThreadTaskExecutor;
+import org.mstore.console.StepTaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.purge.PurgeDaemon;
+import org.mstore.queue.Action;
+import org.mstore.queue.HistoryEntry;
+import org.mstore.queue.Outcome;
+import org.mstore.queue.QueueEntry;
+import org.mstore.queue.QueueQuery;
+import org.mstore.testing.TestStore;
+
+/** The live queue table's state, on a real store: counts, filter, live events, run now and remove. */
+class QueueViewModelTest {
+    static final String BOX = "user/alice";
+    @TempDir
+    Path tmp;
+    TestStore s;
+    QueueViewModel vm;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        s = TestStore.create(tmp);
+        vm = new QueueViewModel(s.engine, new CurrentThreadTaskExecutor(), false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        s.close();
+    }
+
+    private List<QueueEntry> db(QueueQuery q) {
+        return s.engine.queue().page(q, 0, 10_000);
+    }
+
+    private long count(Action a) {
+        return vm.countProperty(a).get();
+    }
+
+    @Test
+    void load_counts_the_pending_entries_of_each_action() {
+        fill(s.engine, 203);
+        vm.load();
+
+        Map<Action, Long> expected = s.engine.queue().countsByAction();
+        for (Action a : Action.values()) {
+            assertThat(count(a)).as(a.label()).isEqualTo(expected.get(a)).isPositive();
+        }
+        assertThat(vm.totalProperty().get()).isEqualTo(203);
+        assertThat(vm.rows().size()).isEqualTo(203);
+    }
+
+    @Test
+    void unticking_an_action_shows_exactly_the_entries_of_the_others() {
+        fill(s.engine, 200);
+        vm.load();
+
+        vm.shownProperty(Action.CLEAN).set(false);
+        vm.shownProperty(Action.REMOVE).set(false);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all().withActions(EnumSet.of(Action.PURGE, Action.REPAIR))))
+                .hasSize(100).allSatisfy(e -> assertThat(e.action()).isIn(Action.PURGE, Action.REPAIR));
+        // the counts are of the whole queue, not of what is shown
+        assertThat(vm.totalProperty().get()).isEqualTo(200);
+    }
+
+    @Test
+    void unticking_every_action_shows_nothing() {
+        fill(s.engine, 40);
+        vm.load();
+
+        for (Action a : Action.values()) {
+            vm.shownProperty(a).set(false);
+        }
+
+        assertThat(vm.rows()).isEmpty();
+    }
+
+    @Test
+    void typed_mailbox_text_shows_exactly_the_matching_entries_once_applied() {
+        fill(s.engine, 500);
+        vm.load();
+
+        vm.mailboxFilterProperty().set("U001");
+        assertThat(vm.rows().size()).as("not applied yet").isEqualTo(500);
+        vm.applyFilter();
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all().withMailboxText("u001")))
+                .hasSize(100).allSatisfy(e -> assertThat(e.mailbox()).startsWith("user/u001"));
+    }
+
+    @Test
+    void a_sort_change_shows_the_database_order() {
+        fill(s.engine, 300);
+        vm.load();
+
+        vm.sortProperty().set(QueueQuery.Sort.TIMESTAMP);
+        vm.ascendingProperty().set(false);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all().withSort(QueueQuery.Sort.TIMESTAMP, false)));
+    }
+
+    @Test
+    void new_entries_raise_the_counts_and_join_the_list() {
+        fill(s.engine, 20);
+        vm.load();
+        long before = s.engine.queue().maxRecno();
+        enqueue(s.engine, "user/new1", Action.REPAIR, 0);
+        enqueue(s.engine, "user/new2", Action.REPAIR, 0);
+        enqueue(s.engine, "user/new3", Action.PURGE, 0);
+
+        vm.entriesAdded(s.engine.queue().entriesAfter(before, 100));
+
+        assertThat(count(Action.REPAIR)).isEqualTo(7);
+        assertThat(count(Action.PURGE)).isEqualTo(6);
+        assertThat(count(Action.CLEAN)).isEqualTo(5);
+        assertThat(vm.totalProperty().get()).isEqualTo(23);
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all()));
+    }
+
+    @Test
+    void finished_entries_lower_the_counts_and_leave_the_list() {
+        fill(s.engine, 20);
+        vm.load();
+        long seq = s.engine.queue().maxHistorySeq();
+        List<QueueEntry> cleans = db(QueueQuery.all().withActions(EnumSet.of(Action.CLEAN))).subList(0, 2);
+        s.engine.removeEntries(cleans.stream().map(QueueEntry::recno).toList());
+
+        vm.entriesDone(s.engine.queue().historyAfter(seq, 100));
+
+        assertThat(count(Action.CLEAN)).isEqualTo(3);
+        assertThat(vm.totalProperty().get()).isEqualTo(18);
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).doesNotContainAnyElementsOf(cleans);
+    }
+
+    @Test
+    void run_now_runs_the_selected_entries_at_once_when_the_daemon_is_stopped() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 5);
+        s.mailbox("user/bob");
+        QueueEntry repair = enqueue(s.engine, BOX, Action.REPAIR, s.engine.context().now());
+        QueueEntry other = enqueue(s.engine, "user/bob", Action.REPAIR, s.engine.context().now());
+        vm.load();
+        assertThat(s.info(BOX).lastRepair()).isNull();
+
+        vm.runNow(List.of(repair, QueueRows.LOADING));
+
+        assertThat(s.engine.queue().get(repair.recno())).isEmpty();
+        assertThat(s.info(BOX).lastRepair()).isEqualTo(s.clock.instant());
+        assertThat(s.engine.queue().get(other.recno())).as("not selected").isPresent();
+        assertThat(s.engine.queue().recentHistory(1)).extracting(HistoryEntry::outcome).containsExactly(Outcome.DONE);
+        assertThat(vm.messageProperty().get()).isEqualTo("Ran 1 of 1 entries");
+    }
+
+    @Test
+    void run_now_hands_the_selected_entries_to_a_running_daemon() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 3);
+        s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // due only in a year
+        s.engine.startDaemon(PurgeDaemon.Mode.daemon());
+        vm.load();
+
+        vm.runNow(List.of(remove));
+
+        assertThat(vm.messageProperty().get()).isEqualTo("Handed 1 entries to the running daemon");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (s.engine.queue().get(remove.recno()).isPresent()) {
+            assertThat(System.nanoTime()).as("waited 10 s for the daemon").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(s.engine.queue().recentHistory(1)).extracting(HistoryEntry::outcome).containsExactly(Outcome.DONE);
+    }
+
+    @Test
+    void run_now_while_another_impurge_holds_the_lock_says_so() throws Exception {
+        s.mailbox(BOX);
+        s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // not due: the other one waits
+        try (Engine other = s.openAgain()) {
+            other.daemon().start(PurgeDaemon.Mode.daemon());
+            vm.load();
+
+            vm.runNow(List.of(remove));
+
+            assertThat(vm.messageProperty().get())
+                    .startsWith("Could not get purge session lock. Possibly another impurge is running (held by impurge@");
+        }
+    }
+
+    @Test
+    void remove_takes_the_selected_entries_out_and_the_history_says_removed() {
+        fill(s.engine, 10);
+        vm.load();
+        List<QueueEntry> selected = List.of(vm.rows().get(2), vm.rows().get(5));
+
+        vm.remove(selected);
+
+        assertThat(s.engine.queue().count()).isEqualTo(8);
+        selected.forEach(e -> assertThat(s.engine.queue().get(e.recno())).isEmpty());
+        assertThat(s.engine.queue().recentHistory(2)).allSatisfy(h -> {
+            assertThat(h.outcome()).isEqualTo(Outcome.REMOVED);
+            assertThat(h.entry().recno()).isIn(selected.get(0).recno(), selected.get(1).recno());
+        });
+        assertThat(vm.messageProperty().get()).isEqualTo("Removed 2 entries");
+    }
+
+    @Test
+    void read_only_refuses_run_now_and_remove() throws Exception {
+        s.mailbox(BOX);
+        QueueEntry repair = enqueue(s.engine, BOX, Action.REPAIR, s.engine.context().now());
+        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+            QueueViewModel readOnly = new QueueViewModel(ro, new CurrentThreadTaskExecutor(), true);
+            readOnly.load();
+            assertThat(readOnly.readOnlyProperty().get()).isTrue();
+
+            readOnly.runNow(List.of(repair));
+            readOnly.remove(List.of(repair));
+
+            assertThat(s.engine.queue().get(repair.recno())).isPresent();
+            assertThat(s.engine.queue().get(repair.recno()).get().forced()).isFalse();
+            assertThat(s.engine.queue().maxHistorySeq()).isZero();
+            assertThat(s.info(BOX).lastRepair()).isNull();
+        }
+    }
+
+    @Test
+    void a_sort_change_is_shown_even_when_an_entry_arrives_while_the_rows_load() {
+        fill(s.engine, 30);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        long before = s.engine.queue().maxRecno();
+
+        live.ascendingProperty().set(false);            // the rows are read...
+        enqueue(s.engine, "user/new", Action.CLEAN, 0);  // ...an entry is queued...
+        live.entriesAdded(s.engine.queue().entriesAfter(before, 10)); // ...and its event is handled first
+        step.runPending();
+        live.reconcile();                                // the periodic check
+        step.runPending();
+
+        assertThat(all(live.rows())).isEqualTo(db(QueueQuery.all().withSort(QueueQuery.Sort.RECNO, false)));
+        assertThat(live.totalProperty().get()).isEqualTo(31);
+    }
+}
