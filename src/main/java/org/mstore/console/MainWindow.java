@@ -95,19 +95,39 @@ public final class MainWindow extends BorderPane {
             return;
         }
         ZoneId zone = s.engine().context().clock().getZone();
-        queueView = new QueueView(s.queue(), zone, this::showMailbox);
-        mailboxesView = new MailboxesView(s.mailboxes(), zone);
-        logView = new LogView(s.log());
+        queueView = null;
+        mailboxesView = null;
+        logView = null;
+        // Each view is built when its tab is first shown: the window comes up with only the queue to style and lay out.
+        java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> builders = new java.util.LinkedHashMap<>();
+        builders.put(queueTab, () -> queueView = new QueueView(s.queue(), zone, this::showMailbox));
+        builders.put(mailboxesTab, () -> mailboxesView = new MailboxesView(s.mailboxes(), zone));
+        builders.put(settingsTab, () -> new SettingsView(s.settings()));
+        builders.put(daemonTab, () -> new DaemonView(s.daemon()));
+        builders.put(logTab, () -> logView = new LogView(s.log()));
+        builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone));
+        builders.forEach((t, b) -> t.setContent(null));
+        Runnable buildSelected = () -> {
+            Tab t = tabs.getSelectionModel().getSelectedItem();
+            java.util.function.Supplier<javafx.scene.Node> b = builders.remove(t);
+            if (b != null) {
+                t.setContent(b.get());
+            }
+        };
+        if (selectionBuilder != null) {
+            tabs.getSelectionModel().selectedItemProperty().removeListener(selectionBuilder);
+        }
+        selectionBuilder = (o, a, b) -> buildSelected.run();
+        tabs.getSelectionModel().selectedItemProperty().addListener(selectionBuilder);
+        builders.remove(queueTab).get();
         queueTab.setContent(queueView);
-        mailboxesTab.setContent(mailboxesView);
-        settingsTab.setContent(new SettingsView(s.settings()));
-        daemonTab.setContent(new DaemonView(s.daemon()));
-        logTab.setContent(logView);
-        dashboardTab.setContent(new DashboardView(s.dashboard(), zone));
+        buildSelected.run();
         daemonStatus.textProperty().bind(Bindings.concat("impurge: ", s.daemon().stateTextProperty()));
         depthStatus.textProperty().bind(Bindings.createStringBinding(() -> "queue: " + Format.count(s.queue().totalProperty().get()),
                 s.queue().totalProperty()));
     }
+
+    private javafx.beans.value.ChangeListener<Tab> selectionBuilder;
 
     /** Switches to the Mailboxes view with {@code name} selected. */
     public void showMailbox(String name) {

@@ -78,7 +78,7 @@ public final class QueueView extends BorderPane {
         total.setId("queueTotal");
         total.getStyleClass().add("muted");
         total.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.totalProperty().get()) + " pending; "
-                + Format.count(vm.rows().size()) + " shown", vm.totalProperty(), vm.rows()));
+                + Format.count(vm.rows().totalProperty().get()) + " match", vm.totalProperty(), vm.rows().totalProperty()));
 
         Button runNow = new Button("Run now");
         runNow.setId("runNow");
@@ -107,12 +107,69 @@ public final class QueueView extends BorderPane {
         message.setId("queueMessage");
         message.getStyleClass().add("message");
         message.textProperty().bind(vm.messageProperty());
-        setBottom(message);
+        Region gap = new Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        HBox bottom = new HBox(message, gap, pager());
+        bottom.setAlignment(Pos.CENTER_LEFT);
+        bottom.getStyleClass().add("pager-row");
+        setBottom(bottom);
+    }
+
+    /** First / previous / next / last page, where we are, and a field to jump to a row. */
+    private HBox pager() {
+        QueuePage page = vm.rows();
+        Button first = pagerButton("⏮", "firstPage", "First page", page::firstPage);
+        Button prev = pagerButton("◀", "previousPage", "Previous page (Ctrl+Page Up)", page::previousPage);
+        Button next = pagerButton("▶", "nextPage", "Next page (Ctrl+Page Down)", page::nextPage);
+        Button last = pagerButton("⏭", "lastPage", "Last page", page::lastPage);
+        Label where = new Label();
+        where.setId("pageLabel");
+        where.getStyleClass().add("muted");
+        Runnable update = () -> {
+            long n = page.totalProperty().get();
+            long from = n == 0 ? 0 : page.pageStartProperty().get() + 1;
+            long to = page.pageStartProperty().get() + page.size();
+            where.setText("rows " + Format.count(from) + "–" + Format.count(to) + " of " + Format.count(n));
+            first.setDisable(!page.hasPrevious());
+            prev.setDisable(!page.hasPrevious());
+            next.setDisable(!page.hasNext());
+            last.setDisable(!page.hasNext());
+        };
+        page.totalProperty().addListener((o, a, b) -> update.run());
+        page.pageStartProperty().addListener((o, a, b) -> update.run());
+        page.addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> update.run());
+        update.run();
+        TextField go = new TextField();
+        go.setId("goToRow");
+        go.setPromptText("go to row");
+        go.setPrefColumnCount(8);
+        go.setOnAction(e -> {
+            try {
+                long row = Long.parseLong(go.getText().replace(",", "").strip());
+                page.showRow(Math.max(0, row - 1));
+                go.clear();
+            } catch (NumberFormatException ex) {
+                vm.messageProperty().set("'" + go.getText() + "' is not a row number");
+            }
+        });
+        HBox box = new HBox(6, where, first, prev, next, last, go);
+        box.setAlignment(Pos.CENTER_RIGHT);
+        return box;
+    }
+
+    private static Button pagerButton(String text, String id, String tip, Runnable action) {
+        Button b = new Button(text);
+        b.setId(id);
+        b.getStyleClass().add("pager-button");
+        b.setTooltip(new Tooltip(tip));
+        b.setOnAction(e -> action.run());
+        return b;
     }
 
     private void buildTable(ZoneId zone, Consumer<String> showMailbox) {
         table.setId("queueTable");
         table.setItems(vm.rows());
+        keepSelectionAcrossRefreshes();
         table.setFixedCellSize(26);
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         table.setPlaceholder(new Label("The maintenance queue is empty"));
@@ -226,7 +283,50 @@ public final class QueueView extends BorderPane {
                         e.consume();
                     }
                 }
+                case PAGE_DOWN -> {
+                    if (e.isShortcutDown()) {
+                        vm.rows().nextPage();
+                        e.consume();
+                    }
+                }
+                case PAGE_UP -> {
+                    if (e.isShortcutDown()) {
+                        vm.rows().previousPage();
+                        e.consume();
+                    }
+                }
                 default -> { }
+            }
+        });
+    }
+
+    /**
+     * The page is refreshed under the table as entries come and go; the administrator's selection follows the
+     * entries (by RecNo), not the row positions.
+     */
+    private void keepSelectionAcrossRefreshes() {
+        java.util.Set<Long> chosen = new java.util.LinkedHashSet<>();
+        boolean[] restoring = {false};
+        table.getSelectionModel().getSelectedItems().addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> {
+            if (!restoring[0] && !vm.rows().firing()) {
+                chosen.clear();
+                table.getSelectionModel().getSelectedItems().forEach(e -> chosen.add(e.recno()));
+            }
+        });
+        vm.rows().afterChange(() -> {
+            if (chosen.isEmpty()) {
+                return;
+            }
+            restoring[0] = true;
+            try {
+                table.getSelectionModel().clearSelection();
+                for (int i = 0; i < vm.rows().size(); i++) {
+                    if (chosen.contains(vm.rows().get(i).recno())) {
+                        table.getSelectionModel().select(i);
+                    }
+                }
+            } finally {
+                restoring[0] = false;
             }
         });
     }
@@ -237,25 +337,14 @@ public final class QueueView extends BorderPane {
             protected void updateItem(T item, boolean empty) {
                 super.updateItem(item, empty);
                 QueueEntry e = empty || getTableRow() == null ? null : getTableRow().getItem();
-                if (e == null) {
-                    setText(null);
-                    getStyleClass().remove("loading-row");
-                } else if (e == QueueRows.LOADING) {
-                    setText("…");
-                    if (!getStyleClass().contains("loading-row")) {
-                        getStyleClass().add("loading-row");
-                    }
-                } else {
-                    setText(text.apply(e));
-                    getStyleClass().remove("loading-row");
-                }
+                setText(e == null ? null : text.apply(e));
             }
         };
     }
 
-    /** The selected entries that are loaded (placeholders are skipped). */
+    /** The selected entries. */
     public List<QueueEntry> selection() {
-        return table.getSelectionModel().getSelectedItems().stream().filter(e -> e != null && e.recno() > 0).toList();
+        return table.getSelectionModel().getSelectedItems().stream().filter(e -> e != null).toList();
     }
 
     public void runSelected() {

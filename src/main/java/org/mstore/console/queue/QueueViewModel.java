@@ -30,13 +30,13 @@ import org.mstore.queue.QueueQuery;
 
 /**
  * The live queue table's state: the filter (actions, mailbox text), the sort, the rows (a database-backed
- * window, {@link QueueRows}), the counts per action, and the administrator's moves on a selection (run now,
+ * page, {@link QueuePage}), the counts per action, and the administrator's moves on a selection (run now,
  * remove). Changes arrive as engine events; nothing reloads the whole queue.
  */
 public final class QueueViewModel {
     private final Engine engine;
     private final TaskExecutor executor;
-    private final QueueRows rows;
+    private final QueuePage rows;
     private final Map<Action, BooleanProperty> shown = new EnumMap<>(Action.class);
     private final Map<Action, LongProperty> counts = new EnumMap<>(Action.class);
     private final StringProperty mailboxFilter = new SimpleStringProperty("");
@@ -51,7 +51,7 @@ public final class QueueViewModel {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
-        this.rows = new QueueRows(new QueueRows.Source() {
+        this.rows = new QueuePage(new QueuePage.Source() {
             @Override
             public long count(QueueQuery q) {
                 return engine.queue().count(q);
@@ -74,7 +74,7 @@ public final class QueueViewModel {
         ascending.addListener((o, was, is) -> applyFilter());
     }
 
-    public QueueRows rows() {
+    public QueuePage rows() {
         return rows;
     }
 

@@ -42,9 +42,9 @@ final class QueueFixtures {
         return engine.queue().get(recno).orElseThrow();
     }
 
-    /** The database's source of rows, as the queue view model wires it. */
-    static QueueRows rows(Engine engine, TaskExecutor executor) {
-        return new QueueRows(new QueueRows.Source() {
+    /** The database's source of rows, as the queue view model wires it, with pages of {@code pageSize}. */
+    static QueuePage page(Engine engine, TaskExecutor executor, int pageSize) {
+        return new QueuePage(new QueuePage.Source() {
             @Override
             public long count(QueueQuery q) {
                 return engine.queue().count(q);
@@ -54,22 +54,11 @@ final class QueueFixtures {
             public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
                 return engine.queue().page(q, offset, limit);
             }
-        }, executor);
+        }, executor, pageSize);
     }
 
-    /** Rows {@code from} (inclusive) to {@code to} (exclusive) of the list; each must be loaded. */
-    static List<QueueEntry> loaded(QueueRows rows, int from, int to) {
-        List<QueueEntry> out = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            QueueEntry e = rows.get(i);
-            assertThat(e).as("row %d is loaded", i).isNotSameAs(QueueRows.LOADING);
-            out.add(e);
-        }
-        return out;
-    }
-
-    /** Every row of a list that is wholly loaded (small queues). */
-    static List<QueueEntry> all(QueueRows rows) {
-        return loaded(rows, 0, rows.size());
+    /** Every row of the page. */
+    static List<QueueEntry> all(QueuePage page) {
+        return new ArrayList<>(page);
     }
 }

@@ -161,7 +161,7 @@ class QueueViewModelTest {
         vm.load();
         assertThat(s.info(BOX).lastRepair()).isNull();
 
-        vm.runNow(List.of(repair, QueueRows.LOADING));
+        vm.runNow(List.of(repair));
 
         assertThat(s.engine.queue().get(repair.recno())).isEmpty();
         assertThat(s.info(BOX).lastRepair()).isEqualTo(s.clock.instant());
