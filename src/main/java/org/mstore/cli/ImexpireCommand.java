@@ -40,13 +40,23 @@ final class ImexpireCommand implements Callable<Integer> {
         try (Engine e = Engine.open(root, org.mstore.engine.EngineOptions.cli("imexpire"))) {
             List<Expirer.Result> results = new Expirer(e.mailboxes()).run(parsed, dryRun);
             long total = 0;
+            List<Expirer.Result> failed = results.stream().filter(Expirer.Result::failed).toList();
             for (Expirer.Result r : results) {
+                if (r.failed()) {
+                    out.printf("skipped %s: %s%n", r.mailbox(), r.problem());
+                    continue;
+                }
                 out.printf("%s %s: %d messages, %d bytes (rules: %s)%n", dryRun ? "would expire" : "expired", r.mailbox(), r.messages(),
                         r.bytes(), String.join(", ", r.rules()));
                 total += r.messages();
             }
             out.println((dryRun ? "trial run: " + total + " messages would expire; nothing changed" : "expired " + total + " messages")
-                    + " (" + parsed.size() + " rules, " + results.size() + " mailboxes affected)");
+                    + " (" + parsed.size() + " rules, " + (results.size() - failed.size()) + " mailboxes affected)");
+            if (!failed.isEmpty()) {
+                out.flush();
+                throw new IllegalStateException(failed.size() + " mailbox" + (failed.size() == 1 ? "" : "es")
+                        + " could not be expired (repair requested): " + failed.get(0).mailbox() + (failed.size() > 1 ? ", ..." : ""));
+            }
         }
         return 0;
     }

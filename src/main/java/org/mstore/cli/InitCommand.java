@@ -20,10 +20,14 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (store.store == null) {
-            throw new IllegalArgumentException("init needs --store DIR");
-        }
         Path root = store.store;
+        if (root == null) {
+            String env = System.getenv("MSTORE_STORE");
+            if (env == null || env.isBlank()) {
+                throw new IllegalArgumentException("init needs --store DIR (or MSTORE_STORE)");
+            }
+            root = Path.of(env);
+        }
         try (Engine e = Engine.init(root, EngineOptions.cli("init"))) {
             spec.commandLine().getOut().println("created store " + e.root());
         }

@@ -18,8 +18,11 @@ import org.mstore.store.Mailbox;
  * ({@code -n}) reports what would expire and changes nothing.
  */
 public final class Expirer {
-    /** What happened (or would happen) to one mailbox. */
-    public record Result(String mailbox, List<String> rules, int messages, long bytes) {
+    /** What happened (or would happen) to one mailbox; {@code problem} is set when it could not be expired. */
+    public record Result(String mailbox, List<String> rules, int messages, long bytes, String problem) {
+        public boolean failed() {
+            return problem != null;
+        }
     }
 
     private final MailboxService mailboxes;
@@ -51,6 +54,18 @@ public final class Expirer {
             if (apply.isEmpty()) {
                 continue;
             }
+            try {
+                expire(info, apply, now, dryRun).ifPresent(out::add);
+            } catch (org.mstore.store.MailboxFormatException e) {
+                // a corrupt mailbox has a Repair queued (and logged); the others are still expired
+                out.add(new Result(info.name(), apply.stream().map(ExpireRule::name).toList(), 0, 0, e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private java.util.Optional<Result> expire(MailboxInfo info, List<ExpireRule> apply, long now, boolean dryRun) throws IOException {
+        {
             Set<Integer> uids = new HashSet<>();
             long bytes = 0;
             try (Mailbox mb = mailboxes.open(info.name())) {
@@ -66,18 +81,16 @@ public final class Expirer {
             }
             List<String> names = apply.stream().map(ExpireRule::name).toList();
             if (uids.isEmpty()) {
-                continue;
+                return java.util.Optional.empty();
             }
             if (!dryRun) {
                 Mailbox.ExpungeResult r = mailboxes.expunge(info.name(), rec -> uids.contains(rec.uid()));
                 bytes = r.bytes();
                 mailboxes.context().log().log("imexpire", "Store", LogLevel.NOTICE,
                         info.name() + ": expired " + r.messages() + " messages (" + r.bytes() + " bytes) by rule " + String.join(", ", names));
-                out.add(new Result(info.name(), names, r.messages(), bytes));
-            } else {
-                out.add(new Result(info.name(), names, uids.size(), bytes));
+                return java.util.Optional.of(new Result(info.name(), names, r.messages(), bytes, null));
             }
+            return java.util.Optional.of(new Result(info.name(), names, uids.size(), bytes, null));
         }
-        return out;
     }
 }

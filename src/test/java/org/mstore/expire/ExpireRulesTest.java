@@ -285,4 +285,20 @@ class ExpireRulesTest {
         assertThat(s.logLines()).anySatisfy(l -> assertThat(l).contains(" imexpire[")
                 .endsWith("Store Notice: user/alice: expired 6 messages (" + r.get(0).bytes() + " bytes) by rule Keep2"));
     }
+
+    @Test
+    void a_corrupt_mailbox_is_reported_and_skipped_and_the_others_are_still_expired() throws Exception {
+        s.mailbox("user/bob");
+        s.append(BOX, 3);
+        s.append("user/bob", 3);
+        java.nio.file.Path idx = s.dir(BOX).resolve(MailboxIndex.FILE);
+        byte[] b = java.nio.file.Files.readAllBytes(idx);
+        b[70] ^= 0x5a;
+        java.nio.file.Files.write(idx, b);
+        List<Expirer.Result> results = new Expirer(s.engine.mailboxes()).run(rules("All.folderpattern: user/*\nAll.messagecount: 1"), false);
+        assertThat(results).filteredOn(Expirer.Result::failed).extracting(Expirer.Result::mailbox).containsExactly(BOX);
+        assertThat(results).filteredOn(r -> !r.failed()).extracting(Expirer.Result::mailbox, Expirer.Result::messages)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("user/bob", 2));
+        assertThat(s.engine.queue().find(BOX, Action.REPAIR)).isPresent();
+    }
 }
