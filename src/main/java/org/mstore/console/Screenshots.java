@@ -8,7 +8,6 @@ import java.util.List;
 
 import javafx.animation.PauseTransition;
 import javafx.embed.swing.SwingFXUtils;
-import javafx.scene.control.Tab;
 import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
 import javafx.util.Duration;
@@ -16,12 +15,17 @@ import javafx.util.Duration;
 import javax.imageio.ImageIO;
 
 /**
- * {@code --screenshots DIR}: once the store is loaded, shows each view in turn, saves the window as
- * {@code DIR/<view>.png}, and quits. This is how the pictures in {@code assets/} are made, from the real
- * console (run under {@code xvfb-run}).
+ * {@code --screenshots DIR}: once the store is loaded, walks through the views as an administrator would
+ * (the queue, the mailbox past its purge thresholds, the settings, impurge started, the log, the
+ * dashboard, the dark theme), saves the window as {@code DIR/<view>.png} at each step, and quits. This is
+ * how the pictures in {@code assets/} are made, from the real console under {@code xvfb-run}; run
+ * {@code simulate} beside it to see the queue move.
  */
 final class Screenshots {
     private Screenshots() {
+    }
+
+    private record Step(double waitSeconds, Runnable action) {
     }
 
     static void take(Stage stage, MainWindow window, MainViewModel vm, Path dir, Runnable done) {
@@ -29,31 +33,38 @@ final class Screenshots {
             if (s == null) {
                 return;
             }
-            List<Runnable> steps = new ArrayList<>();
-            String[] names = {"queue", "mailboxes", "settings", "daemon", "log", "dashboard"};
-            for (int i = 0; i < names.length; i++) {
-                Tab t = window.tabs().getTabs().get(i);
-                String name = names[i];
-                steps.add(() -> {
-                    if (name.equals("mailboxes")) {
-                        s.mailboxes().select("user/user0002/Lists");
-                    }
-                    window.tabs().getSelectionModel().select(t);
-                });
-                steps.add(() -> save(stage, dir.resolve(name + ".png")));
-            }
-            steps.add(done);
+            List<Step> steps = new ArrayList<>();
+            steps.add(new Step(4, () -> save(stage, dir.resolve("queue.png"))));
+            steps.add(new Step(0.5, () -> window.showMailbox("user/user0002/Lists")));
+            steps.add(new Step(1.5, () -> save(stage, dir.resolve("mailboxes.png"))));
+            steps.add(new Step(0.5, () -> window.tabs().getSelectionModel().select(2)));
+            steps.add(new Step(1.5, () -> save(stage, dir.resolve("settings.png"))));
+            steps.add(new Step(0.5, () -> {
+                window.tabs().getSelectionModel().select(3);
+                s.daemon().start();
+            }));
+            steps.add(new Step(6, () -> save(stage, dir.resolve("daemon.png"))));
+            steps.add(new Step(20, () -> window.tabs().getSelectionModel().select(4)));
+            steps.add(new Step(1.5, () -> save(stage, dir.resolve("log.png"))));
+            steps.add(new Step(20, () -> window.tabs().getSelectionModel().select(5)));
+            steps.add(new Step(3, () -> save(stage, dir.resolve("dashboard.png"))));
+            steps.add(new Step(0.5, () -> {
+                vm.darkProperty().set(true);
+                window.tabs().getSelectionModel().select(0);
+            }));
+            steps.add(new Step(2, () -> save(stage, dir.resolve("queue-dark.png"))));
+            steps.add(new Step(0.5, done));
             run(steps, 0);
         });
     }
 
-    private static void run(List<Runnable> steps, int i) {
+    private static void run(List<Step> steps, int i) {
         if (i >= steps.size()) {
             return;
         }
-        PauseTransition p = new PauseTransition(Duration.millis(i == 0 ? 2500 : 900));
+        PauseTransition p = new PauseTransition(Duration.seconds(steps.get(i).waitSeconds()));
         p.setOnFinished(e -> {
-            steps.get(i).run();
+            steps.get(i).action().run();
             run(steps, i + 1);
         });
         p.play();

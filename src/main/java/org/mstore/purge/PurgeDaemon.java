@@ -376,7 +376,7 @@ public final class PurgeDaemon {
                     continue;
                 }
                 Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis());
-                String msg = due.map(t -> "next entry due " + t.atZone(ctx.clock().getZone()).toLocalDateTime().withNano(0)).orElse("");
+                String msg = due.map(t -> "next entry due " + when(t)).orElse("");
                 setStatus(State.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
                 waitFor(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
             }
@@ -388,6 +388,14 @@ public final class PurgeDaemon {
             thread = null;
             setStatus(State.STOPPED, null, "");
         }
+    }
+
+    /** A time of day, with the date when it is not today. */
+    private String when(Instant t) {
+        ZonedDateTime at = t.atZone(ctx.clock().getZone()).withNano(0);
+        ZonedDateTime now = ZonedDateTime.now(ctx.clock());
+        String time = at.toLocalTime().toString();
+        return at.toLocalDate().equals(now.toLocalDate()) ? "at " + time : "on " + at.toLocalDate() + " at " + time;
     }
 
     private static String join(String a, String b) {

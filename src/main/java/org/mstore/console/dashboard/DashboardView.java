@@ -56,18 +56,16 @@ public final class DashboardView extends VBox {
             series.put(a, s);
             depth.getData().add(s);
         }
-        vm.depth().addListener((ListChangeListener<DashboardViewModel.DepthSample>) c -> {
-            while (c.next()) {
-                if (c.wasRemoved()) {
-                    for (XYChart.Series<Number, Number> s : series.values()) {
-                        s.getData().remove(0, Math.min(c.getRemovedSize(), s.getData().size()));
-                    }
-                }
-                for (DashboardViewModel.DepthSample d : c.getAddedSubList()) {
-                    d.depth().forEach((a, n) -> series.get(a).getData().add(new XYChart.Data<>(d.time(), n)));
-                }
+        NumberAxis depthX = (NumberAxis) depth.getXAxis();
+        Runnable redrawDepth = () -> {
+            for (Action a : Action.values()) {
+                series.get(a).getData().setAll(vm.depth().stream()
+                        .map(d -> new XYChart.Data<Number, Number>(d.time(), d.depth().getOrDefault(a, 0L))).toList());
             }
-        });
+            range(depthX, vm.depth().isEmpty() ? System.currentTimeMillis() : vm.depth().get(vm.depth().size() - 1).time());
+        };
+        vm.depth().addListener((ListChangeListener<DashboardViewModel.DepthSample>) c -> redrawDepth.run());
+        redrawDepth.run();
 
         LineChart<Number, Number> perMinute = new LineChart<>(timeAxis(zone), new NumberAxis());
         perMinute.setId("doneChart");
@@ -75,12 +73,25 @@ public final class DashboardView extends VBox {
         perMinute.setTitle("Tasks done per minute");
         perMinute.setAnimated(false);
         perMinute.setLegendVisible(false);
+        perMinute.setCreateSymbols(false);
         XYChart.Series<Number, Number> doneSeries = new XYChart.Series<>();
         doneSeries.setName("done");
         perMinute.getData().add(doneSeries);
-        Runnable redraw = () -> doneSeries.getData().setAll(vm.perMinute().stream()
-                .map(m -> new XYChart.Data<Number, Number>(m.minute(), m.done())).toList());
+        NumberAxis doneX = (NumberAxis) perMinute.getXAxis();
+        Runnable redraw = () -> {
+            // every minute of the hour, zero when nothing was done in it
+            long now = System.currentTimeMillis() / 60_000L * 60_000L;
+            java.util.Map<Long, Long> byMinute = new java.util.HashMap<>();
+            vm.perMinute().forEach(m -> byMinute.put(m.minute(), m.done()));
+            java.util.List<XYChart.Data<Number, Number>> points = new java.util.ArrayList<>();
+            for (long m = now - DashboardViewModel.WINDOW_MS + 60_000L; m <= now; m += 60_000L) {
+                points.add(new XYChart.Data<>(m, byMinute.getOrDefault(m, 0L)));
+            }
+            doneSeries.getData().setAll(points);
+            range(doneX, now);
+        };
         vm.perMinute().addListener((ListChangeListener<DashboardViewModel.MinuteCount>) c -> redraw.run());
+        vm.depth().addListener((ListChangeListener<DashboardViewModel.DepthSample>) c -> redraw.run()); // the hour slides on
         redraw.run();
 
         VBox.setVgrow(depth, Priority.ALWAYS);
@@ -88,10 +99,17 @@ public final class DashboardView extends VBox {
         getChildren().addAll(summary, depth, perMinute);
     }
 
+    /** The last hour, up to {@code end}, in ticks of five minutes. */
+    private static void range(NumberAxis x, long end) {
+        x.setUpperBound(end);
+        x.setLowerBound(end - DashboardViewModel.WINDOW_MS);
+        x.setTickUnit(5 * 60_000L);
+    }
+
     private static NumberAxis timeAxis(ZoneId zone) {
         NumberAxis x = new NumberAxis();
         x.setForceZeroInRange(false);
-        x.setAutoRanging(true);
+        x.setAutoRanging(false);
         x.setMinorTickVisible(false);
         x.setTickLabelFormatter(new StringConverter<>() {
             @Override

@@ -83,6 +83,10 @@ public final class LogView extends BorderPane {
             }
         });
         setCenter(list);
+        count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
+        if (vm.followProperty().get() && !vm.visible().isEmpty()) {
+            list.scrollTo(vm.visible().size() - 1);
+        }
     }
 
     public void focusFilter() {

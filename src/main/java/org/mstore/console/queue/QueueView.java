@@ -118,10 +118,10 @@ public final class QueueView extends BorderPane {
     /** First / previous / next / last page, where we are, and a field to jump to a row. */
     private HBox pager() {
         QueuePage page = vm.rows();
-        Button first = pagerButton("⏮", "firstPage", "First page", page::firstPage);
+        Button first = pagerButton("«", "firstPage", "First page", page::firstPage);
         Button prev = pagerButton("◀", "previousPage", "Previous page (Ctrl+Page Up)", page::previousPage);
         Button next = pagerButton("▶", "nextPage", "Next page (Ctrl+Page Down)", page::nextPage);
-        Button last = pagerButton("⏭", "lastPage", "Last page", page::lastPage);
+        Button last = pagerButton("»", "lastPage", "Last page", page::lastPage);
         Label where = new Label();
         where.setId("pageLabel");
         where.getStyleClass().add("muted");
