@@ -293,8 +293,7 @@ public final class MainWindow extends BorderPane {
         Tab t = tabs.getSelectionModel().getSelectedItem();
         if (t == queueTab && queueView != null) {
             for (String m : QueueViewModel.mailboxes(queueView.selection())) {
-                s.mailboxes().select(m);
-                s.mailboxes().request(Action.REPAIR);
+                s.mailboxes().request(m, Action.REPAIR);
             }
         } else {
             s.mailboxes().repairNow();

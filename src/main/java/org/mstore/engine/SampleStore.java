@@ -49,8 +49,7 @@ public final class SampleStore {
             return new Resolved(copy, true, false);
         }
         ClassicStore.deleteRecursively(copy);
-        copyTree(abs, copy);
-        Files.deleteIfExists(copy.resolve(MARKER));
+        copy(abs, copy);
         Files.writeString(copy.resolve(SOURCE_STAMP), stamp);
         return new Resolved(copy, true, true);
     }
@@ -75,7 +74,11 @@ public final class SampleStore {
         return hash(sb.toString());
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    /**
+     * Copies a store (the sample) to {@code to} as a store that may be changed: without the sample's marker,
+     * and without H2's lock and trace files (a stale lock would point at a server that is gone).
+     */
+    public static void copy(Path from, Path to) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -86,8 +89,8 @@ public final class SampleStore {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 String name = file.getFileName().toString();
-                if (name.endsWith(".lock.db") || name.endsWith(".trace.db")) {
-                    return FileVisitResult.CONTINUE; // a stale H2 lock would point at a server that is gone
+                if (name.endsWith(".lock.db") || name.endsWith(".trace.db") || name.equals(MARKER)) {
+                    return FileVisitResult.CONTINUE;
                 }
                 Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.COPY_ATTRIBUTES);

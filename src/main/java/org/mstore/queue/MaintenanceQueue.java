@@ -607,7 +607,9 @@ public final class MaintenanceQueue {
 
     private static void where(QueueQuery q, StringBuilder sql, List<Object> params) {
         List<String> conds = new ArrayList<>();
-        if (q.filtersActions() && q.actions().size() == 1) {
+        if (q.actions().isEmpty()) {
+            conds.add("FALSE");
+        } else if (q.filtersActions() && q.actions().size() == 1) {
             conds.add("action = ?");
             params.add(q.actions().iterator().next().label());
         } else if (q.filtersActions()) {

@@ -19,7 +19,9 @@ public record QueueQuery(Set<Action> actions, String mailboxText, Sort sort, boo
     }
 
     public QueueQuery {
-        actions = actions == null || actions.isEmpty() ? EnumSet.allOf(Action.class) : EnumSet.copyOf(actions);
+        // null: every action; an empty set: none (nothing passes)
+        actions = actions == null ? EnumSet.allOf(Action.class)
+                : actions.isEmpty() ? EnumSet.noneOf(Action.class) : EnumSet.copyOf(actions);
         mailboxText = mailboxText == null ? "" : mailboxText.strip();
         sort = sort == null ? Sort.RECNO : sort;
     }

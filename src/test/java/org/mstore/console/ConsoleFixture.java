@@ -1,12 +1,7 @@
 package org.mstore.console;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 
 import javafx.scene.Scene;
@@ -33,22 +28,7 @@ final class ConsoleFixture {
 
     /** Copies sample-store/ (without its read-only marker) to {@code to}. */
     static void copySample(Path to) throws IOException {
-        Path from = Path.of("sample-store").toAbsolutePath();
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!file.getFileName().toString().equals(SampleStore.MARKER)) {
-                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        SampleStore.copy(Path.of("sample-store").toAbsolutePath(), to);
     }
 
     /** Builds the window on {@code stage} and opens the store (in the background, as the app does). */

@@ -13,6 +13,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 
 import org.mstore.console.Format;
+import org.mstore.console.Metrics;
 import org.mstore.purge.PurgeDaemon;
 
 /** Start / Stop, the off-peak window, and the daemon's state at a glance. */
@@ -60,11 +61,11 @@ public final class DaemonView extends ScrollPane {
         GridPane stats = new GridPane();
         stats.setHgap(16);
         stats.setVgap(6);
-        stat(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
+        Metrics.row(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
                 vm.workingProperty().get().isEmpty() ? "-" : vm.workingProperty().get(), vm.workingProperty()));
-        stat(stats, 1, "Tasks done", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get()),
+        Metrics.row(stats, 1, "Tasks done", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get()),
                 vm.tasksDoneProperty()));
-        stat(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
+        Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
                 vm.bytesReclaimedProperty()));
         VBox status = new VBox(10, controls, error, other, stats);
         status.getStyleClass().add("card");
@@ -119,14 +120,4 @@ public final class DaemonView extends ScrollPane {
         l.getStyleClass().add("state-" + s.name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static void stat(GridPane g, int row, String name, String id, javafx.beans.value.ObservableValue<String> v) {
-        Label n = new Label(name);
-        n.getStyleClass().add("metric-name");
-        Label val = new Label();
-        val.setId(id);
-        val.getStyleClass().add("metric-value");
-        val.textProperty().bind(v);
-        g.add(n, 0, row);
-        g.add(val, 1, row);
-    }
 }

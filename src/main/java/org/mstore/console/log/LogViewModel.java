@@ -39,6 +39,8 @@ public final class LogViewModel {
     private final StringProperty text = new SimpleStringProperty("");
     private final BooleanProperty follow = new SimpleBooleanProperty(true);
     private long offset = -1;
+    /** The first read started in the middle of the file: its first line is probably cut. */
+    private boolean tailCut;
     private boolean reading;
     private final StringBuilder partial = new StringBuilder();
 
@@ -99,6 +101,7 @@ public final class LogViewModel {
             long len = f.length();
             if (offset < 0) {
                 offset = Math.max(0, len - INITIAL_BYTES);
+                tailCut = offset > 0;
             }
             if (len < offset) {
                 offset = 0; // the file was replaced or truncated
@@ -110,7 +113,8 @@ public final class LogViewModel {
             byte[] buf = new byte[(int) Math.min(len - offset, 8 << 20)];
             f.seek(offset);
             f.readFully(buf);
-            boolean firstRead = offset > 0 && partial.length() == 0 && lines.isEmpty();
+            boolean firstRead = tailCut;
+            tailCut = false;
             // decode whole lines only: an unfinished line is read again next time, as its last character may be
             // cut in the middle of its UTF-8 bytes (a line longer than the buffer is taken as it is)
             int end = buf.length;

@@ -27,6 +27,7 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 import org.mstore.console.Format;
+import org.mstore.console.Metrics;
 import org.mstore.mboxlist.MailboxInfo;
 
 /**
@@ -148,13 +149,13 @@ public final class MailboxesView extends SplitPane {
         names.setMinWidth(170);
         grid.getColumnConstraints().add(names);
         int r = 0;
-        r = metric(grid, r, "Messages", "mbMessages", text(m -> Format.count(m.messageCount()), ""));
-        r = metric(grid, r, "Size", "mbSize", text(m -> Format.bytes(m.sizeBytes()) + " (" + Format.count(m.sizeBytes()) + " bytes)", ""));
-        r = metric(grid, r, "Expunged", "mbExpunged", Bindings.createStringBinding(() ->
+        r = Metrics.row(grid, r, "Messages", "mbMessages", text(m -> Format.count(m.messageCount()), ""));
+        r = Metrics.row(grid, r, "Size", "mbSize", text(m -> Format.bytes(m.sizeBytes()) + " (" + Format.count(m.sizeBytes()) + " bytes)", ""));
+        r = Metrics.row(grid, r, "Expunged", "mbExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.cleanupStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
                 vm.selectedProperty(), vm.thresholdsProperty()));
-        r = metric(grid, r, "Cache records", "mbCacheRecords", text(m -> Format.count(m.cacheRecords()), ""));
-        r = metric(grid, r, "Expunged cache records", "mbCacheExpunged", Bindings.createStringBinding(() ->
+        r = Metrics.row(grid, r, "Cache records", "mbCacheRecords", text(m -> Format.count(m.cacheRecords()), ""));
+        r = Metrics.row(grid, r, "Expunged cache records", "mbCacheExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.purgeStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
                 vm.selectedProperty(), vm.thresholdsProperty()));
         ProgressBar share = new ProgressBar(0);
@@ -177,13 +178,13 @@ public final class MailboxesView extends SplitPane {
         vm.selectedProperty().addListener((o, a, b) -> pastStyle.run());
         vm.thresholdsProperty().addListener((o, a, b) -> pastStyle.run());
         grid.add(share, 1, r++);
-        r = metric(grid, r, "Last expunge", "mbLastExpunge", text(m -> Format.when(m.lastExpunge(), zone), ""));
-        r = metric(grid, r, "Last cleanup", "mbLastCleanup", text(m -> Format.when(m.lastCleanup(), zone), ""));
-        r = metric(grid, r, "Last purge", "mbLastPurge", text(m -> Format.when(m.lastPurge(), zone), ""));
-        r = metric(grid, r, "Last repair", "mbLastRepair", text(m -> Format.when(m.lastRepair(), zone), ""));
-        r = metric(grid, r, "Partition", "mbPartition", text(MailboxInfo::partition, ""));
-        r = metric(grid, r, "UID validity / next UID", "mbUids", text(m -> m.uidValidity() + " / " + m.nextUid(), ""));
-        metric(grid, r, "Created", "mbCreated", text(m -> Format.when(m.created(), zone), ""));
+        r = Metrics.row(grid, r, "Last expunge", "mbLastExpunge", text(m -> Format.when(m.lastExpunge(), zone), ""));
+        r = Metrics.row(grid, r, "Last cleanup", "mbLastCleanup", text(m -> Format.when(m.lastCleanup(), zone), ""));
+        r = Metrics.row(grid, r, "Last purge", "mbLastPurge", text(m -> Format.when(m.lastPurge(), zone), ""));
+        r = Metrics.row(grid, r, "Last repair", "mbLastRepair", text(m -> Format.when(m.lastRepair(), zone), ""));
+        r = Metrics.row(grid, r, "Partition", "mbPartition", text(MailboxInfo::partition, ""));
+        r = Metrics.row(grid, r, "UID validity / next UID", "mbUids", text(m -> m.uidValidity() + " / " + m.nextUid(), ""));
+        Metrics.row(grid, r, "Created", "mbCreated", text(m -> Format.when(m.created(), zone), ""));
 
         Button repair = button("Repair now", "repairNow", "Queue a forced Repair: rebuild the index and cache from the message files (Ctrl+R)",
                 vm::repairNow);
@@ -239,17 +240,6 @@ public final class MailboxesView extends SplitPane {
         }, vm.selectedProperty());
     }
 
-    private static int metric(GridPane g, int row, String name, String id, javafx.beans.value.ObservableValue<String> value) {
-        Label n = new Label(name);
-        n.getStyleClass().add("metric-name");
-        Label v = new Label();
-        v.setId(id);
-        v.getStyleClass().add("metric-value");
-        v.textProperty().bind(value);
-        g.add(n, 0, row);
-        g.add(v, 1, row);
-        return row + 1;
-    }
 
     public void focusSearch() {
         search.requestFocus();

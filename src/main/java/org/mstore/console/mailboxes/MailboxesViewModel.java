@@ -168,12 +168,19 @@ public final class MailboxesViewModel {
     /** Queues a forced task for the selected mailbox. */
     public void request(Action action) {
         MailboxInfo m = selected.get();
-        if (m == null || readOnly.get()) {
+        if (m != null) {
+            request(m.name(), action);
+        }
+    }
+
+    /** Queues a forced task for the named mailbox (the queue view's "repair the selection"). */
+    public void request(String name, Action action) {
+        if (readOnly.get()) {
             return;
         }
-        executor.execute(action + " " + m.name(), () -> engine.request(m.name(), action), r -> message.set(
-                r.added() ? action + " queued for " + m.name() + " (RecNo " + r.recno() + ")"
-                        : action + " was already queued for " + m.name() + " (RecNo " + r.recno() + "); it is now forced"),
+        executor.execute(action + " " + name, () -> engine.request(name, action), r -> message.set(
+                r.added() ? action + " queued for " + name + " (RecNo " + r.recno() + ")"
+                        : action + " was already queued for " + name + " (RecNo " + r.recno() + "); it is now forced"),
                 e -> message.set(e.getMessage()));
     }
 

@@ -136,10 +136,6 @@ public final class QueueViewModel {
                 actions.add(a);
             }
         });
-        if (actions.isEmpty()) {
-            // nothing ticked shows nothing: a filter no entry passes
-            return new QueueQuery(EnumSet.allOf(Action.class), "\u0000none", sort.get(), ascending.get());
-        }
         return new QueueQuery(actions, mailboxFilter.get(), sort.get(), ascending.get());
     }
 
