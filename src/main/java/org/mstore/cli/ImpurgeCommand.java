@@ -78,6 +78,11 @@ final class ImpurgeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 d.runForeground(mode);
+            } catch (RuntimeException ex) {
+                if (!shuttingDown()) {
+                    throw ex;
+                }
+                // SIGTERM: H2's own shutdown hook may close the database under the last task; that entry stays queued
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -90,6 +95,18 @@ final class ImpurgeCommand implements Callable<Integer> {
             closed.countDown();
         }
         return 0;
+    }
+
+    /** True once the JVM has begun to shut down (a hook can no longer be added). */
+    private static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 
     static String describe(TaskResult r) {

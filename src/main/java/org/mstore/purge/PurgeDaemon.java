@@ -381,6 +381,9 @@ public final class PurgeDaemon {
                 waitFor(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
             }
         } catch (RuntimeException e) {
+            if (stopRequested) {
+                return; // asked to stop (SIGTERM): the database may already be closing under us; the entry stays queued
+            }
             ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.ERROR, "impurge stopped: " + e.getMessage());
             throw e;
         } finally {
