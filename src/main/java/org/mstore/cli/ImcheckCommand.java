@@ -70,11 +70,8 @@ final class ImcheckCommand implements Callable<Integer> {
     private void printMailbox(Engine e, String name, PrintWriter out, ZoneId zone) throws Exception {
         // Read everything first: a mailbox that fails its sanity checks prints one error, not half a report.
         List<MailboxService.MessageView> msgs = e.mailboxes().messages(name, 0, limit);
-        List<String> stamps;
-        try (Mailbox mb = e.mailboxes().open(name)) {
-            stamps = mb.cleanupStamps();
-        }
         MailboxInfo m = e.mailbox(name);
+        List<String> stamps = Mailbox.cleanupStamps(e.mailboxes().directory(m)); // messages() has opened and checked it
         out.printf("Mailbox:                %s%n", m.name());
         out.printf("Partition:              %s%n", m.partition());
         out.printf("UID validity:           %d%n", m.uidValidity());

@@ -1,6 +1,5 @@
 package org.mstore.config;
 
-import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -77,11 +76,6 @@ public record PurgeWindow(LocalTime start, LocalTime end) {
     public ZonedDateTime endAfter(ZonedDateTime now) {
         ZonedDateTime e = now.with(end).withSecond(0).withNano(0);
         return e.isAfter(now) ? e : e.plusDays(1);
-    }
-
-    public Duration length() {
-        Duration d = Duration.between(start, end);
-        return d.isNegative() ? d.plusDays(1) : d;
     }
 
     @Override

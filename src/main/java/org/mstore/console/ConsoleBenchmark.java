@@ -198,7 +198,6 @@ public final class ConsoleBenchmark {
         Runtime rt = Runtime.getRuntime();
         System.out.printf(Locale.ROOT, "heap: %.0f MB used after GC (max %.0f MB); rows held in memory: %d%n",
                 (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.maxMemory() / 1048576.0, onFx(page::size));
-        Platform.runLater(() -> { });
         vmRef.get().closeNow();
         executor.shutdown();
     }

@@ -111,8 +111,4 @@ public final class MainViewModel {
             s.close();
         }
     }
-
-    public List<Path> recentList() {
-        return List.copyOf(recentStores);
-    }
 }

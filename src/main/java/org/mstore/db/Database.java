@@ -230,16 +230,6 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Compacts the database file (used after building the committed sample). */
-    public void compact() {
-        read(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("SHUTDOWN COMPACT");
-            }
-            return null;
-        });
-    }
-
     @Override
     public void close() {
         pool.dispose();

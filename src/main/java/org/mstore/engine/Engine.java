@@ -349,11 +349,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** True when {@code name} is a valid mailbox name. */
-    public static boolean validName(String name) {
-        return MailboxName.isValid(name);
-    }
-
     @Override
     public void close() {
         daemon.stop(Duration.ofSeconds(30));

@@ -32,10 +32,6 @@ public record EngineOptions(Clock clock, String processName, boolean startDaemon
         return new EngineOptions(clock, processName, b, watchChanges, readOnly);
     }
 
-    public EngineOptions withWatchChanges(boolean b) {
-        return new EngineOptions(clock, processName, startDaemon, b, readOnly);
-    }
-
     public EngineOptions withReadOnly(boolean b) {
         return new EngineOptions(clock, processName, startDaemon && !b, watchChanges, b);
     }

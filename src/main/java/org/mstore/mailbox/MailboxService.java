@@ -177,7 +177,7 @@ public final class MailboxService {
             if (n > 0) {
                 long now = ctx.now();
                 ctx.db().inTransaction(c -> {
-                    ctx.mboxlist().update(c, ctx.mboxlist().get(c, name).orElseThrow(), now);
+                    ctx.mboxlist().touch(c, name, now);
                     return null;
                 });
             }

@@ -110,6 +110,11 @@ public final class MailboxList {
         changed(c, m.name(), now);
     }
 
+    /** Tells other processes that a mailbox changed where the row does not show it (a flag change). */
+    public void touch(Connection c, String name, long now) throws SQLException {
+        changed(c, name, now);
+    }
+
     public void delete(Connection c, String name, long now) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("DELETE FROM mailbox WHERE name = ?")) {
             p.setString(1, name);

@@ -322,11 +322,6 @@ public final class MaintenanceQueue {
         return true;
     }
 
-    public void complete(QueueEntry picked, Outcome outcome, String detail, long bytes, long now) {
-        db.inTransaction(c -> complete(c, picked, outcome, detail, bytes, now));
-        notifyChanged();
-    }
-
     private static void history(Connection c, QueueEntry e, Outcome outcome, String detail, long bytes, long now) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO queue_history(recno, mailbox, action, ts, forced, outcome, detail, "
                 + "done_at, bytes_reclaimed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {

@@ -122,16 +122,6 @@ public final class MailboxName implements Comparable<MailboxName> {
         return isInbox() ? this : new MailboxName(user, List.of());
     }
 
-    /** The parent mailbox, or null for an INBOX. */
-    public MailboxName parent() {
-        return isInbox() ? null : new MailboxName(user, folders.subList(0, folders.size() - 1));
-    }
-
-    /** The last component: the folder name, or {@code INBOX}. */
-    public String leaf() {
-        return isInbox() ? "INBOX" : folders.get(folders.size() - 1);
-    }
-
     /**
      * The directory of this mailbox relative to a partition root:
      * {@code =user/<hh>/<hh>/=<user>} for the INBOX, then {@code /folders/<folder>} per level.

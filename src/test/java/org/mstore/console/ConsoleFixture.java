@@ -2,13 +2,11 @@ package org.mstore.console;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 
 import javafx.scene.Scene;
 import javafx.stage.Stage;
 
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.engine.SampleStore;
 
 /**
@@ -56,9 +54,5 @@ final class ConsoleFixture {
             s.close();
         }
         executor.shutdown();
-    }
-
-    static EngineOptions options(boolean readOnly) {
-        return EngineOptions.console(readOnly).withClock(Clock.systemDefaultZone());
     }
 }

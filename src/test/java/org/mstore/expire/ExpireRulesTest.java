@@ -291,10 +291,7 @@ class ExpireRulesTest {
         s.mailbox("user/bob");
         s.append(BOX, 3);
         s.append("user/bob", 3);
-        java.nio.file.Path idx = s.dir(BOX).resolve(MailboxIndex.FILE);
-        byte[] b = java.nio.file.Files.readAllBytes(idx);
-        b[70] ^= 0x5a;
-        java.nio.file.Files.write(idx, b);
+        org.mstore.testing.Disk.flipByte(s.dir(BOX).resolve(MailboxIndex.FILE), 70);
         List<Expirer.Result> results = new Expirer(s.engine.mailboxes()).run(rules("All.folderpattern: user/*\nAll.messagecount: 1"), false);
         assertThat(results).filteredOn(Expirer.Result::failed).extracting(Expirer.Result::mailbox).containsExactly(BOX);
         assertThat(results).filteredOn(r -> !r.failed()).extracting(Expirer.Result::mailbox, Expirer.Result::messages)
