@@ -8,17 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.mstore.api.Flags;
+import org.mstore.api.UidSet;
 import org.mstore.engine.Engine;
-import org.mstore.store.Flags;
 import org.mstore.store.Mailbox;
-import org.mstore.store.UidSet;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "client", description = "What a mail client would do: append, delete, undelete, expunge, fetch.",
         subcommands = {ClientCommand.Append.class, ClientCommand.Delete.class, ClientCommand.Undelete.class,

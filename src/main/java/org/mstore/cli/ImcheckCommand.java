@@ -7,19 +7,19 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.mstore.api.Flags;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.QueueEntry;
 import org.mstore.engine.Engine;
 import org.mstore.mailbox.MailboxService;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.QueueEntry;
-import org.mstore.store.Flags;
 import org.mstore.store.Mailbox;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "imcheck", description = "Show the maintenance queue (-q) or a mailbox's metadata and messages (-m).")
 final class ImcheckCommand implements Callable<Integer> {

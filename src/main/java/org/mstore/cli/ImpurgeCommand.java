@@ -8,16 +8,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.mstore.config.PurgeWindow;
+import org.mstore.api.PurgeWindow;
+import org.mstore.api.TaskResult;
 import org.mstore.engine.Engine;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.purge.TaskResult;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "impurge", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
         "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window."})

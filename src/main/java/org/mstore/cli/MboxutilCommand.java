@@ -3,16 +3,16 @@ package org.mstore.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
+import org.mstore.api.MailboxInfo;
 import org.mstore.engine.Engine;
-import org.mstore.mboxlist.MailboxInfo;
 import org.mstore.store.ClassicStore;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "mboxutil", description = "Create (-c), delete (-d) or list (-l) mailboxes.")
 final class MboxutilCommand implements Callable<Integer> {

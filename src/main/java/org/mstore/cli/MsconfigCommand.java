@@ -4,14 +4,14 @@ import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.mstore.config.Setting;
+import org.mstore.api.Setting;
 import org.mstore.engine.Engine;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "msconfig", description = "The store.* settings: list, get OPTION, set OPTION VALUE, reset OPTION.")
 final class MsconfigCommand implements Callable<Integer> {

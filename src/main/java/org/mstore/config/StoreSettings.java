@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.mstore.api.InvalidSettingException;
+import org.mstore.api.PurgeWindow;
+import org.mstore.api.Setting;
 import org.mstore.db.Database;
 
 /**

@@ -13,18 +13,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
+import org.mstore.api.Action;
+import org.mstore.api.QueueEntry;
+import org.mstore.engine.Engine;
+import org.mstore.engine.EngineOptions;
+import org.mstore.queue.MaintenanceQueue;
+import org.mstore.store.ClassicStore;
+
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.scene.Scene;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
-
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
-import org.mstore.queue.Action;
-import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.QueueEntry;
-import org.mstore.store.ClassicStore;
 
 /**
  * The console with a million queue entries: time to the first rows, scrolling to random places, filtering,

@@ -4,6 +4,16 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.function.Consumer;
 
+import org.controlsfx.control.StatusBar;
+import org.mstore.api.Action;
+import org.mstore.console.daemon.DaemonView;
+import org.mstore.console.dashboard.DashboardView;
+import org.mstore.console.log.LogView;
+import org.mstore.console.mailboxes.MailboxesView;
+import org.mstore.console.queue.QueueView;
+import org.mstore.console.queue.QueueViewModel;
+import org.mstore.console.settings.SettingsView;
+
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.scene.control.Alert;
@@ -23,16 +33,6 @@ import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.StackPane;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
-
-import org.controlsfx.control.StatusBar;
-import org.mstore.console.daemon.DaemonView;
-import org.mstore.console.dashboard.DashboardView;
-import org.mstore.console.log.LogView;
-import org.mstore.console.mailboxes.MailboxesView;
-import org.mstore.console.queue.QueueView;
-import org.mstore.console.queue.QueueViewModel;
-import org.mstore.console.settings.SettingsView;
-import org.mstore.queue.Action;
 
 /**
  * The console's window: menus with the keyboard shortcuts, one tab per view, and a status bar with the

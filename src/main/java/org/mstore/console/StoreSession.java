@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.mstore.api.Action;
 import org.mstore.console.daemon.DaemonViewModel;
 import org.mstore.console.dashboard.DashboardViewModel;
 import org.mstore.console.log.LogViewModel;
@@ -13,7 +14,6 @@ import org.mstore.console.settings.SettingsViewModel;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineEvent;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.queue.Action;
 
 /**
  * One open store in the console: the engine and the view-models of every view, fed by the engine's events

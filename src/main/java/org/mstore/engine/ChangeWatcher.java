@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.QueueEntry;
 import org.mstore.db.ChangeLog;
-import org.mstore.queue.HistoryEntry;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.QueueEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,27 +10,27 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MailboxName;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.SessionLockedException;
+import org.mstore.api.TaskResult;
 import org.mstore.config.StoreSettings;
 import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
 import org.mstore.log.StoreLog;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.mailbox.StoreContext;
-import org.mstore.mboxlist.MailboxInfo;
 import org.mstore.mboxlist.MailboxList;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.purge.SessionLockedException;
-import org.mstore.purge.TaskResult;
 import org.mstore.purge.TaskRunner;
-import org.mstore.queue.Action;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
 import org.mstore.store.CacheFile;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.Mailbox;
 import org.mstore.store.MailboxIndex;
-import org.mstore.store.MailboxName;
 
 /**
  * One open store: the facade that the CLI, the console and the tests call. It wires the classic store,
@@ -225,7 +225,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Saves settings, all or none (see {@link StoreSettings#setAll}). */
-    public java.util.Map<org.mstore.config.Setting, String> applySettings(java.util.Map<org.mstore.config.Setting, String> values) {
+    public java.util.Map<org.mstore.api.Setting, String> applySettings(java.util.Map<org.mstore.api.Setting, String> values) {
         requireWritable("change settings");
         return ctx.settings().setAll(values);
     }
@@ -272,7 +272,7 @@ public final class Engine implements AutoCloseable {
                 info = MailboxInfo.created(f.name().toString(), f.partition(), h.uidValidity() & 0xffffffffL, java.time.Instant.ofEpochMilli(now))
                         .edit().nextUid(h.nextUid()).messages(h.recordCount(), h.totalSize()).expunged(mb.pendingExpunged())
                         .cache(counts.records(), counts.expunged()).build();
-            } catch (org.mstore.store.MailboxFormatException e) {
+            } catch (org.mstore.api.MailboxFormatException e) {
                 info = MailboxInfo.created(f.name().toString(), f.partition(), lostUidValidity(f.dir(), now), java.time.Instant.ofEpochMilli(now));
                 broken.add(f.name().toString());
             }

@@ -3,9 +3,9 @@ package org.mstore.engine;
 import java.util.List;
 import java.util.Set;
 
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.QueueEntry;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.QueueEntry;
 
 /**
  * What the engine tells its listeners (the console). Queue and mailbox events come from the store's

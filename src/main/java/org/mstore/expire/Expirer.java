@@ -6,9 +6,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.mstore.log.LogLevel;
+import org.mstore.api.LogLevel;
+import org.mstore.api.MailboxInfo;
 import org.mstore.mailbox.MailboxService;
-import org.mstore.mboxlist.MailboxInfo;
 import org.mstore.store.IndexRecord;
 import org.mstore.store.Mailbox;
 
@@ -56,7 +56,7 @@ public final class Expirer {
             }
             try {
                 expire(info, apply, now, dryRun).ifPresent(out::add);
-            } catch (org.mstore.store.MailboxFormatException e) {
+            } catch (org.mstore.api.MailboxFormatException e) {
                 // a corrupt mailbox has a Repair queued (and logged); the others are still expired
                 out.add(new Result(info.name(), apply.stream().map(ExpireRule::name).toList(), 0, 0, e.getMessage()));
             }

@@ -8,19 +8,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-import org.mstore.log.LogLevel;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.Action;
+import org.mstore.api.Action;
+import org.mstore.api.Flags;
+import org.mstore.api.LogLevel;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MailboxName;
+import org.mstore.api.MessageSummary;
+import org.mstore.api.NoSuchMailboxException;
+import org.mstore.api.UidSet;
 import org.mstore.queue.MaintenanceQueue;
 import org.mstore.store.ClassicStore;
-import org.mstore.store.Flags;
 import org.mstore.store.IndexRecord;
 import org.mstore.store.Mailbox;
-import org.mstore.store.MailboxFormatException;
 import org.mstore.store.MailboxIndex;
-import org.mstore.store.MailboxName;
-import org.mstore.store.MessageSummary;
-import org.mstore.store.UidSet;
 
 /**
  * Mailboxes as the mail server's processes see them: create and delete, the user actions of the removal
@@ -173,7 +174,7 @@ public final class MailboxService {
 
     public int setFlag(String name, UidSet uids, int flag, boolean on) throws IOException {
         try (Mailbox mb = open(name)) {
-            int n = mb.setFlag(uids.positions(mb.index()), flag, on);
+            int n = mb.setFlag(mb.index().positions(uids), flag, on);
             if (n > 0) {
                 long now = ctx.now();
                 ctx.db().inTransaction(c -> {

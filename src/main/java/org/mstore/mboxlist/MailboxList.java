@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.mstore.api.MailboxInfo;
 import org.mstore.db.Database;
 
 /**

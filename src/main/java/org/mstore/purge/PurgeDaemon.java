@@ -13,12 +13,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
 
-import org.mstore.config.PurgeWindow;
+import org.mstore.api.Action;
+import org.mstore.api.LogLevel;
+import org.mstore.api.PurgeWindow;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.SessionLockedException;
+import org.mstore.api.TaskResult;
 import org.mstore.config.StoreSettings;
-import org.mstore.log.LogLevel;
 import org.mstore.mailbox.StoreContext;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
 
 /**
  * impurge (SPEC §5): takes the purge session lock and drains the maintenance queue, as a daemon (waits for

@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.mstore.api.SessionLockedException;
+
 /**
  * The purge session lock: one impurge per store, whatever process it runs in. An OS file lock on
  * {@code <store>/mboxlist/purge.session.lck}, which the OS releases when its holder dies, so a crashed
@@ -21,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SessionLock implements AutoCloseable {
     public static final String FILE = "purge.session.lck";
-    public static final String MESSAGE = "Could not get purge session lock. Possibly another impurge is running";
+    public static final String MESSAGE = org.mstore.api.SessionLockedException.MESSAGE;
     /** Lock files held by this JVM (a second lock from the same JVM would throw, not fail). */
     private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 

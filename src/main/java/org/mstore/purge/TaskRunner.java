@@ -5,17 +5,18 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
+import org.mstore.api.Action;
+import org.mstore.api.LogLevel;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
 import org.mstore.config.StoreSettings;
-import org.mstore.log.LogLevel;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.mailbox.StoreContext;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
 import org.mstore.store.ExpungeFile;
 import org.mstore.store.Mailbox;
-import org.mstore.store.MailboxFormatException;
 import org.mstore.store.MailboxLocks;
 
 /**
@@ -81,7 +82,7 @@ public final class TaskRunner {
             java.util.List<String> waiting = mb.cleanupStamps();
             long pending = mb.pendingExpunged();
             String detail = used == null ? "nothing to clean" : "store.exp renamed to store.exp." + used
-                    + "; files queued for Remove after store.cleanupage " + org.mstore.config.Setting.Durations.format(s.cleanupAge());
+                    + "; files queued for Remove after store.cleanupage " + org.mstore.api.Setting.Durations.format(s.cleanupAge());
             ctx.db().inTransaction(c -> {
                 MailboxInfo cur = ctx.mboxlist().get(c, e.mailbox()).orElseThrow();
                 ctx.mboxlist().update(c, cur.edit().expunged(pending).lastCleanup(Instant.ofEpochMilli(now)).build(), now);

@@ -14,6 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
 import org.mstore.db.Database;
 import org.mstore.mboxlist.MailboxList;
 
@@ -519,7 +524,7 @@ public final class MaintenanceQueue {
             where(q, sql, params);
             String dir = q.ascending() ? " ASC" : " DESC";
             // Each order is one that an index holds: (recno), (mailbox, action), (ts, recno), (action, recno).
-            sql.append(" ORDER BY ").append(q.sort().column).append(dir);
+            sql.append(" ORDER BY ").append(q.sort().column()).append(dir);
             if (q.sort() == QueueQuery.Sort.MAILBOX) {
                 sql.append(", action").append(dir);
             } else if (q.sort() != QueueQuery.Sort.RECNO) {

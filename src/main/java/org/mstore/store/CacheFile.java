@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MessageSummary;
+
 /**
  * {@code store.cache}: a 32-byte header, then variable-length records appended in UID order.
  *
@@ -167,7 +170,7 @@ public final class CacheFile implements Closeable {
         b.flip();
         checkRecord(b, 0, recordLength, uid, offset);
         b.position(12);
-        return MessageSummary.decode(b);
+        return SummaryCodec.decode(b);
     }
 
     private static void checkRecord(ByteBuffer b, int at, int recordLength, int uid, long offset) throws MailboxFormatException {

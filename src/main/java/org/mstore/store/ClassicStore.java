@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import org.mstore.api.InvalidMailboxNameException;
+import org.mstore.api.MailboxName;
+
 /**
  * The layout of a store root on disk: {@code partition/<name>/} trees of mailbox directories.
  * Knows paths, not contents; {@link Mailbox} reads and writes what is inside a mailbox directory.

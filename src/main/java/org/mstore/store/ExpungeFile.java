@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
+import org.mstore.api.MailboxFormatException;
+
 /**
  * {@code store.exp} (and its renamed {@code store.exp.<yyyyMMddHHmmss>} copies): the messages expunged
  * since the last cleanup. A 16-byte header, then 24-byte records: u32 uid, u32 size, u64 expunged-at

@@ -1,5 +1,7 @@
 package org.mstore.store;
 
+import org.mstore.api.Flags;
+
 /**
  * One live message in {@code store.idx}.
  *

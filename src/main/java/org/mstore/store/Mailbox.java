@@ -25,6 +25,12 @@ import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import org.mstore.api.Flags;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxName;
+import org.mstore.api.MessageSummary;
+import org.mstore.api.NoSuchMessageException;
+
 /**
  * One mailbox directory, opened and locked: its {@code store.idx}, {@code store.cache},
  * {@code store.exp} and message files. Every method that changes the mailbox leaves it consistent
@@ -294,7 +300,7 @@ public final class Mailbox implements Closeable {
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(m.internalDate()));
             touchedDirs.add(file.getParent());
             int headLen = Math.min(m.content().length, 64 * 1024);
-            payloads[i] = MessageSummary.parse(m.content(), headLen, m.internalDate(), m.content().length).encode();
+            payloads[i] = SummaryCodec.encode(SummaryCodec.parse(m.content(), headLen, m.internalDate(), m.content().length));
         }
         if (sync) {
             touchedDirs.forEach(Durable::syncDirectory);
@@ -611,7 +617,7 @@ public final class Mailbox implements Closeable {
                     } else {
                         byte[] head = readHead(f, size);
                         long date = old != null ? old.internalDate() : a.lastModifiedTime().toMillis();
-                        byte[] payload = MessageSummary.parse(head, head.length, date, (int) size).encode();
+                        byte[] payload = SummaryCodec.encode(SummaryCodec.parse(head, head.length, date, (int) size));
                         sc = new Scanned(uid, size, date, payload, false);
                     }
                 } catch (IOException e) {

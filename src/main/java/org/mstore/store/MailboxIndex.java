@@ -12,6 +12,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32C;
 
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.UidSet;
+
 /**
  * {@code store.idx}: a 64-byte header and one 40-byte record per live message, big-endian, each
  * checksummed with CRC-32C. See {@code docs/store-format.md}.
@@ -103,6 +106,29 @@ public final class MailboxIndex {
 
     public IndexRecord get(int position) {
         return records.get(position);
+    }
+
+    /**
+     * Positions of the messages of {@code set}, in UID order, each once: every resolved range is found by binary
+     * search (UIDs are strictly increasing), so O(r log r + r log n + matches) for a set of r ranges.
+     */
+    public int[] positions(org.mstore.api.UidSet set) {
+        int n = records.size();
+        if (n == 0) {
+            return new int[0];
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (long[] r : set.resolve(records.get(n - 1).uid())) {
+            int p = find((int) r[0]);
+            if (p < 0) {
+                p = -p - 1;
+            }
+            while (p < n && records.get(p).uid() <= r[1]) {
+                out[k++] = p++;
+            }
+        }
+        return java.util.Arrays.copyOf(out, k);
     }
 
     // ---------------------------------------------------------------- reading

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.mstore.api.MailboxBusyException;
+
 /**
  * Per-mailbox exclusive locks that hold between threads and between processes: a {@link ReentrantLock}
  * per mailbox directory inside this JVM, then an OS file lock on {@code store.lck} in the directory.

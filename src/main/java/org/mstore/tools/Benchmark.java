@@ -23,23 +23,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.Outcome;
+import org.mstore.api.Setting;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.config.StoreSettings;
 import org.mstore.db.Database;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineEvent;
 import org.mstore.engine.EngineOptions;
-import org.mstore.mboxlist.MailboxInfo;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.Outcome;
 import org.mstore.store.CacheFile;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.Mailbox;
 import org.mstore.store.MailboxIndex;
-import org.mstore.store.UidSet;
 
 /**
  * {@code bench}: the engine's speed on one generated mailbox (the figures of {@code docs/benchmarks.md}).

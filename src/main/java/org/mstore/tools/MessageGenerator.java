@@ -9,7 +9,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
-import org.mstore.store.Flags;
+import org.mstore.api.Flags;
 
 /**
  * Deterministic, realistic RFC 5322 messages: varied senders, subjects, threads, sizes (a long-tailed

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.UidSet;
 import org.mstore.engine.Engine;
 import org.mstore.mailbox.MailboxService;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.store.MailboxFormatException;
-import org.mstore.store.UidSet;
 
 /**
  * {@code simulate}: users appending, deleting and expunging at random, paced at {@code rate} operations per

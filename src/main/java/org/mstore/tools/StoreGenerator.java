@@ -42,8 +42,8 @@ public final class StoreGenerator {
 
     /** Fills one mailbox (created, with its user's INBOX, if missing) with {@code messages} messages. */
     public static Summary generateInto(Engine engine, String mailbox, int messages, long seed) throws IOException {
-        org.mstore.store.MailboxName name = org.mstore.store.MailboxName.parse(mailbox);
-        for (org.mstore.store.MailboxName n : java.util.List.of(name.inbox(), name)) {
+        org.mstore.api.MailboxName name = org.mstore.api.MailboxName.parse(mailbox);
+        for (org.mstore.api.MailboxName n : java.util.List.of(name.inbox(), name)) {
             if (!engine.context().mboxlist().exists(n.toString())) {
                 engine.mailboxes().create(n.toString(), ClassicStore.DEFAULT_PARTITION);
             }

@@ -1,9 +1,5 @@
 package org.mstore.config;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.entry;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -15,10 +11,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.InvalidSettingException;
+import org.mstore.api.PurgeWindow;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
 import org.mstore.engine.Engine;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 /** SPEC §6: the store.* settings — the seed's defaults, validation, persistence, no restart. */
 class StoreSettingsTest {

@@ -1,17 +1,11 @@
 package org.mstore.console;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import javafx.scene.control.Button;
-import javafx.scene.control.TableView;
-import javafx.scene.control.TextField;
-import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,6 +14,13 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
+
+import javafx.scene.control.Button;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.stage.Stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** --read-only: everything can be browsed, nothing can be changed. */
 @ExtendWith(ApplicationExtension.class)
@@ -68,6 +69,6 @@ class ReadOnlyConsoleFxTest {
         robot.press(javafx.scene.input.KeyCode.CONTROL).press(javafx.scene.input.KeyCode.R)
                 .release(javafx.scene.input.KeyCode.R).release(javafx.scene.input.KeyCode.CONTROL);
         WaitForAsyncUtils.waitForFxEvents();
-        assertThat(console.engine().queue().find("user/user0003/Drafts", org.mstore.queue.Action.REPAIR)).isEmpty();
+        assertThat(console.engine().queue().find("user/user0003/Drafts", org.mstore.api.Action.REPAIR)).isEmpty();
     }
 }

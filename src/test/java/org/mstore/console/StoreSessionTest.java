@@ -1,7 +1,5 @@
 package org.mstore.console;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,15 +9,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
+import org.mstore.api.Setting;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.queue.Action;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The console's session on a real store, fed by the engine's own change events: what another process (here

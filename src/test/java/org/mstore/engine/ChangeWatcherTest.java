@@ -1,16 +1,16 @@
 package org.mstore.engine;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.queue.Action;
+import org.mstore.api.Action;
 import org.mstore.testing.SettableClock;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class ChangeWatcherTest {
     @TempDir

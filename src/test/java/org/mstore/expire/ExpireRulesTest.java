@@ -1,8 +1,5 @@
 package org.mstore.expire;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,14 +10,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
+import org.mstore.api.Action;
+import org.mstore.api.Flags;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
 import org.mstore.store.ExpungeFile;
-import org.mstore.store.Flags;
 import org.mstore.store.Mailbox;
 import org.mstore.store.MailboxIndex;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** SPEC §3 step 2 and §8: imexpire's rule files and what each rule expires. */
 class ExpireRulesTest {

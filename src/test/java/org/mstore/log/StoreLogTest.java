@@ -1,7 +1,5 @@
 package org.mstore.log;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,11 +12,14 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.LogLevel;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.MailboxIndex;
 import org.mstore.testing.SettableClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** SPEC §7: the default log, in the seed's format, at {@code <store>/log/default}. */
 class StoreLogTest {

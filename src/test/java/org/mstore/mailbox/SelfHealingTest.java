@@ -1,9 +1,5 @@
 package org.mstore.mailbox;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.groups.Tuple.tuple;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,21 +10,25 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
+import org.mstore.api.Action;
+import org.mstore.api.Flags;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.store.CacheFile;
 import org.mstore.store.ExpungeFile;
-import org.mstore.store.Flags;
 import org.mstore.store.IndexRecord;
 import org.mstore.store.Mailbox;
-import org.mstore.store.MailboxFormatException;
 import org.mstore.store.MailboxIndex;
-import org.mstore.store.UidSet;
 import org.mstore.testing.Disk;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 /** SPEC §4 "Self-healing" and the seed's "Mailbox Self Healing (Auto Repair)". */
 class SelfHealingTest {

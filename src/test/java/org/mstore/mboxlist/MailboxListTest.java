@@ -1,8 +1,5 @@
 package org.mstore.mboxlist;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.groups.Tuple.tuple;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,16 +10,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
 import org.mstore.db.Database;
 import org.mstore.engine.Engine;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.Mailbox;
 import org.mstore.store.MailboxIndex;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 /** SPEC §2: one mboxlist row per mailbox, with every field; rebuilt from the partitions when lost. */
 class MailboxListTest {
@@ -160,14 +161,14 @@ class MailboxListTest {
         s.expunge(BOX, "1:2");
         s.requestAndDrain(BOX, Action.CLEAN); // a Remove waits for store.cleanupage
         Instant cleanedAt = s.clock.instant();
-        s.engine.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "1");
+        s.engine.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "1");
         s.expunge("user/bob", "1:3"); // a Clean is due
         assertThat(s.queue()).extracting(QueueEntry::mailbox, QueueEntry::action)
                 .containsExactly(tuple(BOX, Action.REMOVE), tuple("user/bob", Action.CLEAN));
         s.engine.close();
         ClassicStore.deleteRecursively(s.root.resolve(Database.DIR)); // the list and the queue are lost with it
         try (Engine e = Engine.openForRebuild(s.root, TestStore.options(s.clock))) {
-            e.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "1");
+            e.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "1");
             e.rebuildMailboxList();
             assertThat(e.queue().entriesAfter(0, 10)).extracting(QueueEntry::mailbox, QueueEntry::action, QueueEntry::timestamp)
                     .containsExactlyInAnyOrder(tuple(BOX, Action.REMOVE, cleanedAt), tuple("user/bob", Action.CLEAN, s.clock.instant()));

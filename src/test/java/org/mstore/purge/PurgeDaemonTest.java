@@ -1,7 +1,5 @@
 package org.mstore.purge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,15 +11,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineEvent;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
 import org.mstore.testing.Await;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * SPEC §5 and the seed: impurge runs as a daemon by default, handling entries as they come, or in an off-peak
@@ -197,7 +197,7 @@ class PurgeDaemonTest {
         int rounds = 30;
         for (int i = 0; i < rounds; i++) { // a busy client while impurge cleans, removes and purges the same mailbox
             int[] u = s.append(BOX, 3);
-            s.engine.mailboxes().setDeleted(BOX, org.mstore.store.UidSet.parse(u[0] + ":" + u[1]), true);
+            s.engine.mailboxes().setDeleted(BOX, org.mstore.api.UidSet.parse(u[0] + ":" + u[1]), true);
             s.engine.mailboxes().expunge(BOX);
         }
         Await.until(Duration.ofSeconds(60), "the queue to empty", () -> s.engine.queue().count() == 0);

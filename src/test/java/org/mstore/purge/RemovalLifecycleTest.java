@@ -1,7 +1,5 @@
 package org.mstore.purge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,13 +9,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
+import org.mstore.api.Action;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.store.Mailbox;
-import org.mstore.store.UidSet;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The seed's four removal steps, end to end on a real store. */
 class RemovalLifecycleTest {

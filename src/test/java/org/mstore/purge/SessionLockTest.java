@@ -1,8 +1,5 @@
 package org.mstore.purge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +10,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.Outcome;
+import org.mstore.api.SessionLockedException;
+import org.mstore.api.TaskResult;
 import org.mstore.engine.Engine;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
 import org.mstore.testing.Await;
 import org.mstore.testing.LockHolder;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** SPEC §5 and the seed: only one impurge at a time per store, whatever process it runs in. */
 class SessionLockTest {

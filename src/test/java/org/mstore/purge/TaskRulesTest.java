@@ -1,9 +1,5 @@
 package org.mstore.purge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.groups.Tuple.tuple;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,22 +12,27 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.Flags;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.NoSuchMessageException;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.mailbox.MailboxService;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
 import org.mstore.store.CacheFile;
 import org.mstore.store.ExpungeFile;
-import org.mstore.store.Flags;
 import org.mstore.store.IndexRecord;
 import org.mstore.store.Mailbox;
 import org.mstore.store.MailboxIndex;
-import org.mstore.store.NoSuchMessageException;
-import org.mstore.store.UidSet;
 import org.mstore.testing.Disk;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 /** SPEC §3 and §4: the seed's removal steps and the re-checks impurge makes before each task. */
 class TaskRulesTest {

@@ -1,7 +1,5 @@
 package org.mstore.queue;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,9 +13,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
 import org.mstore.engine.Engine;
-import org.mstore.purge.TaskResult;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** SPEC §4: the maintenance queue — RecNo, de-duplication, persistence, the three queues, administrators' actions. */
 class MaintenanceQueueTest {

@@ -1,8 +1,5 @@
 package org.mstore.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +11,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.NoSuchMessageException;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
 import org.mstore.testing.Disk;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * SPEC §1, §3, §4: every change leaves the mailbox consistent if the process dies at any point; an interrupted
@@ -274,7 +276,7 @@ class CrashSafetyTest {
 
     @Test
     void a_clean_rerun_after_a_crash_still_queues_the_remove() throws Exception {
-        s.engine.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "2");
+        s.engine.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "2");
         s.expunge(BOX, "1:3");
         QueueEntry clean = s.queue().get(0);
         assertThat(clean.action()).isEqualTo(Action.CLEAN);
@@ -295,7 +297,7 @@ class CrashSafetyTest {
 
     @Test
     void an_expunge_interrupted_before_the_mboxlist_heard_of_it_is_still_counted() throws Exception {
-        s.engine.settings().set(org.mstore.config.Setting.CLEANUP_SIZE, "3");
+        s.engine.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "3");
         // the crash: three messages left the index for store.exp, the mboxlist's Expunged was never raised
         try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
             assertThat(mb.expunge(r -> r.uid() <= 3, s.clock.millis()).messages()).isEqualTo(3);

@@ -1,8 +1,5 @@
 package org.mstore.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -15,11 +12,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.queue.Action;
-import org.mstore.queue.Outcome;
-import org.mstore.purge.TaskResult;
+import org.mstore.api.Action;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxName;
+import org.mstore.api.Outcome;
+import org.mstore.api.TaskResult;
 import org.mstore.testing.Disk;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * SPEC §1: store.idx, store.cache and store.exp are versioned and checksummed so that corruption is detected, not

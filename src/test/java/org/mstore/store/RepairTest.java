@@ -1,7 +1,5 @@
 package org.mstore.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,8 +11,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Flags;
+import org.mstore.api.UidSet;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Repair on a mailbox big enough to be read by several threads (many buckets, many chunks of files). */
 class RepairTest {

@@ -1,8 +1,5 @@
 package org.mstore.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mstore.api.UidSet;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** IMAP UID sets, as the user actions take them. */
 class UidSetTest {
@@ -82,14 +83,14 @@ class UidSetTest {
     @Test
     void ranges_stars_reversed_and_overlapping_elements_select_each_message_once_in_uid_order() {
         MailboxIndex idx = index(2, 3, 5, 8, 13, 21, 34);
-        assertThat(uidsAt(idx, UidSet.parse("1:5").positions(idx))).containsExactly(2, 3, 5);
-        assertThat(uidsAt(idx, UidSet.parse("*").positions(idx))).containsExactly(34);
-        assertThat(uidsAt(idx, UidSet.parse("21:*").positions(idx))).containsExactly(21, 34);
-        assertThat(uidsAt(idx, UidSet.parse("100:*").positions(idx))).containsExactly(34);
-        assertThat(uidsAt(idx, UidSet.parse("13:3").positions(idx))).containsExactly(3, 5, 8, 13);
-        assertThat(uidsAt(idx, UidSet.parse("34,2:8,5,3:6,1").positions(idx))).containsExactly(2, 3, 5, 8, 34);
-        assertThat(uidsAt(idx, UidSet.parse("4,6,7,40:50").positions(idx))).isEmpty();
-        assertThat(UidSet.parse("1:*").positions(index())).isEmpty();
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("1:5")))).containsExactly(2, 3, 5);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("*")))).containsExactly(34);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("21:*")))).containsExactly(21, 34);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("100:*")))).containsExactly(34);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("13:3")))).containsExactly(3, 5, 8, 13);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("34,2:8,5,3:6,1")))).containsExactly(2, 3, 5, 8, 34);
+        assertThat(uidsAt(idx, idx.positions(UidSet.parse("4,6,7,40:50")))).isEmpty();
+        assertThat(index().positions(UidSet.parse("1:*"))).isEmpty();
     }
 
     @Test
@@ -107,7 +108,7 @@ class UidSetTest {
             UidSet set = UidSet.parse(text.toString());
             int max = uids.length == 0 ? 0 : uids[uids.length - 1];
             int[] expected = IntStream.range(0, idx.size()).filter(p -> set.contains(idx.get(p).uid(), max)).toArray();
-            assertThat(set.positions(idx)).as(text.toString()).containsExactly(expected);
+            assertThat(idx.positions(set)).as(text.toString()).containsExactly(expected);
         }
     }
 }

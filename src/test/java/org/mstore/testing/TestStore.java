@@ -7,15 +7,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MailboxName;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
 import org.mstore.store.ClassicStore;
-import org.mstore.store.MailboxName;
-import org.mstore.store.UidSet;
 import org.mstore.tools.MessageGenerator;
 
 /**

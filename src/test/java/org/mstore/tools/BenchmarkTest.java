@@ -1,7 +1,5 @@
 package org.mstore.tools;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -10,8 +8,10 @@ import java.util.EnumSet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
 import org.mstore.cli.Main;
-import org.mstore.queue.Action;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The bench command works and what it times really happens: checked on a tiny mailbox, on correctness only

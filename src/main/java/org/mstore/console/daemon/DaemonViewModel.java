@@ -4,6 +4,15 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.mstore.api.InvalidSettingException;
+import org.mstore.api.PurgeWindow;
+import org.mstore.api.SessionLockedException;
+import org.mstore.api.Setting;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.purge.PurgeDaemon;
+import org.mstore.purge.SessionLock;
+
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
@@ -12,15 +21,6 @@ import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-
-import org.mstore.config.InvalidSettingException;
-import org.mstore.config.PurgeWindow;
-import org.mstore.config.Setting;
-import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
-import org.mstore.purge.PurgeDaemon;
-import org.mstore.purge.SessionLock;
-import org.mstore.purge.SessionLockedException;
 
 /**
  * The purge daemon's controls: Start / Stop, the off-peak window (start, end, exit when the queue is

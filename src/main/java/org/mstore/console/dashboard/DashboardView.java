@@ -6,6 +6,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.Map;
 
+import org.mstore.api.Action;
+import org.mstore.console.Format;
+
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Pos;
@@ -17,9 +20,6 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
-
-import org.mstore.console.Format;
-import org.mstore.queue.Action;
 
 /** Queue depth per action over time, and tasks done per minute, over the last hour. */
 public final class DashboardView extends VBox {

@@ -6,16 +6,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.SimpleLongProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-
-import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
 
 /**
  * The dashboard's series: queue depth per action over time (sampled from the live counts) and tasks done

@@ -1,5 +1,8 @@
 package org.mstore.console.log;
 
+import org.mstore.api.LogLevel;
+import org.mstore.log.StoreLog;
+
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Pos;
 import javafx.scene.control.CheckBox;
@@ -13,9 +16,6 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.util.StringConverter;
-
-import org.mstore.log.LogLevel;
-import org.mstore.log.StoreLog;
 
 /** The default log, live, filtered by level and text. */
 public final class LogView extends BorderPane {

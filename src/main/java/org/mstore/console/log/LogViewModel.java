@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.mstore.api.LogLevel;
+import org.mstore.console.TaskExecutor;
+import org.mstore.log.StoreLog;
+
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleBooleanProperty;
@@ -18,10 +22,6 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.collections.transformation.FilteredList;
-
-import org.mstore.console.TaskExecutor;
-import org.mstore.log.LogLevel;
-import org.mstore.log.StoreLog;
 
 /**
  * The default log, live: the file is followed (every process's lines, not only ours), the newest

@@ -5,6 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.mstore.api.MailboxInfo;
+import org.mstore.console.Format;
+import org.mstore.console.Metrics;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.StringBinding;
 import javafx.collections.ListChangeListener;
@@ -25,10 +29,6 @@ import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
-
-import org.mstore.console.Format;
-import org.mstore.console.Metrics;
-import org.mstore.mboxlist.MailboxInfo;
 
 /**
  * Users and folders as a searchable tree; the selected mailbox's metadata against the thresholds; and the

@@ -4,6 +4,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.config.StoreSettings;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+import org.mstore.mailbox.MailboxService;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
@@ -15,13 +22,6 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.collections.transformation.FilteredList;
-
-import org.mstore.config.StoreSettings;
-import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
-import org.mstore.mailbox.MailboxService;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.Action;
 
 /**
  * Users and folders, searchable; the selected mailbox's metadata against the thresholds; and the moves on

@@ -5,15 +5,15 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
+import org.mstore.console.TaskExecutor;
+
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ReadOnlyLongProperty;
 import javafx.beans.property.SimpleLongProperty;
 import javafx.collections.ObservableListBase;
-
-import org.mstore.console.TaskExecutor;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 
 /**
  * The queue table's items: one page of the query's result (at most {@link #PAGE_SIZE} rows), read from the

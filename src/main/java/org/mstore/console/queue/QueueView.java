@@ -5,6 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.mstore.api.Action;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
+import org.mstore.console.Format;
+
 import javafx.animation.PauseTransition;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Pos;
@@ -26,11 +31,6 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.util.Duration;
-
-import org.mstore.console.Format;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 
 /**
  * The live queue table: RecNo, Mailbox, Timestamp, Action (and the entry's state), a filter by action

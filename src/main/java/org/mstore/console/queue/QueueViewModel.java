@@ -8,6 +8,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
+import org.mstore.api.TaskResult;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.LongBinding;
 import javafx.beans.property.BooleanProperty;
@@ -19,14 +27,6 @@ import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-
-import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 
 /**
  * The live queue table's state: the filter (actions, mailbox text), the sort, the rows (a database-backed

@@ -1,14 +1,14 @@
 package org.mstore.console.settings;
 
+import org.mstore.api.InvalidSettingException;
+import org.mstore.api.Setting;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-
-import org.mstore.config.InvalidSettingException;
-import org.mstore.config.Setting;
 
 /**
  * One threshold editor's state: the text being typed, validated as it is typed (the error names the option

@@ -1,5 +1,7 @@
 package org.mstore.console.settings;
 
+import org.mstore.api.Setting;
+
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.CheckBox;
@@ -12,8 +14,6 @@ import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
-
-import org.mstore.config.Setting;
 
 /**
  * The threshold editors for every {@code store.*} option: the value (validated as it is typed), the default

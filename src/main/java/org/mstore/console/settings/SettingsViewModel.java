@@ -5,6 +5,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import org.mstore.api.Setting;
+import org.mstore.console.TaskExecutor;
+import org.mstore.engine.Engine;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
@@ -12,10 +16,6 @@ import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.beans.value.ObservableBooleanValue;
-
-import org.mstore.config.Setting;
-import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
 
 /**
  * The threshold editors, with JabRef's settings life-cycle: {@link #setValues} from the store,

@@ -1,7 +1,5 @@
 package org.mstore.console.daemon;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,14 +10,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.purge.SessionLock;
-import org.mstore.queue.Action;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The purge daemon's controls on a real store: start/stop, the session lock, the off-peak window, the state in words. */
 class DaemonViewModelTest {

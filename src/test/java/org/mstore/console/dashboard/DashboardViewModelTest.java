@@ -1,7 +1,5 @@
 package org.mstore.console.dashboard;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,14 +11,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.Setting;
+import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
 import org.mstore.console.CurrentThreadTaskExecutor;
-import org.mstore.purge.TaskResult;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
-import org.mstore.store.UidSet;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The dashboard's series on a real store: tasks done per minute from the history and from events, queue depth. */
 class DashboardViewModelTest {

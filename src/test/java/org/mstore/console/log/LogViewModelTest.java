@@ -1,7 +1,5 @@
 package org.mstore.console.log;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,10 +12,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.LogLevel;
 import org.mstore.console.CurrentThreadTaskExecutor;
-import org.mstore.log.LogLevel;
 import org.mstore.log.StoreLog;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The live default log on a real store's log file: follow, parse, filter, cap. */
 class LogViewModelTest {

@@ -1,7 +1,5 @@
 package org.mstore.console.mailboxes;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,17 +12,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
+import org.mstore.api.UidSet;
 import org.mstore.config.StoreSettings;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.console.StepTaskExecutor;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
-import org.mstore.mboxlist.MailboxInfo;
-import org.mstore.queue.Action;
-import org.mstore.queue.QueueEntry;
-import org.mstore.store.UidSet;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Users and folders on a real store: listing, search, the moves on the selected mailbox, the check. */
 class MailboxesViewModelTest {

@@ -1,16 +1,16 @@
 package org.mstore.console.queue;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 
+import org.mstore.api.Action;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
 import org.mstore.console.TaskExecutor;
 import org.mstore.engine.Engine;
-import org.mstore.queue.Action;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Queue contents for the console's queue tests: many real entries whose sort orders all differ. */
 final class QueueFixtures {

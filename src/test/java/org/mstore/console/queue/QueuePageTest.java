@@ -1,16 +1,9 @@
 package org.mstore.console.queue;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.mstore.console.queue.QueueFixtures.all;
-import static org.mstore.console.queue.QueueFixtures.enqueue;
-import static org.mstore.console.queue.QueueFixtures.fill;
-
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
-
-import javafx.collections.ListChangeListener;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,13 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
 import org.mstore.console.CurrentThreadTaskExecutor;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 import org.mstore.testing.TestStore;
+
+import javafx.collections.ListChangeListener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mstore.console.queue.QueueFixtures.all;
+import static org.mstore.console.queue.QueueFixtures.enqueue;
+import static org.mstore.console.queue.QueueFixtures.fill;
 
 /** The queue table's page of rows, on a real store with thousands of real entries. */
 class QueuePageTest {

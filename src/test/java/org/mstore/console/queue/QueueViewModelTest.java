@@ -1,10 +1,5 @@
 package org.mstore.console.queue;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.mstore.console.queue.QueueFixtures.all;
-import static org.mstore.console.queue.QueueFixtures.enqueue;
-import static org.mstore.console.queue.QueueFixtures.fill;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -15,18 +10,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.config.Setting;
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
+import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.console.StepTaskExecutor;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
-import org.mstore.queue.Action;
-import org.mstore.queue.HistoryEntry;
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
-import org.mstore.queue.QueueQuery;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mstore.console.queue.QueueFixtures.all;
+import static org.mstore.console.queue.QueueFixtures.enqueue;
+import static org.mstore.console.queue.QueueFixtures.fill;
 
 /** The live queue table's state, on a real store: counts, filter, live events, run now and remove. */
 class QueueViewModelTest {

@@ -1,7 +1,5 @@
 package org.mstore.console.settings;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -11,11 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.mstore.config.Setting;
+import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.engine.Engine;
 import org.mstore.engine.EngineOptions;
 import org.mstore.testing.TestStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The threshold editors on a real store: load, validate as typed, apply all or none, revert, defaults. */
 class SettingsViewModelTest {

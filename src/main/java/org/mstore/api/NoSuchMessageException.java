@@ -1,4 +1,4 @@
-package org.mstore.store;
+package org.mstore.api;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package org.mstore.log;
+package org.mstore.api;
 
 /** The default log's levels, in the messaging server's words, most severe first. */
 public enum LogLevel {

@@ -1,7 +1,7 @@
-package org.mstore.purge;
+package org.mstore.api;
 
-import org.mstore.queue.Outcome;
-import org.mstore.queue.QueueEntry;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
 
 /** What running one queue entry came to. {@code outcome} is null when the entry went back to the queue. */
 public record TaskResult(QueueEntry entry, Outcome outcome, String detail, long bytesReclaimed) {

@@ -1,4 +1,4 @@
-package org.mstore.store;
+package org.mstore.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.mstore.mailbox;
+package org.mstore.api;
 
 /** The mailbox is not in the mboxlist. */
 public class NoSuchMailboxException extends IllegalArgumentException {

@@ -3,18 +3,17 @@ package org.mstore.store;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-/**
- * The envelope summary kept in a cache record: what a client listing needs without opening the
- * message file. Header values are raw (as they appear in the message, unfolded).
- */
-public record MessageSummary(long internalDate, int size, String date, String from, String to, String cc,
-                             String subject, String messageId, String inReplyTo, String contentType) {
+import org.mstore.api.MessageSummary;
+
+/** A {@link MessageSummary} as a cache record's payload: encoded, decoded, and parsed from a message's header block. */
+public final class SummaryCodec {
     static final int MAX_FIELD_BYTES = 1024;
 
-    public static final MessageSummary EMPTY = new MessageSummary(0, 0, "", "", "", "", "", "", "", "");
+    private SummaryCodec() {
+    }
 
-    byte[] encode() {
-        String[] fields = {date, from, to, cc, subject, messageId, inReplyTo, contentType};
+    static byte[] encode(MessageSummary m) {
+        String[] fields = {m.date(), m.from(), m.to(), m.cc(), m.subject(), m.messageId(), m.inReplyTo(), m.contentType()};
         byte[][] enc = new byte[fields.length][];
         int len = 8 + 4;
         for (int i = 0; i < fields.length; i++) {
@@ -22,7 +21,7 @@ public record MessageSummary(long internalDate, int size, String date, String fr
             len += 2 + enc[i].length;
         }
         ByteBuffer b = ByteBuffer.allocate(len);
-        b.putLong(internalDate).putInt(size);
+        b.putLong(m.internalDate()).putInt(m.size());
         for (byte[] e : enc) {
             b.putShort((short) e.length).put(e);
         }

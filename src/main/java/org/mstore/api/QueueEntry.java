@@ -1,4 +1,4 @@
-package org.mstore.queue;
+package org.mstore.api;
 
 import java.time.Instant;
 

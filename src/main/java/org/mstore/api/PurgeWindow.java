@@ -1,4 +1,4 @@
-package org.mstore.config;
+package org.mstore.api;
 
 import java.time.LocalTime;
 import java.time.ZonedDateTime;

@@ -1,4 +1,4 @@
-package org.mstore.queue;
+package org.mstore.api;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -11,10 +11,15 @@ public record QueueQuery(Set<Action> actions, String mailboxText, Sort sort, boo
     public enum Sort {
         RECNO("recno"), MAILBOX("mailbox"), TIMESTAMP("ts"), ACTION("action");
 
-        final String column;
+        private final String column;
 
         Sort(String column) {
             this.column = column;
+        }
+
+        /** The column this order sorts on. */
+        public String column() {
+            return column;
         }
     }
 

@@ -1,4 +1,4 @@
-package org.mstore.store;
+package org.mstore.api;
 
 /** A mailbox name that fails validation; the message names the input and what is wrong with it. */
 public class InvalidMailboxNameException extends IllegalArgumentException {

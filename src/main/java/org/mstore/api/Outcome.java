@@ -1,4 +1,4 @@
-package org.mstore.queue;
+package org.mstore.api;
 
 /** How an entry left the queue. */
 public enum Outcome {

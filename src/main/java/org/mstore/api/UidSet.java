@@ -1,4 +1,4 @@
-package org.mstore.store;
+package org.mstore.api;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -60,43 +60,31 @@ public final class UidSet {
     }
 
     /**
-     * Positions in {@code index} of the messages in this set, in UID order, each once. The ranges are resolved
-     * ({@code *} is the largest UID), sorted and merged, and each is found by binary search in the index (whose
-     * UIDs are strictly increasing): O(r log r + r log n + matches), not O(n * r), for a set of r elements.
+     * The set's ranges with {@code *} resolved to {@code maxUid}, each as {@code {low, high}}, sorted by their low
+     * end and merged where they overlap or touch, and cut at {@code maxUid}. Empty ranges are left out.
      */
-    public int[] positions(MailboxIndex index) {
-        int n = index.size();
-        if (n == 0) {
-            return new int[0];
-        }
-        int max = index.get(n - 1).uid();
+    public long[][] resolve(int maxUid) {
         long[][] resolved = new long[ranges.size()][];
         for (int i = 0; i < resolved.length; i++) {
             long[] r = ranges.get(i);
-            long a = r[0] == STAR ? max : r[0];
-            long b = r[1] == STAR ? max : r[1];
-            resolved[i] = new long[] {Math.min(a, b), Math.max(a, b)};
+            long a = r[0] == STAR ? maxUid : r[0];
+            long b = r[1] == STAR ? maxUid : r[1];
+            resolved[i] = new long[] {Math.min(a, b), Math.min(Math.max(a, b), maxUid)};
         }
         java.util.Arrays.sort(resolved, (x, y) -> Long.compare(x[0], y[0]));
-        int[] out = new int[n];
-        int k = 0;
-        long covered = 0; // every UID up to here has been looked up already
+        List<long[]> out = new ArrayList<>();
         for (long[] r : resolved) {
-            long lo = Math.max(r[0], covered + 1);
-            long hi = Math.min(r[1], max);
-            if (lo > hi) {
+            if (r[0] > r[1]) {
                 continue;
             }
-            int p = index.find((int) lo);
-            if (p < 0) {
-                p = -p - 1;
+            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && r[0] <= last[1] + 1) {
+                last[1] = Math.max(last[1], r[1]);
+            } else {
+                out.add(new long[] {r[0], r[1]});
             }
-            while (p < n && index.get(p).uid() <= hi) {
-                out[k++] = p++;
-            }
-            covered = hi;
         }
-        return java.util.Arrays.copyOf(out, k);
+        return out.toArray(new long[0][]);
     }
 
     @Override
