@@ -1,17 +1,99 @@
 package org.mstore;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.Test;
 
-/** The layering of DESIGN.md, enforced: console and cli call engine; nothing below console knows JavaFX. */
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The layering of DESIGN.md, enforced:
+ *
+ * <pre>
+ *   clients (cli, console, tools, imap, lmtp)  call the API only
+ *        |
+ *       api  &lt;-- engine (wires a backend to the rules, implements the API)
+ *                    |
+ *                  rules (mailbox, purge, expire)  written once against the backend SPI
+ *                    |
+ *                 backend SPI  &lt;-- backends (classic: store, db, mboxlist, queue, config; cassandra)
+ * </pre>
+ *
+ * The one exception is the benchmark ({@code tools.Benchmark}), which measures the classic backend's parts directly.
+ */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("org.mstore");
+
+    private static final String[] CLIENTS = {"org.mstore.cli..", "org.mstore.console..", "org.mstore.tools..", "org.mstore.imap..",
+            "org.mstore.lmtp.."};
+    private static final String[] BACKENDS = {"org.mstore.classic..", "org.mstore.cassandra..", "org.mstore.store..", "org.mstore.db..",
+            "org.mstore.mboxlist..", "org.mstore.queue..", "org.mstore.config.."};
+
+    private static final DescribedPredicate<JavaClass> THE_BENCHMARK = new DescribedPredicate<>("the benchmark") {
+        @Override
+        public boolean test(JavaClass c) {
+            return c.getName().startsWith("org.mstore.tools.Benchmark");
+        }
+    };
+
+    @Test
+    void the_layers_call_downwards_only() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("Clients").definedBy(CLIENTS)
+                .layer("Engine").definedBy("org.mstore.engine..")
+                .layer("Rules").definedBy("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..")
+                .layer("Backends").definedBy(BACKENDS)
+                .layer("Spi").definedBy("org.mstore.backend..")
+                .layer("Log").definedBy("org.mstore.log..")
+                .layer("Fs").definedBy("org.mstore.fs..")
+                .layer("Api").definedBy("org.mstore.api..")
+                .whereLayer("Clients").mayNotBeAccessedByAnyLayer()
+                .whereLayer("Engine").mayNotBeAccessedByAnyLayer()
+                .whereLayer("Rules").mayOnlyBeAccessedByLayers("Engine")
+                .whereLayer("Backends").mayOnlyBeAccessedByLayers("Engine")
+                .whereLayer("Spi").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends")
+                .whereLayer("Log").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends")
+                .whereLayer("Fs").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends", "Log")
+                .ignoreDependency(THE_BENCHMARK, DescribedPredicate.alwaysTrue())
+                .check(CLASSES);
+    }
+
+    @Test
+    void clients_call_the_api_and_nothing_else_of_the_store() {
+        noClasses().that().resideInAnyPackage(CLIENTS).and(DescribedPredicate.not(THE_BENCHMARK))
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
+                .orShould().dependOnClassesThat().resideInAnyPackage("org.mstore.engine..", "org.mstore.mailbox..", "org.mstore.purge..",
+                        "org.mstore.expire..", "org.mstore.backend..", "org.mstore.log..", "org.mstore.fs..", "org.h2..", "java.sql..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_rules_know_no_backend() {
+        noClasses().that().resideInAnyPackage("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..")
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
+                .orShould().dependOnClassesThat().resideInAnyPackage("org.h2..", "java.sql..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_api_depends_on_nothing_of_the_project() {
+        noClasses().that().resideInAPackage("org.mstore.api..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("org.mstore.api..", "java..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_packages_are_free_of_cycles() {
+        slices().matching("org.mstore.(*)..").should().beFreeOfCycles().check(CLASSES);
+    }
 
     @Test
     void engine_code_never_imports_javafx() {
@@ -24,23 +106,7 @@ class ArchitectureTest {
     void the_store_layer_knows_neither_h2_nor_the_queue() {
         noClasses().that().resideInAPackage("org.mstore.store..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.h2..", "java.sql..", "org.mstore.queue..",
-                        "org.mstore.mboxlist..", "org.mstore.engine..", "org.mstore.purge..")
-                .check(CLASSES);
-    }
-
-    @Test
-    void nothing_below_the_engine_calls_up_into_it() {
-        noClasses().that().resideInAnyPackage("org.mstore.store..", "org.mstore.db..", "org.mstore.mboxlist..",
-                        "org.mstore.queue..", "org.mstore.config..", "org.mstore.log..", "org.mstore.mailbox..",
-                        "org.mstore.purge..", "org.mstore.expire..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.mstore.engine..", "org.mstore.cli..", "org.mstore.console..")
-                .check(CLASSES);
-    }
-
-    @Test
-    void the_engine_knows_neither_the_cli_nor_the_console() {
-        noClasses().that().resideInAnyPackage("org.mstore.engine..", "org.mstore.tools..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.mstore.cli..", "org.mstore.console..")
+                        "org.mstore.mboxlist..", "org.mstore.engine..", "org.mstore.purge..", "org.mstore.db..", "org.mstore.classic..")
                 .check(CLASSES);
     }
 

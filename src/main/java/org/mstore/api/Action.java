@@ -41,6 +41,11 @@ public enum Action {
         return label;
     }
 
+    /** True for the classic store's cleanup step (Clean, Remove), which a store without one never queues. */
+    public boolean cleanupStep() {
+        return this == CLEAN || this == REMOVE;
+    }
+
     public String lower() {
         return label.toLowerCase(Locale.ROOT);
     }

@@ -8,10 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.mstore.api.ExpungeResult;
 import org.mstore.api.Flags;
+import org.mstore.api.MessageStore;
+import org.mstore.api.NewMessage;
 import org.mstore.api.UidSet;
-import org.mstore.engine.Engine;
-import org.mstore.store.Mailbox;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,8 +82,13 @@ final class ClientCommand implements Callable<Integer> {
                     messages.add(data);
                 }
             }
-            try (Engine e = store.open(PROCESS)) {
-                int[] uids = e.mailboxes().append(mailbox, messages, f);
+            try (MessageStore e = store.open(PROCESS)) {
+                long now = e.clock().millis();
+                List<NewMessage> news = new ArrayList<>(messages.size());
+                for (byte[] m : messages) {
+                    news.add(new NewMessage(m, now, f));
+                }
+                int[] uids = e.mailboxes().append(mailbox, news).uids();
                 PrintWriter out = spec.commandLine().getOut();
                 for (int uid : uids) {
                     out.println(uid);
@@ -106,7 +112,7 @@ final class ClientCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             UidSet set = UidSet.parse(uids);
-            try (Engine e = store.open(PROCESS)) {
+            try (MessageStore e = store.open(PROCESS)) {
                 int n = e.mailboxes().setDeleted(mailbox, set, true);
                 spec.commandLine().getOut().println("flagged " + n + " messages \\Deleted in " + mailbox);
             }
@@ -128,7 +134,7 @@ final class ClientCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             UidSet set = UidSet.parse(uids);
-            try (Engine e = store.open(PROCESS)) {
+            try (MessageStore e = store.open(PROCESS)) {
                 int n = e.mailboxes().setDeleted(mailbox, set, false);
                 spec.commandLine().getOut().println("cleared \\Deleted on " + n + " messages in " + mailbox);
             }
@@ -147,9 +153,9 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Engine e = store.open(PROCESS)) {
-                Mailbox.ExpungeResult r = e.mailboxes().expunge(mailbox);
-                long expunged = e.mailbox(mailbox).expunged();
+            try (MessageStore e = store.open(PROCESS)) {
+                ExpungeResult r = e.mailboxes().expunge(mailbox);
+                long expunged = e.mailboxes().get(mailbox).expunged();
                 spec.commandLine().getOut().println("expunged " + r.messages() + " messages (" + r.bytes() + " bytes) from " + mailbox
                         + "; Expunged is now " + expunged);
             }
@@ -170,7 +176,7 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Engine e = store.open(PROCESS)) {
+            try (MessageStore e = store.open(PROCESS)) {
                 byte[] m = e.mailboxes().fetch(mailbox, uid);
                 PrintWriter out = spec.commandLine().getOut();
                 out.flush();

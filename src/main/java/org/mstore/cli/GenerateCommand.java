@@ -2,15 +2,16 @@ package org.mstore.cli;
 
 import java.util.concurrent.Callable;
 
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
 import org.mstore.tools.StoreGenerator;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "generate", description = {"Fill a store with a deterministic synthetic population: N users, each with an INBOX",
         "and F folders, M messages per mailbox; or, with --mailbox, M messages in that one mailbox.",
@@ -39,8 +40,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         java.nio.file.Path root = store.root();
         long t0 = System.nanoTime();
-        try (Engine e = org.mstore.db.Database.exists(root) ? Engine.open(root, EngineOptions.cli("generate"))
-                : Engine.init(root, EngineOptions.cli("generate"))) {
+        try (MessageStore e = Stores.exists(root) ? Stores.open(root, OpenOptions.cli("generate"))
+                : Stores.init(root, OpenOptions.cli("generate"))) {
             StoreGenerator.Summary s = mailbox != null ? StoreGenerator.generateInto(e, mailbox, messages, seed)
                     : StoreGenerator.generate(e, users, folders, messages, seed);
             double secs = (System.nanoTime() - t0) / 1e9;

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.mstore.api.Flags;
+import org.mstore.api.MailboxDetails;
 import org.mstore.api.MailboxInfo;
+import org.mstore.api.MessageStore;
+import org.mstore.api.MessageView;
 import org.mstore.api.QueueEntry;
-import org.mstore.engine.Engine;
-import org.mstore.mailbox.MailboxService;
-import org.mstore.store.Mailbox;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -50,8 +50,8 @@ final class ImcheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be 0 or more, not " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine e = store.open("imcheck")) {
-            ZoneId zone = e.context().clock().getZone();
+        try (MessageStore e = store.open("imcheck")) {
+            ZoneId zone = e.clock().getZone();
             if (op.queue) {
                 out.println("RecNo      Mailbox                             Timestamp      Action");
                 out.println("---------- ----------------------------------- -------------- ------");
@@ -67,11 +67,12 @@ final class ImcheckCommand implements Callable<Integer> {
         return String.format("%-10d %-35s %-14s %s", q.recno(), q.mailbox(), STAMP.format(q.timestamp().atZone(zone)), q.action().label());
     }
 
-    private void printMailbox(Engine e, String name, PrintWriter out, ZoneId zone) throws Exception {
+    private void printMailbox(MessageStore e, String name, PrintWriter out, ZoneId zone) throws Exception {
         // Read everything first: a mailbox that fails its sanity checks prints one error, not half a report.
-        List<MailboxService.MessageView> msgs = e.mailboxes().messages(name, 0, limit);
-        MailboxInfo m = e.mailbox(name);
-        List<String> stamps = Mailbox.cleanupStamps(e.mailboxes().directory(m)); // messages() has opened and checked it
+        List<MessageView> msgs = e.mailboxes().messages(name, 0, limit);
+        MailboxDetails d = e.mailboxes().details(name); // messages() has opened and checked it
+        MailboxInfo m = d.info();
+        List<String> stamps = d.awaitingRemove();
         out.printf("Mailbox:                %s%n", m.name());
         out.printf("Partition:              %s%n", m.partition());
         out.printf("UID validity:           %d%n", m.uidValidity());
@@ -89,7 +90,7 @@ final class ImcheckCommand implements Callable<Integer> {
         out.printf("Awaiting Remove:        %s%n", stamps.isEmpty() ? "-" : "store.exp." + String.join(", store.exp.", stamps));
         out.println();
         out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Date", "From", "Subject");
-        for (MailboxService.MessageView v : msgs) {
+        for (MessageView v : msgs) {
             out.printf("%-8d %-24s %9d  %-19s  %-28s %s%n", v.record().uid(), Flags.format(v.record().flags()), v.record().size(),
                     WHEN.format(Instant.ofEpochMilli(v.record().internalDate()).atZone(zone)), cut(v.summary().from(), 28),
                     cut(v.summary().subject(), 60));

@@ -5,16 +5,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.mstore.engine.Engine;
-import org.mstore.expire.ExpireRule;
-import org.mstore.expire.Expirer;
-import org.mstore.expire.RuleFile;
+import org.mstore.api.ExpireReport;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "imexpire", description = {"Expire messages by rules (a file of 'rule.attribute: value' lines: folderpattern, "
         + "messagedays, messagecount, foldersize, messagesize, deleted, seen, exclusive, regexp).",
@@ -35,13 +35,13 @@ final class ImexpireCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path root = store.root();
         Path file = rules != null ? rules : root.resolve("store.expirerule");
-        List<ExpireRule> parsed = RuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine e = Engine.open(root, org.mstore.engine.EngineOptions.cli("imexpire"))) {
-            List<Expirer.Result> results = new Expirer(e.mailboxes()).run(parsed, dryRun);
+        try (MessageStore e = Stores.open(root, OpenOptions.cli("imexpire"))) {
+            ExpireReport report = e.maintenance().expire(file, dryRun);
+            List<ExpireReport.Result> results = report.results();
             long total = 0;
-            List<Expirer.Result> failed = results.stream().filter(Expirer.Result::failed).toList();
-            for (Expirer.Result r : results) {
+            List<ExpireReport.Result> failed = results.stream().filter(ExpireReport.Result::failed).toList();
+            for (ExpireReport.Result r : results) {
                 if (r.failed()) {
                     out.printf("skipped %s: %s%n", r.mailbox(), r.problem());
                     continue;
@@ -51,7 +51,7 @@ final class ImexpireCommand implements Callable<Integer> {
                 total += r.messages();
             }
             out.println((dryRun ? "trial run: " + total + " messages would expire; nothing changed" : "expired " + total + " messages")
-                    + " (" + parsed.size() + " rules, " + (results.size() - failed.size()) + " mailboxes affected)");
+                    + " (" + report.rules() + " rules, " + (results.size() - failed.size()) + " mailboxes affected)");
             if (!failed.isEmpty()) {
                 out.flush();
                 throw new IllegalStateException(failed.size() + " mailbox" + (failed.size() == 1 ? "" : "es")

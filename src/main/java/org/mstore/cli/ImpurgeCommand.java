@@ -8,10 +8,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.mstore.api.Daemon;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.MessageStore;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.TaskResult;
-import org.mstore.engine.Engine;
-import org.mstore.purge.PurgeDaemon;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,8 +46,8 @@ final class ImpurgeCommand implements Callable<Integer> {
         LocalTime end = until == null ? null : PurgeWindow.parseTime(until);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
-        try (Engine e = store.open("impurge")) {
-            PurgeDaemon d = e.daemon();
+        try (MessageStore e = store.open("impurge")) {
+            Daemon d = e.daemon();
             if (queueOnly) {
                 out.println("impurge: queued " + d.sweep() + " tasks");
                 return 0;
@@ -63,12 +64,12 @@ final class ImpurgeCommand implements Callable<Integer> {
                         + d.status().bytesReclaimed() + " bytes reclaimed; " + e.queue().count() + " entries left (not yet due)");
                 return 0;
             }
-            PurgeDaemon.Mode mode = end == null ? PurgeDaemon.Mode.daemon() : PurgeDaemon.Mode.until(end, exitWhenEmpty);
+            DaemonMode mode = end == null ? DaemonMode.daemon() : DaemonMode.until(end, exitWhenEmpty);
             // On SIGTERM: ask the loop (which runs on this thread) to stop after its current task, then wait until this
             // thread has closed the store. The hook must not join this thread: after closing, it ends in System.exit,
             // which blocks while hooks run, so a join would hold the JVM for the whole timeout.
             Thread hook = new Thread(() -> {
-                d.stop(Duration.ofMillis(1));
+                d.requestStop();
                 try {
                     closed.await(60, TimeUnit.SECONDS);
                 } catch (InterruptedException ignored) {

@@ -3,13 +3,14 @@ package org.mstore.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "init", description = "Create an empty store.")
 final class InitCommand implements Callable<Integer> {
@@ -28,8 +29,8 @@ final class InitCommand implements Callable<Integer> {
             }
             root = Path.of(env);
         }
-        try (Engine e = Engine.init(root, EngineOptions.cli("init"))) {
-            spec.commandLine().getOut().println("created store " + e.root());
+        try (MessageStore e = Stores.init(root, OpenOptions.cli("init"))) {
+            spec.commandLine().getOut().println("created store " + e.info().root());
         }
         return 0;
     }

@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 import org.mstore.api.MailboxInfo;
-import org.mstore.engine.Engine;
-import org.mstore.store.ClassicStore;
+import org.mstore.api.Mailboxes;
+import org.mstore.api.MessageStore;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -33,22 +33,15 @@ final class MboxutilCommand implements Callable<Integer> {
         boolean list;
     }
 
-    @Option(names = "-p", paramLabel = "PARTITION", defaultValue = ClassicStore.DEFAULT_PARTITION,
+    @Option(names = "-p", paramLabel = "PARTITION", defaultValue = Mailboxes.DEFAULT_PARTITION,
             description = "Partition for -c (default: ${DEFAULT-VALUE}).")
     String partition;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine e = store.open("mboxutil")) {
+        try (MessageStore e = store.open("mboxutil")) {
             if (op.create != null) {
-                ClassicStore.validatePartition(partition);
-                java.util.List<String> partitions = e.context().layout().partitions();
-                if (!partitions.contains(partition)) {
-                    throw new IllegalArgumentException("no partition '" + partition + "' in this store (partitions: "
-                            + String.join(", ", partitions) + "); create " + e.root().resolve(ClassicStore.PARTITIONS).resolve(partition)
-                            + " first to add one");
-                }
                 MailboxInfo m = e.mailboxes().create(op.create, partition);
                 out.println("created " + m.name());
             } else if (op.delete != null) {
@@ -57,7 +50,7 @@ final class MboxutilCommand implements Callable<Integer> {
                 }
             } else {
                 out.printf("%-40s %-10s %10s %12s %9s%n", "Mailbox", "Partition", "Messages", "Size", "Expunged");
-                for (MailboxInfo m : e.listMailboxes()) {
+                for (MailboxInfo m : e.mailboxes().list()) {
                     out.printf("%-40s %-10s %10d %12d %9d%n", m.name(), m.partition(), m.messageCount(), m.sizeBytes(), m.expunged());
                 }
             }

@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.mstore.api.MessageStore;
 import org.mstore.api.Setting;
-import org.mstore.engine.Engine;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,7 +55,7 @@ final class MsconfigCommand implements Callable<Integer> {
         if (verb.equals("set")) {
             s.validate(value); // a bad value is refused before the store is even opened
         }
-        try (Engine e = store.open("msconfig")) {
+        try (MessageStore e = store.open("msconfig")) {
             switch (verb) {
                 case "list" -> {
                     Map<Setting, String> all = e.settings().all();

@@ -5,17 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
-import org.mstore.mailbox.MailboxService;
-import org.mstore.store.ClassicStore;
+import org.mstore.api.CheckReport;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "reconstruct", description = {"Repair a mailbox now (rebuild store.idx and store.cache from the message files),",
         "or check it with -n (changes nothing), or rebuild the mboxlist from the partitions with --mboxlist."})
@@ -42,22 +42,17 @@ final class ReconstructCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--mboxlist takes no MAILBOX and no -n");
             }
             Path root = store.root();
-            // Rebuilding creates a database: only where there is a store to rebuild it from.
-            if (!Files.isDirectory(root.resolve(ClassicStore.PARTITIONS))) {
-                throw new IllegalArgumentException("no store at " + root + ": no " + ClassicStore.PARTITIONS
-                        + "/ directory to rebuild the mailbox list from");
-            }
-            try (Engine e = Engine.openForRebuild(root, EngineOptions.cli("reconstruct"))) {
-                out.println("mboxlist rebuilt: " + e.rebuildMailboxList() + " mailboxes");
+            try (MessageStore e = Stores.openForRebuild(root, OpenOptions.cli("reconstruct"))) {
+                out.println("mboxlist rebuilt: " + e.maintenance().rebuildMailboxList() + " mailboxes");
             }
             return 0;
         }
         if (mailbox == null) {
             throw new IllegalArgumentException("give a MAILBOX (or --mboxlist)");
         }
-        try (Engine e = store.open("reconstruct")) {
+        try (MessageStore e = store.open("reconstruct")) {
             if (check) {
-                MailboxService.CheckReport r = e.mailboxes().check(mailbox, false);
+                CheckReport r = e.maintenance().inspect(mailbox);
                 if (r.healthy()) {
                     out.println(mailbox + ": ok");
                     return 0;
@@ -68,7 +63,7 @@ final class ReconstructCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println(spec.qualifiedName() + ": " + mailbox + " needs a repair (" + r.problems().size() + " problems)");
                 return 3;
             }
-            out.println(mailbox + ": " + e.reconstruct(mailbox));
+            out.println(mailbox + ": " + e.maintenance().reconstruct(mailbox));
         }
         return 0;
     }

@@ -3,14 +3,14 @@ package org.mstore.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-import org.mstore.engine.Engine;
+import org.mstore.api.MessageStore;
 import org.mstore.tools.Simulator;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "simulate", description = "Users appending, deleting and expunging at random, R operations a second for T seconds.")
 final class SimulateCommand implements Callable<Integer> {
@@ -32,7 +32,7 @@ final class SimulateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("out of range: --rate must be in (0, 10000], --seconds in (0, 86400]");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine e = store.open("imapd")) {
+        try (MessageStore e = store.open("imapd")) {
             Simulator.Stats s = new Simulator(e, seed).run(rate, seconds, st -> {
                 out.println("simulate: " + st + "; queue " + e.queue().count());
                 out.flush();

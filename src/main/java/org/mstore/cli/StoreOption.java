@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
-import org.mstore.engine.SampleStore;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code --store DIR} option every command takes (default: {@code $MSTORE_STORE}). */
 public class StoreOption {
@@ -33,7 +33,7 @@ public class StoreOption {
             }
             p = Path.of(env);
         }
-        SampleStore.Resolved r = SampleStore.resolve(p, freshSample);
+        Stores.SampleCopy r = Stores.resolveSample(p, freshSample);
         if (r.copied()) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("note: " + p + " is the read-only sample; working on a copy at " + r.root());
@@ -42,7 +42,7 @@ public class StoreOption {
         return r.root();
     }
 
-    Engine open(String process) throws IOException {
-        return Engine.open(root(), EngineOptions.cli(process));
+    MessageStore open(String process) throws IOException {
+        return Stores.open(root(), OpenOptions.cli(process));
     }
 }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.mstore.api.InvalidSettingException;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.Setting;
+import org.mstore.api.SettingsSnapshot;
 import org.mstore.db.Database;
 
 /**
@@ -19,7 +20,7 @@ import org.mstore.db.Database;
  * value set by another process (msconfig beside a running daemon) takes effect at the next task without a
  * restart. Values are validated before anything is saved; a batch is saved all or nothing.
  */
-public final class StoreSettings {
+public final class StoreSettings implements org.mstore.backend.SettingsStore {
     private final Database db;
     private final Clock clock;
     private volatile Runnable onChange = () -> { };
@@ -29,11 +30,13 @@ public final class StoreSettings {
         this.clock = clock;
     }
 
+    @Override
     public void onChange(Runnable r) {
         this.onChange = r == null ? () -> { } : r;
     }
 
     /** Current values of all settings (defaults filled in), in definition order. */
+    @Override
     public Map<Setting, String> all() {
         Map<String, String> stored = db.read(c -> {
             Map<String, String> m = new LinkedHashMap<>();
@@ -52,6 +55,7 @@ public final class StoreSettings {
     }
 
     /** Settings whose value was set explicitly (stored), even if equal to the default. */
+    @Override
     public Map<Setting, String> explicit() {
         return db.read(c -> {
             Map<Setting, String> m = new EnumMap<>(Setting.class);
@@ -73,32 +77,16 @@ public final class StoreSettings {
     }
 
     /** A typed view of all values at one moment: what a task re-checks against. */
-    public Snapshot snapshot() {
+    @Override
+    public SettingsSnapshot snapshot() {
         Map<Setting, String> v = all();
-        return new Snapshot(Long.parseLong(v.get(Setting.CLEANUP_SIZE)),
+        return new SettingsSnapshot(Long.parseLong(v.get(Setting.CLEANUP_SIZE)),
                 Setting.Durations.parse(v.get(Setting.CLEANUP_AGE)),
                 Long.parseLong(v.get(Setting.PURGE_COUNT)),
                 Double.parseDouble(v.get(Setting.PURGE_PERCENTAGE)),
                 Boolean.parseBoolean(v.get(Setting.PURGE_ENABLE)),
                 PurgeWindow.parse(v.get(Setting.PURGE_WINDOW)),
                 Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)));
-    }
-
-    /** Typed settings. */
-    public record Snapshot(long cleanupSize, Duration cleanupAge, long purgeCount, double purgePercentage, boolean purgeEnable,
-                           Optional<PurgeWindow> window, boolean exitWhenEmpty) {
-        /** True when the expunged cache records exceed both purge thresholds (count and share). */
-        public boolean purgeDue(long cacheRecords, long cacheExpunged) {
-            if (cacheExpunged <= purgeCount || cacheRecords == 0) {
-                return false;
-            }
-            return 100.0 * cacheExpunged / cacheRecords > purgePercentage;
-        }
-
-        /** True when the Expunged count exceeds store.cleanupsize. */
-        public boolean cleanupDue(long expunged) {
-            return expunged > cleanupSize;
-        }
     }
 
     /** Validates and saves one value; returns its canonical form. Nothing is saved if it is refused. */
@@ -110,6 +98,7 @@ public final class StoreSettings {
      * Validates every value first, then saves them all in one transaction: one bad value saves nothing.
      * Returns the canonical values saved.
      */
+    @Override
     public Map<Setting, String> setAll(Map<Setting, String> values) {
         Map<Setting, String> canonical = new EnumMap<>(Setting.class);
         for (Map.Entry<Setting, String> e : values.entrySet()) {
@@ -133,6 +122,7 @@ public final class StoreSettings {
     }
 
     /** Returns settings to their defaults (removes the stored values). */
+    @Override
     public void reset(Iterable<Setting> settings) {
         long now = clock.millis();
         db.inTransaction(c -> {

@@ -11,8 +11,6 @@ import javafx.scene.Scene;
 import javafx.stage.Stage;
 import javafx.util.Duration;
 
-import org.mstore.engine.SampleStore;
-
 /**
  * The administration console. With no arguments it opens a fresh working copy of {@code sample-store/}
  * (the committed sample never changes); {@code --store DIR} opens another store; {@code --read-only} lets
@@ -73,12 +71,7 @@ public class ConsoleApp extends Application {
             vm.errorProperty().set("No store given and no sample-store/ found here: File › Open store...");
             return;
         }
-        vm.open(sample, !inUse(SampleStore.workingCopyPath(sample)));
-    }
-
-    /** A working copy that another process has open (its H2 lock file exists) is reused, not replaced. */
-    private static boolean inUse(Path copy) {
-        return Files.exists(copy.resolve("mboxlist").resolve("mstore.lock.db"));
+        vm.open(sample, true);
     }
 
     private void shutdown(Stage stage) {

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.mstore.api.Action;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
+import org.mstore.api.Stores;
 import org.mstore.queue.MaintenanceQueue;
-import org.mstore.store.ClassicStore;
 
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
@@ -47,7 +47,7 @@ public final class ConsoleBenchmark {
         Path root = dir.resolve("store");
         try {
             long t0 = System.nanoTime();
-            try (Engine e = Engine.init(root, EngineOptions.cli("bench"))) {
+            try (MessageStore e = Stores.init(root, OpenOptions.cli("bench"))) {
                 fill(e, entries);
             }
             System.out.printf(Locale.ROOT, "queue filled: %,d entries in %.1f s%n", entries, secs(t0));
@@ -56,26 +56,26 @@ public final class ConsoleBenchmark {
             e.printStackTrace();
             System.exit(1);
         } finally {
-            ClassicStore.deleteRecursively(dir);
+            deleteRecursively(dir);
         }
         Platform.exit();
         System.exit(0);
     }
 
-    private static void fill(Engine e, int entries) {
+    private static void fill(MessageStore e, int entries) {
         Action[] actions = Action.values();
         SplittableRandom r = new SplittableRandom(42);
-        List<MaintenanceQueue.Request> batch = new ArrayList<>();
+        List<org.mstore.api.QueueRequest> batch = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (int i = 0; i < entries; i++) {
             String mailbox = "user/u" + String.format("%06d", i / 4) + (i % 4 == 0 ? "" : "/Folder" + (i % 4));
-            batch.add(new MaintenanceQueue.Request(mailbox, actions[r.nextInt(actions.length)], now - r.nextInt(86_400_000), false));
+            batch.add(new org.mstore.api.QueueRequest(mailbox, actions[r.nextInt(actions.length)], now - r.nextInt(86_400_000), false));
             if (batch.size() == 50_000) {
-                e.queue().enqueueAll(batch);
+                e.queue().requestAll(batch);
                 batch.clear();
             }
         }
-        e.queue().enqueueAll(batch);
+        e.queue().requestAll(batch);
     }
 
     private static void run(Path root, int entries) throws Exception {
@@ -180,12 +180,12 @@ public final class ConsoleBenchmark {
         // Live: another process adds entries; they are counted, and shown on the last page, without a reload.
         long before = onFx(() -> page.totalProperty().get());
         t = System.nanoTime();
-        try (Engine other = Engine.open(root, new EngineOptions(Clock.systemDefaultZone(), "bench", false, false))) {
-            List<MaintenanceQueue.Request> more = new ArrayList<>();
+        try (MessageStore other = Stores.open(root, new OpenOptions(Clock.systemDefaultZone(), "bench", false, false))) {
+            List<org.mstore.api.QueueRequest> more = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
-                more.add(new MaintenanceQueue.Request("user/live" + i, Action.CLEAN, System.currentTimeMillis(), false));
+                more.add(new org.mstore.api.QueueRequest("user/live" + i, Action.CLEAN, System.currentTimeMillis(), false));
             }
-            other.queue().enqueueAll(more);
+            other.queue().requestAll(more);
         }
         await(() -> onFx(() -> page.totalProperty().get() == before + 1000));
         System.out.printf(Locale.ROOT, "1,000 entries added by another process counted after %.3f s; longest UI stall %.0f ms%n",
@@ -232,5 +232,16 @@ public final class ConsoleBenchmark {
 
     private static double secs(long t0) {
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

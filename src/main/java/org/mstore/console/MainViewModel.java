@@ -3,6 +3,10 @@ package org.mstore.console;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
+
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleBooleanProperty;
@@ -11,10 +15,6 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
-import org.mstore.engine.SampleStore;
 
 /**
  * The window's state: which store is open (a {@link StoreSession}), read-only or not, the recent stores,
@@ -74,8 +74,8 @@ public final class MainViewModel {
         opening.set(true);
         error.set("");
         executor.execute("Opening " + store, () -> {
-            SampleStore.Resolved r = SampleStore.resolve(store, fresh);
-            Engine e = Engine.open(r.root(), EngineOptions.console(readOnly));
+            Stores.SampleCopy r = Stores.resolveSample(store, fresh);
+            MessageStore e = Stores.open(r.root(), OpenOptions.console(readOnly));
             return new Opened(store, r, e);
         }, o -> {
             opening.set(false);
@@ -101,7 +101,7 @@ public final class MainViewModel {
         });
     }
 
-    private record Opened(Path requested, SampleStore.Resolved resolved, Engine engine) {
+    private record Opened(Path requested, Stores.SampleCopy resolved, MessageStore engine) {
     }
 
     /** Closes the open store (on exit): blocks, so call it off the UI thread or at shutdown. */

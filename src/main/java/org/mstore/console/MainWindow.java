@@ -94,7 +94,7 @@ public final class MainWindow extends BorderPane {
             showEmpty();
             return;
         }
-        ZoneId zone = s.engine().context().clock().getZone();
+        ZoneId zone = s.engine().clock().getZone();
         queueView = null;
         mailboxesView = null;
         logView = null;

@@ -5,22 +5,22 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.mstore.api.Action;
+import org.mstore.api.DaemonStatus;
+import org.mstore.api.MessageStore;
+import org.mstore.api.StoreEvent;
 import org.mstore.console.daemon.DaemonViewModel;
 import org.mstore.console.dashboard.DashboardViewModel;
 import org.mstore.console.log.LogViewModel;
 import org.mstore.console.mailboxes.MailboxesViewModel;
 import org.mstore.console.queue.QueueViewModel;
 import org.mstore.console.settings.SettingsViewModel;
-import org.mstore.engine.Engine;
-import org.mstore.engine.EngineEvent;
-import org.mstore.purge.PurgeDaemon;
 
 /**
  * One open store in the console: the engine and the view-models of every view, fed by the engine's events
  * (moved to the UI thread; the daemon's rapid state changes are coalesced to the latest).
  */
 public final class StoreSession {
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
     private final boolean readOnly;
     private final QueueViewModel queue;
@@ -29,19 +29,19 @@ public final class StoreSession {
     private final DaemonViewModel daemon;
     private final LogViewModel log;
     private final DashboardViewModel dashboard;
-    private final AtomicReference<PurgeDaemon.Status> pendingStatus = new AtomicReference<>();
+    private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
     private AutoCloseable subscription;
     private long ticks;
 
-    public StoreSession(Engine engine, TaskExecutor executor) {
+    public StoreSession(MessageStore engine, TaskExecutor executor) {
         this.engine = engine;
         this.executor = executor;
-        this.readOnly = engine.readOnly();
+        this.readOnly = engine.info().readOnly();
         this.queue = new QueueViewModel(engine, executor, readOnly);
         this.mailboxes = new MailboxesViewModel(engine, executor, readOnly);
         this.settings = new SettingsViewModel(engine, executor, readOnly);
         this.daemon = new DaemonViewModel(engine, executor, readOnly);
-        this.log = new LogViewModel(engine.log().file(), executor);
+        this.log = new LogViewModel(engine.info().logFile(), executor);
         this.dashboard = new DashboardViewModel(engine, executor);
     }
 
@@ -56,8 +56,8 @@ public final class StoreSession {
         dashboard.load();
     }
 
-    private void onEvent(EngineEvent e) {
-        if (e instanceof EngineEvent.DaemonChanged d) {
+    private void onEvent(StoreEvent e) {
+        if (e instanceof StoreEvent.DaemonChanged d) {
             if (pendingStatus.getAndSet(d.status()) == null) {
                 executor.runOnUi(() -> daemon.statusChanged(pendingStatus.getAndSet(null)));
             }
@@ -66,18 +66,18 @@ public final class StoreSession {
         executor.runOnUi(() -> dispatch(e));
     }
 
-    private void dispatch(EngineEvent e) {
-        if (e instanceof EngineEvent.EntriesAdded a) {
+    private void dispatch(StoreEvent e) {
+        if (e instanceof StoreEvent.EntriesAdded a) {
             queue.entriesAdded(a.entries());
-        } else if (e instanceof EngineEvent.EntriesDone d) {
+        } else if (e instanceof StoreEvent.EntriesDone d) {
             queue.entriesDone(d.entries());
             dashboard.entriesDone(d.entries());
-        } else if (e instanceof EngineEvent.MailboxesChanged m) {
+        } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
-        } else if (e instanceof EngineEvent.SettingsChanged) {
+        } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
             mailboxes.loadThresholds();
-        } else if (e instanceof EngineEvent.DaemonChanged d) {
+        } else if (e instanceof StoreEvent.DaemonChanged d) {
             daemon.statusChanged(d.status());
         }
     }
@@ -101,7 +101,7 @@ public final class StoreSession {
         }
     }
 
-    public Engine engine() {
+    public MessageStore engine() {
         return engine;
     }
 

@@ -7,17 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads the {@code change_log} rows that mailbox and settings writes leave for other processes. */
-public final class ChangeLog {
-    /** One change: {@code kind} is {@code mailbox} or {@code setting}; {@code subject} the name. */
-    public record Change(long seq, String kind, String subject, long at) {
-    }
-
+public final class ChangeLog implements org.mstore.backend.ChangeFeed {
     private final Database db;
 
     public ChangeLog(Database db) {
         this.db = db;
     }
 
+    @Override
     public List<Change> after(long seq, int limit) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT seq, kind, subject, changed_at FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
@@ -34,6 +31,7 @@ public final class ChangeLog {
         });
     }
 
+    @Override
     public long maxSeq() {
         return db.read(c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
@@ -44,6 +42,7 @@ public final class ChangeLog {
     }
 
     /** Keeps the newest {@code keep} rows. */
+    @Override
     public int prune(long keep) {
         long max = maxSeq();
         return db.read(c -> {

@@ -9,13 +9,14 @@ import java.util.function.Consumer;
 
 import org.mstore.api.HistoryEntry;
 import org.mstore.api.QueueEntry;
-import org.mstore.db.ChangeLog;
-import org.mstore.queue.MaintenanceQueue;
+import org.mstore.api.StoreEvent;
+import org.mstore.backend.ChangeFeed;
+import org.mstore.backend.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns changes in the store's database into {@link EngineEvent}s: new queue entries (RecNo above the last
+ * Turns changes in the store's database into {@link StoreEvent}s: new queue entries (RecNo above the last
  * seen), finished entries (the history table), and mailbox and settings changes (the change log). Only
  * what changed is read, never the whole queue. Changes made in this process {@link #poke} it for an
  * immediate look; changes by other processes are seen at the next poll.
@@ -26,9 +27,9 @@ final class ChangeWatcher {
     private static final long LOOKBACK = 256;
     private static final int BATCH = 5000;
 
-    private final MaintenanceQueue queue;
-    private final ChangeLog changes;
-    private final Consumer<EngineEvent> sink;
+    private final QueueStore queue;
+    private final ChangeFeed changes;
+    private final Consumer<StoreEvent> sink;
     private final long pollMillis;
     private final Object signal = new Object();
     private final LinkedHashSet<Long> recentRecnos = new LinkedHashSet<>();
@@ -39,7 +40,7 @@ final class ChangeWatcher {
     private long lastHistory;
     private long lastChange;
 
-    ChangeWatcher(MaintenanceQueue queue, ChangeLog changes, Consumer<EngineEvent> sink, long pollMillis) {
+    ChangeWatcher(QueueStore queue, ChangeFeed changes, Consumer<StoreEvent> sink, long pollMillis) {
         this.queue = queue;
         this.changes = changes;
         this.sink = sink;
@@ -117,7 +118,7 @@ final class ChangeWatcher {
                 recentRecnos.remove(recentRecnos.iterator().next());
             }
             if (!added.isEmpty()) {
-                sink.accept(new EngineEvent.EntriesAdded(added));
+                sink.accept(new StoreEvent.EntriesAdded(added));
             }
             if (added.size() < BATCH / 2) {
                 break;
@@ -127,25 +128,25 @@ final class ChangeWatcher {
             List<HistoryEntry> done = queue.historyAfter(lastHistory, BATCH);
             if (!done.isEmpty()) {
                 lastHistory = done.get(done.size() - 1).seq();
-                sink.accept(new EngineEvent.EntriesDone(done));
+                sink.accept(new StoreEvent.EntriesDone(done));
             }
             if (done.size() < BATCH) {
                 break;
             }
         }
-        List<ChangeLog.Change> ch = changes.after(lastChange, BATCH);
+        List<ChangeFeed.Change> ch = changes.after(lastChange, BATCH);
         if (!ch.isEmpty()) {
             lastChange = ch.get(ch.size() - 1).seq();
             Set<String> mailboxes = new TreeSet<>();
             Set<String> settings = new TreeSet<>();
-            for (ChangeLog.Change c : ch) {
+            for (ChangeFeed.Change c : ch) {
                 ("setting".equals(c.kind()) ? settings : mailboxes).add(c.subject());
             }
             if (!mailboxes.isEmpty()) {
-                sink.accept(new EngineEvent.MailboxesChanged(mailboxes));
+                sink.accept(new StoreEvent.MailboxesChanged(mailboxes));
             }
             if (!settings.isEmpty()) {
-                sink.accept(new EngineEvent.SettingsChanged(settings));
+                sink.accept(new StoreEvent.SettingsChanged(settings));
             }
         }
     }

@@ -3,72 +3,157 @@ package org.mstore.engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import org.mstore.api.Action;
+import org.mstore.api.AppendResult;
+import org.mstore.api.CheckReport;
+import org.mstore.api.Daemon;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonStatus;
+import org.mstore.api.Enqueued;
+import org.mstore.api.ExpireReport;
+import org.mstore.api.ExpungeResult;
+import org.mstore.api.FlagMode;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.MailboxDetails;
 import org.mstore.api.MailboxInfo;
-import org.mstore.api.MailboxName;
+import org.mstore.api.MailboxSnapshot;
+import org.mstore.api.Mailboxes;
+import org.mstore.api.Maintenance;
+import org.mstore.api.MessageRecord;
+import org.mstore.api.MessageStore;
+import org.mstore.api.MessageView;
+import org.mstore.api.NewMessage;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.Outcome;
+import org.mstore.api.Queue;
 import org.mstore.api.QueueEntry;
-import org.mstore.api.SessionLockedException;
+import org.mstore.api.QueueQuery;
+import org.mstore.api.ReadOnlyStoreException;
+import org.mstore.api.Setting;
+import org.mstore.api.Settings;
+import org.mstore.api.SettingsSnapshot;
+import org.mstore.api.StoreEvent;
+import org.mstore.api.StoreInfo;
 import org.mstore.api.TaskResult;
-import org.mstore.config.StoreSettings;
-import org.mstore.db.ChangeLog;
-import org.mstore.db.Database;
+import org.mstore.api.UidSet;
+import org.mstore.backend.Backend;
+import org.mstore.backend.BackendProvider;
+import org.mstore.backend.MessageStorage;
+import org.mstore.backend.QueueStore;
+import org.mstore.classic.ClassicBackend;
+import org.mstore.expire.Expirer;
+import org.mstore.expire.RuleFile;
 import org.mstore.log.StoreLog;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.mailbox.StoreContext;
-import org.mstore.mboxlist.MailboxList;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.purge.TaskRunner;
-import org.mstore.queue.MaintenanceQueue;
-import org.mstore.store.CacheFile;
-import org.mstore.store.ClassicStore;
-import org.mstore.store.Mailbox;
-import org.mstore.store.MailboxIndex;
+import org.slf4j.LoggerFactory;
 
 /**
- * One open store: the facade that the CLI, the console and the tests call. It wires the classic store,
- * the mboxlist, the queues, the settings, the default log and the impurge daemon, and publishes
- * {@link EngineEvent}s. Every console action is one call here. No JavaFX below this line.
+ * One open store: wires a backend to the rules of the seed (mailboxes, tasks, the daemon, expiration) and implements
+ * the {@link MessageStore} API that the commands, the console and the protocol servers call. Publishes
+ * {@link StoreEvent}s. No JavaFX below this line.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements MessageStore {
     private final Path root;
-    private final EngineOptions options;
-    private final Database db;
+    private final OpenOptions options;
+    private final Backend backend;
     private final StoreContext ctx;
     private final MailboxService mailboxes;
     private final TaskRunner runner;
     private final PurgeDaemon daemon;
-    private final ChangeLog changes;
-    private final CopyOnWriteArrayList<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ChangeWatcher watcher;
+    private final StoreInfo info;
+    private final MailboxesApi mailboxesApi = new MailboxesApi();
+    private final QueueApi queueApi = new QueueApi();
+    private final SettingsApi settingsApi = new SettingsApi();
+    private final DaemonApi daemonApi = new DaemonApi();
+    private final MaintenanceApi maintenanceApi = new MaintenanceApi();
+    private volatile Consumer<TaskResult> resultListener = r -> { };
+    private volatile boolean closed;
 
-    private Engine(Path root, Database db, EngineOptions options) {
+    private Engine(Path root, Backend backend, OpenOptions options) {
         this.root = root;
         this.options = options;
-        this.db = db;
-        StoreSettings settings = new StoreSettings(db, options.clock());
-        this.ctx = new StoreContext(new ClassicStore(root), db, new MailboxList(db), new MaintenanceQueue(db), settings,
-                new StoreLog(root, options.clock()), options.clock(), options.processName());
+        this.backend = backend;
+        this.ctx = new StoreContext(backend, new StoreLog(backend.localDir(), options.clock()), options.clock(), options.processName(),
+                options.readOnly());
         this.mailboxes = new MailboxService(ctx);
         this.runner = new TaskRunner(ctx, mailboxes);
-        this.daemon = new PurgeDaemon(ctx, runner, s -> publish(new EngineEvent.DaemonChanged(s)));
-        this.changes = new ChangeLog(db);
-        this.watcher = options.watchChanges() ? new ChangeWatcher(ctx.queue(), changes, this::publish, 250) : null;
-        ctx.queue().onChange(this::changed);
-        settings.onChange(this::changed);
+        this.daemon = new PurgeDaemon(ctx, runner, new PurgeDaemon.Listener() {
+            @Override
+            public void status(DaemonStatus s) {
+                publish(new StoreEvent.DaemonChanged(s));
+            }
+
+            @Override
+            public void result(TaskResult r) {
+                resultListener.accept(r);
+                publish(new StoreEvent.TaskFinished(r));
+            }
+        });
+        this.watcher = options.watchChanges() ? new ChangeWatcher(backend.queue(), backend.changes(), this::publish, 250) : null;
+        this.info = new StoreInfo(root, backend.location(), backend.kind(), backend.features(), options.readOnly(),
+                options.processName(), options.clock().getZone(), ctx.log().file());
+        mailboxes.onMessagesChanged(this::publish);
+        backend.queue().onChange(this::changed);
+        backend.settings().onChange(this::changed);
     }
 
-    /** Creates a new, empty store at {@code root} (which must not hold one). */
-    public static Engine init(Path root, EngineOptions options) throws IOException {
+    // ---------------------------------------------------------------- opening
+
+    /** True when {@code root} holds a store. */
+    public static boolean exists(Path root) {
         Path r = root.toAbsolutePath().normalize();
-        if (Database.exists(r)) {
+        return StoreConfig.exists(r) || ClassicBackend.exists(r);
+    }
+
+    /** The backend kinds this engine knows, by kind. */
+    private static java.util.Map<String, BackendProvider> providers() {
+        java.util.Map<String, BackendProvider> out = new java.util.TreeMap<>();
+        for (BackendProvider p : java.util.ServiceLoader.load(BackendProvider.class, Engine.class.getClassLoader())) {
+            out.put(p.kind(), p);
+        }
+        return out;
+    }
+
+    private static BackendProvider provider(String kind) {
+        java.util.Map<String, BackendProvider> all = providers();
+        BackendProvider p = all.get(kind);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown backend '" + kind + "'; use " + String.join(" or ", all.keySet()));
+        }
+        return p;
+    }
+
+    /** Creates a new, empty classic store at {@code root} (which must not hold one). */
+    public static Engine init(Path root, OpenOptions options) throws IOException {
+        return init(root, options, ClassicBackend.KIND, java.util.Map.of());
+    }
+
+    /**
+     * Creates a new, empty store at {@code root} (which must not hold one) on the given backend, configured with
+     * {@code backendOptions} (kept in {@code store.conf}).
+     */
+    public static Engine init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
+            throws IOException {
+        Path r = root.toAbsolutePath().normalize();
+        BackendProvider provider = provider(backend);
+        java.util.Map<String, String> config = provider.configure(backendOptions);
+        if (exists(r)) {
             throw new IOException("a store already exists at " + r);
         }
         boolean existed = Files.exists(r);
@@ -83,13 +168,17 @@ public final class Engine implements AutoCloseable {
             }
         }
         try {
-            Files.createDirectories(r.resolve(ClassicStore.PARTITIONS).resolve(ClassicStore.DEFAULT_PARTITION));
-            Files.createDirectories(r.resolve(StoreLog.DIR));
+            org.mstore.fs.OwnerOnly.createDirectories(r);
+            org.mstore.fs.OwnerOnly.restrict(r);
+            org.mstore.fs.OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
+            new StoreConfig(backend, config).write(r);
             return open(r, options, true);
         } catch (IOException | RuntimeException e) {
-            for (String d : new String[] {ClassicStore.PARTITIONS, StoreLog.DIR, Database.DIR}) {
-                ClassicStore.deleteRecursively(r.resolve(d));
+            if (backend.equals(ClassicBackend.KIND)) {
+                ClassicBackend.deleteLayout(r);
             }
+            Files.deleteIfExists(StoreConfig.file(r));
+            org.mstore.store.ClassicStore.deleteRecursively(r.resolve(StoreLog.DIR));
             if (!existed) {
                 Files.deleteIfExists(r);
             }
@@ -98,63 +187,100 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Opens an existing store. */
-    public static Engine open(Path root, EngineOptions options) throws IOException {
+    public static Engine open(Path root, OpenOptions options) throws IOException {
         return open(root.toAbsolutePath().normalize(), options, false);
     }
 
-    private static Engine open(Path root, EngineOptions options, boolean create) throws IOException {
+    /** Opens a store for {@link Maintenance#rebuildMailboxList} when its mailbox list is lost: creates an empty one. */
+    public static Engine openForRebuild(Path root, OpenOptions options) throws IOException {
+        Path r = root.toAbsolutePath().normalize();
+        // Rebuilding creates a database: only where there is a store to rebuild it from.
+        if (!ClassicBackend.hasLayout(r)) {
+            throw new IllegalArgumentException("no store at " + r + ": no " + org.mstore.store.ClassicStore.PARTITIONS
+                    + "/ directory to rebuild the mailbox list from");
+        }
+        return open(r, options, true);
+    }
+
+    private static Engine open(Path root, OpenOptions options, boolean create) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException("no store at " + root + " (not a directory)");
         }
-        Database db;
+        StoreConfig config = StoreConfig.read(root);
+        Backend backend = provider(config.backend()).open(root, config.options(), options.clock(), create);
+        Engine engine;
         try {
-            db = Database.open(root, create);
-        } catch (SQLException e) {
-            throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
-        }
-        Engine engine = new Engine(root, db, options);
-        if (!options.readOnly()) {
-            engine.housekeeping();
+            engine = new Engine(root, backend, options);
+            if (!options.readOnly()) {
+                engine.housekeeping();
+            }
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
         }
         if (engine.watcher != null) {
             engine.watcher.start();
         }
-        if (options.startDaemon() && engine.settings().snapshot().purgeEnable()) {
+        if (options.startDaemon() && engine.settingsApi.snapshot().purgeEnable()) {
             try {
-                engine.daemon.start(PurgeDaemon.Mode.daemon());
-            } catch (SessionLockedException e) {
+                engine.daemon.start(DaemonMode.daemon());
+            } catch (org.mstore.api.SessionLockedException e) {
                 // the daemon's status says so; the console shows it
             }
         }
         return engine;
     }
 
-    /** Opens a store for {@code rebuildMailboxList} when its database is lost: creates an empty one. */
-    public static Engine openForRebuild(Path root, EngineOptions options) throws IOException {
-        return open(root.toAbsolutePath().normalize(), options, true);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
     private void housekeeping() {
         long monthAgo = ctx.now() - Duration.ofDays(30).toMillis();
-        ctx.queue().pruneHistory(monthAgo);
-        changes.prune(100_000);
+        backend.queue().pruneHistory(monthAgo);
+        backend.changes().prune(100_000);
     }
 
-    // ---------------------------------------------------------------- parts
+    // ---------------------------------------------------------------- the API
+
+    @Override
+    public StoreInfo info() {
+        return info;
+    }
+
+    @Override
+    public Clock clock() {
+        return options.clock();
+    }
+
+    @Override
+    public Mailboxes mailboxes() {
+        return mailboxesApi;
+    }
+
+    @Override
+    public Queue queue() {
+        return queueApi;
+    }
+
+    @Override
+    public Settings settings() {
+        return settingsApi;
+    }
+
+    @Override
+    public Daemon daemon() {
+        return daemonApi;
+    }
+
+    @Override
+    public Maintenance maintenance() {
+        return maintenanceApi;
+    }
+
+    // ---------------------------------------------------------------- internals, for tests and the benchmark
 
     public Path root() {
         return root;
     }
 
-    public EngineOptions options() {
+    public OpenOptions options() {
         return options;
     }
 
@@ -162,175 +288,49 @@ public final class Engine implements AutoCloseable {
         return ctx;
     }
 
-    public MailboxService mailboxes() {
-        return mailboxes;
+    public Backend backend() {
+        return backend;
     }
 
-    public MaintenanceQueue queue() {
-        return ctx.queue();
-    }
-
-    public StoreSettings settings() {
-        return ctx.settings();
-    }
-
+    /** The default log. */
     public StoreLog log() {
         return ctx.log();
     }
 
-    public PurgeDaemon daemon() {
+    /** The rules' mailbox service (tests open mailboxes through it). */
+    public MailboxService mailboxService() {
+        return mailboxes;
+    }
+
+    /** The daemon itself (tests step it). */
+    public PurgeDaemon purgeDaemon() {
         return daemon;
-    }
-
-    public Database database() {
-        return db;
-    }
-
-    // ---------------------------------------------------------------- one call per console action
-
-    public List<MailboxInfo> listMailboxes() {
-        return ctx.mboxlist().list();
-    }
-
-    public MailboxInfo mailbox(String name) {
-        return mailboxes.info(name);
-    }
-
-    /** Refuses a change when the store was opened read-only. */
-    private void requireWritable(String what) {
-        if (options.readOnly()) {
-            throw new IllegalStateException("read-only: cannot " + what);
-        }
     }
 
     public boolean readOnly() {
         return options.readOnly();
     }
 
-    /** "Repair now", "Clean now", "Purge now": a forced entry, run by the daemon (or by {@link #runNow}). */
-    public MaintenanceQueue.Enqueued request(String mailbox, Action action) {
-        requireWritable("queue " + action);
-        return mailboxes.request(mailbox, action);
-    }
-
-    /** Starts the impurge daemon (see {@link PurgeDaemon#start}). */
-    public void startDaemon(PurgeDaemon.Mode mode) {
-        requireWritable("start impurge");
-        daemon.start(mode);
-    }
-
-    /** Stops the impurge daemon after its current task. */
-    public void stopDaemon() {
-        daemon.stop(Duration.ofSeconds(60));
-    }
-
-    /** Saves settings, all or none (see {@link StoreSettings#setAll}). */
-    public java.util.Map<org.mstore.api.Setting, String> applySettings(java.util.Map<org.mstore.api.Setting, String> values) {
-        requireWritable("change settings");
-        return ctx.settings().setAll(values);
-    }
-
-    /** "Check": the full sanity check; corruption is logged and queues a Repair. */
-    public MailboxService.CheckReport check(String mailbox) throws IOException {
-        return mailboxes.check(mailbox, !options.readOnly());
-    }
-
-    /** Runs the selected entries now (forced). */
-    public List<TaskResult> runNow(Collection<Long> recnos) {
-        requireWritable("run entries");
-        return daemon.runNow(recnos);
-    }
-
-    /** Removes the selected entries from the queue (an administrator's decision, recorded in the history). */
-    public List<QueueEntry> removeEntries(Collection<Long> recnos) {
-        requireWritable("remove entries");
-        return ctx.queue().remove(recnos, Outcome.REMOVED, "removed by an administrator", ctx.now());
-    }
-
-    /** {@code reconstruct <mailbox>}: repairs now, outside the queue. */
-    public String reconstruct(String mailbox) throws IOException {
-        requireWritable("repair");
-        return runner.repairNow(mailbox, options.processName());
-    }
-
-    /**
-     * Rebuilds the mboxlist from the partitions ({@code reconstruct --mboxlist}): one row per mailbox
-     * directory, counts read from each index (a mailbox whose index cannot be read is listed and queued for
-     * Repair), and the Remove and Clean work that the lost queue held is queued again. Returns the number of
-     * mailboxes listed.
-     */
-    public int rebuildMailboxList() throws IOException {
-        List<ClassicStore.Found> found = ctx.layout().scan();
-        long now = ctx.now();
-        java.util.List<MailboxInfo> rows = new java.util.ArrayList<>();
-        java.util.List<String> broken = new java.util.ArrayList<>();
-        for (ClassicStore.Found f : found) {
-            MailboxInfo info;
-            try (Mailbox mb = Mailbox.open(f.dir(), f.name())) {
-                var h = mb.index().header();
-                var counts = mb.cacheCounts();
-                info = MailboxInfo.created(f.name().toString(), f.partition(), h.uidValidity() & 0xffffffffL, java.time.Instant.ofEpochMilli(now))
-                        .edit().nextUid(h.nextUid()).messages(h.recordCount(), h.totalSize()).expunged(mb.pendingExpunged())
-                        .cache(counts.records(), counts.expunged()).build();
-            } catch (org.mstore.api.MailboxFormatException e) {
-                info = MailboxInfo.created(f.name().toString(), f.partition(), lostUidValidity(f.dir(), now), java.time.Instant.ofEpochMilli(now));
-                broken.add(f.name().toString());
-            }
-            rows.add(info);
-        }
-        // The queue lived in the same database: queue again what the disk says is pending.
-        long cleanupSize = ctx.settings().snapshot().cleanupSize();
-        java.util.List<MaintenanceQueue.Request> pending = new java.util.ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-            java.util.List<String> stamps = Mailbox.cleanupStamps(found.get(i).dir());
-            if (!stamps.isEmpty()) {
-                pending.add(new MaintenanceQueue.Request(rows.get(i).name(), Action.REMOVE, ctx.stampInstant(stamps.get(0)).toEpochMilli(), false));
-            }
-            if (rows.get(i).expunged() > cleanupSize) {
-                pending.add(new MaintenanceQueue.Request(rows.get(i).name(), Action.CLEAN, now, false));
-            }
-        }
-        db.inTransaction(c -> {
-            ctx.mboxlist().clear(c);
-            for (MailboxInfo m : rows) {
-                ctx.mboxlist().insert(c, m);
-            }
-            return null;
-        });
-        for (String b : broken) {
-            ctx.queue().enqueue(b, Action.REPAIR, now, false);
-        }
-        ctx.queue().enqueueAll(pending);
-        return rows.size();
-    }
-
-    /** The UID validity of a mailbox that cannot be opened: from what is left of its index or cache, else new. */
-    private static long lostUidValidity(Path dir, long now) {
-        MailboxIndex.Header h = MailboxIndex.salvage(dir.resolve(MailboxIndex.FILE)).header();
-        if (h != null) {
-            return h.uidValidity() & 0xffffffffL;
-        }
-        try (CacheFile cache = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
-            return cache.uidValidity() & 0xffffffffL;
-        } catch (IOException e) {
-            return (int) (now / 1000);
+    private void requireWritable(String what) {
+        if (options.readOnly()) {
+            throw new ReadOnlyStoreException(what);
         }
     }
 
     // ---------------------------------------------------------------- events
 
-    /** Subscribes to engine events; they arrive on engine threads (the console moves them to its own). */
-    public AutoCloseable subscribe(Consumer<EngineEvent> listener) {
+    @Override
+    public AutoCloseable subscribe(Consumer<StoreEvent> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
 
-    private void publish(EngineEvent e) {
-        for (Consumer<EngineEvent> l : listeners) {
+    private void publish(StoreEvent e) {
+        for (Consumer<StoreEvent> l : listeners) {
             try {
                 l.accept(e);
             } catch (RuntimeException ex) {
-                org.slf4j.LoggerFactory.getLogger(Engine.class).warn("event listener failed", ex);
+                LoggerFactory.getLogger(Engine.class).warn("event listener failed", ex);
             }
         }
     }
@@ -342,7 +342,7 @@ public final class Engine implements AutoCloseable {
         daemon.wake();
     }
 
-    /** Publishes what changed in the database now (tests use it instead of waiting for the poll). */
+    @Override
     public void pollChanges() {
         if (watcher != null) {
             watcher.pollOnce();
@@ -351,10 +351,347 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        daemon.stop(Duration.ofSeconds(30));
+        if (closed) {
+            return;
+        }
+        closed = true;
+        daemon.shutdown(Duration.ofSeconds(30));
         if (watcher != null) {
             watcher.stop();
         }
-        db.close();
+        backend.close();
+    }
+
+    // ---------------------------------------------------------------- the API's parts
+
+    private final class MailboxesApi implements Mailboxes {
+        @Override
+        public List<String> partitions() throws IOException {
+            return backend.storage().partitions();
+        }
+
+        @Override
+        public List<MailboxInfo> list() {
+            return backend.mailboxList().list();
+        }
+
+        @Override
+        public List<MailboxInfo> subtree(String name) {
+            org.mstore.api.MailboxName.parse(name);
+            return backend.mailboxList().subtree(name);
+        }
+
+        @Override
+        public Optional<MailboxInfo> find(String name) {
+            org.mstore.api.MailboxName.parse(name);
+            return backend.mailboxList().get(name);
+        }
+
+        @Override
+        public MailboxInfo get(String name) {
+            return mailboxes.info(name);
+        }
+
+        @Override
+        public MailboxInfo create(String name, String partition) throws IOException {
+            return mailboxes.create(name, partition);
+        }
+
+        @Override
+        public List<String> delete(String name) throws IOException {
+            return mailboxes.delete(name);
+        }
+
+        @Override
+        public AppendResult append(String mailbox, List<NewMessage> messages, boolean sync) throws IOException {
+            return mailboxes.append(mailbox, messages, sync);
+        }
+
+        @Override
+        public List<MessageRecord> setFlags(String mailbox, UidSet uids, int flags, FlagMode mode) throws IOException {
+            return mailboxes.setFlags(mailbox, uids, flags, mode);
+        }
+
+        @Override
+        public ExpungeResult expunge(String mailbox) throws IOException {
+            return mailboxes.expunge(mailbox);
+        }
+
+        @Override
+        public ExpungeResult expunge(String mailbox, UidSet uids) throws IOException {
+            int max = Integer.MAX_VALUE;
+            return mailboxes.expunge(mailbox, r -> r.deleted() && uids.contains(r.uid(), max));
+        }
+
+        @Override
+        public byte[] fetch(String mailbox, int uid) throws IOException {
+            return mailboxes.fetch(mailbox, uid);
+        }
+
+        @Override
+        public List<MessageView> messages(String mailbox, int offset, int limit) throws IOException {
+            return mailboxes.messages(mailbox, offset, limit);
+        }
+
+        @Override
+        public MailboxSnapshot snapshot(String mailbox) throws IOException {
+            return mailboxes.snapshot(mailbox);
+        }
+
+        @Override
+        public List<MessageRecord> records(String mailbox, UidSet uids) throws IOException {
+            return mailboxes.records(mailbox, uids);
+        }
+
+        @Override
+        public MailboxDetails details(String mailbox) throws IOException {
+            return mailboxes.details(mailbox);
+        }
+    }
+
+    private final class QueueApi implements Queue {
+        private QueueStore q() {
+            return backend.queue();
+        }
+
+        @Override
+        public long count() {
+            return q().count();
+        }
+
+        @Override
+        public long count(QueueQuery query) {
+            return q().count(query);
+        }
+
+        @Override
+        public Map<Action, Long> countsByAction() {
+            return q().countsByAction();
+        }
+
+        @Override
+        public List<QueueEntry> page(QueueQuery query, long offset, int limit) {
+            return q().page(query, offset, limit);
+        }
+
+        @Override
+        public Optional<QueueEntry> get(long recno) {
+            return q().get(recno);
+        }
+
+        @Override
+        public Optional<QueueEntry> find(String mailbox, Action action) {
+            return q().find(mailbox, action);
+        }
+
+        @Override
+        public void forEach(Consumer<QueueEntry> sink) {
+            q().forEach(sink);
+        }
+
+        @Override
+        public List<QueueEntry> entriesAfter(long recno, int limit) {
+            return q().entriesAfter(recno, limit);
+        }
+
+        @Override
+        public Enqueued request(String mailbox, Action action) {
+            return mailboxes.request(mailbox, action);
+        }
+
+        @Override
+        public int requestAll(Collection<org.mstore.api.QueueRequest> requests) {
+            requireWritable("queue tasks");
+            return q().enqueueAll(requests);
+        }
+
+        @Override
+        public List<QueueEntry> remove(Collection<Long> recnos) {
+            requireWritable("remove entries");
+            return q().remove(recnos, Outcome.REMOVED, "removed by an administrator", ctx.now());
+        }
+
+        @Override
+        public List<HistoryEntry> historyAfter(long seq, int limit) {
+            return q().historyAfter(seq, limit);
+        }
+
+        @Override
+        public List<HistoryEntry> recentHistory(int limit) {
+            return q().recentHistory(limit);
+        }
+
+        @Override
+        public long maxHistorySeq() {
+            return q().maxHistorySeq();
+        }
+
+        @Override
+        public SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
+            return q().finishedPerMinute(since, outcome);
+        }
+
+        @Override
+        public long bytesReclaimedSince(long since) {
+            return q().bytesReclaimedSince(since);
+        }
+    }
+
+    private final class SettingsApi implements Settings {
+        @Override
+        public Map<Setting, String> all() {
+            return backend.settings().all();
+        }
+
+        @Override
+        public Map<Setting, String> explicit() {
+            return backend.settings().explicit();
+        }
+
+        @Override
+        public SettingsSnapshot snapshot() {
+            return backend.settings().snapshot();
+        }
+
+        @Override
+        public Map<Setting, String> apply(Map<Setting, String> values) {
+            requireWritable("change settings");
+            return backend.settings().setAll(values);
+        }
+
+        @Override
+        public void reset(Iterable<Setting> settings) {
+            requireWritable("change settings");
+            backend.settings().reset(settings);
+        }
+    }
+
+    private final class DaemonApi implements Daemon {
+        @Override
+        public DaemonStatus status() {
+            return daemon.status();
+        }
+
+        @Override
+        public boolean running() {
+            return daemon.running();
+        }
+
+        @Override
+        public void start(DaemonMode mode) {
+            requireWritable("start impurge");
+            daemon.start(mode);
+        }
+
+        @Override
+        public void stop() {
+            daemon.stop(Duration.ofSeconds(60));
+        }
+
+        @Override
+        public void requestStop() {
+            daemon.stop(Duration.ZERO);
+        }
+
+        @Override
+        public List<TaskResult> drain() {
+            requireWritable("run impurge");
+            return daemon.drain();
+        }
+
+        @Override
+        public void runForeground(DaemonMode mode) {
+            requireWritable("run impurge");
+            daemon.runForeground(mode);
+        }
+
+        @Override
+        public List<TaskResult> runNow(Collection<Long> recnos) {
+            requireWritable("run entries");
+            return daemon.runNow(recnos);
+        }
+
+        @Override
+        public int sweep() {
+            requireWritable("queue tasks");
+            return daemon.sweep();
+        }
+
+        @Override
+        public Optional<String> lockHolder() {
+            return daemon.lockHolder();
+        }
+
+        @Override
+        public void onResult(Consumer<TaskResult> l) {
+            resultListener = l == null ? r -> { } : l;
+        }
+    }
+
+    private final class MaintenanceApi implements Maintenance {
+        @Override
+        public String reconstruct(String mailbox) throws IOException {
+            requireWritable("repair");
+            return runner.repairNow(mailbox, options.processName());
+        }
+
+        @Override
+        public CheckReport check(String mailbox) throws IOException {
+            return mailboxes.check(mailbox, true);
+        }
+
+        @Override
+        public CheckReport inspect(String mailbox) throws IOException {
+            return mailboxes.check(mailbox, false);
+        }
+
+        @Override
+        public int rebuildMailboxList() throws IOException {
+            requireWritable("rebuild the mailbox list");
+            return Engine.this.rebuildMailboxList();
+        }
+
+        @Override
+        public ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException {
+            List<org.mstore.expire.ExpireRule> rules = RuleFile.read(ruleFile);
+            if (!dryRun) {
+                requireWritable("expire messages");
+            }
+            return new ExpireReport(rules.size(), new Expirer(mailboxes).run(rules, dryRun));
+        }
+    }
+
+    /**
+     * Rebuilds the mailbox list from storage ({@code reconstruct --mboxlist}): one row per mailbox found, counts read
+     * from storage (a mailbox that cannot be read is listed and queued for Repair), and the maintenance that the lost
+     * queue held is queued again. Returns the number of mailboxes listed.
+     */
+    private int rebuildMailboxList() throws IOException {
+        MessageStorage storage = backend.storage();
+        long now = ctx.now();
+        List<MessageStorage.Found> found = storage.scan(now);
+        long cleanupSize = settingsApi.snapshot().cleanupSize();
+        List<org.mstore.api.QueueRequest> pending = new ArrayList<>();
+        for (MessageStorage.Found f : found) {
+            String name = f.info().name();
+            if (f.broken()) {
+                pending.add(new org.mstore.api.QueueRequest(name, Action.REPAIR, now, false));
+            }
+            if (!f.awaitingRemove().isEmpty()) {
+                pending.add(new org.mstore.api.QueueRequest(name, Action.REMOVE, ctx.stampInstant(f.awaitingRemove().get(0)).toEpochMilli(), false));
+            }
+            if (f.info().expunged() > cleanupSize) {
+                pending.add(new org.mstore.api.QueueRequest(name, backend.features().cleanupStep() ? Action.CLEAN : Action.PURGE, now, false));
+            }
+        }
+        ctx.meta().transact(tx -> {
+            tx.clearMailboxes();
+            for (MessageStorage.Found f : found) {
+                tx.insert(f.info());
+            }
+            return null;
+        });
+        backend.queue().enqueueAll(pending);
+        return found.size();
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import org.mstore.store.IndexRecord;
+import org.mstore.api.MessageRecord;
 
 /**
  * One expiration rule of a rule file (SPEC §8, after the messaging server's {@code store.expirerule}).
@@ -33,22 +33,22 @@ public record ExpireRule(String name, int line, Pattern folderPattern, String fo
     }
 
     /** The UIDs of {@code records} (a mailbox's live messages) that this rule expires at {@code now}. */
-    public Set<Integer> select(List<IndexRecord> records, long now) {
+    public Set<Integer> select(List<MessageRecord> records, long now) {
         Set<Integer> out = new HashSet<>();
         Set<Integer> overLimit = new HashSet<>();
         if (messageCount != null && records.size() > messageCount) {
-            List<IndexRecord> byAge = new ArrayList<>(records);
-            byAge.sort(Comparator.comparingLong(IndexRecord::internalDate).thenComparingInt(IndexRecord::uid));
+            List<MessageRecord> byAge = new ArrayList<>(records);
+            byAge.sort(Comparator.comparingLong(MessageRecord::internalDate).thenComparingInt(MessageRecord::uid));
             for (int i = 0; i < records.size() - messageCount; i++) {
                 overLimit.add(byAge.get(i).uid());
             }
         }
         if (folderSize != null) {
-            long total = records.stream().mapToLong(IndexRecord::size).sum();
+            long total = records.stream().mapToLong(MessageRecord::size).sum();
             if (total > folderSize) {
-                List<IndexRecord> byAge = new ArrayList<>(records);
-                byAge.sort(Comparator.comparingLong(IndexRecord::internalDate).thenComparingInt(IndexRecord::uid));
-                for (IndexRecord r : byAge) {
+                List<MessageRecord> byAge = new ArrayList<>(records);
+                byAge.sort(Comparator.comparingLong(MessageRecord::internalDate).thenComparingInt(MessageRecord::uid));
+                for (MessageRecord r : byAge) {
                     if (total <= folderSize) {
                         break;
                     }
@@ -58,7 +58,7 @@ public record ExpireRule(String name, int line, Pattern folderPattern, String fo
             }
         }
         long dayMs = 86_400_000L;
-        for (IndexRecord r : records) {
+        for (MessageRecord r : records) {
             boolean orFlag = (seen == FlagMode.OR && r.seen()) || (deleted == FlagMode.OR && r.deleted());
             boolean andFlags = (seen != FlagMode.AND || r.seen()) && (deleted != FlagMode.AND || r.deleted());
             boolean limit;

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import org.mstore.api.RuleFileException;
+
 /**
  * Parses a rule file of {@code rule.attr: value} lines:
  *

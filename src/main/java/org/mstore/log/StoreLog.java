@@ -83,23 +83,4 @@ public final class StoreLog {
         int dot = h.indexOf('.');
         return dot > 0 ? h.substring(0, dot) : h;
     }
-
-    /** A parsed line of the default log (for the console's log view). */
-    public record Line(String time, String host, String process, String category, LogLevel level, String message, String raw) {
-    }
-
-    private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile(
-            "^\\[([^\\]]+)] (\\S+) ([^\\[\\s]+)\\[(\\d+)]: (\\S+) (\\S+): (.*)$");
-
-    /** Parses a line; lines in another format come back with a null level and the raw text as message. */
-    public static Line parse(String raw) {
-        java.util.regex.Matcher m = LINE.matcher(raw);
-        if (m.matches()) {
-            LogLevel level = LogLevel.fromWord(m.group(6));
-            if (level != null) {
-                return new Line(m.group(1), m.group(2), m.group(3) + "[" + m.group(4) + "]", m.group(5), level, m.group(7), raw);
-            }
-        }
-        return new Line("", "", "", "", null, raw, raw);
-    }
 }

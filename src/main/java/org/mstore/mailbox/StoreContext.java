@@ -4,21 +4,43 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 
-import org.mstore.config.StoreSettings;
-import org.mstore.db.Database;
+import org.mstore.backend.Backend;
+import org.mstore.backend.MailboxDirectory;
+import org.mstore.backend.MessageStorage;
+import org.mstore.backend.Metadata;
+import org.mstore.backend.QueueStore;
+import org.mstore.backend.SettingsStore;
 import org.mstore.log.StoreLog;
-import org.mstore.mboxlist.MailboxList;
-import org.mstore.queue.MaintenanceQueue;
-import org.mstore.store.ClassicStore;
-import org.mstore.store.Mailbox;
 
 /**
- * The parts of one open store that the services share: the layout on disk, the database with its
- * mailbox list, queue and settings, the default log, the clock, and the name this process logs under.
+ * The parts of one open store that the rules share: the backend (mailbox list, queue, settings, messages), the default
+ * log, the clock, the name this process logs under, and whether the store was opened read-only.
  */
-public record StoreContext(ClassicStore layout, Database db, MailboxList mboxlist, MaintenanceQueue queue,
-                           StoreSettings settings, StoreLog log, Clock clock, String processName) {
+public record StoreContext(Backend backend, StoreLog log, Clock clock, String processName, boolean readOnly) {
+    /** The format of cleanup stamps: {@code yyyyMMddHHmmss}. */
+    public static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+
+    public MailboxDirectory mboxlist() {
+        return backend.mailboxList();
+    }
+
+    public QueueStore queue() {
+        return backend.queue();
+    }
+
+    public SettingsStore settings() {
+        return backend.settings();
+    }
+
+    public MessageStorage storage() {
+        return backend.storage();
+    }
+
+    public Metadata meta() {
+        return backend.metadata();
+    }
 
     public long now() {
         return clock.millis();
@@ -30,11 +52,11 @@ public record StoreContext(ClassicStore layout, Database db, MailboxList mboxlis
 
     /** A cleanup stamp ({@code yyyyMMddHHmmss}) for {@code millis}, in the clock's zone. */
     public String stamp(long millis) {
-        return ZonedDateTime.ofInstant(Instant.ofEpochMilli(millis), clock.getZone()).format(Mailbox.STAMP);
+        return ZonedDateTime.ofInstant(Instant.ofEpochMilli(millis), clock.getZone()).format(STAMP);
     }
 
     /** The instant a cleanup stamp stands for, in the clock's zone. */
     public Instant stampInstant(String stamp) {
-        return LocalDateTime.parse(stamp, Mailbox.STAMP).atZone(clock.getZone()).toInstant();
+        return LocalDateTime.parse(stamp, STAMP).atZone(clock.getZone()).toInstant();
     }
 }

@@ -17,7 +17,7 @@ import org.mstore.db.Database;
  * The mailbox list in H2. Every change also writes a {@code change_log} row so that other processes
  * (the console beside a CLI) hear about it.
  */
-public final class MailboxList {
+public final class MailboxList implements org.mstore.backend.MailboxDirectory {
     private static final String COLUMNS = "name, partition_name, uidvalidity, next_uid, message_count, size_bytes, expunged, "
             + "cache_records, cache_expunged, created, last_expunge, last_cleanup, last_purge, last_repair";
 
@@ -27,6 +27,7 @@ public final class MailboxList {
         this.db = db;
     }
 
+    @Override
     public Optional<MailboxInfo> get(String name) {
         return db.read(c -> get(c, name));
     }
@@ -40,11 +41,13 @@ public final class MailboxList {
         }
     }
 
+    @Override
     public boolean exists(String name) {
         return get(name).isPresent();
     }
 
     /** All mailboxes, by name. */
+    @Override
     public List<MailboxInfo> list() {
         return db.read(c -> {
             List<MailboxInfo> out = new ArrayList<>();
@@ -52,6 +55,23 @@ public final class MailboxList {
                  ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     out.add(map(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<MailboxInfo> subtree(String name) {
+        return db.read(c -> {
+            List<MailboxInfo> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM mailbox WHERE name = ? OR name LIKE ? ESCAPE '\\' ORDER BY name")) {
+                p.setString(1, name);
+                p.setString(2, likeEscape(name) + "/%");
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(map(rs));
+                    }
                 }
             }
             return out;

@@ -10,147 +10,122 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.function.Consumer;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 
-import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.DaemonStatus;
 import org.mstore.api.LogLevel;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.SessionLockedException;
+import org.mstore.api.SettingsSnapshot;
 import org.mstore.api.TaskResult;
-import org.mstore.config.StoreSettings;
 import org.mstore.mailbox.StoreContext;
 
 /**
- * impurge (SPEC §5): takes the purge session lock and drains the maintenance queue, as a daemon (waits for
- * entries and handles them as they come), in a scheduled off-peak window ({@code store.purge.window}), until
- * the queue is empty, or until an end time.
+ * impurge (SPEC §5): takes the purge session lock and drains the maintenance queue, as a daemon (waits for entries and
+ * handles them as they come), in a scheduled off-peak window ({@code store.purge.window}), until the queue is empty,
+ * or until an end time.
  *
- * <p>Every decision uses the store's clock; the waits are real time, at most {@link #POLL} long, so that
- * entries queued by other processes are seen within a second and an in-process {@link #wake} is immediate.
- * Tests step it deterministically with {@link #drain}.
+ * <p>One thread owns the daemon's state (db-scheduler's scheduler is the model): the session lock, the counters and
+ * the window bookkeeping are touched by that thread alone, and it publishes an immutable {@link DaemonStatus} and each
+ * {@link TaskResult} to the listener with no lock held. Other threads talk to it through an inbox — "run these entries
+ * now", "stop" — and a {@link Waiter} that wakes it. "Run now" goes through the same thread: the running daemon takes
+ * the entries first, whatever its window; when no daemon runs, a thread is started for them alone.
+ *
+ * <p>Every decision uses the store's clock; the waits are real time, at most {@link #POLL} long, so that entries
+ * queued by other processes are seen within a second and an in-process {@link #wake} is immediate.
  */
 public final class PurgeDaemon {
     public static final Duration POLL = Duration.ofSeconds(1);
+    /** How long a locked-out daemon waits before it tries the session lock again. */
+    static final Duration LOCKED_OUT_RETRY = Duration.ofSeconds(5);
 
-    /** What the daemon is doing. */
-    public enum State {
-        STOPPED("stopped"),
-        WAITING("waiting for entries"),
-        WORKING("working"),
-        OUTSIDE_WINDOW("outside its window"),
-        WINDOW_DONE("queue empty; done for this window"),
-        LOCKED_OUT("another impurge holds the session lock");
+    /** What the daemon tells its owner: every change of state, and every task's result. */
+    public interface Listener {
+        void status(DaemonStatus status);
 
-        private final String text;
-
-        State(String text) {
-            this.text = text;
-        }
-
-        public String text() {
-            return text;
-        }
+        void result(TaskResult result);
     }
 
-    /** How long the daemon runs. */
-    public record Mode(boolean exitOnEmpty, LocalTime until) {
-        /** Until stopped; follows {@code store.purge.window} and {@code store.purge.exitwhenempty}. */
-        public static Mode daemon() {
-            return new Mode(false, null);
-        }
-
-        public static Mode drainAndExit() {
-            return new Mode(true, null);
-        }
-
-        public static Mode until(LocalTime end, boolean exitWhenEmpty) {
-            return new Mode(exitWhenEmpty, end);
-        }
-
-        boolean followsWindow() {
-            return !exitOnEmpty && until == null;
-        }
-    }
-
-    /** A snapshot of the daemon's state for the console and the CLI. */
-    public record Status(State state, String mailbox, Action action, long tasksDone, long bytesReclaimed, Instant since,
-                         String message) {
-        public String describe() {
-            if (state == State.WORKING && mailbox != null) {
-                return "working: " + action + " " + mailbox;
-            }
-            return message == null || message.isEmpty() ? state.text() : state.text() + " (" + message + ")";
-        }
+    /** Entries an administrator wants run now, and where their results go. */
+    private record RunRequest(List<Long> recnos, CompletableFuture<List<TaskResult>> done) {
     }
 
     private final StoreContext ctx;
     private final TaskRunner runner;
-    private final Consumer<Status> listener;
-    private volatile Consumer<TaskResult> resultListener = r -> { };
-    private final String owner = "impurge@" + ProcessHandle.current().pid();
-    private final Object signal = new Object();
-    private final ConcurrentLinkedDeque<Long> runNow = new ConcurrentLinkedDeque<>();
-    private boolean woken;
+    private final Listener listener;
+    private final String owner;
+    private final Waiter waiter = new Waiter();
+    private final ConcurrentLinkedQueue<RunRequest> requests = new ConcurrentLinkedQueue<>();
+    private final Object lifecycle = new Object();
+    /** The thread that owns the daemon's state while it runs; guarded by {@link #lifecycle}. */
+    private Thread worker;
     private volatile boolean stopRequested;
-    private volatile Thread thread;
-    private volatile Status status;
+    /** The store is closing: no new work starts. Guarded by {@link #lifecycle}. */
+    private boolean closing;
+    private volatile DaemonStatus status;
+
+    // ---- owned by the worker thread
     private SessionLock lock;
     private long tasksDone;
     private long bytesReclaimed;
+    private boolean lockedOutLogged;
 
-    public PurgeDaemon(StoreContext ctx, TaskRunner runner, Consumer<Status> listener) {
+    public PurgeDaemon(StoreContext ctx, TaskRunner runner, Listener listener) {
         this.ctx = ctx;
         this.runner = runner;
-        this.listener = listener == null ? s -> { } : listener;
-        this.status = new Status(State.STOPPED, null, null, 0, 0, ctx.instant(), "");
+        this.listener = listener;
+        this.owner = ctx.processName() + "[" + ProcessHandle.current().pid() + "]";
+        this.status = new DaemonStatus(DaemonState.STOPPED, null, null, 0, 0, ctx.instant(), "");
     }
 
-    public Status status() {
+    public DaemonStatus status() {
         return status;
     }
 
-    /** Hears every task result (the CLI prints them). */
-    public void onResult(Consumer<TaskResult> l) {
-        resultListener = l == null ? r -> { } : l;
-    }
-
     public boolean running() {
-        Thread t = thread;
-        return t != null && t.isAlive();
+        synchronized (lifecycle) {
+            return worker != null && worker.isAlive();
+        }
     }
 
-    private synchronized void setStatus(State s, QueueEntry working, String message) {
-        status = new Status(s, working == null ? null : working.mailbox(), working == null ? null : working.action(),
-                tasksDone, bytesReclaimed, s == status.state() && working == null ? status.since() : ctx.instant(), message);
-        listener.accept(status);
+    /** Who holds the session lock, if anyone. */
+    public Optional<String> lockHolder() {
+        return SessionLock.holder(ctx.backend().localDir());
     }
 
-    // ---------------------------------------------------------------- the session lock
+    private void publish(DaemonState s, QueueEntry working, String message) {
+        DaemonStatus old = status;
+        DaemonStatus next = new DaemonStatus(s, working == null ? null : working.mailbox(), working == null ? null : working.action(),
+                tasksDone, bytesReclaimed, s == old.state() && working == null ? old.since() : ctx.instant(), message);
+        status = next;
+        listener.status(next);
+    }
+
+    // ---------------------------------------------------------------- the session lock (worker thread)
 
     private boolean ensureLock() {
         if (lock != null) {
             return true;
         }
         try {
-            Optional<SessionLock> l = SessionLock.tryAcquire(ctx.layout().root(), owner);
+            Optional<SessionLock> l = SessionLock.tryAcquire(ctx.backend().localDir(), owner);
             if (l.isEmpty()) {
                 return false;
             }
             lock = l.get();
+            lockedOutLogged = false;
             ctx.queue().resetClaims();
             sweep();
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Queues the Clean and Purge tasks the mboxlist's counts call for (see {@code MaintenanceQueue.sweep}). */
-    public int sweep() {
-        StoreSettings.Snapshot s = ctx.settings().snapshot();
-        return ctx.queue().sweep(s.cleanupSize(), s.purgeCount(), s.purgePercentage(), ctx.now());
     }
 
     private void releaseLock() {
@@ -160,30 +135,131 @@ public final class PurgeDaemon {
         }
     }
 
-    private SessionLockedException lockedOut() {
-        String holder = SessionLock.holder(ctx.layout().root()).orElse(null);
-        ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.ERROR, SessionLock.MESSAGE);
-        setStatus(State.LOCKED_OUT, null, holder == null ? "" : "held by " + holder);
+    /**
+     * The seed's error in the default log, and the state that says who holds the lock. Each attempt an administrator
+     * makes (start, drain, run now) is logged; a running daemon's own retries are logged once per lock-out.
+     */
+    private SessionLockedException lockedOut(boolean attempt) {
+        String holder = lockHolder().orElse(null);
+        if (attempt || !lockedOutLogged) {
+            ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.ERROR, SessionLock.MESSAGE);
+            lockedOutLogged = true;
+        }
+        publish(DaemonState.LOCKED_OUT, null, holder == null ? "" : "held by " + holder);
         return new SessionLockedException(holder);
     }
 
-    // ---------------------------------------------------------------- stepping (deterministic)
+    /** Queues the Clean and Purge tasks the mailbox list's counts call for (see {@code QueueStore.sweep}). */
+    public int sweep() {
+        SettingsSnapshot s = ctx.settings().snapshot();
+        return ctx.queue().sweep(s.cleanupSize(), s.purgeCount(), s.purgePercentage(), ctx.now());
+    }
+
+    // ---------------------------------------------------------------- starting and stopping
 
     /**
-     * Takes the session lock, runs every due entry until none is left, and lets go: {@code impurge
-     * --exit-when-empty}, and the tests' way to step the daemon. Returns what ran.
+     * Claims the right to run the daemon's loop on {@code thread}, taking the session lock first unless the daemon
+     * starts outside its window. Throws {@link SessionLockedException} (after logging the seed's error) when another
+     * impurge holds the lock.
      */
-    public synchronized List<TaskResult> drain() {
-        if (running()) {
-            throw new IllegalStateException("the impurge daemon is running; stop it first");
+    private void begin(Thread thread, boolean needLock) {
+        synchronized (lifecycle) {
+            if (closing) {
+                throw new IllegalStateException("the store is closing");
+            }
+            if (worker != null && worker.isAlive()) {
+                throw new IllegalStateException("the impurge daemon is running; stop it first");
+            }
+            stopRequested = false;
+            if (needLock && !ensureLock()) {
+                throw lockedOut(true);
+            }
+            worker = thread;
         }
-        if (!ensureLock()) {
-            throw lockedOut();
+    }
+
+    /**
+     * Ends the worker's turn: lets go of the session lock, then, unless the store is closing, hands "run now" requests
+     * that arrived meanwhile to a new thread (so that none is lost between the last look at the inbox and the end).
+     */
+    private void end() {
+        releaseLock();
+        boolean again;
+        synchronized (lifecycle) {
+            if (worker == Thread.currentThread()) {
+                worker = null;
+            }
+            again = !requests.isEmpty() && !closing;
+            if (again) {
+                startRunNowThread();
+            }
         }
+        if (!again) {
+            failRequests("impurge stopped before it ran them; they stay queued, forced");
+        }
+        publish(DaemonState.STOPPED, null, "");
+    }
+
+    /**
+     * Starts a thread that runs the waiting "run now" requests and ends. Their callers hear the results once the thread
+     * has let go of the session lock, so that what they do next (a drain, another impurge) finds it free. Under
+     * {@link #lifecycle}.
+     */
+    private void startRunNowThread() {
+        Thread t = new Thread(() -> {
+            List<Served> served = List.of();
+            try {
+                served = serveRequests(false);
+            } finally {
+                end();
+                served.forEach(Served::tell);
+            }
+        }, "impurge-run-now");
+        t.setDaemon(true);
+        stopRequested = false;
+        worker = t;
+        t.start();
+    }
+
+    /** Starts the daemon on a thread of its own (see {@link #begin} for the session lock). */
+    public void start(DaemonMode mode) {
+        synchronized (lifecycle) {
+            if (worker != null && worker.isAlive()) {
+                return;
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    loop(mode);
+                } finally {
+                    end();
+                }
+            }, "impurge");
+            t.setDaemon(true);
+            begin(t, !(mode.followsWindow() && outsideWindow()));
+            t.start();
+        }
+    }
+
+    /** Runs the daemon on the calling thread until its mode says stop, or {@link #stop} (the CLI's impurge). */
+    public void runForeground(DaemonMode mode) {
+        begin(Thread.currentThread(), !(mode.followsWindow() && outsideWindow()));
+        try {
+            loop(mode);
+        } finally {
+            end();
+        }
+    }
+
+    /**
+     * Takes the session lock, runs every due entry until none is left, and lets go: {@code impurge --exit-when-empty},
+     * and the tests' way to step the daemon. Runs on the calling thread; returns what ran.
+     */
+    public List<TaskResult> drain() {
+        begin(Thread.currentThread(), true);
         try {
             List<TaskResult> out = new ArrayList<>();
             Optional<TaskResult> r;
-            while ((r = runNext()).isPresent()) {
+            while (!stopRequested && (r = runNext()).isPresent()) {
                 out.add(r.get());
                 if (!r.get().finished() && out.size() > 10_000) {
                     break;
@@ -191,119 +267,19 @@ public final class PurgeDaemon {
             }
             return out;
         } finally {
-            releaseLock();
-            setStatus(State.STOPPED, null, "");
+            end();
         }
-    }
-
-    /** Runs one due entry (administrator's "run now" picks first); empty when none is due. Needs the lock. */
-    private Optional<TaskResult> runNext() {
-        long now = ctx.now();
-        Optional<QueueEntry> e = Optional.empty();
-        Long wanted;
-        while (e.isEmpty() && (wanted = runNow.poll()) != null) {
-            e = ctx.queue().claim(wanted, now, owner);
-        }
-        if (e.isEmpty()) {
-            StoreSettings.Snapshot s = ctx.settings().snapshot();
-            e = ctx.queue().pickNext(now, s.cleanupAge().toMillis(), owner);
-        }
-        if (e.isEmpty()) {
-            return Optional.empty();
-        }
-        setStatus(State.WORKING, e.get(), "");
-        TaskResult r = runner.run(e.get());
-        resultListener.accept(r);
-        synchronized (this) {
-            if (r.finished()) {
-                tasksDone++;
-                bytesReclaimed += r.bytesReclaimed();
-            }
-        }
-        return Optional.of(r);
-    }
-
-    /**
-     * Runs the given entries now (forced): handed to the running daemon, which takes them first, or, when it
-     * is not running, run here under the session lock. Returns the results of entries run here.
-     */
-    public List<TaskResult> runNow(Collection<Long> recnos) {
-        ctx.queue().force(recnos);
-        if (running()) {
-            runNow.addAll(recnos);
-            wake();
-            return List.of();
-        }
-        synchronized (this) {
-            if (!ensureLock()) {
-                throw lockedOut();
-            }
-            try {
-                List<TaskResult> out = new ArrayList<>();
-                for (long r : recnos) {
-                    ctx.queue().claim(r, ctx.now(), owner).ifPresent(e -> {
-                        setStatus(State.WORKING, e, "");
-                        TaskResult res = runner.run(e);
-                        resultListener.accept(res);
-                        if (res.finished()) {
-                            tasksDone++;
-                            bytesReclaimed += res.bytesReclaimed();
-                        }
-                        out.add(res);
-                    });
-                }
-                return out;
-            } finally {
-                releaseLock();
-                setStatus(State.STOPPED, null, "");
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- threaded
-
-    /**
-     * Starts the daemon on a thread of its own. Throws {@link SessionLockedException} (after logging the seed's
-     * error) when another impurge holds the session lock, unless the window is closed, in which case the lock is
-     * taken when it opens.
-     */
-    public synchronized void start(Mode mode) {
-        if (running()) {
-            return;
-        }
-        if (!(mode.followsWindow() && outsideWindow()) && !ensureLock()) {
-            throw lockedOut();
-        }
-        stopRequested = false;
-        Thread t = new Thread(() -> loop(mode), "impurge");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
-    }
-
-    /** Runs the daemon on the calling thread until its mode says stop (the CLI's impurge). */
-    public void runForeground(Mode mode) {
-        synchronized (this) {
-            if (!(mode.followsWindow() && outsideWindow()) && !ensureLock()) {
-                throw lockedOut();
-            }
-            stopRequested = false;
-            thread = Thread.currentThread();
-        }
-        loop(mode);
-    }
-
-    private boolean outsideWindow() {
-        Optional<PurgeWindow> w = ctx.settings().snapshot().window();
-        return w.isPresent() && !w.get().contains(ZonedDateTime.now(ctx.clock()).toLocalTime());
     }
 
     /** Asks the daemon to stop after its current task and waits for it (up to {@code timeout}). */
     public void stop(Duration timeout) {
-        Thread t = thread;
-        stopRequested = true;
-        wake();
-        if (t != null && t != Thread.currentThread()) {
+        Thread t;
+        synchronized (lifecycle) {
+            t = worker;
+            stopRequested = true;
+        }
+        waiter.wake();
+        if (t != null && t != Thread.currentThread() && timeout.toMillis() > 0) {
             try {
                 t.join(timeout.toMillis());
             } catch (InterruptedException e) {
@@ -312,59 +288,167 @@ public final class PurgeDaemon {
         }
     }
 
+    /** Stops the daemon for good (the store is closing): what is running finishes, nothing new starts. */
+    public void shutdown(Duration timeout) {
+        synchronized (lifecycle) {
+            closing = true;
+        }
+        stop(timeout);
+    }
+
     /** Wakes the daemon from its wait (an entry was queued, a setting changed). */
     public void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
+        waiter.wake();
+    }
+
+    // ---------------------------------------------------------------- run now
+
+    /**
+     * Runs the given entries now (forced), whatever the window: handed to the running daemon, which takes them before
+     * anything else, or run by a thread started for them when no daemon runs. Waits for their results. Throws
+     * {@link SessionLockedException} when another process holds the session lock.
+     */
+    public List<TaskResult> runNow(Collection<Long> recnos) {
+        ctx.queue().force(recnos);
+        RunRequest req = new RunRequest(List.copyOf(recnos), new CompletableFuture<>());
+        synchronized (lifecycle) {
+            if (closing) {
+                throw new IllegalStateException("the store is closing");
+            }
+            requests.add(req);
+            if (worker == null || !worker.isAlive()) {
+                startRunNowThread();
+            }
+        }
+        waiter.wake();
+        try {
+            return req.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for impurge");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
-    private void waitFor(Duration d) {
-        long ms = Math.max(1, Math.min(d.toMillis(), POLL.toMillis()));
-        synchronized (signal) {
-            if (!woken && !stopRequested) {
+    /**
+     * Runs the entries of every waiting request (worker thread). Takes the session lock for them if the daemon does not
+     * hold it (outside its window, say) and, unless {@code keepLock}, lets go of it after.
+     */
+    private List<Served> serveRequests(boolean keepLock) {
+        RunRequest req;
+        boolean tookLock = false;
+        List<Served> served = new ArrayList<>();
+        try {
+            while ((req = requests.poll()) != null) {
+                if (lock == null) {
+                    if (!ensureLock()) {
+                        served.add(new Served(req, null, lockedOut(true)));
+                        continue;
+                    }
+                    tookLock = true;
+                }
+                List<TaskResult> out = new ArrayList<>();
                 try {
-                    signal.wait(ms);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopRequested = true;
+                    for (long recno : req.recnos()) {
+                        Optional<QueueEntry> e = ctx.queue().claim(recno, ctx.now(), owner);
+                        if (e.isPresent()) {
+                            out.add(runClaimed(e.get()));
+                        }
+                    }
+                    served.add(new Served(req, out, null));
+                } catch (RuntimeException ex) {
+                    served.add(new Served(req, null, ex));
                 }
             }
-            woken = false;
+        } finally {
+            if (tookLock && !keepLock) {
+                releaseLock();
+            }
+        }
+        return served;
+    }
+
+    /** A request that has run (or could not): its results, or why not. */
+    private record Served(RunRequest req, List<TaskResult> results, RuntimeException error) {
+        void tell() {
+            if (error != null) {
+                req.done().completeExceptionally(error);
+            } else {
+                req.done().complete(results);
+            }
         }
     }
 
-    private void loop(Mode mode) {
+    private void failRequests(String why) {
+        RunRequest req;
+        while ((req = requests.poll()) != null) {
+            req.done().completeExceptionally(new IllegalStateException(why));
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop (worker thread)
+
+    /** Runs one due entry; empty when none is due. Needs the lock. */
+    private Optional<TaskResult> runNext() {
+        SettingsSnapshot s = ctx.settings().snapshot();
+        Optional<QueueEntry> e = ctx.queue().pickNext(ctx.now(), s.cleanupAge().toMillis(), owner);
+        return e.map(this::runClaimed);
+    }
+
+    private TaskResult runClaimed(QueueEntry e) {
+        publish(DaemonState.WORKING, e, "");
+        TaskResult r = runner.run(e);
+        if (r.finished()) {
+            tasksDone++;
+            bytesReclaimed += r.bytesReclaimed();
+        }
+        listener.result(r);
+        return r;
+    }
+
+    private boolean outsideWindow() {
+        Optional<PurgeWindow> w = ctx.settings().snapshot().window();
+        return w.isPresent() && !w.get().contains(ZonedDateTime.now(ctx.clock()).toLocalTime());
+    }
+
+    private void loop(DaemonMode mode) {
         ZonedDateTime windowDoneUntil = null; // the end of the window whose queue ran empty (exitwhenempty)
         ZonedDateTime until = mode.until() == null ? null : nextOccurrence(mode.until());
         try {
-            setStatus(State.WAITING, null, "");
+            publish(DaemonState.WAITING, null, "");
             while (!stopRequested) {
                 ZonedDateTime now = ZonedDateTime.now(ctx.clock());
                 if (until != null && !now.isBefore(until)) {
                     break;
                 }
-                StoreSettings.Snapshot s = ctx.settings().snapshot();
+                SettingsSnapshot s = ctx.settings().snapshot();
                 Optional<PurgeWindow> w = mode.followsWindow() ? s.window() : Optional.empty();
-                if (w.isPresent()) {
-                    if (!w.get().contains(now.toLocalTime())) {
-                        releaseLock();
-                        windowDoneUntil = null;
-                        setStatus(State.OUTSIDE_WINDOW, null, "window " + w.get() + " opens at " + w.get().start());
-                        waitFor(Duration.between(now, w.get().nextStart(now)));
-                        continue;
-                    }
-                    if (windowDoneUntil != null && now.isBefore(windowDoneUntil)) {
-                        releaseLock(); // done for this window, as if it had exited: another impurge may run
-                        setStatus(State.WINDOW_DONE, null, "window " + w.get() + " ends at " + w.get().end());
-                        waitFor(Duration.between(now, w.get().endAfter(now)));
-                        continue;
-                    }
+                boolean inWindow = w.isEmpty() || w.get().contains(now.toLocalTime());
+                boolean windowDone = windowDoneUntil != null && now.isBefore(windowDoneUntil);
+                if (!requests.isEmpty()) {
+                    serveRequests(inWindow && !windowDone).forEach(Served::tell);
+                    continue;
+                }
+                if (!inWindow) {
+                    releaseLock();
+                    windowDoneUntil = null;
+                    publish(DaemonState.OUTSIDE_WINDOW, null, "window " + w.get() + " opens at " + w.get().start());
+                    waiter.await(Duration.between(now, w.get().nextStart(now)));
+                    continue;
+                }
+                if (windowDone) {
+                    releaseLock(); // done for this window, as if it had exited: another impurge may run
+                    publish(DaemonState.WINDOW_DONE, null, "window " + w.get() + " ends at " + w.get().end());
+                    waiter.await(Duration.between(now, w.get().endAfter(now)));
+                    continue;
                 }
                 if (!ensureLock()) {
-                    lockedOut();
-                    waitFor(Duration.ofSeconds(5));
+                    lockedOut(false);
+                    waiter.await(LOCKED_OUT_RETRY);
                     continue;
                 }
                 if (runNext().isPresent()) {
@@ -379,19 +463,15 @@ public final class PurgeDaemon {
                 }
                 Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis());
                 String msg = due.map(t -> "next entry due " + when(t)).orElse("");
-                setStatus(State.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
-                waitFor(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
+                publish(DaemonState.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
+                waiter.await(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
             }
         } catch (RuntimeException e) {
             if (stopRequested) {
-                return; // asked to stop (SIGTERM): the database may already be closing under us; the entry stays queued
+                return; // asked to stop (SIGTERM): the store may be closing under us; the entry stays queued
             }
             ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.ERROR, "impurge stopped: " + e.getMessage());
             throw e;
-        } finally {
-            releaseLock();
-            thread = null;
-            setStatus(State.STOPPED, null, "");
         }
     }
 
@@ -411,5 +491,27 @@ public final class PurgeDaemon {
         ZonedDateTime now = ZonedDateTime.now(ctx.clock());
         ZonedDateTime at = now.with(t).withSecond(0).withNano(0);
         return at.isAfter(now) ? at : at.plusDays(1);
+    }
+
+    /** A wait that {@link #wake} cuts short (db-scheduler's Waiter); a wake while nobody waits is kept for the next wait. */
+    static final class Waiter {
+        private boolean woken;
+
+        synchronized void wake() {
+            woken = true;
+            notifyAll();
+        }
+
+        synchronized void await(Duration d) {
+            long ms = Math.max(1, Math.min(d.toMillis(), POLL.toMillis()));
+            if (!woken) {
+                try {
+                    wait(ms);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            woken = false;
+        }
     }
 }

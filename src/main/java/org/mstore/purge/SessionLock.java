@@ -63,7 +63,7 @@ public final class SessionLock implements AutoCloseable {
                 return Optional.empty();
             }
             ch.truncate(0);
-            ch.write(ByteBuffer.wrap((holder + " pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
             return Optional.of(new SessionLock(file, ch, l));
         } catch (IOException | RuntimeException e) {

@@ -30,7 +30,7 @@ import org.mstore.mboxlist.MailboxList;
  * handler calls it in the same transaction as the mboxlist update that records the task's effect,
  * after the effect on disk is durable. A crash before that leaves the entry to be run again.
  */
-public final class MaintenanceQueue {
+public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
     static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error";
 
     private final Database db;
@@ -43,23 +43,22 @@ public final class MaintenanceQueue {
     }
 
     /** Called after each change made through this object (the engine wakes its watcher and daemon). */
+    @Override
     public void onChange(Runnable r) {
         this.onChange = r == null ? () -> { } : r;
     }
 
     /** Tells listeners that the queue changed (callers that changed it inside their own transaction). */
+    @Override
     public void notifyChanged() {
         onChange.run();
     }
 
     // ---------------------------------------------------------------- enqueue
 
-    /** Result of an enqueue: the pending entry's RecNo, and whether this call added it. */
-    public record Enqueued(long recno, boolean added) {
-    }
-
-    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
-        Enqueued e = db.inTransaction(c -> enqueue(c, mailbox, action, ts, forced));
+    @Override
+    public org.mstore.api.Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+        org.mstore.api.Enqueued e = db.inTransaction(c -> enqueue(c, mailbox, action, ts, forced));
         notifyChanged();
         return e;
     }
@@ -70,7 +69,7 @@ public final class MaintenanceQueue {
      * pending entry's timestamp forward: impurge skips a Repair when the mailbox was repaired after the
      * entry's timestamp, and a corruption found after that repair must not be skipped with it.
      */
-    public Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced) throws SQLException {
+    public org.mstore.api.Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced) throws SQLException {
         for (int attempt = 0; ; attempt++) {
             try (PreparedStatement p = c.prepareStatement("SELECT recno, forced FROM maintenance_queue WHERE mailbox = ? AND action = ?")) {
                 p.setString(1, mailbox);
@@ -95,7 +94,7 @@ public final class MaintenanceQueue {
                                 u.executeUpdate();
                             }
                         }
-                        return new Enqueued(recno, false);
+                        return new org.mstore.api.Enqueued(recno, false);
                     }
                 }
             }
@@ -110,7 +109,7 @@ public final class MaintenanceQueue {
                 p.executeUpdate();
                 try (ResultSet keys = p.getGeneratedKeys()) {
                     keys.next();
-                    return new Enqueued(keys.getLong(1), true);
+                    return new org.mstore.api.Enqueued(keys.getLong(1), true);
                 }
             } catch (SQLException e) {
                 // another process inserted the same pair between our SELECT and INSERT: read theirs
@@ -125,15 +124,12 @@ public final class MaintenanceQueue {
         return "23505".equals(e.getSQLState());
     }
 
-    /** One request of a batch. */
-    public record Request(String mailbox, Action action, long ts, boolean forced) {
-    }
-
     /**
      * Enqueues many requests in one transaction with a batched MERGE (pending pairs are skipped).
      * Returns the number of entries added.
      */
-    public int enqueueAll(Collection<Request> requests) {
+    @Override
+    public int enqueueAll(Collection<org.mstore.api.QueueRequest> requests) {
         int added = db.inTransaction(c -> {
             long before = count(c);
             try (PreparedStatement p = c.prepareStatement(
@@ -143,7 +139,7 @@ public final class MaintenanceQueue {
                             + "WHEN NOT MATCHED THEN INSERT (queue_name, mailbox, action, ts, forced) "
                             + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced)")) {
                 int n = 0;
-                for (Request r : requests) {
+                for (org.mstore.api.QueueRequest r : requests) {
                     p.setString(1, r.action().queue());
                     p.setString(2, r.mailbox());
                     p.setString(3, r.action().label());
@@ -167,6 +163,7 @@ public final class MaintenanceQueue {
      * pending: what impurge does when it takes the session lock, so that an enqueue lost in a crash (H2
      * flushes commits within a second) is made good. Returns the number of entries added.
      */
+    @Override
     public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now) {
         int added = db.inTransaction(c -> {
             int n = 0;
@@ -208,6 +205,7 @@ public final class MaintenanceQueue {
      * Purge and due Remove entries in RecNo order. Remove is due once its timestamp plus the current
      * cleanup age has passed, or at once if forced. Entries in back-off ({@code not_before}) wait.
      */
+    @Override
     public Optional<QueueEntry> pickNext(long now, long cleanupAgeMillis, String owner) {
         return db.read(c -> {
             for (int attempt = 0; attempt < 5; attempt++) {
@@ -244,6 +242,7 @@ public final class MaintenanceQueue {
     }
 
     /** Claims one specific entry (an administrator's "run now"); empty if it is gone or already claimed. */
+    @Override
     public Optional<QueueEntry> claim(long recno, long now, String owner) {
         return db.read(c -> {
             Optional<QueueEntry> e = get(c, recno);
@@ -288,6 +287,7 @@ public final class MaintenanceQueue {
     }
 
     /** When the next entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
+    @Override
     public Optional<Instant> nextDueTime(long now, long cleanupAgeMillis) {
         return db.read(c -> {
             Long best = null;
@@ -344,6 +344,7 @@ public final class MaintenanceQueue {
     }
 
     /** Gives a claimed entry back after a failure; it becomes due again at {@code notBefore}. */
+    @Override
     public void release(QueueEntry picked, String error, long notBefore) {
         db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = NULL, picked_at = NULL, "
@@ -358,6 +359,7 @@ public final class MaintenanceQueue {
     }
 
     /** Clears every claim: called when a daemon takes the session lock (a crashed holder's claims are void). */
+    @Override
     public int resetClaims() {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = NULL, picked_at = NULL WHERE picked_by IS NOT NULL")) {
@@ -369,6 +371,7 @@ public final class MaintenanceQueue {
     // ---------------------------------------------------------------- administrator actions
 
     /** Removes entries by RecNo (not those in progress); returns the entries removed. */
+    @Override
     public List<QueueEntry> remove(Collection<Long> recnos, Outcome outcome, String detail, long now) {
         List<QueueEntry> removed = db.inTransaction(c -> {
             List<QueueEntry> out = new ArrayList<>();
@@ -413,6 +416,7 @@ public final class MaintenanceQueue {
     }
 
     /** Marks entries forced and due now ("run now"); returns how many were found. */
+    @Override
     public int force(Collection<Long> recnos) {
         int n = db.inTransaction(c -> {
             int count = 0;
@@ -430,6 +434,7 @@ public final class MaintenanceQueue {
 
     // ---------------------------------------------------------------- reading
 
+    @Override
     public Optional<QueueEntry> get(long recno) {
         return db.read(c -> get(c, recno));
     }
@@ -444,6 +449,7 @@ public final class MaintenanceQueue {
     }
 
     /** The pending entry for (mailbox, action), if any. */
+    @Override
     public Optional<QueueEntry> find(String mailbox, Action action) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ? AND action = ?")) {
@@ -456,6 +462,7 @@ public final class MaintenanceQueue {
         });
     }
 
+    @Override
     public long count() {
         return db.read(MaintenanceQueue::count);
     }
@@ -468,6 +475,7 @@ public final class MaintenanceQueue {
     }
 
     /** Pending entries per action (every action present, zero if none). */
+    @Override
     public Map<Action, Long> countsByAction() {
         return db.read(c -> {
             Map<Action, Long> out = new EnumMap<>(Action.class);
@@ -479,6 +487,7 @@ public final class MaintenanceQueue {
     }
 
     /** Every entry in RecNo order, streamed in chunks (for {@code imcheck -q} on a big queue). */
+    @Override
     public void forEach(Consumer<QueueEntry> sink) {
         long after = 0;
         while (true) {
@@ -492,6 +501,7 @@ public final class MaintenanceQueue {
     }
 
     /** Entries with RecNo above {@code recno}, in order. */
+    @Override
     public List<QueueEntry> entriesAfter(long recno, int limit) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE recno > ? ORDER BY recno LIMIT ?")) {
@@ -502,6 +512,7 @@ public final class MaintenanceQueue {
         });
     }
 
+    @Override
     public long maxRecno() {
         return db.read(c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(recno), 0) FROM maintenance_queue")) {
@@ -512,6 +523,7 @@ public final class MaintenanceQueue {
     }
 
     /** One page of the console's table: filtered, sorted and cut in the database. */
+    @Override
     public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
         return db.read(c -> {
             StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM maintenance_queue");
@@ -544,6 +556,7 @@ public final class MaintenanceQueue {
      * The number of entries a query matches. A filter on actions alone is counted per action on the action
      * index, and from the table's row count when fewer actions are left out than kept.
      */
+    @Override
     public long count(QueueQuery q) {
         return db.read(c -> {
             if (q.filtersActions() && q.mailboxText().isEmpty()) {
@@ -665,6 +678,7 @@ public final class MaintenanceQueue {
     // ---------------------------------------------------------------- history
 
     /** History rows with sequence above {@code seq}, in order. */
+    @Override
     public List<HistoryEntry> historyAfter(long seq, int limit) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, "
@@ -686,6 +700,7 @@ public final class MaintenanceQueue {
     }
 
     /** The newest history rows, newest first. */
+    @Override
     public List<HistoryEntry> recentHistory(int limit) {
         long max = maxHistorySeq();
         List<HistoryEntry> l = historyAfter(Math.max(0, max - limit), limit);
@@ -693,6 +708,7 @@ public final class MaintenanceQueue {
         return l;
     }
 
+    @Override
     public long maxHistorySeq() {
         return db.read(c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM queue_history")) {
@@ -703,6 +719,7 @@ public final class MaintenanceQueue {
     }
 
     /** Entries finished with {@code outcome} per minute since {@code since}: minute start (epoch ms) to count. */
+    @Override
     public java.util.SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
         return db.read(c -> {
             java.util.SortedMap<Long, Long> out = new java.util.TreeMap<>();
@@ -721,6 +738,7 @@ public final class MaintenanceQueue {
     }
 
     /** Bytes reclaimed by tasks finished since {@code since}. */
+    @Override
     public long bytesReclaimedSince(long since) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT COALESCE(SUM(bytes_reclaimed), 0) FROM queue_history WHERE done_at >= ?")) {
@@ -734,6 +752,7 @@ public final class MaintenanceQueue {
     }
 
     /** Deletes history rows older than {@code before} (keeps the table from growing forever). */
+    @Override
     public int pruneHistory(long before) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM queue_history WHERE done_at < ?")) {

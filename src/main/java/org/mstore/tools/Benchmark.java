@@ -24,16 +24,17 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import org.mstore.api.Action;
+import org.mstore.api.DaemonState;
 import org.mstore.api.MailboxInfo;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.Outcome;
 import org.mstore.api.Setting;
+import org.mstore.api.StoreEvent;
 import org.mstore.api.TaskResult;
 import org.mstore.api.UidSet;
 import org.mstore.config.StoreSettings;
 import org.mstore.db.Database;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineEvent;
-import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.queue.MaintenanceQueue;
 import org.mstore.store.CacheFile;
@@ -45,7 +46,7 @@ import org.mstore.store.MailboxIndex;
  * {@code bench}: the engine's speed on one generated mailbox (the figures of {@code docs/benchmarks.md}).
  *
  * <ul>
- *   <li><b>reconstruct</b>: {@code store.idx} and {@code store.cache} deleted, {@link Engine#reconstruct} rebuilds
+ *   <li><b>reconstruct</b>: {@code store.idx} and {@code store.cache} deleted, {@code reconstruct} rebuilds
  *       them from the message files; messages per second.</li>
  *   <li><b>lifecycle</b>: {@code \Deleted} set on every 10th UID (one UID set), expunge, then impurge drains the
  *       queue: Clean, Remove (due at once: {@code store.cleanupage} is 0s) and Purge; seconds, split per step.</li>
@@ -194,7 +195,7 @@ public final class Benchmark {
         if (!cfg.reuse() && Files.exists(root)) {
             throw new IllegalArgumentException(root + " already exists: use --reuse to run on it, or another --dir");
         }
-        if (cfg.reuse() && !Database.exists(root)) {
+        if (cfg.reuse() && !Engine.exists(root)) {
             throw new IllegalArgumentException("--reuse: no store at " + root);
         }
         boolean ok = false;
@@ -219,7 +220,7 @@ public final class Benchmark {
     }
 
     private Report run(Path root, Path pristine, Path scratch) throws IOException {
-        EngineOptions opts = new EngineOptions(Clock.systemDefaultZone(), "bench", false, false);
+        OpenOptions opts = new OpenOptions(Clock.systemDefaultZone(), "bench", false, false);
         List<ReconstructRound> rec = new ArrayList<>();
         List<LifecycleRound> life = new ArrayList<>();
         List<PurgeRound> purge = new ArrayList<>();
@@ -229,7 +230,7 @@ public final class Benchmark {
         try (Engine engine = cfg.reuse() ? Engine.open(root, opts) : Engine.init(root, opts)) {
             int n;
             if (cfg.reuse()) {
-                MailboxInfo info = engine.mailbox(MAILBOX);
+                MailboxInfo info = engine.mailboxes().get(MAILBOX);
                 n = (int) (info.nextUid() - 1);
                 gen = new Generation(n, info.sizeBytes(), 0, 0, true);
                 say("reusing " + MAILBOX + " at " + root + ": " + n + " messages (--messages ignored)");
@@ -255,11 +256,11 @@ public final class Benchmark {
                 say(String.format(Locale.ROOT, "--- round %d of %d (load average %.2f)", round, cfg.rounds(), load()));
                 loads.add(load());
                 int restored = Files.isDirectory(pristine) ? restore(dir, pristine, tenth) : 0;
-                boolean full = engine.mailbox(MAILBOX).messageCount() == n && restored == 0;
+                boolean full = engine.mailboxes().get(MAILBOX).messageCount() == n && restored == 0;
                 if (cfg.parts().contains(Part.RECONSTRUCT)) {
                     rec.add(reconstruct(engine, dir, n));
                 } else if (!full) {
-                    engine.reconstruct(MAILBOX);
+                    engine.maintenance().reconstruct(MAILBOX);
                     checkFull(engine, n);
                 }
                 if (lifecycle) {
@@ -280,8 +281,8 @@ public final class Benchmark {
         return report;
     }
 
-    private Path mailboxDir(Engine engine) {
-        return engine.mailboxes().directory(engine.mailbox(MAILBOX));
+    private static Path mailboxDir(Engine engine) {
+        return ((org.mstore.classic.ClassicBackend) engine.backend()).directory(engine.mailboxes().get(MAILBOX));
     }
 
     /** UIDs 1, 11, 21, ... up to {@code n}: the tenth that the lifecycle deletes. */
@@ -297,14 +298,14 @@ public final class Benchmark {
     private void prepareSettings(Engine engine, int deleted) {
         Map<Setting, String> set = new EnumMap<>(Setting.class);
         set.put(Setting.CLEANUP_AGE, "0s");
-        StoreSettings.Snapshot s = engine.settings().snapshot();
+        org.mstore.api.SettingsSnapshot s = engine.settings().snapshot();
         if (!s.cleanupDue(deleted)) {
             set.put(Setting.CLEANUP_SIZE, "0");
         }
         if (s.purgeCount() >= deleted) {
             set.put(Setting.PURGE_COUNT, "0");
         }
-        engine.settings().setAll(set);
+        engine.settings().apply(set);
         if (set.size() > 1) {
             note("thresholds lowered (" + set.keySet().stream().filter(k -> k != Setting.CLEANUP_AGE).map(Setting::key).toList()
                     + " set to 0) so that " + deleted + " expunged messages reach Clean and Purge");
@@ -345,7 +346,7 @@ public final class Benchmark {
         Files.deleteIfExists(dir.resolve(CacheFile.FILE));
         boolean cold = cfg.dropCaches() && dropCaches();
         long t0 = System.nanoTime();
-        String detail = engine.reconstruct(MAILBOX);
+        String detail = engine.maintenance().reconstruct(MAILBOX);
         double secs = seconds(t0);
         checkFull(engine, n);
         ReconstructRound r = new ReconstructRound(n, secs, cold);
@@ -355,8 +356,8 @@ public final class Benchmark {
     }
 
     private static void checkFull(Engine engine, int n) throws IOException {
-        MailboxInfo info = engine.mailbox(MAILBOX);
-        try (Mailbox mb = engine.mailboxes().open(MAILBOX)) {
+        MailboxInfo info = engine.mailboxes().get(MAILBOX);
+        try (Mailbox mb = Mailbox.open(mailboxDir(engine), org.mstore.api.MailboxName.parse(MAILBOX))) {
             CacheFile.Counts c = mb.cacheCounts();
             if (info.messageCount() != n || mb.index().size() != n || c.records() != n || c.expunged() != 0) {
                 throw new IllegalStateException("after reconstruct the mailbox holds " + mb.index().size() + " messages (mboxlist: "
@@ -397,7 +398,7 @@ public final class Benchmark {
         int flagged = engine.mailboxes().setDeleted(MAILBOX, UidSet.parse(uidText), true);
         double tDelete = seconds(t0);
         long t1 = System.nanoTime();
-        Mailbox.ExpungeResult expunged = engine.mailboxes().expunge(MAILBOX);
+        org.mstore.api.ExpungeResult expunged = engine.mailboxes().expunge(MAILBOX);
         double tExpunge = seconds(t1);
         if (flagged != tenth.length || expunged.messages() != tenth.length) {
             throw new IllegalStateException("flagged " + flagged + " and expunged " + expunged.messages() + " messages, not " + tenth.length);
@@ -411,15 +412,15 @@ public final class Benchmark {
         Map<Action, Long> started = new EnumMap<>(Action.class);
         Map<Action, Double> taskTimes = new EnumMap<>(Action.class);
         List<TaskResult> results = new ArrayList<>();
-        PurgeDaemon daemon = engine.daemon();
-        daemon.onResult(r -> {
+        PurgeDaemon daemon = engine.purgeDaemon();
+        engine.daemon().onResult(r -> {
             Long s = started.get(r.entry().action());
             if (s != null) {
                 taskTimes.merge(r.entry().action(), (System.nanoTime() - s) / 1e9, Double::sum);
             }
         });
         AutoCloseable sub = engine.subscribe(ev -> {
-            if (ev instanceof EngineEvent.DaemonChanged d && d.status().state() == PurgeDaemon.State.WORKING && d.status().action() != null) {
+            if (ev instanceof StoreEvent.DaemonChanged d && d.status().state() == DaemonState.WORKING && d.status().action() != null) {
                 started.put(d.status().action(), System.nanoTime());
             }
         });
@@ -434,7 +435,7 @@ public final class Benchmark {
             }
             tDrain = seconds(t2);
         } finally {
-            daemon.onResult(null);
+            engine.daemon().onResult(null);
             closeQuietly(sub);
         }
 
@@ -452,7 +453,7 @@ public final class Benchmark {
             throw new IllegalStateException("the queue is not empty after the lifecycle: " + engine.queue().entriesAfter(0, 10));
         }
         int left = n - tenth.length;
-        MailboxInfo info = engine.mailbox(MAILBOX);
+        MailboxInfo info = engine.mailboxes().get(MAILBOX);
         if (info.messageCount() != left || info.cacheRecords() != left || info.cacheExpunged() != 0 || info.expunged() != 0) {
             throw new IllegalStateException("after the lifecycle the mboxlist says " + info.messageCount() + " messages, "
                     + info.cacheRecords() + " cache records (" + info.cacheExpunged() + " expunged), not " + left);
@@ -466,7 +467,7 @@ public final class Benchmark {
         if (removed != tenth.length) {
             throw new IllegalStateException("Remove deleted " + removed + " of the " + tenth.length + " expunged message files");
         }
-        try (Mailbox mb = engine.mailboxes().open(MAILBOX)) {
+        try (Mailbox mb = Mailbox.open(mailboxDir(engine), org.mstore.api.MailboxName.parse(MAILBOX))) {
             CacheFile.Counts c = mb.cacheCounts();
             if (c.records() != left || c.expunged() != 0 || mb.index().size() != left) {
                 throw new IllegalStateException("after Purge the cache holds " + c.records() + " records (" + c.expunged() + " expunged)");
@@ -528,13 +529,13 @@ public final class Benchmark {
     // ---------------------------------------------------------------- enqueue
 
     private EnqueueRound enqueue(Engine engine) {
-        MaintenanceQueue q = engine.queue();
-        Database db = engine.database();
+        MaintenanceQueue q = (MaintenanceQueue) engine.backend().queue();
+        Database db = ((org.mstore.classic.ClassicBackend) engine.backend()).database();
         int n = cfg.enqueue();
         long now = System.currentTimeMillis();
-        List<MaintenanceQueue.Request> reqs = new ArrayList<>(n);
+        List<org.mstore.api.QueueRequest> reqs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            reqs.add(new MaintenanceQueue.Request(benchName(i), Action.CLEAN, now, false));
+            reqs.add(new org.mstore.api.QueueRequest(benchName(i), Action.CLEAN, now, false));
         }
         clearBenchEntries(db);
 
@@ -603,11 +604,11 @@ public final class Benchmark {
         return String.format(Locale.ROOT, BENCH_PREFIX + "%07d", i);
     }
 
-    private static void rawInsert(Connection c, List<MaintenanceQueue.Request> reqs) throws SQLException {
+    private static void rawInsert(Connection c, List<org.mstore.api.QueueRequest> reqs) throws SQLException {
         c.setAutoCommit(false);
         try (PreparedStatement p = c.prepareStatement("INSERT INTO " + RAW_TABLE + "(queue_name, mailbox, action, ts, forced) VALUES (?, ?, ?, ?, ?)")) {
             int n = 0;
-            for (MaintenanceQueue.Request r : reqs) {
+            for (org.mstore.api.QueueRequest r : reqs) {
                 p.setString(1, r.action().queue());
                 p.setString(2, r.mailbox());
                 p.setString(3, r.action().label());

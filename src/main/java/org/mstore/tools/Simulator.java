@@ -8,9 +8,10 @@ import java.util.function.Consumer;
 
 import org.mstore.api.MailboxFormatException;
 import org.mstore.api.MailboxInfo;
+import org.mstore.api.Mailboxes;
+import org.mstore.api.MessageStore;
+import org.mstore.api.NewMessage;
 import org.mstore.api.UidSet;
-import org.mstore.engine.Engine;
-import org.mstore.mailbox.MailboxService;
 
 /**
  * {@code simulate}: users appending, deleting and expunging at random, paced at {@code rate} operations per
@@ -31,11 +32,11 @@ public final class Simulator {
         }
     }
 
-    private final Engine engine;
+    private final MessageStore engine;
     private final SplittableRandom random;
     private final MessageGenerator gen;
 
-    public Simulator(Engine engine, long seed) {
+    public Simulator(MessageStore engine, long seed) {
         this.engine = engine;
         this.random = new SplittableRandom(seed);
         this.gen = new MessageGenerator(seed ^ 0x5DEECE66DL);
@@ -44,7 +45,7 @@ public final class Simulator {
     /** Runs {@code operations} operations back to back (no pacing): the deterministic core. */
     public Stats runOperations(int operations) throws IOException {
         Stats s = new Stats();
-        List<MailboxInfo> boxes = engine.listMailboxes();
+        List<MailboxInfo> boxes = engine.mailboxes().list();
         if (boxes.isEmpty()) {
             throw new IllegalStateException("the store has no mailboxes; create some (generate, or mboxutil -c) first");
         }
@@ -60,7 +61,7 @@ public final class Simulator {
             throw new IllegalArgumentException("simulate needs --rate > 0 and --seconds > 0");
         }
         Stats s = new Stats();
-        List<MailboxInfo> boxes = engine.listMailboxes();
+        List<MailboxInfo> boxes = engine.mailboxes().list();
         if (boxes.isEmpty()) {
             throw new IllegalStateException("the store has no mailboxes; create some (generate, or mboxutil -c) first");
         }
@@ -91,18 +92,18 @@ public final class Simulator {
 
     private void step(List<MailboxInfo> boxes, Stats s) throws IOException {
         MailboxInfo box = boxes.get(random.nextInt(boxes.size()));
-        MailboxService mb = engine.mailboxes();
+        Mailboxes mb = engine.mailboxes();
         int roll = random.nextInt(100);
         try {
             if (roll < 55) {
                 int n = 1 + random.nextInt(3);
                 for (int i = 0; i < n; i++) {
                     MessageGenerator.Generated g = gen.next(box.name().split("/")[1]);
-                    mb.append(box.name(), List.of(g.bytes()), g.flags());
+                    mb.append(box.name(), List.of(new NewMessage(g.bytes(), engine.clock().millis(), g.flags())));
                 }
                 s.appends += n;
             } else if (roll < 88) {
-                MailboxInfo cur = mb.info(box.name());
+                MailboxInfo cur = mb.get(box.name());
                 if (cur.nextUid() > 1) {
                     int hi = (int) cur.nextUid() - 1;
                     int from = 1 + random.nextInt(hi);

@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.mstore.engine.Engine;
-import org.mstore.store.ClassicStore;
-import org.mstore.store.Mailbox;
+import org.mstore.api.MessageStore;
+import org.mstore.api.NewMessage;
 
 /**
  * {@code generate}: a deterministic synthetic store: {@code users} users ({@code user0001}...), each with an
@@ -41,34 +40,34 @@ public final class StoreGenerator {
     }
 
     /** Fills one mailbox (created, with its user's INBOX, if missing) with {@code messages} messages. */
-    public static Summary generateInto(Engine engine, String mailbox, int messages, long seed) throws IOException {
+    public static Summary generateInto(MessageStore engine, String mailbox, int messages, long seed) throws IOException {
         org.mstore.api.MailboxName name = org.mstore.api.MailboxName.parse(mailbox);
         for (org.mstore.api.MailboxName n : java.util.List.of(name.inbox(), name)) {
-            if (!engine.context().mboxlist().exists(n.toString())) {
-                engine.mailboxes().create(n.toString(), ClassicStore.DEFAULT_PARTITION);
+            if (!engine.mailboxes().exists(n.toString())) {
+                engine.mailboxes().create(n.toString());
             }
         }
         long[] bytes = fill(engine, new MessageGenerator(seed), name.toString(), messages);
         return new Summary(1, messages, bytes[0]);
     }
 
-    private static long[] fill(Engine engine, MessageGenerator gen, String name, int messages) throws IOException {
+    private static long[] fill(MessageStore engine, MessageGenerator gen, String name, int messages) throws IOException {
         String user = name.split("/")[1];
         long bytes = 0;
         int batch = 2000;
         for (int done = 0; done < messages; done += batch) {
-            List<Mailbox.NewMessage> msgs = new ArrayList<>();
+            List<NewMessage> msgs = new ArrayList<>();
             for (int i = done; i < Math.min(messages, done + batch); i++) {
                 MessageGenerator.Generated g = gen.next(user);
-                msgs.add(new Mailbox.NewMessage(g.bytes(), g.internalDate(), g.flags()));
+                msgs.add(new NewMessage(g.bytes(), g.internalDate(), g.flags()));
                 bytes += g.bytes().length;
             }
-            engine.mailboxes().appendMessages(name, msgs, false);
+            engine.mailboxes().append(name, msgs, false);
         }
         return new long[] {bytes};
     }
 
-    public static Summary generate(Engine engine, int users, int folders, int messages, long seed) throws IOException {
+    public static Summary generate(MessageStore engine, int users, int folders, int messages, long seed) throws IOException {
         if (users < 1 || folders < 0 || messages < 0) {
             throw new IllegalArgumentException("generate needs --users >= 1, --folders >= 0 and --messages >= 0");
         }
@@ -77,8 +76,8 @@ public final class StoreGenerator {
         long bytes = 0;
         List<String> names = mailboxNames(users, folders);
         for (String name : names) {
-            if (!engine.context().mboxlist().exists(name)) {
-                engine.mailboxes().create(name, ClassicStore.DEFAULT_PARTITION);
+            if (!engine.mailboxes().exists(name)) {
+                engine.mailboxes().create(name);
             }
             bytes += fill(engine, gen, name, messages)[0];
             total += messages;

@@ -66,7 +66,7 @@ class ConcurrentProcessesCliTest {
             if (!d.process().isAlive()) {
                 throw new AssertionError("the daemon exited: " + d.out() + d.err());
             }
-            return read(lock).contains("pid " + d.pid());
+            return read(lock).contains("[" + d.pid() + "]");
         });
         return d;
     }
@@ -127,7 +127,7 @@ class ConcurrentProcessesCliTest {
 
         Cli.Result r = cli.on(store, "impurge", "--exit-when-empty").failsWith(1, LOCKED);
 
-        assertThat(r.err()).contains("pid " + daemon.pid());
+        assertThat(r.err()).contains("[" + daemon.pid() + "]");
         assertThat(Mail.log(store)).anyMatch(l -> l.matches("^\\[[^]]+] \\S+ impurge\\[\\d+]: General Error: " + LOCKED + "$")
                 && !l.contains("[" + daemon.pid() + "]"));
         assertThat(daemon.process().isAlive()).isTrue();

@@ -40,11 +40,11 @@ class StoreSettingsTest {
     }
 
     private StoreSettings settings() {
-        return s.engine.settings();
+        return (StoreSettings) s.engine.backend().settings();
     }
 
     private long settingChanges() {
-        return s.engine.database().read(c -> {
+        return ((org.mstore.classic.ClassicBackend) s.engine.backend()).database().read(c -> {
             try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*) FROM change_log WHERE kind = 'setting'")) {
                 rs.next();
                 return rs.getLong(1);
@@ -68,7 +68,7 @@ class StoreSettingsTest {
         assertThat(settings().all()).containsExactly(entry(Setting.CLEANUP_SIZE, "100"), entry(Setting.CLEANUP_AGE, "1h"),
                 entry(Setting.PURGE_COUNT, "500"), entry(Setting.PURGE_PERCENTAGE, "5"), entry(Setting.PURGE_ENABLE, "true"),
                 entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"));
-        StoreSettings.Snapshot d = settings().snapshot();
+        org.mstore.api.SettingsSnapshot d = settings().snapshot();
         assertThat(d.cleanupSize()).isEqualTo(100);
         assertThat(d.cleanupAge()).isEqualTo(Duration.ofHours(1));
         assertThat(d.purgeCount()).isEqualTo(500);

@@ -3,11 +3,11 @@ package org.mstore.console;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import javafx.scene.Scene;
-import javafx.stage.Stage;
-
 import org.mstore.engine.Engine;
 import org.mstore.engine.SampleStore;
+
+import javafx.scene.Scene;
+import javafx.stage.Stage;
 
 /**
  * The console on a private copy of the committed sample store, as the administrator sees it: the real
@@ -45,7 +45,7 @@ final class ConsoleFixture {
     }
 
     Engine engine() {
-        return session().engine();
+        return (Engine) session().engine();
     }
 
     void close() {

@@ -123,7 +123,7 @@ class ConsoleFxTest {
         await("the Repair entry goes", () -> !queued(robot, CORRUPT, Action.REPAIR));
         robot.clickOn("#tabMailboxes");
         await("the last repair time changes", () -> !robot.lookup("#mbLastRepair").queryAs(Label.class).getText().equals("never"));
-        assertThat(console.engine().mailbox(CORRUPT).lastRepair()).isNotNull();
+        assertThat(console.engine().mailboxes().get(CORRUPT).lastRepair()).isNotNull();
     }
 
     @Test
@@ -155,7 +155,7 @@ class ConsoleFxTest {
                 System.getProperty("java.class.path"), "org.mstore.cli.Main", "impurge", "--store", console.store.toString())
                 .redirectErrorStream(true).redirectOutput(console.store.resolveSibling("impurge.out").toFile()).start();
         await("the other impurge holds the lock", () -> org.mstore.purge.SessionLock.holder(console.store)
-                .filter(h -> h.contains("pid " + otherImpurge.pid())).isPresent());
+                .filter(h -> h.contains("[" + otherImpurge.pid() + "]")).isPresent());
         robot.clickOn("#tabDaemon");
         robot.clickOn("#startDaemon");
         Label error = robot.lookup("#daemonError").queryAs(Label.class);

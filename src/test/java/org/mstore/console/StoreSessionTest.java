@@ -10,11 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.DaemonState;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
 import org.mstore.api.Setting;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.queue.MaintenanceQueue;
 import org.mstore.testing.TestStore;
@@ -38,7 +39,7 @@ class StoreSessionTest {
         s = TestStore.create(tmp);
         s.mailbox(ALICE);
         ui = new UiQueueTaskExecutor();
-        Engine watched = Engine.open(s.root, new EngineOptions(s.clock, "console", false, true));
+        Engine watched = Engine.open(s.root, new OpenOptions(s.clock, "console", false, true));
         session = new StoreSession(watched, ui);
         session.start();
     }
@@ -65,10 +66,10 @@ class StoreSessionTest {
 
     @Test
     void entries_queued_and_finished_by_another_process_reach_the_queue_view() {
-        MaintenanceQueue other = s.engine.queue();
-        other.enqueueAll(List.of(new MaintenanceQueue.Request(ALICE, Action.REPAIR, 0, false),
-                new MaintenanceQueue.Request("user/bob", Action.CLEAN, 0, false),
-                new MaintenanceQueue.Request("user/carol", Action.CLEAN, 0, false)));
+        MaintenanceQueue other = (MaintenanceQueue) s.engine.backend().queue();
+        other.enqueueAll(List.of(new org.mstore.api.QueueRequest(ALICE, Action.REPAIR, 0, false),
+                new org.mstore.api.QueueRequest("user/bob", Action.CLEAN, 0, false),
+                new org.mstore.api.QueueRequest("user/carol", Action.CLEAN, 0, false)));
         events();
 
         assertThat(session.queue().countProperty(Action.CLEAN).get()).isEqualTo(2);
@@ -94,7 +95,7 @@ class StoreSessionTest {
 
     @Test
     void a_setting_changed_by_another_process_reaches_the_editors_and_the_thresholds() {
-        s.engine.settings().setAll(Map.of(Setting.CLEANUP_SIZE, "42"));
+        s.engine.settings().apply(Map.of(Setting.CLEANUP_SIZE, "42"));
         events();
 
         assertThat(session.settings().field(Setting.CLEANUP_SIZE).valueProperty().get()).isEqualTo("42");
@@ -106,7 +107,7 @@ class StoreSessionTest {
         session.daemon().start();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (session.daemon().stateProperty().get() != PurgeDaemon.State.WAITING) {
+        while (session.daemon().stateProperty().get() != DaemonState.WAITING) {
             assertThat(System.nanoTime()).as("waited 10 s for the daemon to wait").isLessThan(deadline);
             Thread.sleep(5);
             ui.runUi();

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.ExpireReport;
+import org.mstore.api.FlagMode;
 import org.mstore.api.Flags;
 import org.mstore.api.QueueEntry;
+import org.mstore.api.RuleFileException;
 import org.mstore.api.Setting;
 import org.mstore.store.ExpungeFile;
 import org.mstore.store.Mailbox;
@@ -62,7 +65,7 @@ class ExpireRulesTest {
     private int append(String box, double daysAgo, int bodyBytes, int flags) throws Exception {
         long date = s.clock.millis() - (long) (daysAgo * DAY);
         byte[] m = TestStore.message("aged " + daysAgo + " size " + bodyBytes + " flags " + flags + " #" + System.nanoTime(), "x".repeat(bodyBytes));
-        return s.engine.mailboxes().append(box, List.of(m), flags, date, true)[0];
+        return s.engine.mailboxes().append(box, TestStore.news(List.of(m), date, flags)).uids()[0];
     }
 
     private List<Integer> uids(String box) throws Exception {
@@ -70,7 +73,7 @@ class ExpireRulesTest {
     }
 
     private List<Integer> expire(String ruleText) throws Exception {
-        new Expirer(s.engine.mailboxes()).run(rules(ruleText), false);
+        new Expirer(s.engine.mailboxService()).run(rules(ruleText), false);
         return uids(BOX);
     }
 
@@ -241,8 +244,8 @@ class ExpireRulesTest {
                 """);
         assertThat(Expirer.applicable(r, "user/alice/Archive")).extracting(ExpireRule::name).containsExactly("Archive");
         assertThat(Expirer.applicable(r, BOX)).extracting(ExpireRule::name).containsExactly("All");
-        List<Expirer.Result> results = new Expirer(s.engine.mailboxes()).run(r, false);
-        assertThat(results).extracting(Expirer.Result::mailbox, Expirer.Result::messages)
+        List<ExpireReport.Result> results = new Expirer(s.engine.mailboxService()).run(r, false);
+        assertThat(results).extracting(ExpireReport.Result::mailbox, ExpireReport.Result::messages)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(BOX, 3));
         assertThat(uids("user/alice/Archive")).hasSize(4);
         assertThat(uids(BOX)).hasSize(1);
@@ -257,8 +260,8 @@ class ExpireRulesTest {
         byte[] idx = Files.readAllBytes(dir.resolve(MailboxIndex.FILE));
         var info = s.info(BOX);
         List<String> log = s.logLines();
-        List<Expirer.Result> r = new Expirer(s.engine.mailboxes()).run(rules("T.folderpattern: user/*\nT.messagedays: 5"), true);
-        assertThat(r).extracting(Expirer.Result::mailbox, Expirer.Result::messages, Expirer.Result::rules)
+        List<ExpireReport.Result> r = new Expirer(s.engine.mailboxService()).run(rules("T.folderpattern: user/*\nT.messagedays: 5"), true);
+        assertThat(r).extracting(ExpireReport.Result::mailbox, ExpireReport.Result::messages, ExpireReport.Result::rules)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(BOX, 6, List.of("T")));
         assertThat(r.get(0).bytes()).isEqualTo(info.sizeBytes());
         assertThat(Files.readAllBytes(dir.resolve(MailboxIndex.FILE))).isEqualTo(idx);
@@ -274,8 +277,8 @@ class ExpireRulesTest {
         for (int i = 0; i < 8; i++) {
             append(BOX, 8 - i, 50, 0);
         }
-        List<Expirer.Result> r = new Expirer(s.engine.mailboxes()).run(rules("Keep2.folderpattern: user/alice\nKeep2.messagecount: 2"), false);
-        assertThat(r).extracting(Expirer.Result::messages).containsExactly(6);
+        List<ExpireReport.Result> r = new Expirer(s.engine.mailboxService()).run(rules("Keep2.folderpattern: user/alice\nKeep2.messagecount: 2"), false);
+        assertThat(r).extracting(ExpireReport.Result::messages).containsExactly(6);
         assertThat(uids(BOX)).containsExactly(7, 8);
         assertThat(s.info(BOX).expunged()).isEqualTo(6);
         assertThat(s.info(BOX).lastExpunge()).isEqualTo(s.clock.instant());
@@ -292,9 +295,9 @@ class ExpireRulesTest {
         s.append(BOX, 3);
         s.append("user/bob", 3);
         org.mstore.testing.Disk.flipByte(s.dir(BOX).resolve(MailboxIndex.FILE), 70);
-        List<Expirer.Result> results = new Expirer(s.engine.mailboxes()).run(rules("All.folderpattern: user/*\nAll.messagecount: 1"), false);
-        assertThat(results).filteredOn(Expirer.Result::failed).extracting(Expirer.Result::mailbox).containsExactly(BOX);
-        assertThat(results).filteredOn(r -> !r.failed()).extracting(Expirer.Result::mailbox, Expirer.Result::messages)
+        List<ExpireReport.Result> results = new Expirer(s.engine.mailboxService()).run(rules("All.folderpattern: user/*\nAll.messagecount: 1"), false);
+        assertThat(results).filteredOn(ExpireReport.Result::failed).extracting(ExpireReport.Result::mailbox).containsExactly(BOX);
+        assertThat(results).filteredOn(r -> !r.failed()).extracting(ExpireReport.Result::mailbox, ExpireReport.Result::messages)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("user/bob", 2));
         assertThat(s.engine.queue().find(BOX, Action.REPAIR)).isPresent();
     }

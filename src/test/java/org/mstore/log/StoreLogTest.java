@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.LogLevel;
+import org.mstore.api.LogLine;
+import org.mstore.api.OpenOptions;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.store.ClassicStore;
 import org.mstore.store.MailboxIndex;
 import org.mstore.testing.SettableClock;
@@ -30,7 +31,7 @@ class StoreLogTest {
     Path tmp;
 
     private static Engine engine(Path root, SettableClock clock, String process) throws Exception {
-        return Engine.init(root, new EngineOptions(clock, process, false, false));
+        return Engine.init(root, new OpenOptions(clock, process, false, false));
     }
 
     private static List<String> lines(Path root) throws Exception {
@@ -43,8 +44,8 @@ class StoreLogTest {
         SettableClock clock = new SettableClock(Instant.parse("2012-02-24T22:55:57Z"), ZoneOffset.ofHours(11));
         Path root = tmp.resolve("store");
         try (Engine imapd = engine(root, clock, "imapd")) {
-            imapd.mailboxes().create("user/username", ClassicStore.DEFAULT_PARTITION);
-            Files.delete(imapd.mailboxes().directory(imapd.mailbox("user/username")).resolve(MailboxIndex.FILE));
+            imapd.mailboxes().create("user/username", "primary");
+            Files.delete(((org.mstore.classic.ClassicBackend) imapd.backend()).directory(imapd.mailboxes().get("user/username")).resolve(MailboxIndex.FILE));
             try {
                 imapd.mailboxes().fetch("user/username", 1);
             } catch (java.io.IOException expected) {
@@ -91,7 +92,7 @@ class StoreLogTest {
         for (LogLevel l : LogLevel.values()) {
             String line = StoreLog.format(t, "h", "p", 1, "Store", l, "m");
             assertThat(line).endsWith(": Store " + l.word() + ": m");
-            StoreLog.Line parsed = StoreLog.parse(line);
+            LogLine parsed = LogLine.parse(line);
             assertThat(parsed.level()).isEqualTo(l);
             assertThat(parsed.category()).isEqualTo("Store");
             assertThat(parsed.process()).isEqualTo("p[1]");

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.CheckReport;
+import org.mstore.api.FlagMode;
 import org.mstore.api.Flags;
 import org.mstore.api.MailboxFormatException;
 import org.mstore.api.MailboxInfo;
@@ -61,7 +63,7 @@ class SelfHealingTest {
     }
 
     private IndexRecord record(int uid) throws Exception {
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             return mb.index().get(mb.index().find(uid));
         }
     }
@@ -73,7 +75,7 @@ class SelfHealingTest {
     @Test
     void opening_a_corrupt_mailbox_returns_an_error_logs_it_and_queues_repair() throws Exception {
         Disk.flipByte(dir.resolve(MailboxIndex.FILE), MailboxIndex.HEADER_SIZE + MailboxIndex.RECORD_SIZE + 5);
-        assertThatThrownBy(() -> s.engine.mailboxes().append(BOX, List.of(TestStore.message("x", "y")), 0))
+        assertThatThrownBy(() -> s.append(BOX, List.of(TestStore.message("x", "y")), 0))
                 .isInstanceOf(MailboxFormatException.class)
                 .hasMessage("user/alice: Mailbox has an invalid format; repair requested (store.idx record 2 has a bad checksum)");
         assertThat(messageLines()).containsExactly(
@@ -121,12 +123,12 @@ class SelfHealingTest {
     @Test
     void check_runs_the_full_sanity_check_and_queues_repair_while_check_only_changes_nothing() throws Exception {
         Disk.truncate(Mailbox.messageFile(dir, 3), 5);
-        MailboxService.CheckReport dry = s.engine.mailboxes().check(BOX, false);
+        CheckReport dry = s.engine.maintenance().inspect(BOX);
         assertThat(dry.healthy()).isFalse();
         assertThat(dry.problems()).containsExactly("message file of UID 3 has 5 bytes, the index says " + record(3).size());
         assertThat(s.queue()).isEmpty();
         assertThat(s.logLines()).isEmpty();
-        MailboxService.CheckReport real = s.engine.check(BOX);
+        CheckReport real = s.engine.maintenance().check(BOX);
         assertThat(real.repairQueued()).isTrue();
         assertThat(s.queue()).extracting(QueueEntry::action).containsExactly(Action.REPAIR);
         assertThat(messageLines()).endsWith(REPAIR_REQUESTED);
@@ -134,10 +136,10 @@ class SelfHealingTest {
 
     @Test
     void repair_rebuilds_index_and_cache_keeping_flags_of_the_records_that_check_out() throws Exception {
-        s.engine.mailboxes().setFlag(BOX, UidSet.parse("2"), Flags.SEEN, true);
-        s.engine.mailboxes().setFlag(BOX, UidSet.parse("3"), Flags.FLAGGED, true);
-        s.engine.mailboxes().setFlag(BOX, UidSet.parse("4"), Flags.DELETED, true);
-        s.engine.mailboxes().setFlag(BOX, UidSet.parse("5"), Flags.SEEN, true);
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("2"), Flags.SEEN, FlagMode.ADD).size();
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("3"), Flags.FLAGGED, FlagMode.ADD).size();
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("4"), Flags.DELETED, FlagMode.ADD).size();
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("5"), Flags.SEEN, FlagMode.ADD).size();
         long date5 = record(5).internalDate();
         // UID 5's index record and the cache header are damaged
         Disk.flipByte(dir.resolve(MailboxIndex.FILE), MailboxIndex.HEADER_SIZE + 4L * MailboxIndex.RECORD_SIZE + 6);
@@ -152,7 +154,7 @@ class SelfHealingTest {
         for (int uid = 1; uid <= 10; uid++) {
             assertThat(body(uid)).contains("Body " + (uid - 1));
         }
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
             assertThat(mb.summary(mb.index().get(0)).subject()).isEqualTo("Message 0 to user/alice");
         }
@@ -219,10 +221,10 @@ class SelfHealingTest {
         s.requestAndDrain(BOX, Action.CLEAN);
         s.requestAndDrain(BOX, Action.REMOVE); // 9 and 10 are gone for good: no file, no expunge list
         Files.delete(dir.resolve(MailboxIndex.FILE));
-        assertThat(s.engine.reconstruct(BOX)).contains("8 messages");
+        assertThat(s.engine.maintenance().reconstruct(BOX)).contains("8 messages");
         assertThat(s.info(BOX).nextUid()).isEqualTo(11);
         assertThat(s.append(BOX, 1)).containsExactly(11);
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.index().header().uidValidity()).isEqualTo((int) s.info(BOX).uidValidity());
         }
     }
@@ -231,7 +233,7 @@ class SelfHealingTest {
     void a_format_error_met_by_a_task_queues_repair_which_runs_first() throws Exception {
         // a cache record whose status byte is damaged: the mailbox opens, but Purge cannot copy the cache
         Disk.flipByte(dir.resolve(CacheFile.FILE), record(3).cacheOffset());
-        long purge = s.engine.request(BOX, Action.PURGE).recno();
+        long purge = s.engine.queue().request(BOX, Action.PURGE).recno();
         List<TaskResult> r = s.engine.daemon().drain();
         assertThat(r).extracting(x -> x.entry().action(), TaskResult::outcome)
                 .containsExactly(tuple(Action.PURGE, null), tuple(Action.REPAIR, Outcome.DONE));
@@ -278,7 +280,7 @@ class SelfHealingTest {
         assertThat(Mailbox.messageFile(dir, 3)).doesNotExist();
         assertThat(dir.resolve(list)).doesNotExist();
         assertThat(s.queue()).isEmpty();
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
         }
     }

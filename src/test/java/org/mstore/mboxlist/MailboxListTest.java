@@ -43,7 +43,7 @@ class MailboxListTest {
     }
 
     private long totalSize(String box) throws Exception {
-        try (Mailbox mb = s.engine.mailboxes().open(box)) {
+        try (Mailbox mb = s.open(box)) {
             return mb.index().header().totalSize();
         }
     }
@@ -84,7 +84,7 @@ class MailboxListTest {
 
         assertThat(s.info(BOX)).isEqualTo(new MailboxInfo(BOX, "primary", t0.getEpochSecond(), 11, 5, totalSize(BOX), 1, 6, 0, t0,
                 repairedAt, cleanedAt, purgedAt, repairedAt));
-        assertThat(s.engine.listMailboxes()).extracting(MailboxInfo::name).containsExactly(BOX);
+        assertThat(s.engine.mailboxes().list()).extracting(MailboxInfo::name).containsExactly(BOX);
         assertThat(expungedAt).isBefore(repairedAt);
     }
 
@@ -92,19 +92,21 @@ class MailboxListTest {
     void every_mailbox_has_its_own_row_and_a_deleted_one_has_none() throws Exception {
         s.mailbox("user/alice/Trash");
         s.mailbox("user/alice/Trash/Old");
+        Files.createDirectories(s.root.resolve("partition/second")); // an administrator adds a partition
         s.engine.mailboxes().create("user/bob", "second");
-        assertThat(s.engine.listMailboxes()).extracting(MailboxInfo::name, MailboxInfo::partition).containsExactly(
+        assertThat(s.engine.mailboxes().list()).extracting(MailboxInfo::name, MailboxInfo::partition).containsExactly(
                 tuple("user/alice", "primary"), tuple("user/alice/Trash", "primary"), tuple("user/alice/Trash/Old", "primary"),
                 tuple("user/bob", "second"));
         assertThat(s.dir("user/bob")).startsWith(s.root.resolve("partition").resolve("second"));
         s.engine.mailboxes().delete("user/alice/Trash");
-        assertThat(s.engine.listMailboxes()).extracting(MailboxInfo::name).containsExactly("user/alice", "user/bob");
+        assertThat(s.engine.mailboxes().list()).extracting(MailboxInfo::name).containsExactly("user/alice", "user/bob");
     }
 
     @Test
     void the_mboxlist_is_rebuilt_from_the_partitions_after_it_is_lost() throws Exception {
         s.mailbox(BOX);
         s.mailbox("user/alice/Sent");
+        Files.createDirectories(s.root.resolve("partition/second")); // an administrator adds a partition
         s.engine.mailboxes().create("user/bob", "second");
         s.append(BOX, 12);
         s.append("user/alice/Sent", 3);
@@ -114,18 +116,18 @@ class MailboxListTest {
         s.requestAndDrain(BOX, Action.REMOVE);
         s.expunge(BOX, "4:5"); // two more waiting in store.exp
         s.expunge("user/bob", "4"); // and UID 4 was the last: next UID stays 5
-        List<MailboxInfo> before = s.engine.listMailboxes();
+        List<MailboxInfo> before = s.engine.mailboxes().list();
         s.engine.close();
         ClassicStore.deleteRecursively(s.root.resolve(Database.DIR)); // the mboxlist is lost
 
         try (Engine e = Engine.openForRebuild(s.root, TestStore.options(s.clock))) {
-            assertThat(e.listMailboxes()).isEmpty();
-            assertThat(e.rebuildMailboxList()).isEqualTo(3);
-            assertThat(e.listMailboxes()).usingRecursiveFieldByFieldElementComparatorOnFields("name", "partition", "uidValidity",
+            assertThat(e.mailboxes().list()).isEmpty();
+            assertThat(e.maintenance().rebuildMailboxList()).isEqualTo(3);
+            assertThat(e.mailboxes().list()).usingRecursiveFieldByFieldElementComparatorOnFields("name", "partition", "uidValidity",
                     "nextUid", "messageCount", "sizeBytes", "expunged", "cacheRecords", "cacheExpunged").isEqualTo(before);
-            assertThat(e.mailbox(BOX).expunged()).isEqualTo(2);
-            assertThat(e.mailbox(BOX).cacheExpunged()).isEqualTo(3);
-            assertThat(e.mailbox("user/bob").nextUid()).isEqualTo(5);
+            assertThat(e.mailboxes().get(BOX).expunged()).isEqualTo(2);
+            assertThat(e.mailboxes().get(BOX).cacheExpunged()).isEqualTo(3);
+            assertThat(e.mailboxes().get("user/bob").nextUid()).isEqualTo(5);
             assertThat(e.queue().count()).isZero();
             // the store works on the rebuilt list
             assertThat(new String(e.mailboxes().fetch(BOX, 12))).contains("Body 11");
@@ -142,13 +144,13 @@ class MailboxListTest {
         ClassicStore.deleteRecursively(s.root.resolve(Database.DIR));
         s.clock.advance(Duration.ofMinutes(5));
         try (Engine e = Engine.openForRebuild(s.root, TestStore.options(s.clock))) {
-            assertThat(e.rebuildMailboxList()).isEqualTo(1);
+            assertThat(e.maintenance().rebuildMailboxList()).isEqualTo(1);
             assertThat(e.queue().entriesAfter(0, 10)).extracting(QueueEntry::mailbox, QueueEntry::action)
                     .containsExactly(tuple(BOX, Action.REPAIR));
             List<TaskResult> r = e.daemon().drain();
             assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
-            assertThat(e.mailbox(BOX).messageCount()).isEqualTo(5);
-            assertThat(e.mailbox(BOX).uidValidity()).isEqualTo(uidValidity); // the cache still knew it
+            assertThat(e.mailboxes().get(BOX).messageCount()).isEqualTo(5);
+            assertThat(e.mailboxes().get(BOX).uidValidity()).isEqualTo(uidValidity); // the cache still knew it
         }
     }
 
@@ -169,12 +171,12 @@ class MailboxListTest {
         ClassicStore.deleteRecursively(s.root.resolve(Database.DIR)); // the list and the queue are lost with it
         try (Engine e = Engine.openForRebuild(s.root, TestStore.options(s.clock))) {
             e.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "1");
-            e.rebuildMailboxList();
+            e.maintenance().rebuildMailboxList();
             assertThat(e.queue().entriesAfter(0, 10)).extracting(QueueEntry::mailbox, QueueEntry::action, QueueEntry::timestamp)
                     .containsExactlyInAnyOrder(tuple(BOX, Action.REMOVE, cleanedAt), tuple("user/bob", Action.CLEAN, s.clock.instant()));
             s.clock.advance(Duration.ofHours(1));
             assertThat(e.daemon().drain()).extracting(TaskResult::outcome).containsOnly(Outcome.DONE).hasSize(2);
-            assertThat(Mailbox.messageFile(e.mailboxes().directory(e.mailbox(BOX)), 1)).doesNotExist();
+            assertThat(Mailbox.messageFile(((org.mstore.classic.ClassicBackend) e.backend()).directory(e.mailboxes().get(BOX)), 1)).doesNotExist();
         }
     }
 }

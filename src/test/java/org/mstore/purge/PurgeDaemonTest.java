@@ -12,12 +12,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.DaemonStatus;
 import org.mstore.api.HistoryEntry;
 import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Setting;
+import org.mstore.api.StoreEvent;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineEvent;
 import org.mstore.testing.Await;
 import org.mstore.testing.TestStore;
 
@@ -33,7 +36,7 @@ class PurgeDaemonTest {
     @TempDir
     Path tmp;
     TestStore s;
-    final List<PurgeDaemon.Status> statuses = new CopyOnWriteArrayList<>();
+    final List<DaemonStatus> statuses = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -42,7 +45,7 @@ class PurgeDaemonTest {
         s.append(BOX, 6);
         s.expunge(BOX, "1:2");
         s.engine.subscribe(e -> {
-            if (e instanceof EngineEvent.DaemonChanged d) {
+            if (e instanceof StoreEvent.DaemonChanged d) {
                 statuses.add(d.status());
             }
         });
@@ -54,7 +57,7 @@ class PurgeDaemonTest {
     }
 
     private PurgeDaemon daemon() {
-        return s.engine.daemon();
+        return s.engine.purgeDaemon();
     }
 
     private List<HistoryEntry> history() {
@@ -62,15 +65,15 @@ class PurgeDaemonTest {
     }
 
     /** Waits until the daemon publishes {@code state} after the {@code after}-th status it published. */
-    private void awaitStateAfter(int after, PurgeDaemon.State state) {
+    private void awaitStateAfter(int after, DaemonState state) {
         Await.until(WAIT, "daemon state " + state, () -> statuses.stream().skip(after).anyMatch(x -> x.state() == state));
     }
 
     @Test
     void the_daemon_handles_entries_as_they_come() throws Exception {
-        daemon().start(PurgeDaemon.Mode.daemon());
-        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == PurgeDaemon.State.WAITING);
-        s.engine.request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == DaemonState.WAITING);
+        s.engine.queue().request(BOX, Action.CLEAN);
         Await.until(WAIT, "Clean to be done", () -> history().stream().anyMatch(h -> h.entry().action() == Action.CLEAN));
         Await.until(WAIT, "Remove to be queued", () -> s.engine.queue().find(BOX, Action.REMOVE).isPresent());
         assertThat(daemon().running()).isTrue();
@@ -84,14 +87,14 @@ class PurgeDaemonTest {
         Await.until(WAIT, "the status to count both tasks", () -> daemon().status().tasksDone() == 2);
         daemon().stop(WAIT);
         assertThat(daemon().running()).isFalse();
-        assertThat(daemon().status().state()).isEqualTo(PurgeDaemon.State.STOPPED);
+        assertThat(daemon().status().state()).isEqualTo(DaemonState.STOPPED);
     }
 
     @Test
     void the_daemon_sees_entries_queued_by_another_process() throws Exception {
-        daemon().start(PurgeDaemon.Mode.daemon());
+        daemon().start(DaemonMode.daemon());
         try (Engine cli = s.openAgain()) {
-            cli.request(BOX, Action.REPAIR); // no wake-up reaches this daemon: it must poll
+            cli.queue().request(BOX, Action.REPAIR); // no wake-up reaches this daemon: it must poll
         }
         Await.until(WAIT, "the Repair to be done", () -> !history().isEmpty());
         assertThat(history()).extracting(h -> h.entry().action(), HistoryEntry::outcome)
@@ -101,13 +104,13 @@ class PurgeDaemonTest {
     @Test
     void outside_its_window_the_daemon_runs_nothing() throws Exception {
         s.engine.settings().set(Setting.PURGE_WINDOW, "01:00-05:00"); // the clock says 10:00
-        daemon().start(PurgeDaemon.Mode.daemon());
-        Await.until(WAIT, "outside the window", () -> daemon().status().state() == PurgeDaemon.State.OUTSIDE_WINDOW);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "outside the window", () -> daemon().status().state() == DaemonState.OUTSIDE_WINDOW);
         assertThat(daemon().status().message()).contains("opens at 01:00");
         assertThat(SessionLock.holder(s.root)).isEmpty(); // it does not even hold the session lock
         int seen = statuses.size();
-        long recno = s.engine.request(BOX, Action.CLEAN).recno();
-        awaitStateAfter(seen, PurgeDaemon.State.OUTSIDE_WINDOW); // woken by the request, it looked and stayed idle
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        awaitStateAfter(seen, DaemonState.OUTSIDE_WINDOW); // woken by the request, it looked and stayed idle
         assertThat(s.engine.queue().get(recno)).isPresent();
         assertThat(history()).isEmpty();
 
@@ -119,27 +122,27 @@ class PurgeDaemonTest {
 
     @Test
     void a_window_set_while_the_daemon_runs_takes_effect_without_a_restart() throws Exception {
-        daemon().start(PurgeDaemon.Mode.daemon());
-        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == PurgeDaemon.State.WAITING);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == DaemonState.WAITING);
         s.engine.settings().set(Setting.PURGE_WINDOW, "22:00-04:00");
         daemon().wake();
-        Await.until(WAIT, "outside the window", () -> daemon().status().state() == PurgeDaemon.State.OUTSIDE_WINDOW);
+        Await.until(WAIT, "outside the window", () -> daemon().status().state() == DaemonState.OUTSIDE_WINDOW);
         s.clock.set(Instant.parse("2026-03-02T23:30:00Z"));
-        long recno = s.engine.request(BOX, Action.CLEAN).recno();
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
         Await.until(WAIT, "the Clean to run in the window", () -> s.engine.queue().get(recno).isEmpty());
     }
 
     @Test
     void with_exitwhenempty_the_daemon_stops_for_the_rest_of_the_window_once_the_queue_is_empty() throws Exception {
-        s.engine.settings().setAll(java.util.Map.of(Setting.PURGE_WINDOW, "09:00-11:00", Setting.PURGE_EXIT_WHEN_EMPTY, "true"));
-        s.engine.request(BOX, Action.CLEAN);
-        daemon().start(PurgeDaemon.Mode.daemon());
-        Await.until(WAIT, "done for this window", () -> daemon().status().state() == PurgeDaemon.State.WINDOW_DONE);
+        s.engine.settings().apply(java.util.Map.of(Setting.PURGE_WINDOW, "09:00-11:00", Setting.PURGE_EXIT_WHEN_EMPTY, "true"));
+        s.engine.queue().request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "done for this window", () -> daemon().status().state() == DaemonState.WINDOW_DONE);
         assertThat(history()).extracting(h -> h.entry().action()).containsExactly(Action.CLEAN);
         assertThat(SessionLock.holder(s.root)).isEmpty(); // as if it had exited: a CLI impurge may run
         int seen = statuses.size();
-        long recno = s.engine.request(BOX, Action.PURGE).recno();
-        awaitStateAfter(seen, PurgeDaemon.State.WINDOW_DONE);
+        long recno = s.engine.queue().request(BOX, Action.PURGE).recno();
+        awaitStateAfter(seen, DaemonState.WINDOW_DONE);
         assertThat(s.engine.queue().get(recno)).isPresent();
         // the next day's window works again (even when the daemon never saw the time in between)
         s.clock.set(Instant.parse("2026-03-03T09:30:00Z"));
@@ -149,13 +152,13 @@ class PurgeDaemonTest {
 
     @Test
     void drain_and_exit_mode_exits_when_nothing_is_due() throws Exception {
-        s.engine.request(BOX, Action.CLEAN);
-        daemon().start(PurgeDaemon.Mode.drainAndExit());
+        s.engine.queue().request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.drainAndExit());
         Await.until(WAIT, "the daemon to exit", () -> !daemon().running());
         // the Clean ran; the Remove it queued is not due for another hour and does not keep it running
         assertThat(history()).extracting(h -> h.entry().action()).containsExactly(Action.CLEAN);
         assertThat(s.queue()).extracting(QueueEntry::action).containsExactly(Action.REMOVE);
-        assertThat(daemon().status().state()).isEqualTo(PurgeDaemon.State.STOPPED);
+        assertThat(daemon().status().state()).isEqualTo(DaemonState.STOPPED);
         assertThat(SessionLock.holder(s.root)).isEmpty();
         // and drain() steps the same way
         assertThat(daemon().drain()).isEmpty();
@@ -165,16 +168,16 @@ class PurgeDaemonTest {
 
     @Test
     void a_scheduled_run_exits_when_its_end_time_passes() throws Exception {
-        daemon().start(PurgeDaemon.Mode.until(LocalTime.of(10, 30), false));
-        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == PurgeDaemon.State.WAITING);
+        daemon().start(DaemonMode.until(LocalTime.of(10, 30), false));
+        Await.until(WAIT, "the daemon to wait", () -> daemon().status().state() == DaemonState.WAITING);
         s.clock.advance(Duration.ofMinutes(20));
         daemon().wake();
-        Await.until(WAIT, "the daemon to wait again", () -> statuses.stream().filter(x -> x.state() == PurgeDaemon.State.WAITING).count() > 1);
+        Await.until(WAIT, "the daemon to wait again", () -> statuses.stream().filter(x -> x.state() == DaemonState.WAITING).count() > 1);
         assertThat(daemon().running()).isTrue();
         s.clock.advance(Duration.ofMinutes(11));
         daemon().wake();
         Await.until(WAIT, "the daemon to exit at 10:30", () -> !daemon().running());
-        assertThat(daemon().status().state()).isEqualTo(PurgeDaemon.State.STOPPED);
+        assertThat(daemon().status().state()).isEqualTo(DaemonState.STOPPED);
     }
 
     @Test
@@ -185,15 +188,15 @@ class PurgeDaemonTest {
         s.engine.settings().set(Setting.PURGE_ENABLE, "false");
         try (Engine console = Engine.open(s.root, TestStore.options(s.clock).withStartDaemon(true))) {
             assertThat(console.daemon().running()).isFalse();
-            assertThat(console.daemon().status().state()).isEqualTo(PurgeDaemon.State.STOPPED);
+            assertThat(console.daemon().status().state()).isEqualTo(DaemonState.STOPPED);
         }
     }
 
     @Test
     void writers_and_the_daemon_serialise_per_mailbox() throws Exception {
-        s.engine.settings().setAll(java.util.Map.of(Setting.CLEANUP_SIZE, "2", Setting.CLEANUP_AGE, "0s", Setting.PURGE_COUNT, "2",
+        s.engine.settings().apply(java.util.Map.of(Setting.CLEANUP_SIZE, "2", Setting.CLEANUP_AGE, "0s", Setting.PURGE_COUNT, "2",
                 Setting.PURGE_PERCENTAGE, "10"));
-        daemon().start(PurgeDaemon.Mode.daemon());
+        daemon().start(DaemonMode.daemon());
         int rounds = 30;
         for (int i = 0; i < rounds; i++) { // a busy client while impurge cleans, removes and purges the same mailbox
             int[] u = s.append(BOX, 3);
@@ -205,7 +208,7 @@ class PurgeDaemonTest {
         assertThat(history()).extracting(HistoryEntry::outcome).doesNotContainNull();
         assertThat(history()).extracting(h -> h.entry().action()).contains(Action.CLEAN, Action.REMOVE, Action.PURGE);
         var info = s.info(BOX);
-        try (org.mstore.store.Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (org.mstore.store.Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
             assertThat(info.messageCount()).isEqualTo(mb.index().size());
             assertThat(info.sizeBytes()).isEqualTo(mb.index().header().totalSize());
@@ -222,11 +225,11 @@ class PurgeDaemonTest {
 
     @Test
     void run_now_hands_the_entries_to_the_running_daemon() throws Exception {
-        s.engine.request(BOX, Action.CLEAN);
-        daemon().start(PurgeDaemon.Mode.daemon());
+        s.engine.queue().request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.daemon());
         Await.until(WAIT, "the Remove to be queued", () -> s.engine.queue().find(BOX, Action.REMOVE).isPresent());
         long remove = s.engine.queue().find(BOX, Action.REMOVE).orElseThrow().recno(); // due in an hour
-        assertThat(s.engine.runNow(List.of(remove))).isEmpty(); // not run here: the daemon holds the session lock
+        assertThat(s.engine.daemon().runNow(List.of(remove))).isEmpty(); // not run here: the daemon holds the session lock
         Await.until(WAIT, "the daemon to run it", () -> s.engine.queue().get(remove).isEmpty());
         assertThat(history()).filteredOn(h -> h.entry().recno() == remove).extracting(HistoryEntry::outcome, h -> h.entry().forced())
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Outcome.DONE, true));

@@ -59,7 +59,7 @@ class RemovalLifecycleTest {
 
     @Test
     void full_cycle_removes_files_after_cleanupage_and_purges_the_cache() throws Exception {
-        s.engine.settings().setAll(java.util.Map.of(Setting.CLEANUP_SIZE, "5", Setting.PURGE_COUNT, "5", Setting.PURGE_PERCENTAGE, "10"));
+        s.engine.settings().apply(java.util.Map.of(Setting.CLEANUP_SIZE, "5", Setting.PURGE_COUNT, "5", Setting.PURGE_PERCENTAGE, "10"));
         s.append(BOX, 40);
         s.engine.mailboxes().setDeleted(BOX, UidSet.parse("1:20"), true);
         s.engine.mailboxes().expunge(BOX);

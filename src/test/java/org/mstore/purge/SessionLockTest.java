@@ -11,6 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
 import org.mstore.api.Outcome;
 import org.mstore.api.SessionLockedException;
 import org.mstore.api.TaskResult;
@@ -47,16 +49,16 @@ class SessionLockTest {
 
     @Test
     void a_second_impurge_on_the_same_store_fails_with_the_seeds_message_and_log_line() throws Exception {
-        s.engine.daemon().start(PurgeDaemon.Mode.daemon());
+        s.engine.daemon().start(DaemonMode.daemon());
         try (Engine other = s.openAgain()) {
             assertThatThrownBy(() -> other.daemon().drain()).isInstanceOf(SessionLockedException.class)
                     .hasMessageStartingWith(SEED_MESSAGE);
             assertThat(seedLines()).singleElement().satisfies(l -> assertThat(l)
                     .matches("\\[[^]]+] \\S+ impurge\\[" + ProcessHandle.current().pid() + "]: " + SEED_LINE.replace(".", "\\.")));
-            assertThat(other.daemon().status().state()).isEqualTo(PurgeDaemon.State.LOCKED_OUT);
-            assertThatThrownBy(() -> other.daemon().start(PurgeDaemon.Mode.daemon())).isInstanceOf(SessionLockedException.class)
+            assertThat(other.daemon().status().state()).isEqualTo(DaemonState.LOCKED_OUT);
+            assertThatThrownBy(() -> other.daemon().start(DaemonMode.daemon())).isInstanceOf(SessionLockedException.class)
                     .hasMessageStartingWith(SEED_MESSAGE);
-            assertThatThrownBy(() -> other.runNow(List.of(1L))).isInstanceOf(SessionLockedException.class);
+            assertThatThrownBy(() -> other.daemon().runNow(List.of(1L))).isInstanceOf(SessionLockedException.class);
             assertThat(other.daemon().running()).isFalse();
             assertThat(seedLines()).hasSize(3);
         }
@@ -65,15 +67,15 @@ class SessionLockTest {
 
     @Test
     void the_session_lock_is_free_again_when_the_holder_stops() throws Exception {
-        s.engine.daemon().start(PurgeDaemon.Mode.daemon());
+        s.engine.daemon().start(DaemonMode.daemon());
         try (Engine other = s.openAgain()) {
             assertThatThrownBy(() -> other.daemon().drain()).isInstanceOf(SessionLockedException.class);
-            s.engine.daemon().stop(Duration.ofSeconds(30));
+            s.engine.daemon().stop();
             assertThat(s.engine.daemon().running()).isFalse();
-            other.request("user/alice", Action.REPAIR);
+            other.queue().request("user/alice", Action.REPAIR);
             assertThat(other.daemon().drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
             // and the first one can take it back
-            s.engine.daemon().start(PurgeDaemon.Mode.daemon());
+            s.engine.daemon().start(DaemonMode.daemon());
             assertThat(s.engine.daemon().running()).isTrue();
         }
     }
@@ -81,7 +83,7 @@ class SessionLockTest {
     @Test
     void the_session_lock_is_free_again_after_the_engine_closes() throws Exception {
         Engine first = s.openAgain();
-        first.daemon().start(PurgeDaemon.Mode.daemon());
+        first.daemon().start(DaemonMode.daemon());
         assertThatThrownBy(() -> s.engine.daemon().drain()).isInstanceOf(SessionLockedException.class);
         first.close();
         assertThat(s.engine.daemon().drain()).isEmpty();
@@ -109,7 +111,7 @@ class SessionLockTest {
         other.destroyForcibly();
         assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Await.until(Duration.ofSeconds(10), "the lock to be free", () -> SessionLock.holder(s.root).isEmpty());
-        s.engine.request("user/alice", Action.REPAIR);
+        s.engine.queue().request("user/alice", Action.REPAIR);
         assertThat(s.engine.daemon().drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.FlagMode;
 import org.mstore.api.Flags;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.NoSuchMessageException;
@@ -94,7 +95,7 @@ class TaskRulesTest {
         long sizeBefore = s.info(BOX).sizeBytes();
         s.clock.advance(Duration.ofMinutes(3));
         s.engine.mailboxes().setDeleted(BOX, UidSet.parse("2,5:6"), true);
-        Mailbox.ExpungeResult r = s.engine.mailboxes().expunge(BOX);
+        org.mstore.api.ExpungeResult r = s.engine.mailboxes().expunge(BOX);
         assertThat(r.messages()).isEqualTo(3);
         assertThat(r.uids()).containsExactly(2, 5, 6);
         // gone from the index, listed in store.exp, counted as Expunged
@@ -198,7 +199,7 @@ class TaskRulesTest {
         set(Setting.CLEANUP_AGE, "2h");
         s.clock.advance(Duration.ofMinutes(90));
         assertThat(drain()).isEmpty();
-        assertThat(s.engine.queue().nextDueTime(s.clock.millis(), Duration.ofHours(2).toMillis()))
+        assertThat(s.engine.backend().queue().nextDueTime(s.clock.millis(), Duration.ofHours(2).toMillis()))
                 .contains(s.clock.instant().plus(Duration.ofMinutes(30)));
         s.clock.advance(Duration.ofMinutes(30));
         assertThat(drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
@@ -219,14 +220,14 @@ class TaskRulesTest {
         assertThat(dir.resolve("store.exp." + stamp)).doesNotExist();
         assertThat(r.get(0).bytesReclaimed()).isPositive();
         List<Integer> expungedInCache = new java.util.ArrayList<>();
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             CacheFile.Counts c = mb.cacheCounts();
             assertThat(c.records()).isEqualTo(10);
             assertThat(c.expunged()).isEqualTo(3);
             assertThat(mb.verify()).isEmpty();
         }
         try (CacheFile cache = CacheFile.open(dir.resolve(CacheFile.FILE), false);
-             Mailbox mb = s.engine.mailboxes().open(BOX)) {
+             Mailbox mb = s.open(BOX)) {
             cache.walk(mb.index().header().cacheEnd(), true, (off, uid, len, expunged) -> {
                 if (expunged) {
                     expungedInCache.add(uid);
@@ -272,9 +273,9 @@ class TaskRulesTest {
         s.append(box, 20);
         s.expunge(box, "1:10");
         s.requestAndDrain(box, Action.CLEAN);
-        s.engine.settings().setAll(Map.of(Setting.PURGE_COUNT, count, Setting.PURGE_PERCENTAGE, percentage));
+        s.engine.settings().apply(Map.of(Setting.PURGE_COUNT, count, Setting.PURGE_PERCENTAGE, percentage));
         QueueEntry remove = s.engine.queue().find(box, Action.REMOVE).orElseThrow();
-        assertThat(s.engine.runNow(List.of(remove.recno()))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(s.engine.daemon().runNow(List.of(remove.recno()))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         assertThat(s.info(box).cacheExpunged()).isEqualTo(10);
         return s.engine.queue().find(box, Action.PURGE).isPresent();
     }
@@ -291,14 +292,14 @@ class TaskRulesTest {
 
     @Test
     void purge_rewrites_the_cache_without_expunged_records_and_fixes_index_offsets() throws Exception {
-        s.engine.settings().setAll(Map.of(Setting.PURGE_COUNT, "3", Setting.PURGE_PERCENTAGE, "10"));
+        s.engine.settings().apply(Map.of(Setting.PURGE_COUNT, "3", Setting.PURGE_PERCENTAGE, "10"));
         s.append(BOX, 12);
-        s.engine.mailboxes().setFlag(BOX, UidSet.parse("9"), Flags.SEEN, true);
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("9"), Flags.SEEN, FlagMode.ADD).size();
         s.expunge(BOX, "1:2,5,7");
         s.requestAndDrain(BOX, Action.CLEAN);
         long cacheBefore = Files.size(dir.resolve(CacheFile.FILE));
         List<IndexRecord> before;
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             before = List.copyOf(mb.index().records());
         }
         s.clock.advance(Duration.ofHours(1));
@@ -306,7 +307,7 @@ class TaskRulesTest {
         assertThat(r).extracting(x -> x.entry().action(), TaskResult::outcome)
                 .containsExactly(tuple(Action.REMOVE, Outcome.DONE), tuple(Action.PURGE, Outcome.DONE));
         assertThat(r.get(1).bytesReclaimed()).isEqualTo(cacheBefore - Files.size(dir.resolve(CacheFile.FILE))).isPositive();
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             CacheFile.Counts c = mb.cacheCounts();
             assertThat(c.records()).isEqualTo(8);
             assertThat(c.expunged()).isZero();
@@ -354,7 +355,7 @@ class TaskRulesTest {
         QueueEntry repair = s.queue().get(0);
         assertThat(repair.action()).isEqualTo(Action.REPAIR);
         s.clock.advance(Duration.ofMinutes(1));
-        s.engine.reconstruct(BOX); // an administrator got there first
+        s.engine.maintenance().reconstruct(BOX); // an administrator got there first
         List<TaskResult> r = drain();
         assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.SKIPPED);
         assertThat(r.get(0).detail()).startsWith("already repaired at " + s.clock.instant());
@@ -385,8 +386,8 @@ class TaskRulesTest {
         // a forced Repair whose request predates the last repair still runs
         long ts = s.clock.millis();
         s.clock.advance(Duration.ofMinutes(1));
-        s.engine.reconstruct(BOX);
-        s.engine.queue().enqueue(BOX, Action.REPAIR, ts, true);
+        s.engine.maintenance().reconstruct(BOX);
+        s.engine.backend().queue().enqueue(BOX, Action.REPAIR, ts, true);
         s.clock.advance(Duration.ofMinutes(1));
         assertThat(drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         assertThat(s.info(BOX).lastRepair()).isEqualTo(s.clock.instant());
@@ -399,7 +400,7 @@ class TaskRulesTest {
         s.expunge(BOX, "1:3");
         long recno = s.queue().get(0).recno();
         set(Setting.CLEANUP_SIZE, "50"); // the re-check would now skip it
-        assertThat(s.engine.request(BOX, Action.CLEAN).recno()).isEqualTo(recno);
+        assertThat(s.engine.queue().request(BOX, Action.CLEAN).recno()).isEqualTo(recno);
         List<TaskResult> r = drain();
         assertThat(r).extracting(x -> x.entry().recno(), TaskResult::outcome).containsExactly(tuple(recno, Outcome.DONE));
         assertThat(dir.resolve("store.exp")).doesNotExist();
@@ -414,9 +415,8 @@ class TaskRulesTest {
             List<TaskResult> r = s.requestAndDrain(BOX, a);
             assertThat(r).as(a.label()).extracting(TaskResult::outcome).containsOnly(Outcome.DONE);
         }
-        MailboxService m = s.engine.mailboxes();
-        assertThat(m.messages(BOX, 0, 10)).extracting(v -> v.record().uid()).containsExactly(3, 4, 5, 6);
-        try (Mailbox mb = m.open(BOX)) {
+        assertThat(s.engine.mailboxes().messages(BOX, 0, 10)).extracting(v -> v.record().uid()).containsExactly(3, 4, 5, 6);
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
         }
         MailboxInfo info = s.info(BOX);

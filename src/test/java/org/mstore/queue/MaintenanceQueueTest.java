@@ -43,7 +43,7 @@ class MaintenanceQueueTest {
     }
 
     private MaintenanceQueue q() {
-        return s.engine.queue();
+        return (MaintenanceQueue) s.engine.backend().queue();
     }
 
     private long now() {
@@ -52,7 +52,7 @@ class MaintenanceQueueTest {
 
     @Test
     void an_entry_is_recno_mailbox_action_and_timestamp() {
-        MaintenanceQueue.Enqueued e = q().enqueue("user/alice", Action.CLEAN, now(), false);
+        org.mstore.api.Enqueued e = q().enqueue("user/alice", Action.CLEAN, now(), false);
         QueueEntry got = q().get(e.recno()).orElseThrow();
         assertThat(got.recno()).isEqualTo(e.recno());
         assertThat(got.mailbox()).isEqualTo("user/alice");
@@ -71,22 +71,22 @@ class MaintenanceQueueTest {
         }
         assertThat(recnos).doesNotHaveDuplicates().isSorted();
         long max = recnos.get(recnos.size() - 1);
-        s.engine.removeEntries(recnos);
+        s.engine.queue().remove(recnos);
         assertThat(q().count()).isZero();
         long next = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
         assertThat(next).isGreaterThan(max);
         s.engine.close();
         try (Engine again = s.openAgain()) {
-            long afterReopen = again.queue().enqueue("user/bob", Action.CLEAN, now(), false).recno();
+            long afterReopen = again.backend().queue().enqueue("user/bob", Action.CLEAN, now(), false).recno();
             assertThat(afterReopen).isGreaterThan(next);
         }
     }
 
     @Test
     void enqueueing_a_pending_mailbox_action_pair_adds_no_second_entry() {
-        MaintenanceQueue.Enqueued first = q().enqueue("user/alice", Action.CLEAN, now(), false);
+        org.mstore.api.Enqueued first = q().enqueue("user/alice", Action.CLEAN, now(), false);
         s.clock.advance(Duration.ofMinutes(5));
-        MaintenanceQueue.Enqueued second = q().enqueue("user/alice", Action.CLEAN, now(), false);
+        org.mstore.api.Enqueued second = q().enqueue("user/alice", Action.CLEAN, now(), false);
         assertThat(first.added()).isTrue();
         assertThat(second.added()).isFalse();
         assertThat(second.recno()).isEqualTo(first.recno());
@@ -96,9 +96,9 @@ class MaintenanceQueueTest {
         assertThat(q().enqueue("user/alice", Action.PURGE, now(), false).added()).isTrue();
         assertThat(q().enqueue("user/bob", Action.CLEAN, now(), false).added()).isTrue();
         // and a batch skips pending pairs too
-        int added = q().enqueueAll(List.of(new MaintenanceQueue.Request("user/alice", Action.CLEAN, now(), false),
-                new MaintenanceQueue.Request("user/carol", Action.CLEAN, now(), false),
-                new MaintenanceQueue.Request("user/carol", Action.CLEAN, now(), false)));
+        int added = q().enqueueAll(List.of(new org.mstore.api.QueueRequest("user/alice", Action.CLEAN, now(), false),
+                new org.mstore.api.QueueRequest("user/carol", Action.CLEAN, now(), false),
+                new org.mstore.api.QueueRequest("user/carol", Action.CLEAN, now(), false)));
         assertThat(added).isEqualTo(1);
         assertThat(q().count()).isEqualTo(4);
     }
@@ -129,7 +129,7 @@ class MaintenanceQueueTest {
         assertThat(all).extracting(QueueEntry::action)
                 .containsExactly(Action.REMOVE, Action.CLEAN, Action.REPAIR, Action.PURGE, Action.REPAIR);
         // each entry lives in its classic-store queue: cleanup (Clean, Purge), repair, removal
-        List<String> queues = s.engine.database().read(c -> {
+        List<String> queues = ((org.mstore.classic.ClassicBackend) s.engine.backend()).database().read(c -> {
             List<String> out = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement("SELECT queue_name FROM maintenance_queue ORDER BY recno");
                  ResultSet rs = p.executeQuery()) {
@@ -145,9 +145,9 @@ class MaintenanceQueueTest {
 
     @Test
     void repair_runs_before_other_pending_work() {
-        long clean = s.engine.request("user/alice", Action.CLEAN).recno();
-        long purge = s.engine.request("user/bob", Action.PURGE).recno();
-        long repair = s.engine.request("user/carol", Action.REPAIR).recno();
+        long clean = s.engine.queue().request("user/alice", Action.CLEAN).recno();
+        long purge = s.engine.queue().request("user/bob", Action.PURGE).recno();
+        long repair = s.engine.queue().request("user/carol", Action.REPAIR).recno();
         List<TaskResult> ran = s.engine.daemon().drain();
         assertThat(ran).extracting(r -> r.entry().recno()).containsExactly(repair, clean, purge);
     }
@@ -158,7 +158,7 @@ class MaintenanceQueueTest {
         long b = q().enqueue("user/bob", Action.PURGE, now(), false).recno();
         long c = q().enqueue("user/carol", Action.REPAIR, now(), false).recno();
         long seq = q().maxHistorySeq();
-        List<QueueEntry> removed = s.engine.removeEntries(List.of(a, c, 9999L));
+        List<QueueEntry> removed = s.engine.queue().remove(List.of(a, c, 9999L));
         assertThat(removed).extracting(QueueEntry::recno).containsExactly(a, c);
         assertThat(s.queue()).extracting(QueueEntry::recno).containsExactly(b);
         assertThat(q().historyAfter(seq, 10)).extracting(h -> h.entry().recno(), HistoryEntry::outcome, HistoryEntry::detail)
@@ -172,7 +172,7 @@ class MaintenanceQueueTest {
         s.expunge("user/alice", "1:3"); // Expunged 3: not above store.cleanupsize 100
         long clean = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
         long other = q().enqueue("user/bob", Action.CLEAN, now(), false).recno();
-        List<TaskResult> r = s.engine.runNow(List.of(clean));
+        List<TaskResult> r = s.engine.daemon().runNow(List.of(clean));
         assertThat(r).extracting(x -> x.entry().recno(), TaskResult::outcome)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(clean, Outcome.DONE));
         assertThat(r.get(0).entry().forced()).isTrue();
@@ -208,7 +208,7 @@ class MaintenanceQueueTest {
         long ts = now() - 60_000;
         long recno = q().enqueue("user/alice", Action.REMOVE, ts, false).recno();
         assertThat(q().pickNext(now(), Duration.ofHours(1).toMillis(), "probe")).isEmpty(); // not due for another 59 minutes
-        MaintenanceQueue.Enqueued forced = s.engine.request("user/alice", Action.REMOVE);
+        org.mstore.api.Enqueued forced = s.engine.queue().request("user/alice", Action.REMOVE);
         assertThat(forced.added()).isFalse();
         assertThat(forced.recno()).isEqualTo(recno);
         QueueEntry e = q().get(recno).orElseThrow();

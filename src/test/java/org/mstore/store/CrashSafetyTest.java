@@ -103,7 +103,7 @@ class CrashSafetyTest {
         assertAllFetchable(6, 10);
         assertNoLeftovers();
         assertThat(Files.readAllBytes(f("store.idx"))).isEqualTo(p.idx1());
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
         }
     }
@@ -144,24 +144,24 @@ class CrashSafetyTest {
     void an_interrupted_append_is_ignored_and_overwritten_by_the_next_append() throws Exception {
         byte[] header = Arrays.copyOf(Files.readAllBytes(f("store.idx")), MailboxIndex.HEADER_SIZE);
         long cacheEnd;
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             cacheEnd = mb.index().header().cacheEnd();
         }
-        s.engine.mailboxes().append(BOX, List.of(TestStore.message("Lost", "never committed\r\n")), 0);
+        s.append(BOX, List.of(TestStore.message("Lost", "never committed\r\n")), 0);
         // the crash: message file, cache record and index record written, the header that counts them not
         Disk.overwriteStart(f("store.idx"), header);
         Disk.appendBytes(f("store.cache"), new byte[] {'L', 0, 0, 0, 0, 0, 0, 11}); // and a torn record after it
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.index().size()).isEqualTo(10);
             assertThat(mb.index().uncommittedBytes()).isEqualTo(MailboxIndex.RECORD_SIZE);
             assertThat(mb.cacheCounts().records()).isEqualTo(10);
             assertThatThrownBy(() -> mb.fetch(11)).isInstanceOf(NoSuchMessageException.class);
         }
-        int[] uids = s.engine.mailboxes().append(BOX, List.of(TestStore.message("Kept", "committed\r\n")), 0);
+        int[] uids = s.append(BOX, List.of(TestStore.message("Kept", "committed\r\n")), 0);
         assertThat(uids).containsExactly(11);
         assertThat(new String(s.engine.mailboxes().fetch(BOX, 11), StandardCharsets.UTF_8)).contains("Subject: Kept").contains("committed")
                 .doesNotContain("never");
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.verify()).isEmpty();
             assertThat(Files.size(f("store.idx"))).isEqualTo(MailboxIndex.HEADER_SIZE + 11L * MailboxIndex.RECORD_SIZE);
             assertThat(Files.size(f("store.cache"))).isEqualTo(mb.index().header().cacheEnd()).isGreaterThan(cacheEnd);
@@ -177,7 +177,7 @@ class CrashSafetyTest {
         QueueEntry remove = s.queue().get(0);
         assertThat(remove.action()).isEqualTo(Action.REMOVE);
         // the crash: Remove did its work on disk, the mboxlist and the queue never heard of it
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             Mailbox.RemoveResult r = mb.remove(stamp -> true);
             assertThat(r.files()).isEqualTo(5);
         }
@@ -191,7 +191,7 @@ class CrashSafetyTest {
         // and once more, forced: nothing changes, nothing fails
         assertThat(s.requestAndDrain(BOX, Action.REMOVE)).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         assertThat(s.info(BOX).cacheExpunged()).isEqualTo(5);
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.cacheCounts().expunged()).isEqualTo(5);
             assertThat(mb.verify()).isEmpty();
         }
@@ -269,7 +269,7 @@ class CrashSafetyTest {
         assertThat(r.get(0).detail()).startsWith("removed 0 message files");
         assertThat(Mailbox.messageFile(dir, 3)).exists();
         assertAllFetchable(1, 10);
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.cacheCounts().expunged()).isZero();
         }
     }
@@ -299,7 +299,7 @@ class CrashSafetyTest {
     void an_expunge_interrupted_before_the_mboxlist_heard_of_it_is_still_counted() throws Exception {
         s.engine.settings().set(org.mstore.api.Setting.CLEANUP_SIZE, "3");
         // the crash: three messages left the index for store.exp, the mboxlist's Expunged was never raised
-        try (Mailbox mb = s.engine.mailboxes().open(BOX)) {
+        try (Mailbox mb = s.open(BOX)) {
             assertThat(mb.expunge(r -> r.uid() <= 3, s.clock.millis()).messages()).isEqualTo(3);
         }
         assertThat(s.info(BOX).expunged()).isZero();
@@ -310,9 +310,9 @@ class CrashSafetyTest {
 
     @Test
     void an_entry_claimed_by_an_impurge_that_crashed_runs_again() throws Exception {
-        long recno = s.engine.request(BOX, Action.REPAIR).recno();
+        long recno = s.engine.queue().request(BOX, Action.REPAIR).recno();
         // the crash: another impurge claimed it and died
-        assertThat(s.engine.queue().pickNext(s.clock.millis(), 0, "impurge@99999")).map(QueueEntry::recno).contains(recno);
+        assertThat(s.engine.backend().queue().pickNext(s.clock.millis(), 0, "impurge@99999")).map(QueueEntry::recno).contains(recno);
         assertThat(s.engine.queue().get(recno).orElseThrow().inProgress()).isTrue();
         assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno(), TaskResult::outcome)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(recno, Outcome.DONE));

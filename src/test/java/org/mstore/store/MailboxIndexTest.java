@@ -244,7 +244,7 @@ class MailboxIndexTest {
         assertThat(s.requestAndDrain(BOX, Action.PURGE)).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         assertThat(s.requestAndDrain(BOX, Action.REPAIR)).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         Files.delete(idx());
-        s.engine.reconstruct(BOX);
+        s.engine.maintenance().reconstruct(BOX);
         Map<Integer, FileState> after = messageFiles(5, 10);
         for (int uid = 5; uid <= 10; uid++) {
             assertThat(after.get(uid).bytes()).as("UID %d", uid).isEqualTo(before.get(uid).bytes());

@@ -10,11 +10,13 @@ import java.util.List;
 import org.mstore.api.Action;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.MailboxName;
+import org.mstore.api.NewMessage;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.TaskResult;
 import org.mstore.api.UidSet;
+import org.mstore.classic.ClassicBackend;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.store.ClassicStore;
 import org.mstore.tools.MessageGenerator;
 
@@ -41,8 +43,8 @@ public final class TestStore implements AutoCloseable {
         return new TestStore(root, clock, e);
     }
 
-    public static EngineOptions options(SettableClock clock) {
-        return new EngineOptions(clock, "test", false, false);
+    public static OpenOptions options(SettableClock clock) {
+        return new OpenOptions(clock, "test", false, false);
     }
 
     /** Opens the same store a second time, as another process would (shares the clock). */
@@ -65,7 +67,21 @@ public final class TestStore implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             msgs.add(message("Message " + i + " to " + mailbox, "Body " + i + "\r\n"));
         }
-        return engine.mailboxes().append(mailbox, msgs, 0);
+        return append(mailbox, msgs, 0);
+    }
+
+    /** Appends messages, arriving now, with {@code flags}; returns their UIDs. */
+    public int[] append(String mailbox, List<byte[]> msgs, int flags) throws IOException {
+        return engine.mailboxes().append(mailbox, news(msgs, clock.millis(), flags)).uids();
+    }
+
+    /** Messages to append, all arriving at {@code date} with {@code flags}. */
+    public static List<NewMessage> news(List<byte[]> msgs, long date, int flags) {
+        List<NewMessage> out = new ArrayList<>(msgs.size());
+        for (byte[] m : msgs) {
+            out.add(new NewMessage(m, date, flags));
+        }
+        return out;
     }
 
     /** Appends {@code n} generated, realistic messages. */
@@ -75,7 +91,7 @@ public final class TestStore implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             msgs.add(g.next("tester").bytes());
         }
-        return engine.mailboxes().append(mailbox, msgs, 0);
+        return append(mailbox, msgs, 0);
     }
 
     public static byte[] message(String subject, String body) {
@@ -91,7 +107,7 @@ public final class TestStore implements AutoCloseable {
 
     /** Queues a forced task ("Clean now", "Purge now"...) and steps impurge until nothing is due. */
     public List<TaskResult> requestAndDrain(String mailbox, Action action) {
-        engine.request(mailbox, action);
+        engine.queue().request(mailbox, action);
         return engine.daemon().drain();
     }
 
@@ -101,12 +117,17 @@ public final class TestStore implements AutoCloseable {
     }
 
     public MailboxInfo info(String mailbox) {
-        return engine.mailbox(mailbox);
+        return engine.mailboxes().get(mailbox);
+    }
+
+    /** Opens a mailbox's directory as the classic store does (no self-healing): to look at what is on disk. */
+    public org.mstore.store.Mailbox open(String mailbox) throws IOException {
+        return org.mstore.store.Mailbox.open(dir(mailbox), MailboxName.parse(mailbox));
     }
 
     /** The mailbox's directory on disk. */
     public Path dir(String mailbox) {
-        return engine.mailboxes().directory(info(mailbox));
+        return ((ClassicBackend) engine.backend()).directory(info(mailbox));
     }
 
     /** Lines of the store's default log (empty if none yet). */

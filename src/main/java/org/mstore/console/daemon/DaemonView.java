@@ -1,5 +1,10 @@
 package org.mstore.console.daemon;
 
+import org.mstore.api.DaemonState;
+import org.mstore.console.Format;
+import org.mstore.console.Metrics;
+import org.mstore.purge.PurgeDaemon;
+
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
@@ -11,10 +16,6 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
-
-import org.mstore.console.Format;
-import org.mstore.console.Metrics;
-import org.mstore.purge.PurgeDaemon;
 
 /** Start / Stop, the off-peak window, and the daemon's state at a glance. */
 public final class DaemonView extends ScrollPane {
@@ -115,7 +116,7 @@ public final class DaemonView extends ScrollPane {
         setContent(box);
     }
 
-    private static void styleState(Label l, PurgeDaemon.State s) {
+    private static void styleState(Label l, DaemonState s) {
         l.getStyleClass().removeIf(c -> c.startsWith("state-") && !c.equals("state-label"));
         l.getStyleClass().add("state-" + s.name().toLowerCase(java.util.Locale.ROOT));
     }

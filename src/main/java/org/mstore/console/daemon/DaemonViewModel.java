@@ -4,14 +4,15 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.DaemonStatus;
 import org.mstore.api.InvalidSettingException;
+import org.mstore.api.MessageStore;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.SessionLockedException;
 import org.mstore.api.Setting;
 import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
-import org.mstore.purge.PurgeDaemon;
-import org.mstore.purge.SessionLock;
 
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.LongProperty;
@@ -28,9 +29,9 @@ import javafx.beans.property.StringProperty;
  * done, bytes reclaimed, and the seed's session-lock error when another impurge holds the lock.
  */
 public final class DaemonViewModel {
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
-    private final ObjectProperty<PurgeDaemon.State> state = new SimpleObjectProperty<>(PurgeDaemon.State.STOPPED);
+    private final ObjectProperty<DaemonState> state = new SimpleObjectProperty<>(DaemonState.STOPPED);
     private final StringProperty stateText = new SimpleStringProperty("stopped");
     private final StringProperty working = new SimpleStringProperty("");
     private final LongProperty tasksDone = new SimpleLongProperty();
@@ -46,7 +47,7 @@ public final class DaemonViewModel {
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
 
-    public DaemonViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+    public DaemonViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
@@ -55,7 +56,7 @@ public final class DaemonViewModel {
         windowEnd.addListener((o, a, b) -> validateWindow());
     }
 
-    public ObjectProperty<PurgeDaemon.State> stateProperty() {
+    public ObjectProperty<DaemonState> stateProperty() {
         return state;
     }
 
@@ -133,15 +134,15 @@ public final class DaemonViewModel {
     }
 
     /** The daemon reported a new state (on the UI thread). */
-    public void statusChanged(PurgeDaemon.Status s) {
+    public void statusChanged(DaemonStatus s) {
         state.set(s.state());
         stateText.set(s.describe());
-        working.set(s.state() == PurgeDaemon.State.WORKING && s.mailbox() != null ? s.action() + " " + s.mailbox() : "");
+        working.set(s.state() == DaemonState.WORKING && s.mailbox() != null ? s.action() + " " + s.mailbox() : "");
         tasksDone.set(s.tasksDone());
         bytesReclaimed.set(s.bytesReclaimed());
         running.set(engine.daemon().running());
-        if (s.state() == PurgeDaemon.State.LOCKED_OUT) {
-            error.set("General Error: " + SessionLock.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
+        if (s.state() == DaemonState.LOCKED_OUT) {
+            error.set("General Error: " + org.mstore.api.SessionLockedException.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
         } else {
             error.set(""); // no longer locked out: the other impurge let go (or this one stopped)
         }
@@ -153,7 +154,7 @@ public final class DaemonViewModel {
             otherHolder.set("");
             return;
         }
-        executor.execute("Checking the session lock", () -> SessionLock.holder(engine.root()), (Optional<String> h) ->
+        executor.execute("Checking the session lock", () -> engine.daemon().lockHolder(), (Optional<String> h) ->
                 otherHolder.set(h.filter(x -> !engine.daemon().running()).map(x -> "Another impurge holds the session lock: " + x)
                         .orElse("")), e -> { });
     }
@@ -164,7 +165,7 @@ public final class DaemonViewModel {
         }
         error.set("");
         executor.execute("Starting impurge", () -> {
-            engine.startDaemon(PurgeDaemon.Mode.daemon());
+            engine.daemon().start(DaemonMode.daemon());
             return true;
         }, ok -> {
             running.set(engine.daemon().running());
@@ -182,7 +183,7 @@ public final class DaemonViewModel {
 
     public void stop() {
         executor.execute("Stopping impurge", () -> {
-            engine.stopDaemon();
+            engine.daemon().stop();
             return true;
         }, ok -> {
             running.set(engine.daemon().running());
@@ -216,7 +217,7 @@ public final class DaemonViewModel {
         Map<Setting, String> values = new EnumMap<>(Setting.class);
         values.put(Setting.PURGE_WINDOW, useWindow.get() ? windowStart.get().strip() + "-" + windowEnd.get().strip() : "");
         values.put(Setting.PURGE_EXIT_WHEN_EMPTY, Boolean.toString(exitWhenEmpty.get()));
-        executor.execute("Saving the purge window", () -> engine.applySettings(values), saved -> {
+        executor.execute("Saving the purge window", () -> engine.settings().apply(values), saved -> {
             String w = saved.get(Setting.PURGE_WINDOW);
             message.set(w.isEmpty() ? "Daemon mode: impurge works whenever entries are due"
                     : "Off-peak window " + PurgeWindow.parse(w).orElseThrow() + (exitWhenEmpty.get() ? ", stopping when the queue is empty" : ""));

@@ -8,9 +8,9 @@ import java.util.SortedMap;
 
 import org.mstore.api.Action;
 import org.mstore.api.HistoryEntry;
+import org.mstore.api.MessageStore;
 import org.mstore.api.Outcome;
 import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
 
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.SimpleLongProperty;
@@ -32,7 +32,7 @@ public final class DashboardViewModel {
     public record MinuteCount(long minute, long done) {
     }
 
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
     private final Clock clock;
     private final ObservableList<DepthSample> depth = FXCollections.observableArrayList();
@@ -40,10 +40,10 @@ public final class DashboardViewModel {
     private final LongProperty doneLastHour = new SimpleLongProperty();
     private final LongProperty bytesLastHour = new SimpleLongProperty();
 
-    public DashboardViewModel(Engine engine, TaskExecutor executor) {
+    public DashboardViewModel(MessageStore engine, TaskExecutor executor) {
         this.engine = engine;
         this.executor = executor;
-        this.clock = engine.context().clock();
+        this.clock = engine.clock();
     }
 
     public ObservableList<DepthSample> depth() {

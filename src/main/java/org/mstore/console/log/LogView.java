@@ -1,6 +1,7 @@
 package org.mstore.console.log;
 
 import org.mstore.api.LogLevel;
+import org.mstore.api.LogLine;
 import org.mstore.log.StoreLog;
 
 import javafx.collections.ListChangeListener;
@@ -56,13 +57,13 @@ public final class LogView extends BorderPane {
         bar.getStyleClass().add("toolbar-row");
         setTop(bar);
 
-        ListView<StoreLog.Line> list = new ListView<>(vm.visible());
+        ListView<LogLine> list = new ListView<>(vm.visible());
         list.setId("logList");
         list.setFixedCellSize(22);
         list.setPlaceholder(new Label("No log lines (yet)"));
         list.setCellFactory(l -> new ListCell<>() {
             @Override
-            protected void updateItem(StoreLog.Line line, boolean empty) {
+            protected void updateItem(LogLine line, boolean empty) {
                 super.updateItem(line, empty);
                 getStyleClass().removeIf(c -> c.startsWith("log-"));
                 if (empty || line == null) {
@@ -76,7 +77,7 @@ public final class LogView extends BorderPane {
                 }
             }
         });
-        vm.visible().addListener((ListChangeListener<StoreLog.Line>) c -> {
+        vm.visible().addListener((ListChangeListener<LogLine>) c -> {
             count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
             if (vm.followProperty().get() && !vm.visible().isEmpty()) {
                 list.scrollTo(vm.visible().size() - 1);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.mstore.api.LogLevel;
+import org.mstore.api.LogLine;
 import org.mstore.console.TaskExecutor;
 import org.mstore.log.StoreLog;
 
@@ -33,8 +34,8 @@ public final class LogViewModel {
 
     private final Path file;
     private final TaskExecutor executor;
-    private final ObservableList<StoreLog.Line> lines = FXCollections.observableArrayList();
-    private final FilteredList<StoreLog.Line> visible = new FilteredList<>(lines, l -> true);
+    private final ObservableList<LogLine> lines = FXCollections.observableArrayList();
+    private final FilteredList<LogLine> visible = new FilteredList<>(lines, l -> true);
     private final ObjectProperty<LogLevel> minimumLevel = new SimpleObjectProperty<>(null);
     private final StringProperty text = new SimpleStringProperty("");
     private final BooleanProperty follow = new SimpleBooleanProperty(true);
@@ -51,11 +52,11 @@ public final class LogViewModel {
         text.addListener((o, a, b) -> refilter());
     }
 
-    public ObservableList<StoreLog.Line> lines() {
+    public ObservableList<LogLine> lines() {
         return lines;
     }
 
-    public FilteredList<StoreLog.Line> visible() {
+    public FilteredList<LogLine> visible() {
         return visible;
     }
 
@@ -147,10 +148,10 @@ public final class LogViewModel {
         if (raw.isEmpty()) {
             return;
         }
-        List<StoreLog.Line> parsed = new ArrayList<>(raw.size());
+        List<LogLine> parsed = new ArrayList<>(raw.size());
         for (String r : raw) {
             if (!r.isBlank()) {
-                parsed.add(StoreLog.parse(r));
+                parsed.add(LogLine.parse(r));
             }
         }
         lines.addAll(parsed);

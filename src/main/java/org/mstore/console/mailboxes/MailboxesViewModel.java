@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.Locale;
 
 import org.mstore.api.Action;
+import org.mstore.api.CheckReport;
 import org.mstore.api.MailboxInfo;
+import org.mstore.api.MessageStore;
 import org.mstore.config.StoreSettings;
 import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
 import org.mstore.mailbox.MailboxService;
 
 import javafx.beans.binding.Bindings;
@@ -29,19 +30,19 @@ import javafx.collections.transformation.FilteredList;
  * Repair when it finds corruption, as the seed's self-healing does).
  */
 public final class MailboxesViewModel {
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
     private final ObservableList<MailboxInfo> mailboxes = FXCollections.observableArrayList();
     private final FilteredList<MailboxInfo> visible = new FilteredList<>(mailboxes, m -> true);
     private final StringProperty search = new SimpleStringProperty("");
     private final ObjectProperty<MailboxInfo> selected = new SimpleObjectProperty<>();
-    private final ObjectProperty<StoreSettings.Snapshot> thresholds = new SimpleObjectProperty<>();
+    private final ObjectProperty<org.mstore.api.SettingsSnapshot> thresholds = new SimpleObjectProperty<>();
     private final StringProperty message = new SimpleStringProperty("");
     private final ObservableList<String> problems = FXCollections.observableArrayList();
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanBinding actionsDisabled;
 
-    public MailboxesViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+    public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
@@ -76,7 +77,7 @@ public final class MailboxesViewModel {
         return selected;
     }
 
-    public ObjectProperty<StoreSettings.Snapshot> thresholdsProperty() {
+    public ObjectProperty<org.mstore.api.SettingsSnapshot> thresholdsProperty() {
         return thresholds;
     }
 
@@ -94,7 +95,7 @@ public final class MailboxesViewModel {
     }
 
     public void load() {
-        executor.execute("Loading mailboxes", engine::listMailboxes, list -> {
+        executor.execute("Loading mailboxes", engine.mailboxes()::list, list -> {
             String keep = selected.get() == null ? null : selected.get().name();
             mailboxes.setAll(list);
             if (keep != null) {
@@ -121,7 +122,7 @@ public final class MailboxesViewModel {
     public void changed(Collection<String> names) {
         List<String> todo = List.copyOf(names);
         executor.execute("Reading mailboxes",
-                () -> todo.stream().map(n -> new Row(n, engine.context().mboxlist().get(n).orElse(null))).toList(), rowsRead -> {
+                () -> todo.stream().map(n -> new Row(n, engine.mailboxes().find(n).orElse(null))).toList(), rowsRead -> {
                     for (Row r : rowsRead) {
                         int i = indexOf(r.name());
                         if (r.info() == null && i >= 0) {
@@ -178,7 +179,7 @@ public final class MailboxesViewModel {
         if (readOnly.get()) {
             return;
         }
-        executor.execute(action + " " + name, () -> engine.request(name, action), r -> message.set(
+        executor.execute(action + " " + name, () -> engine.queue().request(name, action), r -> message.set(
                 r.added() ? action + " queued for " + name + " (RecNo " + r.recno() + ")"
                         : action + " was already queued for " + name + " (RecNo " + r.recno() + "); it is now forced"),
                 e -> message.set(e.getMessage()));
@@ -191,7 +192,7 @@ public final class MailboxesViewModel {
             return;
         }
         message.set("Checking " + m.name() + "...");
-        executor.execute("Checking " + m.name(), () -> engine.check(m.name()), (MailboxService.CheckReport r) -> {
+        executor.execute("Checking " + m.name(), () -> engine.maintenance().check(m.name()), (CheckReport r) -> {
             if (selected.get() != null && selected.get().name().equals(m.name())) {
                 problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
             }
@@ -205,7 +206,7 @@ public final class MailboxesViewModel {
     }
 
     /** The expunged share of the cache against {@code store.purge.percentage}, in words. */
-    public static String purgeStanding(MailboxInfo m, StoreSettings.Snapshot s) {
+    public static String purgeStanding(MailboxInfo m, org.mstore.api.SettingsSnapshot s) {
         if (m == null) {
             return "";
         }
@@ -219,7 +220,7 @@ public final class MailboxesViewModel {
     }
 
     /** Expunged against {@code store.cleanupsize}, in words. */
-    public static String cleanupStanding(MailboxInfo m, StoreSettings.Snapshot s) {
+    public static String cleanupStanding(MailboxInfo m, org.mstore.api.SettingsSnapshot s) {
         if (m == null) {
             return "";
         }

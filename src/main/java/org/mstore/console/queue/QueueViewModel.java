@@ -10,11 +10,11 @@ import java.util.stream.Collectors;
 
 import org.mstore.api.Action;
 import org.mstore.api.HistoryEntry;
+import org.mstore.api.MessageStore;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
 import org.mstore.api.TaskResult;
 import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
 
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.LongBinding;
@@ -34,7 +34,7 @@ import javafx.beans.property.StringProperty;
  * remove). Changes arrive as engine events; nothing reloads the whole queue.
  */
 public final class QueueViewModel {
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
     private final QueuePage rows;
     private final Map<Action, BooleanProperty> shown = new EnumMap<>(Action.class);
@@ -47,7 +47,7 @@ public final class QueueViewModel {
     private final LongBinding total;
     private QueueQuery applied = QueueQuery.all();
 
-    public QueueViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+    public QueueViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
@@ -186,9 +186,9 @@ public final class QueueViewModel {
             return;
         }
         message.set("Running " + ids.size() + " entries...");
-        executor.execute("Running " + ids.size() + " entries", () -> engine.runNow(ids), results -> {
+        executor.execute("Running " + ids.size() + " entries", () -> engine.daemon().runNow(ids), results -> {
             if (results.isEmpty()) {
-                message.set("Handed " + ids.size() + " entries to the running daemon");
+                message.set("None of the " + ids.size() + " entries was waiting any more: already run or removed");
             } else {
                 long done = results.stream().filter(TaskResult::finished).count();
                 message.set("Ran " + done + " of " + ids.size() + " entries"
@@ -203,7 +203,7 @@ public final class QueueViewModel {
         if (readOnly.get() || ids.isEmpty()) {
             return;
         }
-        executor.execute("Removing " + ids.size() + " entries", () -> engine.removeEntries(ids),
+        executor.execute("Removing " + ids.size() + " entries", () -> engine.queue().remove(ids),
                 removed -> message.set("Removed " + removed.size() + " entries"
                         + (removed.size() < ids.size() ? " (" + (ids.size() - removed.size() + " were in progress or gone)") : "")),
                 e -> message.set(e.getMessage()));

@@ -5,9 +5,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import org.mstore.api.MessageStore;
 import org.mstore.api.Setting;
 import org.mstore.console.TaskExecutor;
-import org.mstore.engine.Engine;
 
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -23,7 +23,7 @@ import javafx.beans.value.ObservableBooleanValue;
  * {@link #restoreDefaults}. Applied values reach a running daemon at its next task, without a restart.
  */
 public final class SettingsViewModel {
-    private final Engine engine;
+    private final MessageStore engine;
     private final TaskExecutor executor;
     private final Map<Setting, SettingField> fields = new EnumMap<>(Setting.class);
     private final StringProperty message = new SimpleStringProperty("");
@@ -32,7 +32,7 @@ public final class SettingsViewModel {
     private final BooleanBinding anyDirty;
     private final BooleanBinding canApply;
 
-    public SettingsViewModel(Engine engine, TaskExecutor executor, boolean readOnly) {
+    public SettingsViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
@@ -104,7 +104,7 @@ public final class SettingsViewModel {
                 changed.put(s, f.valueProperty().get());
             }
         });
-        executor.execute("Saving settings", () -> engine.applySettings(changed), saved -> {
+        executor.execute("Saving settings", () -> engine.settings().apply(changed), saved -> {
             saved.forEach((s, v) -> {
                 fields.get(s).storedProperty().set(v);
                 fields.get(s).valueProperty().set(v);

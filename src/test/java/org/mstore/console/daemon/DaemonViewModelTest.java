@@ -11,10 +11,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.DaemonStatus;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.purge.SessionLock;
 import org.mstore.testing.TestStore;
@@ -50,14 +53,14 @@ class DaemonViewModelTest {
         }
     }
 
-    private static PurgeDaemon.Status status(PurgeDaemon.State state, String mailbox, Action action, String message) {
-        return new PurgeDaemon.Status(state, mailbox, action, 3, 4096, Instant.EPOCH, message);
+    private static DaemonStatus status(DaemonState state, String mailbox, Action action, String message) {
+        return new DaemonStatus(state, mailbox, action, 3, 4096, Instant.EPOCH, message);
     }
 
     @Test
     void load_shows_a_stopped_daemon_and_no_window() {
         assertThat(vm.runningProperty().get()).isFalse();
-        assertThat(vm.stateProperty().get()).isEqualTo(PurgeDaemon.State.STOPPED);
+        assertThat(vm.stateProperty().get()).isEqualTo(DaemonState.STOPPED);
         assertThat(vm.stateTextProperty().get()).isEqualTo("stopped");
         assertThat(vm.useWindowProperty().get()).isFalse();
         assertThat(vm.errorProperty().get()).isEmpty();
@@ -66,7 +69,7 @@ class DaemonViewModelTest {
 
     @Test
     void load_reads_the_stored_window() {
-        s.engine.settings().setAll(Map.of(Setting.PURGE_WINDOW, "23:30-04:15", Setting.PURGE_EXIT_WHEN_EMPTY, "true"));
+        s.engine.settings().apply(Map.of(Setting.PURGE_WINDOW, "23:30-04:15", Setting.PURGE_EXIT_WHEN_EMPTY, "true"));
 
         vm.load();
 
@@ -97,7 +100,7 @@ class DaemonViewModelTest {
     @Test
     void start_while_another_impurge_holds_the_lock_shows_the_seed_error_and_stays_stopped() throws Exception {
         try (Engine other = s.openAgain()) {
-            other.daemon().start(PurgeDaemon.Mode.daemon());
+            other.daemon().start(DaemonMode.daemon());
 
             vm.start();
 
@@ -106,21 +109,20 @@ class DaemonViewModelTest {
             assertThat(vm.runningProperty().get()).isFalse();
             assertThat(s.engine.daemon().running()).isFalse();
             assertThat(other.daemon().running()).as("the holder is left alone").isTrue();
-            assertThat(vm.otherHolderProperty().get()).startsWith("Another impurge holds the session lock: impurge@");
+            assertThat(vm.otherHolderProperty().get()).startsWith("Another impurge holds the session lock: test[");
         }
     }
 
     @Test
     void probe_lock_names_the_other_holder_and_clears_once_it_lets_go() throws Exception {
         try (Engine other = s.openAgain()) {
-            other.daemon().start(PurgeDaemon.Mode.daemon());
+            other.daemon().start(DaemonMode.daemon());
 
             vm.probeLock();
             assertThat(vm.otherHolderProperty().get())
-                    .isEqualTo("Another impurge holds the session lock: impurge@" + ProcessHandle.current().pid()
-                            + " pid " + ProcessHandle.current().pid());
+                    .isEqualTo("Another impurge holds the session lock: test[" + ProcessHandle.current().pid() + "]");
 
-            other.daemon().stop(Duration.ofSeconds(10));
+            other.daemon().stop();
             vm.probeLock();
             assertThat(vm.otherHolderProperty().get()).isEmpty();
         }
@@ -193,50 +195,50 @@ class DaemonViewModelTest {
 
     @Test
     void status_changes_are_shown_in_words() {
-        vm.statusChanged(status(PurgeDaemon.State.WORKING, "user/alice", Action.REPAIR, ""));
-        assertThat(vm.stateProperty().get()).isEqualTo(PurgeDaemon.State.WORKING);
+        vm.statusChanged(status(DaemonState.WORKING, "user/alice", Action.REPAIR, ""));
+        assertThat(vm.stateProperty().get()).isEqualTo(DaemonState.WORKING);
         assertThat(vm.stateTextProperty().get()).isEqualTo("working: Repair user/alice");
         assertThat(vm.workingProperty().get()).isEqualTo("Repair user/alice");
         assertThat(vm.tasksDoneProperty().get()).isEqualTo(3);
         assertThat(vm.bytesReclaimedProperty().get()).isEqualTo(4096);
 
-        vm.statusChanged(status(PurgeDaemon.State.WAITING, null, null, "next entry due 2026-03-02T11:00"));
+        vm.statusChanged(status(DaemonState.WAITING, null, null, "next entry due 2026-03-02T11:00"));
         assertThat(vm.stateTextProperty().get()).isEqualTo("waiting for entries (next entry due 2026-03-02T11:00)");
         assertThat(vm.workingProperty().get()).isEmpty();
 
-        vm.statusChanged(status(PurgeDaemon.State.OUTSIDE_WINDOW, null, null, "window 01:00-05:00 opens at 01:00"));
+        vm.statusChanged(status(DaemonState.OUTSIDE_WINDOW, null, null, "window 01:00-05:00 opens at 01:00"));
         assertThat(vm.stateTextProperty().get()).isEqualTo("outside its window (window 01:00-05:00 opens at 01:00)");
 
-        vm.statusChanged(status(PurgeDaemon.State.WINDOW_DONE, null, null, ""));
+        vm.statusChanged(status(DaemonState.WINDOW_DONE, null, null, ""));
         assertThat(vm.stateTextProperty().get()).isEqualTo("queue empty; done for this window");
 
-        vm.statusChanged(status(PurgeDaemon.State.STOPPED, null, null, ""));
+        vm.statusChanged(status(DaemonState.STOPPED, null, null, ""));
         assertThat(vm.stateTextProperty().get()).isEqualTo("stopped");
         assertThat(vm.errorProperty().get()).isEmpty();
     }
 
     @Test
     void a_locked_out_status_shows_the_seed_error_with_the_holder() {
-        vm.statusChanged(status(PurgeDaemon.State.LOCKED_OUT, null, null, "held by impurge@42 pid 42"));
+        vm.statusChanged(status(DaemonState.LOCKED_OUT, null, null, "held by impurge[42]"));
 
         assertThat(vm.errorProperty().get())
-                .isEqualTo("General Error: Could not get purge session lock. Possibly another impurge is running (held by impurge@42 pid 42)");
-        assertThat(vm.stateTextProperty().get()).isEqualTo("another impurge holds the session lock (held by impurge@42 pid 42)");
+                .isEqualTo("General Error: Could not get purge session lock. Possibly another impurge is running (held by impurge[42])");
+        assertThat(vm.stateTextProperty().get()).isEqualTo("another impurge holds the session lock (held by impurge[42])");
     }
 
     @Test
     void the_lock_error_goes_once_the_daemon_has_the_lock() {
-        vm.statusChanged(status(PurgeDaemon.State.LOCKED_OUT, null, null, "held by impurge@42 pid 42"));
+        vm.statusChanged(status(DaemonState.LOCKED_OUT, null, null, "held by impurge[42]"));
 
         // the other impurge exited; ours took the lock at its next try and works
-        vm.statusChanged(status(PurgeDaemon.State.WORKING, "user/alice", Action.CLEAN, ""));
+        vm.statusChanged(status(DaemonState.WORKING, "user/alice", Action.CLEAN, ""));
 
         assertThat(vm.errorProperty().get()).isEmpty();
     }
 
     @Test
     void read_only_does_not_start_the_daemon_nor_save_a_window() throws Exception {
-        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+        try (Engine ro = Engine.open(s.root, new OpenOptions(s.clock, "console", false, false, true))) {
             DaemonViewModel readOnly = new DaemonViewModel(ro, new CurrentThreadTaskExecutor(), true);
             readOnly.load();
             readOnly.useWindowProperty().set(true);

@@ -51,7 +51,7 @@ class DashboardViewModelTest {
     /** Runs a forced Repair of each mailbox now (each is done) and returns what the history recorded. */
     private List<HistoryEntry> repair(String... mailboxes) {
         for (String m : mailboxes) {
-            s.engine.request(m, Action.REPAIR);
+            s.engine.queue().request(m, Action.REPAIR);
         }
         List<TaskResult> ran = s.engine.daemon().drain();
         assertThat(ran).hasSize(mailboxes.length).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.DONE));
@@ -66,7 +66,7 @@ class DashboardViewModelTest {
 
     /** Cleans, then (after store.cleanupage) removes and purges a mailbox: tasks that reclaim bytes. */
     private List<HistoryEntry> reclaim(String box) throws Exception {
-        s.engine.settings().setAll(Map.of(Setting.CLEANUP_SIZE, "5", Setting.PURGE_COUNT, "5", Setting.PURGE_PERCENTAGE, "10"));
+        s.engine.settings().apply(Map.of(Setting.CLEANUP_SIZE, "5", Setting.PURGE_COUNT, "5", Setting.PURGE_PERCENTAGE, "10"));
         s.append(box, 40);
         s.engine.mailboxes().setDeleted(box, UidSet.parse("1:20"), true);
         s.engine.mailboxes().expunge(box);
@@ -96,8 +96,8 @@ class DashboardViewModelTest {
         repair("user/a", "user/b", "user/c");               // 11:01
         s.clock.advance(Duration.ofMinutes(2));
         repair("user/a", "user/b");                         // 11:03
-        s.engine.queue().enqueue("user/d", Action.CLEAN, 0, false);
-        s.engine.removeEntries(List.of(s.engine.queue().maxRecno())); // removed, not done
+        s.engine.backend().queue().enqueue("user/d", Action.CLEAN, 0, false);
+        s.engine.queue().remove(List.of(s.engine.backend().queue().maxRecno())); // removed, not done
 
         vm.load();
 
@@ -128,11 +128,11 @@ class DashboardViewModelTest {
     void entries_that_left_without_being_done_do_not_count() {
         repair("user/a");
         vm.load();
-        s.engine.queue().enqueue("user/b", Action.CLEAN, 0, false);
-        s.engine.queue().enqueue("user/c", Action.PURGE, 0, false);
+        s.engine.backend().queue().enqueue("user/b", Action.CLEAN, 0, false);
+        s.engine.backend().queue().enqueue("user/c", Action.PURGE, 0, false);
         s.engine.daemon().drain(); // both skipped: below the thresholds
-        s.engine.queue().enqueue("user/d", Action.CLEAN, 0, false);
-        s.engine.removeEntries(List.of(s.engine.queue().maxRecno()));
+        s.engine.backend().queue().enqueue("user/d", Action.CLEAN, 0, false);
+        s.engine.queue().remove(List.of(s.engine.backend().queue().maxRecno()));
         List<HistoryEntry> h = newHistory();
         assertThat(h).extracting(HistoryEntry::outcome).containsExactly(Outcome.SKIPPED, Outcome.SKIPPED, Outcome.REMOVED);
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.LogLevel;
+import org.mstore.api.LogLine;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.log.StoreLog;
 import org.mstore.testing.TestStore;
@@ -52,8 +53,8 @@ class LogViewModelTest {
         appendRaw(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private List<String> messages(List<StoreLog.Line> lines) {
-        return lines.stream().map(StoreLog.Line::message).toList();
+    private List<String> messages(List<LogLine> lines) {
+        return lines.stream().map(LogLine::message).toList();
     }
 
     @Test
@@ -89,8 +90,8 @@ class LogViewModelTest {
         appendRaw("not a log line\n");
         vm.poll();
 
-        assertThat(vm.lines()).extracting(StoreLog.Line::level).containsExactly(LogLevel.CRITICAL, LogLevel.DEBUG, null);
-        StoreLog.Line first = vm.lines().get(0);
+        assertThat(vm.lines()).extracting(LogLine::level).containsExactly(LogLevel.CRITICAL, LogLevel.DEBUG, null);
+        LogLine first = vm.lines().get(0);
         assertThat(first.process()).startsWith("imapd[");
         assertThat(first.category()).isEqualTo("Store");
         assertThat(first.message()).isEqualTo("Unable to open mailbox user/alice: Mailbox does not exist");
@@ -105,7 +106,7 @@ class LogViewModelTest {
         vm.poll();
 
         vm.minimumLevelProperty().set(LogLevel.WARNING);
-        assertThat(vm.visible()).extracting(StoreLog.Line::level).containsExactly(LogLevel.CRITICAL, LogLevel.ERROR, LogLevel.WARNING);
+        assertThat(vm.visible()).extracting(LogLine::level).containsExactly(LogLevel.CRITICAL, LogLevel.ERROR, LogLevel.WARNING);
 
         log(LogLevel.ERROR, "later error");
         log(LogLevel.INFORMATION, "later information");

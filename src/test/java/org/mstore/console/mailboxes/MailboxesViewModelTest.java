@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mstore.api.Action;
 import org.mstore.api.MailboxInfo;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Setting;
 import org.mstore.api.UidSet;
@@ -21,7 +22,6 @@ import org.mstore.config.StoreSettings;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.console.StepTaskExecutor;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.testing.TestStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,7 +100,7 @@ class MailboxesViewModelTest {
 
     @Test
     void a_move_on_a_pending_entry_forces_it_instead_of_queueing_another() {
-        long recno = s.engine.queue().enqueue(ALICE, Action.PURGE, 0, false).recno();
+        long recno = s.engine.backend().queue().enqueue(ALICE, Action.PURGE, 0, false).recno();
         vm.select(ALICE);
 
         vm.purgeNow();
@@ -210,7 +210,7 @@ class MailboxesViewModelTest {
 
     @Test
     void read_only_disables_the_actions_and_queues_nothing() throws Exception {
-        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+        try (Engine ro = Engine.open(s.root, new OpenOptions(s.clock, "console", false, false, true))) {
             MailboxesViewModel readOnly = new MailboxesViewModel(ro, new CurrentThreadTaskExecutor(), true);
             readOnly.load();
             readOnly.select(ALICE);
@@ -224,8 +224,8 @@ class MailboxesViewModelTest {
         }
     }
 
-    private StoreSettings.Snapshot thresholds(String count, String percentage, String cleanupSize) {
-        s.engine.settings().setAll(Map.of(Setting.PURGE_COUNT, count, Setting.PURGE_PERCENTAGE, percentage, Setting.CLEANUP_SIZE, cleanupSize));
+    private org.mstore.api.SettingsSnapshot thresholds(String count, String percentage, String cleanupSize) {
+        s.engine.settings().apply(Map.of(Setting.PURGE_COUNT, count, Setting.PURGE_PERCENTAGE, percentage, Setting.CLEANUP_SIZE, cleanupSize));
         return s.engine.settings().snapshot();
     }
 

@@ -21,24 +21,24 @@ final class QueueFixtures {
      * {@code n} requests whose mailbox, timestamp and action orders all differ from the RecNo order: mailbox
      * {@code user/uNNNNN} and the timestamp follow two different permutations of 0..n-1.
      */
-    static List<MaintenanceQueue.Request> requests(int n, long baseMillis) {
-        List<MaintenanceQueue.Request> out = new ArrayList<>();
+    static List<org.mstore.api.QueueRequest> requests(int n, long baseMillis) {
+        List<org.mstore.api.QueueRequest> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long k = (i * 7919L) % n;
             long t = (i * 104729L) % n;
-            out.add(new MaintenanceQueue.Request(String.format("user/u%05d", k), Action.values()[i % 4], baseMillis + t * 1000, false));
+            out.add(new org.mstore.api.QueueRequest(String.format("user/u%05d", k), Action.values()[i % 4], baseMillis + t * 1000, false));
         }
         return out;
     }
 
     static void fill(Engine engine, int n) {
-        int added = engine.queue().enqueueAll(requests(n, engine.context().now()));
+        int added = engine.backend().queue().enqueueAll(requests(n, engine.context().now()));
         assertThat(added).isEqualTo(n);
     }
 
     /** Enqueues one entry and returns it as the engine reads it back (what an "entries added" event carries). */
     static QueueEntry enqueue(Engine engine, String mailbox, Action action, long ts) {
-        long recno = engine.queue().enqueue(mailbox, action, ts, false).recno();
+        long recno = engine.backend().queue().enqueue(mailbox, action, ts, false).recno();
         return engine.queue().get(recno).orElseThrow();
     }
 

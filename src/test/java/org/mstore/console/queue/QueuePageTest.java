@@ -54,7 +54,7 @@ class QueuePageTest {
 
     private List<HistoryEntry> finish(List<QueueEntry> entries) {
         long seq = s.engine.queue().maxHistorySeq();
-        s.engine.removeEntries(entries.stream().map(QueueEntry::recno).toList());
+        s.engine.queue().remove(entries.stream().map(QueueEntry::recno).toList());
         List<HistoryEntry> done = s.engine.queue().historyAfter(seq, 10_000);
         assertThat(done).hasSize(entries.size()).allSatisfy(h -> assertThat(h.outcome()).isEqualTo(Outcome.REMOVED));
         return done;
@@ -195,7 +195,7 @@ class QueuePageTest {
         fill(s.engine, 100);
         page.setQuery(QueueQuery.all());
         // entries that came and went without this page hearing of them
-        s.engine.removeEntries(db(QueueQuery.all(), 0, 30).stream().map(QueueEntry::recno).toList());
+        s.engine.queue().remove(db(QueueQuery.all(), 0, 30).stream().map(QueueEntry::recno).toList());
         assertThat(page.totalProperty().get()).isEqualTo(100);
         page.reconcile();
         assertThat(page.totalProperty().get()).isEqualTo(70);

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
 import org.mstore.api.HistoryEntry;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
@@ -19,7 +21,6 @@ import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.console.StepTaskExecutor;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.purge.PurgeDaemon;
 import org.mstore.testing.TestStore;
 
@@ -122,7 +123,7 @@ class QueueViewModelTest {
     void new_entries_raise_the_counts_and_join_the_list() {
         fill(s.engine, 20);
         vm.load();
-        long before = s.engine.queue().maxRecno();
+        long before = s.engine.backend().queue().maxRecno();
         enqueue(s.engine, "user/new1", Action.REPAIR, 0);
         enqueue(s.engine, "user/new2", Action.REPAIR, 0);
         enqueue(s.engine, "user/new3", Action.PURGE, 0);
@@ -142,7 +143,7 @@ class QueueViewModelTest {
         vm.load();
         long seq = s.engine.queue().maxHistorySeq();
         List<QueueEntry> cleans = db(QueueQuery.all().withActions(EnumSet.of(Action.CLEAN))).subList(0, 2);
-        s.engine.removeEntries(cleans.stream().map(QueueEntry::recno).toList());
+        s.engine.queue().remove(cleans.stream().map(QueueEntry::recno).toList());
 
         vm.entriesDone(s.engine.queue().historyAfter(seq, 100));
 
@@ -176,12 +177,12 @@ class QueueViewModelTest {
         s.append(BOX, 3);
         s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
         QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // due only in a year
-        s.engine.startDaemon(PurgeDaemon.Mode.daemon());
+        s.engine.daemon().start(DaemonMode.daemon());
         vm.load();
 
         vm.runNow(List.of(remove));
 
-        assertThat(vm.messageProperty().get()).isEqualTo("Handed 1 entries to the running daemon");
+        assertThat(vm.messageProperty().get()).isEqualTo("Ran 1 of 1 entries");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (s.engine.queue().get(remove.recno()).isPresent()) {
             assertThat(System.nanoTime()).as("waited 10 s for the daemon").isLessThan(deadline);
@@ -196,13 +197,13 @@ class QueueViewModelTest {
         s.engine.settings().set(Setting.CLEANUP_AGE, "365d");
         QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now()); // not due: the other one waits
         try (Engine other = s.openAgain()) {
-            other.daemon().start(PurgeDaemon.Mode.daemon());
+            other.daemon().start(DaemonMode.daemon());
             vm.load();
 
             vm.runNow(List.of(remove));
 
             assertThat(vm.messageProperty().get())
-                    .startsWith("Could not get purge session lock. Possibly another impurge is running (held by impurge@");
+                    .startsWith("Could not get purge session lock. Possibly another impurge is running (held by test[");
         }
     }
 
@@ -227,7 +228,7 @@ class QueueViewModelTest {
     void read_only_refuses_run_now_and_remove() throws Exception {
         s.mailbox(BOX);
         QueueEntry repair = enqueue(s.engine, BOX, Action.REPAIR, s.engine.context().now());
-        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+        try (Engine ro = Engine.open(s.root, new OpenOptions(s.clock, "console", false, false, true))) {
             QueueViewModel readOnly = new QueueViewModel(ro, new CurrentThreadTaskExecutor(), true);
             readOnly.load();
             assertThat(readOnly.readOnlyProperty().get()).isTrue();
@@ -249,7 +250,7 @@ class QueueViewModelTest {
         QueueViewModel live = new QueueViewModel(s.engine, step, false);
         live.load();
         step.runPending();
-        long before = s.engine.queue().maxRecno();
+        long before = s.engine.backend().queue().maxRecno();
 
         live.ascendingProperty().set(false);            // the rows are read...
         enqueue(s.engine, "user/new", Action.CLEAN, 0);  // ...an entry is queued...

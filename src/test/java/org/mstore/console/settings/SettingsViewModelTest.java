@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.Setting;
 import org.mstore.console.CurrentThreadTaskExecutor;
 import org.mstore.engine.Engine;
-import org.mstore.engine.EngineOptions;
 import org.mstore.testing.TestStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +27,7 @@ class SettingsViewModelTest {
     @BeforeEach
     void setUp() throws Exception {
         s = TestStore.create(tmp);
-        s.engine.settings().setAll(Map.of(Setting.CLEANUP_SIZE, "250", Setting.PURGE_PERCENTAGE, "12.5",
+        s.engine.settings().apply(Map.of(Setting.CLEANUP_SIZE, "250", Setting.PURGE_PERCENTAGE, "12.5",
                 Setting.CLEANUP_AGE, "90m", Setting.PURGE_WINDOW, "22:00-04:00"));
         vm = new SettingsViewModel(s.engine, new CurrentThreadTaskExecutor(), false);
         vm.load();
@@ -171,7 +171,7 @@ class SettingsViewModelTest {
     void a_value_changed_elsewhere_is_picked_up_without_overwriting_a_field_being_edited() throws Exception {
         type(Setting.CLEANUP_SIZE, "400");
         try (Engine other = s.openAgain()) {
-            other.settings().setAll(Map.of(Setting.CLEANUP_SIZE, "111", Setting.PURGE_COUNT, "777"));
+            other.settings().apply(Map.of(Setting.CLEANUP_SIZE, "111", Setting.PURGE_COUNT, "777"));
         }
 
         vm.load();
@@ -187,7 +187,7 @@ class SettingsViewModelTest {
 
     @Test
     void read_only_can_not_apply_and_saves_nothing() throws Exception {
-        try (Engine ro = Engine.open(s.root, new EngineOptions(s.clock, "console", false, false, true))) {
+        try (Engine ro = Engine.open(s.root, new OpenOptions(s.clock, "console", false, false, true))) {
             SettingsViewModel readOnly = new SettingsViewModel(ro, new CurrentThreadTaskExecutor(), true);
             readOnly.load();
             readOnly.field(Setting.CLEANUP_SIZE).valueProperty().set("300");

@@ -1,0 +1,82 @@
+package org.mstore.api;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Mailboxes and their messages, as a mail server's processes use them. A mailbox that fails a sanity check on the way
+ * throws {@link RepairRequestedException}: the failure was logged and a Repair queued, as the seed's self-healing does.
+ */
+public interface Mailboxes {
+    /** The default partition of new mailboxes. */
+    String DEFAULT_PARTITION = "primary";
+
+    /** The partitions a new mailbox can go to. */
+    List<String> partitions() throws IOException;
+
+    /** Every mailbox, by name. */
+    List<MailboxInfo> list();
+
+    /** The mailbox {@code name} and every mailbox below it ({@code name/...}), by name. */
+    List<MailboxInfo> subtree(String name);
+
+    Optional<MailboxInfo> find(String name);
+
+    /** The mailbox's metadata; {@link NoSuchMailboxException} if there is none. */
+    MailboxInfo get(String name);
+
+    default boolean exists(String name) {
+        return find(name).isPresent();
+    }
+
+    /** Creates a mailbox in the default partition; a folder needs its user's INBOX. */
+    default MailboxInfo create(String name) throws IOException {
+        return create(name, DEFAULT_PARTITION);
+    }
+
+    MailboxInfo create(String name, String partition) throws IOException;
+
+    /** Deletes a mailbox and every mailbox below it, with their pending queue entries; returns their names. */
+    List<String> delete(String name) throws IOException;
+
+    /** Appends messages, each forced to disk before this returns. */
+    default AppendResult append(String mailbox, List<NewMessage> messages) throws IOException {
+        return append(mailbox, messages, true);
+    }
+
+    /** Appends messages; {@code sync} false skips forcing each message (bulk generation of test data). */
+    AppendResult append(String mailbox, List<NewMessage> messages, boolean sync) throws IOException;
+
+    /** Sets, clears or replaces flags on the messages of a UID set; returns the records that changed, with their new flags. */
+    List<MessageRecord> setFlags(String mailbox, UidSet uids, int flags, FlagMode mode) throws IOException;
+
+    /** Sets ({@code on}) or clears {@code \Deleted}; returns how many messages changed. */
+    default int setDeleted(String mailbox, UidSet uids, boolean on) throws IOException {
+        return setFlags(mailbox, uids, Flags.DELETED, on ? FlagMode.ADD : FlagMode.REMOVE).size();
+    }
+
+    /**
+     * Expunges the {@code \Deleted} messages: they leave the mailbox, its Expunged count grows, and the store's
+     * maintenance is queued past {@code store.cleanupsize}.
+     */
+    ExpungeResult expunge(String mailbox) throws IOException;
+
+    /** Expunges the {@code \Deleted} messages among {@code uids} only (UID EXPUNGE). */
+    ExpungeResult expunge(String mailbox, UidSet uids) throws IOException;
+
+    /** A message's bytes, exactly as appended; never altered bytes (a damaged message is a format error). */
+    byte[] fetch(String mailbox, int uid) throws IOException;
+
+    /** The live messages with their envelope summaries, at most {@code limit} from position {@code offset}. */
+    List<MessageView> messages(String mailbox, int offset, int limit) throws IOException;
+
+    /** The mailbox's UID validity, next UID and every live message's record. */
+    MailboxSnapshot snapshot(String mailbox) throws IOException;
+
+    /** The records of the messages of a UID set that are in the mailbox. */
+    List<MessageRecord> records(String mailbox, UidSet uids) throws IOException;
+
+    /** Metadata and what waits for maintenance (expunge lists awaiting Remove, quarantined messages). */
+    MailboxDetails details(String mailbox) throws IOException;
+}

@@ -1,0 +1,25 @@
+package org.mstore.api;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The administrator's maintenance commands: repair, check, rebuild the mailbox list, expire. */
+public interface Maintenance {
+    /** {@code reconstruct MAILBOX}: repairs now, outside the queue; returns what the repair did. */
+    String reconstruct(String mailbox) throws IOException;
+
+    /** The full sanity check; problems are logged and a Repair queued (unless the store is read-only). */
+    CheckReport check(String mailbox) throws IOException;
+
+    /** The full sanity check, changing nothing ({@code reconstruct -n}). */
+    CheckReport inspect(String mailbox) throws IOException;
+
+    /**
+     * {@code reconstruct --mboxlist}: rebuilds the mailbox list from the mailboxes in storage and queues again what
+     * their state calls for; returns the number of mailboxes listed.
+     */
+    int rebuildMailboxList() throws IOException;
+
+    /** {@code imexpire}: applies the rules of a rule file ({@link RuleFileException} if it cannot be used). */
+    ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException;
+}

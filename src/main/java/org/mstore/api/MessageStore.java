@@ -1,0 +1,35 @@
+package org.mstore.api;
+
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * One open message store, whatever its backend: everything the commands, the console and the protocol servers may
+ * call. Open one with {@link Stores}. Calls block and may do I/O: never call them on a UI thread.
+ */
+public interface MessageStore extends AutoCloseable {
+    StoreInfo info();
+
+    /** The time every rule of this store uses. */
+    Clock clock();
+
+    Mailboxes mailboxes();
+
+    Queue queue();
+
+    Settings settings();
+
+    Daemon daemon();
+
+    Maintenance maintenance();
+
+    /** Subscribes to events; they arrive on store threads. Closing the result unsubscribes. */
+    AutoCloseable subscribe(Consumer<StoreEvent> listener);
+
+    /** Publishes what changed in the shared metadata now, instead of at the next poll. */
+    void pollChanges();
+
+    /** Stops the daemon after its current task and closes the store. */
+    @Override
+    void close();
+}

@@ -1,0 +1,27 @@
+package org.mstore.api;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+
+/**
+ * What store is open, and how.
+ *
+ * @param root        the store's local directory (its configuration, default log and host-local locks)
+ * @param location    where the mail lives, for people: the root for the classic store, the cluster for Cassandra
+ * @param backend     {@code classic} or {@code cassandra}
+ * @param features    what the backend's maintenance looks like
+ * @param readOnly    opened read-only
+ * @param processName the name this process logs under
+ * @param zone        the time zone of the store's clock
+ * @param logFile     the default log
+ */
+public record StoreInfo(Path root, String location, String backend, Features features, boolean readOnly, String processName,
+                        ZoneId zone, Path logFile) {
+    /**
+     * @param cleanupStep   the classic store's Clean and Remove steps exist (Cassandra goes straight to Purge)
+     * @param uniqueRecnos  queue RecNos are unique
+     * @param cacheOffsets  message records have cache offsets to show
+     */
+    public record Features(boolean cleanupStep, boolean uniqueRecnos, boolean cacheOffsets) {
+    }
+}

@@ -1,0 +1,76 @@
+package org.mstore.api;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ServiceLoader;
+
+/** Opens stores: the one entry point of the API. The engine provides the implementation ({@link Provider}). */
+public final class Stores {
+    private Stores() {
+    }
+
+    /** What implements the API (found with {@link ServiceLoader}). */
+    public interface Provider {
+        MessageStore open(Path root, OpenOptions options) throws IOException;
+
+        MessageStore init(Path root, OpenOptions options) throws IOException;
+
+        MessageStore init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
+                throws IOException;
+
+        MessageStore openForRebuild(Path root, OpenOptions options) throws IOException;
+
+        boolean exists(Path root);
+
+        SampleCopy resolveSample(Path root, boolean fresh) throws IOException;
+    }
+
+    /**
+     * A store path resolved: the committed sample store is never opened itself but through a working copy of it in the
+     * temporary directory ({@code copied} when this call made a fresh copy).
+     */
+    public record SampleCopy(Path root, boolean sample, boolean copied) {
+    }
+
+    private static Provider provider() {
+        return ServiceLoader.load(Provider.class, Stores.class.getClassLoader()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no mstore engine on the class path"));
+    }
+
+    /** Opens an existing store. */
+    public static MessageStore open(Path root, OpenOptions options) throws IOException {
+        return provider().open(root, options);
+    }
+
+    /** Creates a new, empty store at {@code root} (which must not hold one) and opens it. */
+    public static MessageStore init(Path root, OpenOptions options) throws IOException {
+        return provider().init(root, options);
+    }
+
+    /**
+     * Creates a new, empty store at {@code root} on a backend ({@code classic}, {@code cassandra}) with its options (a
+     * Cassandra store's contact points, say), and opens it.
+     */
+    public static MessageStore init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
+            throws IOException {
+        return provider().init(root, options, backend, backendOptions);
+    }
+
+    /** Opens a store whose mailbox list is lost or damaged, for {@link Maintenance#rebuildMailboxList}. */
+    public static MessageStore openForRebuild(Path root, OpenOptions options) throws IOException {
+        return provider().openForRebuild(root, options);
+    }
+
+    /**
+     * Resolves {@code root}: itself, or, for the committed sample store, its working copy ({@code fresh}: a new one,
+     * unless another process has the current copy open).
+     */
+    public static SampleCopy resolveSample(Path root, boolean fresh) throws IOException {
+        return provider().resolveSample(root, fresh);
+    }
+
+    /** True when {@code root} holds a store. */
+    public static boolean exists(Path root) {
+        return provider().exists(root);
+    }
+}

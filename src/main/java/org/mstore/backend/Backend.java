@@ -1,0 +1,35 @@
+package org.mstore.backend;
+
+import java.nio.file.Path;
+
+import org.mstore.api.StoreInfo;
+
+/** Where one store's mail and metadata live: the parts the rules are written against. */
+public interface Backend extends AutoCloseable {
+    /** {@code classic} or {@code cassandra}. */
+    String kind();
+
+    StoreInfo.Features features();
+
+    /** Where the mail lives, for people. */
+    String location();
+
+    /** The store's local directory: configuration, the default log, host-local locks (the purge session lock). */
+    Path localDir();
+
+    MailboxDirectory mailboxList();
+
+    QueueStore queue();
+
+    SettingsStore settings();
+
+    MessageStorage storage();
+
+    Metadata metadata();
+
+    /** What changed in the shared metadata since a point, for events about other processes' changes. */
+    ChangeFeed changes();
+
+    @Override
+    void close();
+}

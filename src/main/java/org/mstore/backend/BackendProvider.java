@@ -1,0 +1,27 @@
+package org.mstore.backend;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * Makes the backends of one kind: found with {@link java.util.ServiceLoader} by the kind a store's configuration
+ * names ({@code backend=classic} or {@code backend=cassandra} in {@code <store>/store.conf}).
+ */
+public interface BackendProvider {
+    /** {@code classic}, {@code cassandra}. */
+    String kind();
+
+    /**
+     * Checks and completes the configuration of a new store of this kind (the options of {@code init}); returns what
+     * {@code store.conf} keeps. Throws {@link IllegalArgumentException} naming a bad or missing option.
+     */
+    Map<String, String> configure(Map<String, String> options);
+
+    /**
+     * Opens the backend of the store at {@code root} (its local directory) with its configuration. {@code create} makes
+     * what a new store needs (or what a rebuild of a lost mailbox list starts from).
+     */
+    Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException;
+}

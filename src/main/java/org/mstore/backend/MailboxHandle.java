@@ -1,0 +1,72 @@
+package org.mstore.backend;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.mstore.api.ExpungeResult;
+import org.mstore.api.FlagMode;
+import org.mstore.api.MailboxName;
+import org.mstore.api.MessageRecord;
+import org.mstore.api.MessageView;
+import org.mstore.api.NewMessage;
+import org.mstore.api.UidSet;
+
+/**
+ * One mailbox, open and locked against other writers (threads and processes) until closed. Every change is durable
+ * when the method returns and leaves the mailbox consistent if the process dies at any point.
+ */
+public interface MailboxHandle extends Closeable {
+    MailboxName name();
+
+    long uidValidity();
+
+    long nextUid();
+
+    int messageCount();
+
+    long totalSize();
+
+    /** Every live message, in UID order. */
+    List<MessageRecord> records() throws IOException;
+
+    /** The live messages of a UID set, in UID order. */
+    List<MessageRecord> records(UidSet uids) throws IOException;
+
+    /** Live messages with their envelope summaries, at most {@code limit} from position {@code offset}. */
+    List<MessageView> views(int offset, int limit) throws IOException;
+
+    /** A message's bytes, checked against its size and checksum. */
+    byte[] fetch(int uid) throws IOException;
+
+    /** Appends messages; returns their UIDs. */
+    int[] append(List<NewMessage> messages, boolean sync) throws IOException;
+
+    /** Applies a flag change to the messages of a UID set; returns those that changed, with their new flags. */
+    List<MessageRecord> setFlags(UidSet uids, int flags, FlagMode mode) throws IOException;
+
+    /** Removes the matching messages from the mailbox (expunge or expire). */
+    ExpungeResult expunge(Predicate<MessageRecord> which, long now) throws IOException;
+
+    /** Messages expunged and not yet cleaned up: the Expunged count that storage itself knows. */
+    long pendingExpunged() throws IOException;
+
+    /** Clean (the classic store's cleanup step): sets the expunged messages aside under {@code stamp}; null if none. */
+    String clean(String stamp) throws IOException;
+
+    /** Stamps of the cleanups waiting for Remove, oldest first. */
+    List<String> cleanupStamps() throws IOException;
+
+    /** Remove: deletes the messages of every due cleanup; idempotent. */
+    RemoveResult remove(Predicate<String> isDue) throws IOException;
+
+    /** Purge: drops expunged records from the index data. */
+    PurgeResult purge() throws IOException;
+
+    /** Index data records, live and expunged. */
+    CacheCounts cacheCounts() throws IOException;
+
+    /** The full sanity check: every problem found (empty when healthy). */
+    List<String> verify() throws IOException;
+}

@@ -1,0 +1,157 @@
+package org.mstore.classic;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+
+import org.mstore.api.StoreInfo;
+import org.mstore.backend.Backend;
+import org.mstore.backend.ChangeFeed;
+import org.mstore.backend.MailboxDirectory;
+import org.mstore.backend.MessageStorage;
+import org.mstore.backend.Metadata;
+import org.mstore.backend.QueueStore;
+import org.mstore.backend.SettingsStore;
+import org.mstore.config.StoreSettings;
+import org.mstore.db.ChangeLog;
+import org.mstore.db.Database;
+import org.mstore.mboxlist.MailboxList;
+import org.mstore.queue.MaintenanceQueue;
+import org.mstore.store.ClassicStore;
+
+/**
+ * The classic message store (SPEC §1–4): mailboxes as directories of {@code store.idx}, {@code store.cache},
+ * {@code store.exp} and message files under {@code partition/}; the mailbox list, the three queues (one table), the
+ * history, the change log and the settings in the H2 database under {@code mboxlist/}.
+ */
+public final class ClassicBackend implements Backend {
+    public static final String KIND = "classic";
+    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(true, true, true);
+
+    private final Path root;
+    private final Database db;
+    private final MailboxList mboxlist;
+    private final MaintenanceQueue queue;
+    private final StoreSettings settings;
+    private final ClassicStorage storage;
+    private final H2Metadata metadata;
+    private final ChangeLog changes;
+
+    private ClassicBackend(Path root, Database db, Clock clock) {
+        this.root = root;
+        this.db = db;
+        this.mboxlist = new MailboxList(db);
+        this.queue = new MaintenanceQueue(db);
+        this.settings = new StoreSettings(db, clock);
+        this.storage = new ClassicStorage(new ClassicStore(root));
+        this.metadata = new H2Metadata(db, mboxlist, queue, clock);
+        this.changes = new ChangeLog(db);
+    }
+
+    /** True when {@code root} holds a classic store (its database). */
+    public static boolean exists(Path root) {
+        return Database.exists(root);
+    }
+
+    /** Opens the store at {@code root}; {@code create} makes its database (a new store, or a rebuild of a lost one). */
+    public static ClassicBackend open(Path root, Clock clock, boolean create) throws IOException {
+        Database db;
+        try {
+            db = Database.open(root, create);
+        } catch (SQLException e) {
+            throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
+        }
+        return new ClassicBackend(root, db, clock);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** True when {@code root} has the partitions of a classic store (what a lost mailbox list is rebuilt from). */
+    public static boolean hasLayout(Path root) {
+        return java.nio.file.Files.isDirectory(root.resolve(ClassicStore.PARTITIONS));
+    }
+
+    /** The directories a new classic store starts with. */
+    public static void createLayout(Path root) throws IOException {
+        org.mstore.fs.OwnerOnly.createDirectories(root.resolve(ClassicStore.PARTITIONS).resolve(ClassicStore.DEFAULT_PARTITION));
+    }
+
+    /** Undoes {@link #createLayout} and a half-made database after a failed init. */
+    public static void deleteLayout(Path root) throws IOException {
+        for (String d : new String[] {ClassicStore.PARTITIONS, Database.DIR}) {
+            ClassicStore.deleteRecursively(root.resolve(d));
+        }
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public StoreInfo.Features features() {
+        return FEATURES;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    @Override
+    public Path localDir() {
+        return root;
+    }
+
+    @Override
+    public MailboxDirectory mailboxList() {
+        return mboxlist;
+    }
+
+    @Override
+    public QueueStore queue() {
+        return queue;
+    }
+
+    @Override
+    public SettingsStore settings() {
+        return settings;
+    }
+
+    @Override
+    public MessageStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public Metadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public ChangeFeed changes() {
+        return changes;
+    }
+
+    /** The H2 database (tests and the benchmark's baseline look inside). */
+    public Database database() {
+        return db;
+    }
+
+    /** A mailbox's directory (tests and the benchmark damage or measure files there). */
+    public Path directory(org.mstore.api.MailboxInfo info) {
+        return storage.directory(info);
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,125 @@
+package org.mstore.classic;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.mstore.api.MailboxDetails;
+import org.mstore.api.MailboxFormatException;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MailboxName;
+import org.mstore.backend.MailboxHandle;
+import org.mstore.backend.MessageStorage;
+import org.mstore.backend.RepairResult;
+import org.mstore.store.CacheFile;
+import org.mstore.store.ClassicStore;
+import org.mstore.store.ExpungeFile;
+import org.mstore.store.Mailbox;
+import org.mstore.store.MailboxIndex;
+
+/** The classic store's mailboxes: one directory each under {@code partition/<name>/} (see {@link ClassicStore}). */
+final class ClassicStorage implements MessageStorage {
+    private final ClassicStore layout;
+
+    ClassicStorage(ClassicStore layout) {
+        this.layout = layout;
+    }
+
+    ClassicStore layout() {
+        return layout;
+    }
+
+    /** The mailbox's directory; always inside its partition (the name was validated). */
+    Path directory(MailboxInfo info) {
+        return layout.mailboxDir(info.partition(), MailboxName.parse(info.name()));
+    }
+
+    @Override
+    public void validatePartition(String partition) {
+        ClassicStore.validatePartition(partition);
+    }
+
+    @Override
+    public List<String> partitions() throws IOException {
+        return layout.partitions();
+    }
+
+    @Override
+    public boolean holds(MailboxInfo info) {
+        return Files.exists(directory(info).resolve(MailboxIndex.FILE));
+    }
+
+    @Override
+    public MailboxHandle create(MailboxInfo info, long now) throws IOException {
+        return new ClassicMailbox(Mailbox.create(directory(info), MailboxName.parse(info.name()), (int) info.uidValidity(), now));
+    }
+
+    @Override
+    public MailboxHandle open(MailboxInfo info, boolean readOnly) throws IOException {
+        return new ClassicMailbox(Mailbox.open(directory(info), MailboxName.parse(info.name())));
+    }
+
+    @Override
+    public AutoCloseable lock(MailboxInfo info) throws IOException {
+        return Mailbox.lockForRepair(directory(info));
+    }
+
+    @Override
+    public void deleteTree(MailboxInfo info) throws IOException {
+        layout.deleteTree(directory(info));
+    }
+
+    @Override
+    public RepairResult rebuild(MailboxInfo info, long now) throws IOException {
+        Path dir = directory(info);
+        Mailbox.RepairResult r = Mailbox.rebuild(dir, (int) info.uidValidity(), (int) Math.min(Integer.MAX_VALUE, info.nextUid()), now);
+        long pending = ExpungeFile.count(dir.resolve(ExpungeFile.FILE));
+        return new RepairResult(r.messages(), r.bytes(), r.nextUid() & 0xffffffffL, pending, r.damaged(), r.lostFromIndex(),
+                r.skippedExpunged(), 0, r.notes());
+    }
+
+    @Override
+    public MailboxDetails details(MailboxInfo info) throws IOException {
+        Path dir = directory(info);
+        List<String> stamps = Files.isDirectory(dir) ? Mailbox.cleanupStamps(dir) : List.of();
+        return new MailboxDetails(info, stamps, List.of());
+    }
+
+    @Override
+    public List<Found> scan(long now) throws IOException {
+        List<Found> out = new ArrayList<>();
+        Instant at = Instant.ofEpochMilli(now);
+        for (ClassicStore.Found f : layout.scan()) {
+            MailboxInfo info;
+            boolean broken = false;
+            try (Mailbox mb = Mailbox.open(f.dir(), f.name())) {
+                var h = mb.index().header();
+                var counts = mb.cacheCounts();
+                info = MailboxInfo.created(f.name().toString(), f.partition(), h.uidValidity() & 0xffffffffL, at)
+                        .edit().nextUid(h.nextUid()).messages(h.recordCount(), h.totalSize()).expunged(mb.pendingExpunged())
+                        .cache(counts.records(), counts.expunged()).build();
+            } catch (MailboxFormatException e) {
+                info = MailboxInfo.created(f.name().toString(), f.partition(), lostUidValidity(f.dir(), now), at);
+                broken = true;
+            }
+            out.add(new Found(info, broken, Mailbox.cleanupStamps(f.dir())));
+        }
+        return out;
+    }
+
+    /** The UID validity of a mailbox that cannot be opened: from what is left of its index or cache, else new. */
+    private static long lostUidValidity(Path dir, long now) {
+        MailboxIndex.Header h = MailboxIndex.salvage(dir.resolve(MailboxIndex.FILE)).header();
+        if (h != null) {
+            return h.uidValidity() & 0xffffffffL;
+        }
+        try (CacheFile cache = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
+            return cache.uidValidity() & 0xffffffffL;
+        } catch (IOException e) {
+            return (int) (now / 1000);
+        }
+    }
+}
