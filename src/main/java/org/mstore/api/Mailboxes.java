@@ -48,6 +48,15 @@ public interface Mailboxes {
     /** Appends messages; {@code sync} false skips forcing each message (bulk generation of test data). */
     AppendResult append(String mailbox, List<NewMessage> messages, boolean sync) throws IOException;
 
+    /**
+     * Why the store would refuse {@code message} (empty, over {@code store.message.maxsize}, not an RFC 5322 message),
+     * in words that follow "the message ...", or empty when it would take it.
+     */
+    Optional<String> checkMessage(byte[] message);
+
+    /** The largest message the store accepts ({@code store.message.maxsize}), in bytes. */
+    long maxMessageSize();
+
     /** Sets, clears or replaces flags on the messages of a UID set; returns the records that changed, with their new flags. */
     List<MessageRecord> setFlags(String mailbox, UidSet uids, int flags, FlagMode mode) throws IOException;
 

@@ -81,6 +81,15 @@ public enum Setting {
         String canonical(String v) {
             return Boolean.toString(parseBoolean(this, v));
         }
+    },
+    MESSAGE_MAX_SIZE("store.message.maxsize", "50M",
+            "The largest message the store accepts (append, IMAP APPEND, LMTP delivery). A size such as 50M, 512K or 1G; "
+                    + "a bare number is bytes.",
+            "a size from 1K to 2G, e.g. 50M, 512K") {
+        @Override
+        String canonical(String v) {
+            return Sizes.format(Sizes.parse(this, v));
+        }
     };
 
     private final String key;
@@ -164,6 +173,54 @@ public enum Setting {
                 return false;
             default:
                 throw invalid(s, v, "is not true or false");
+        }
+    }
+
+    /** Parsing and printing of sizes ({@code store.message.maxsize}): bytes, or K, M, G (powers of 1024). */
+    public static final class Sizes {
+        static final long MIN = 1024;
+        static final long MAX = 2L * 1024 * 1024 * 1024;
+
+        private Sizes() {
+        }
+
+        static long parse(Setting s, String v) {
+            String t = v.strip().toUpperCase(Locale.ROOT).replace(" ", "");
+            if (t.endsWith("B")) {
+                t = t.substring(0, t.length() - 1);
+            }
+            long unit = 1;
+            if (!t.isEmpty() && "KMG".indexOf(t.charAt(t.length() - 1)) >= 0) {
+                unit = 1L << (10 * ("KMG".indexOf(t.charAt(t.length() - 1)) + 1));
+                t = t.substring(0, t.length() - 1);
+            }
+            if (t.isEmpty() || t.length() > 10 || !t.chars().allMatch(Character::isDigit)) {
+                throw invalid(s, v, t.startsWith("-") ? "is negative" : "is not a size");
+            }
+            long n = Long.parseLong(t) * unit;
+            if (n < MIN) {
+                throw invalid(s, v, "is too small");
+            }
+            if (n > MAX) {
+                throw invalid(s, v, "is too large");
+            }
+            return n;
+        }
+
+        /** The canonical text: the largest unit that divides the size, e.g. {@code 50M}, {@code 1536K}. */
+        public static String format(long bytes) {
+            for (String u : new String[] {"G", "M", "K"}) {
+                long unit = 1L << (10 * ("KMG".indexOf(u) + 1));
+                if (bytes % unit == 0) {
+                    return (bytes / unit) + u;
+                }
+            }
+            return Long.toString(bytes);
+        }
+
+        /** The bytes a canonical size stands for. */
+        public static long parse(String canonical) {
+            return parse(MESSAGE_MAX_SIZE, canonical);
         }
     }
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "bench", description = {
+@Command(name = "bench", mixinStandardHelpOptions = true, header = "Measure the engine on a generated mailbox.", description = {
         "Measure the engine on a generated mailbox (see docs/benchmarks.md):",
         "  reconstruct  store.idx and store.cache deleted, rebuilt from the files",
         "  lifecycle    \\Deleted on every 10th UID, expunge, Clean, Remove, Purge",
@@ -24,8 +24,6 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Option(names = "--messages", defaultValue = "200000", paramLabel = "N", description = "Messages in the mailbox (default ${DEFAULT-VALUE}).")
     int messages;

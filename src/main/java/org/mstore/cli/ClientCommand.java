@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "client", description = "What a mail client would do: append, delete, undelete, expunge, fetch.",
+@Command(name = "client", mixinStandardHelpOptions = true, header = "Do what a mail client would: append, delete, undelete, expunge, fetch.", description = "What a mail client would do: append, delete, undelete, expunge, fetch.",
         subcommands = {ClientCommand.Append.class, ClientCommand.Delete.class, ClientCommand.Undelete.class,
                 ClientCommand.Expunge.class, ClientCommand.Fetch.class})
 final class ClientCommand implements Callable<Integer> {
@@ -35,7 +35,7 @@ final class ClientCommand implements Callable<Integer> {
 
     static final String PROCESS = "imapd";
 
-    @Command(name = "append", description = "Append messages (each FILE is one RFC 5322 message, or an mbox file starting with a 'From ' line); prints the new UIDs.")
+    @Command(name = "append", mixinStandardHelpOptions = true, header = "Append messages; print their UIDs.", description = "Append messages (each FILE is one RFC 5322 message, or an mbox file starting with a 'From ' line); prints the new UIDs.")
     static final class Append implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -54,35 +54,12 @@ final class ClientCommand implements Callable<Integer> {
             for (String s : flags) {
                 f |= Flags.parse(s);
             }
-            List<byte[]> messages = new ArrayList<>();
-            for (Path p : files) {
-                byte[] data;
-                if (Files.isDirectory(p)) {
-                    throw new IllegalArgumentException(p + " is a directory, not a message file");
-                }
-                try {
-                    data = Files.readAllBytes(p);
-                } catch (NoSuchFileException e) {
-                    throw new IllegalArgumentException("no such file: " + p);
-                } catch (java.io.IOException e) {
-                    throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage());
-                }
-                if (data.length == 0) {
-                    throw new IllegalArgumentException(p + " is empty, not a message");
-                }
-                if (Mbox.isMbox(data)) {
-                    List<byte[]> parts = Mbox.split(data);
-                    for (byte[] m : parts) {
-                        if (m.length == 0) {
-                            throw new IllegalArgumentException(p + " holds an empty message");
-                        }
-                    }
-                    messages.addAll(parts);
-                } else {
-                    messages.add(data);
-                }
-            }
             try (MessageStore e = store.open(PROCESS)) {
+                long max = e.mailboxes().maxMessageSize();
+                List<byte[]> messages = new ArrayList<>();
+                for (Path p : files) {
+                    messages.addAll(read(p, max, e));
+                }
                 long now = e.clock().millis();
                 List<NewMessage> news = new ArrayList<>(messages.size());
                 for (byte[] m : messages) {
@@ -96,9 +73,43 @@ final class ClientCommand implements Callable<Integer> {
             }
             return 0;
         }
+
+        /**
+         * The messages of one file (one message, or the messages of an mbox file), each checked as the store would, so
+         * that a refusal names the file; a file too big to be a message is refused before it is read.
+         */
+        private static List<byte[]> read(Path p, long max, MessageStore e) {
+            if (Files.isDirectory(p)) {
+                throw new IllegalArgumentException(p + " is a directory, not a message file");
+            }
+            byte[] data;
+            try {
+                if (!Mbox.startsLikeMbox(p) && Files.size(p) > max) {
+                    throw new IllegalArgumentException(p + ": the message is " + Files.size(p) + " bytes, over store.message.maxsize ("
+                            + max + " bytes)");
+                }
+                data = Files.readAllBytes(p);
+            } catch (NoSuchFileException ex) {
+                throw new IllegalArgumentException("no such file: " + p);
+            } catch (java.io.IOException ex) {
+                throw new IllegalArgumentException("cannot read " + p + ": " + ex.getMessage());
+            }
+            if (data.length == 0) {
+                throw new IllegalArgumentException(p + " is empty, not a message");
+            }
+            List<byte[]> parts = Mbox.isMbox(data) ? Mbox.split(data) : List.of(data);
+            for (int i = 0; i < parts.size(); i++) {
+                String where = parts.size() == 1 ? p.toString() : p + " (message " + (i + 1) + " of " + parts.size() + ")";
+                String why = e.mailboxes().checkMessage(parts.get(i)).orElse(null);
+                if (why != null) {
+                    throw new IllegalArgumentException(where + ": the message " + why);
+                }
+            }
+            return parts;
+        }
     }
 
-    @Command(name = "delete", description = "Set \\Deleted on the messages of a UID set (1:101, 3,7,9:12, *).")
+    @Command(name = "delete", mixinStandardHelpOptions = true, header = "Set \\Deleted on messages.", description = "Set \\Deleted on the messages of a UID set (1:101, 3,7,9:12, *).")
     static final class Delete implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -120,7 +131,7 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "undelete", description = "Clear \\Deleted on the messages of a UID set.")
+    @Command(name = "undelete", mixinStandardHelpOptions = true, header = "Clear \\Deleted on messages.", description = "Clear \\Deleted on the messages of a UID set.")
     static final class Undelete implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -142,7 +153,7 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "expunge", description = "Expunge the \\Deleted messages.")
+    @Command(name = "expunge", mixinStandardHelpOptions = true, header = "Expunge the \\Deleted messages.", description = "Expunge the \\Deleted messages.")
     static final class Expunge implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -163,7 +174,7 @@ final class ClientCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "fetch", description = "Print a message.")
+    @Command(name = "fetch", mixinStandardHelpOptions = true, header = "Print a message.", description = "Print a message.")
     static final class Fetch implements Callable<Integer> {
         @Mixin
         StoreOption store;

@@ -10,7 +10,7 @@ import org.mstore.console.ConsoleLauncher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "console", description = {"Open the administration console (JavaFX).",
+@Command(name = "console", mixinStandardHelpOptions = true, header = "Open the administration console.", description = {"Open the administration console (JavaFX).",
         "With no --store it opens a fresh working copy of sample-store/; the committed sample never changes."})
 final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "DIR", description = "The store to open.")

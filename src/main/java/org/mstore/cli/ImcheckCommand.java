@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "imcheck", description = "Show the maintenance queue (-q) or a mailbox's metadata and messages (-m).")
+@Command(name = "imcheck", mixinStandardHelpOptions = true, header = "Show the maintenance queue, or a mailbox and its messages.", description = "Show the maintenance queue (-q) or a mailbox's metadata and messages (-m).")
 final class ImcheckCommand implements Callable<Integer> {
     static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
     static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "imexpire", description = {"Expire messages by rules (a file of 'rule.attribute: value' lines: folderpattern, "
+@Command(name = "imexpire", mixinStandardHelpOptions = true, header = "Expire messages by rules.", description = {"Expire messages by rules (a file of 'rule.attribute: value' lines: folderpattern, "
         + "messagedays, messagecount, foldersize, messagesize, deleted, seen, exclusive, regexp).",
         "Default rule file: <store>/store.expirerule."})
 final class ImexpireCommand implements Callable<Integer> {

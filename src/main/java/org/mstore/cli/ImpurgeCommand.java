@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "impurge", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
+@Command(name = "impurge", mixinStandardHelpOptions = true, header = "Drain the maintenance queue (the purge daemon).", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
         "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window."})
 final class ImpurgeCommand implements Callable<Integer> {
     @Mixin

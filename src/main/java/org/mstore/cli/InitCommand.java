@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "init", description = "Create an empty store.")
+@Command(name = "init", mixinStandardHelpOptions = true, header = "Create an empty store.", description = "Create an empty store.")
 final class InitCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
@@ -22,6 +22,9 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path root = store.store;
+        if (root != null && root.toString().isBlank()) {
+            throw new IllegalArgumentException("--store needs a directory, not an empty string");
+        }
         if (root == null) {
             String env = System.getenv("MSTORE_STORE");
             if (env == null || env.isBlank()) {

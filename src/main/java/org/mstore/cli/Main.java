@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Message-store maintenance: the classic store, its maintenance queue, impurge and the admin console.",
         subcommands = {InitCommand.class, MboxutilCommand.class, ClientCommand.class, ImcheckCommand.class, ImpurgeCommand.class,
                 ImexpireCommand.class, ReconstructCommand.class, MsconfigCommand.class, GenerateCommand.class,
-                SimulateCommand.class, ConsoleCommand.class, BenchCommand.class})
+                SimulateCommand.class, ConsoleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -30,6 +30,7 @@ public final class Main implements Callable<Integer> {
     /** Runs a command line with the given output streams; returns the exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        withoutHeaderInUsage(cl);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -52,6 +53,20 @@ public final class Main implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Each command's header is its one-sentence summary in {@code mstore --help}'s command list; its own usage starts
+     * with the synopsis and its fuller description instead.
+     */
+    private static void withoutHeaderInUsage(CommandLine c) {
+        java.util.List<String> keys = new java.util.ArrayList<>(c.getHelpSectionKeys());
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+        c.setHelpSectionKeys(keys);
+        for (CommandLine sub : c.getSubcommands().values()) {
+            withoutHeaderInUsage(sub);
+        }
     }
 
     /**

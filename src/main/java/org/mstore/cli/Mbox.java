@@ -13,6 +13,13 @@ final class Mbox {
     private Mbox() {
     }
 
+    /** True when the file starts with an mbox {@code From } line (read without reading the whole file). */
+    static boolean startsLikeMbox(java.nio.file.Path p) throws java.io.IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(p)) {
+            return isMbox(in.readNBytes(5));
+        }
+    }
+
     static boolean isMbox(byte[] data) {
         return data.length >= 5 && data[0] == 'F' && data[1] == 'r' && data[2] == 'o' && data[3] == 'm' && data[4] == ' ';
     }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "mboxutil", description = "Create (-c), delete (-d) or list (-l) mailboxes.")
+@Command(name = "mboxutil", mixinStandardHelpOptions = true, header = "Create, delete or list mailboxes.", description = "Create (-c), delete (-d) or list (-l) mailboxes.")
 final class MboxutilCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

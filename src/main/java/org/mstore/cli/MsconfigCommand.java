@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "msconfig", description = "The store.* settings: list, get OPTION, set OPTION VALUE, reset OPTION.")
+@Command(name = "msconfig", mixinStandardHelpOptions = true, header = "Read and change the store.* settings.", description = "The store.* settings: list, get OPTION, set OPTION VALUE, reset OPTION.")
 final class MsconfigCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "simulate", description = "Users appending, deleting and expunging at random, R operations a second for T seconds.")
+@Command(name = "simulate", mixinStandardHelpOptions = true, header = "Simulate users appending, deleting and expunging.", description = "Users appending, deleting and expunging at random, R operations a second for T seconds.")
 final class SimulateCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

@@ -26,6 +26,9 @@ public class StoreOption {
     /** The store directory to use, resolved through the sample's working copy. */
     Path root() throws IOException {
         Path p = store;
+        if (p != null && p.toString().isBlank()) {
+            throw new IllegalArgumentException("--store needs a directory, not an empty string");
+        }
         if (p == null) {
             String env = System.getenv("MSTORE_STORE");
             if (env == null || env.isBlank()) {

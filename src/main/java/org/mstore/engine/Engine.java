@@ -408,6 +408,16 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public Optional<String> checkMessage(byte[] message) {
+            return Optional.ofNullable(mailboxes.checkMessage(message));
+        }
+
+        @Override
+        public long maxMessageSize() {
+            return mailboxes.maxMessageSize();
+        }
+
+        @Override
         public List<MessageRecord> setFlags(String mailbox, UidSet uids, int flags, FlagMode mode) throws IOException {
             return mailboxes.setFlags(mailbox, uids, flags, mode);
         }

@@ -154,6 +154,7 @@ public final class MailboxService {
     /** Appends messages; returns the mailbox's UID validity and their UIDs. */
     public AppendResult append(String name, List<NewMessage> msgs, boolean sync) throws IOException {
         requireWritable("append messages");
+        MessageCheck.check(msgs, maxMessageSize());
         try (MailboxHandle mb = open(name)) {
             int[] uids;
             try {
@@ -172,6 +173,16 @@ public final class MailboxService {
             });
             return new AppendResult(mb.uidValidity(), uids);
         }
+    }
+
+    /** Why {@code m} would be refused, or null. */
+    public String checkMessage(byte[] m) {
+        return MessageCheck.problem(m, maxMessageSize());
+    }
+
+    /** {@code store.message.maxsize} in bytes. */
+    public long maxMessageSize() {
+        return org.mstore.api.Setting.Sizes.parse(ctx.settings().all().get(org.mstore.api.Setting.MESSAGE_MAX_SIZE));
     }
 
     /** Applies a flag change; returns the records that changed, with their new flags. */

@@ -130,6 +130,36 @@ class BadInputCliTest {
     }
 
     @Test
+    void client_append_refuses_a_file_that_is_not_a_message() throws Exception {
+        Path binary = dir.resolve("random.bin");
+        byte[] noise = new byte[100 * 1024];
+        new java.util.Random(7).nextBytes(noise);
+        Files.write(binary, noise);
+        refused(1, says(binary.toString(), "is not a message"), "client", "append", BOX, binary.toString());
+        Path text = dir.resolve("note.txt");
+        Files.writeString(text, "Dear diary,\nno headers here.\n");
+        refused(1, says(text.toString(), "line 1 of its header is not a header field"), "client", "append", BOX, text.toString());
+    }
+
+    @Test
+    void client_append_refuses_a_message_over_store_message_maxsize() throws Exception {
+        Path big = dir.resolve("big.eml");
+        Files.writeString(big, "Subject: big\r\n\r\n" + "x".repeat(3000));
+        cli.on(store, "msconfig", "set", "store.message.maxsize", "2K").ok();
+        try {
+            refused(1, says(big.toString(), "over store.message.maxsize"), "client", "append", BOX, big.toString());
+        } finally {
+            cli.on(store, "msconfig", "reset", "store.message.maxsize").ok();
+        }
+    }
+
+    @Test
+    void an_empty_store_option_is_refused_not_taken_for_the_current_directory() {
+        cli.run("imcheck", "-q", "--store", "").failsWith(1, "--store needs a directory");
+        cli.run("init", "--store", "").failsWith(1, "--store needs a directory");
+    }
+
+    @Test
     void client_append_refuses_a_directory() {
         refused(1, says(dir.resolve("in") + " is a directory"), "client", "append", BOX, dir.resolve("in").toString());
     }

@@ -67,7 +67,7 @@ class StoreSettingsTest {
     void defaults_come_from_the_seed() {
         assertThat(settings().all()).containsExactly(entry(Setting.CLEANUP_SIZE, "100"), entry(Setting.CLEANUP_AGE, "1h"),
                 entry(Setting.PURGE_COUNT, "500"), entry(Setting.PURGE_PERCENTAGE, "5"), entry(Setting.PURGE_ENABLE, "true"),
-                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"));
+                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"), entry(Setting.MESSAGE_MAX_SIZE, "50M"));
         org.mstore.api.SettingsSnapshot d = settings().snapshot();
         assertThat(d.cleanupSize()).isEqualTo(100);
         assertThat(d.cleanupAge()).isEqualTo(Duration.ofHours(1));
@@ -99,6 +99,8 @@ class StoreSettingsTest {
         assertRefused(Setting.CLEANUP_AGE, "1h-5m", "is not a duration");
         assertRefused(Setting.PURGE_ENABLE, "maybe", "is not true or false");
         assertRefused(Setting.PURGE_EXIT_WHEN_EMPTY, "2", "is not true or false");
+        assertRefused(Setting.MESSAGE_MAX_SIZE, "3G", "is too large");
+        assertRefused(Setting.MESSAGE_MAX_SIZE, "12X", "is not a size");
     }
 
     @Test
@@ -156,6 +158,8 @@ class StoreSettingsTest {
         assertThat(settings().set(Setting.CLEANUP_SIZE, " 250 ")).isEqualTo("250");
         assertThat(settings().set(Setting.PURGE_PERCENTAGE, "12.50%")).isEqualTo("12.5");
         assertThat(settings().set(Setting.PURGE_ENABLE, "no")).isEqualTo("false");
+        assertThat(settings().set(Setting.MESSAGE_MAX_SIZE, "2048k")).isEqualTo("2M");
+        assertThat(settings().set(Setting.MESSAGE_MAX_SIZE, "1536K")).isEqualTo("1536K");
         s.engine.close();
         try (Engine again = s.openAgain()) {
             assertThat(again.settings().snapshot().cleanupAge()).isEqualTo(Duration.ofHours(2));

@@ -1,0 +1,75 @@
+package org.mstore.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
+
+/** Every command explains itself: {@code --help} on each, {@code mstore help CMD}, and a summary that is a whole sentence. */
+class HelpCliTest {
+    @TempDir
+    Path dir;
+
+    /** Every command and sub-command, as the words that name it ({@code client append}). */
+    static List<List<String>> commands() {
+        List<List<String>> out = new ArrayList<>();
+        walk(new CommandLine(new Main()), new ArrayList<>(), out);
+        return out;
+    }
+
+    private static void walk(CommandLine c, List<String> path, List<List<String>> out) {
+        for (var e : c.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            List<String> p = new ArrayList<>(path);
+            p.add(e.getKey());
+            out.add(p);
+            walk(e.getValue(), p, out);
+        }
+    }
+
+    @Test
+    void help_on_every_command_prints_its_usage() {
+        for (List<String> c : commands()) {
+            List<String> args = new ArrayList<>(c);
+            args.add("--help");
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int status = Main.run(args.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+            assertThat(status).as(String.join(" ", args) + ": " + err).isZero();
+            assertThat(out.toString()).as(String.join(" ", args)).startsWith("Usage: mstore " + String.join(" ", c));
+        }
+    }
+
+    @Test
+    void help_command_prints_the_usage_of_the_command_named() {
+        Cli.Result r = new Cli(dir).run("help", "imcheck").ok();
+        assertThat(r.out()).startsWith("Usage: mstore imcheck");
+    }
+
+    @Test
+    void the_command_list_gives_each_command_a_whole_sentence() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        Main.run(new String[] {"--help"}, new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()));
+        String list = out.toString().substring(out.toString().indexOf("Commands:"));
+        List<String> entries = new ArrayList<>();
+        for (String line : list.lines().skip(1).toList()) {
+            if (line.startsWith("      ") && !entries.isEmpty()) {
+                entries.set(entries.size() - 1, entries.get(entries.size() - 1) + " " + line.strip()); // a wrapped summary
+            } else if (!line.isBlank()) {
+                entries.add(line.strip());
+            }
+        }
+        assertThat(entries).hasSizeGreaterThan(10);
+        for (String entry : entries) {
+            assertThat(entry.replaceFirst("^\\S+\\s+", "")).as(entry).endsWith(".");
+        }
+    }
+}
