@@ -43,7 +43,7 @@ import org.mstore.mailbox.StoreContext;
 public final class PurgeDaemon {
     public static final Duration POLL = Duration.ofSeconds(1);
     /** How long a locked-out daemon waits before it tries the session lock again. */
-    static final Duration LOCKED_OUT_RETRY = Duration.ofSeconds(5);
+    private volatile Duration lockedOutRetry = Duration.ofSeconds(5);
 
     /** What the daemon tells its owner: every change of state, and every task's result. */
     public interface Listener {
@@ -82,6 +82,11 @@ public final class PurgeDaemon {
         this.listener = listener;
         this.owner = ctx.processName() + "[" + ProcessHandle.current().pid() + "]";
         this.status = new DaemonStatus(DaemonState.STOPPED, null, null, 0, 0, ctx.instant(), "");
+    }
+
+    /** How long a locked-out daemon waits before it tries the lock again (tests shorten it). */
+    void retryAfterLockOut(Duration d) {
+        lockedOutRetry = d;
     }
 
     public DaemonStatus status() {
@@ -305,11 +310,11 @@ public final class PurgeDaemon {
 
     /**
      * Runs the given entries now (forced), whatever the window: handed to the running daemon, which takes them before
-     * anything else, or run by a thread started for them when no daemon runs. Waits for their results. Throws
-     * {@link SessionLockedException} when another process holds the session lock.
+     * anything else, or run by a thread started for them when no daemon runs. Waits for their results (an entry no
+     * longer waiting — already run, or removed — has none). Throws {@link SessionLockedException} when another process
+     * holds the session lock; the entries are then left as they were.
      */
     public List<TaskResult> runNow(Collection<Long> recnos) {
-        ctx.queue().force(recnos);
         RunRequest req = new RunRequest(List.copyOf(recnos), new CompletableFuture<>());
         synchronized (lifecycle) {
             if (closing) {
@@ -353,6 +358,8 @@ public final class PurgeDaemon {
                 }
                 List<TaskResult> out = new ArrayList<>();
                 try {
+                    // forced here, by the thread that runs them, so that no pick of its own takes them first
+                    ctx.queue().force(req.recnos());
                     for (long recno : req.recnos()) {
                         Optional<QueueEntry> e = ctx.queue().claim(recno, ctx.now(), owner);
                         if (e.isPresent()) {
@@ -448,7 +455,7 @@ public final class PurgeDaemon {
                 }
                 if (!ensureLock()) {
                     lockedOut(false);
-                    waiter.await(LOCKED_OUT_RETRY);
+                    waiter.await(lockedOutRetry);
                     continue;
                 }
                 if (runNext().isPresent()) {

@@ -20,6 +20,7 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.TaskResult;
 import org.mstore.api.UidSet;
+import org.mstore.engine.Engine;
 import org.mstore.store.CacheFile;
 import org.mstore.store.ExpungeFile;
 import org.mstore.store.IndexRecord;
@@ -70,6 +71,22 @@ class SelfHealingTest {
 
     private List<Integer> uids() throws Exception {
         return s.engine.mailboxes().messages(BOX, 0, 1000).stream().map(m -> m.record().uid()).toList();
+    }
+
+    @Test
+    void a_corrupt_mailbox_met_read_only_queues_no_repair_and_writes_nothing() throws Exception {
+        Disk.flipByte(dir.resolve(MailboxIndex.FILE), MailboxIndex.HEADER_SIZE + MailboxIndex.RECORD_SIZE + 5);
+        List<String> logBefore = s.logLines();
+        try (Engine ro = Engine.open(s.root, TestStore.options(s.clock).withReadOnly(true))) {
+            assertThatThrownBy(() -> ro.mailboxes().fetch(BOX, 1)).isInstanceOf(MailboxFormatException.class)
+                    .isNotInstanceOf(org.mstore.api.RepairRequestedException.class)
+                    .hasMessageContaining("read-only, so no repair was requested");
+            assertThat(ro.maintenance().check(BOX).repairQueued()).isFalse();
+            assertThatThrownBy(() -> ro.queue().request(BOX, org.mstore.api.Action.REPAIR))
+                    .isInstanceOf(org.mstore.api.ReadOnlyStoreException.class);
+        }
+        assertThat(s.queue()).isEmpty();
+        assertThat(s.logLines()).isEqualTo(logBefore);
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Setting;
 import org.mstore.api.StoreEvent;
+import org.mstore.api.TaskResult;
 import org.mstore.engine.Engine;
 import org.mstore.testing.Await;
 import org.mstore.testing.TestStore;
@@ -229,9 +230,54 @@ class PurgeDaemonTest {
         daemon().start(DaemonMode.daemon());
         Await.until(WAIT, "the Remove to be queued", () -> s.engine.queue().find(BOX, Action.REMOVE).isPresent());
         long remove = s.engine.queue().find(BOX, Action.REMOVE).orElseThrow().recno(); // due in an hour
-        assertThat(s.engine.daemon().runNow(List.of(remove))).isEmpty(); // not run here: the daemon holds the session lock
-        Await.until(WAIT, "the daemon to run it", () -> s.engine.queue().get(remove).isEmpty());
+        // run by the daemon, which holds the session lock, at once (the Remove is not due for an hour), and its result returned
+        assertThat(s.engine.daemon().runNow(List.of(remove))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(s.engine.queue().get(remove)).isEmpty();
+        assertThat(daemon().running()).isTrue();
         assertThat(history()).filteredOn(h -> h.entry().recno() == remove).extracting(HistoryEntry::outcome, h -> h.entry().forced())
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Outcome.DONE, true));
+    }
+
+    @Test
+    void run_now_runs_at_once_while_the_daemon_is_outside_its_window() throws Exception {
+        s.engine.settings().set(Setting.PURGE_WINDOW, "01:00-05:00"); // the clock says 10:00
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "outside the window", () -> daemon().status().state() == DaemonState.OUTSIDE_WINDOW);
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        List<TaskResult> r = s.engine.daemon().runNow(List.of(recno));
+        assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(s.engine.queue().get(recno)).isEmpty();
+        // and it went back to waiting for its window, letting go of the session lock it took for the run
+        Await.until(WAIT, "outside the window again", () -> daemon().status().state() == DaemonState.OUTSIDE_WINDOW
+                && SessionLock.holder(s.root).isEmpty());
+    }
+
+    @Test
+    void run_now_without_a_daemon_runs_the_entries_and_lets_go_of_the_lock_before_it_returns() throws Exception {
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        assertThat(s.engine.daemon().runNow(List.of(recno))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(SessionLock.holder(s.root)).isEmpty();
+        assertThat(daemon().running()).isFalse();
+        assertThat(s.engine.daemon().drain()).isNotNull(); // the lock is free for the next impurge at once
+    }
+
+    @Test
+    void a_locked_out_daemon_logs_the_seed_error_once_not_at_every_retry() throws Exception {
+        daemon().retryAfterLockOut(Duration.ofMillis(20));
+        s.engine.settings().set(Setting.PURGE_WINDOW, "22:00-23:30"); // the clock says 10:00
+        daemon().start(DaemonMode.daemon()); // outside its window: it does not take the lock yet
+        Await.until(WAIT, "outside the window", () -> daemon().status().state() == DaemonState.OUTSIDE_WINDOW);
+        try (Engine other = s.openAgain()) {
+            other.daemon().start(DaemonMode.until(LocalTime.of(23, 59), false)); // another impurge takes the lock
+            int seen = statuses.size();
+            s.clock.set(Instant.parse("2026-03-02T23:00:00Z")); // the window opens (the other holds the lock until 23:59)
+            daemon().wake();
+            awaitStateAfter(seen, DaemonState.LOCKED_OUT);
+            Thread.sleep(300); // a dozen retries
+            assertThat(s.logLines()).filteredOn(l -> l.contains("Could not get purge session lock")).hasSize(1);
+            other.daemon().stop();
+            Await.until(WAIT, "the lock to be taken once it is free", () -> daemon().status().state() != DaemonState.LOCKED_OUT
+                    && SessionLock.holder(s.root).map(h -> h.startsWith("test[")).orElse(false));
+        }
     }
 }
