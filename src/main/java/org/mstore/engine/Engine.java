@@ -20,6 +20,7 @@ import org.mstore.api.TaskResult;
 import org.mstore.config.StoreSettings;
 import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
+import org.mstore.fs.OwnerOnly;
 import org.mstore.log.StoreLog;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.mailbox.StoreContext;
@@ -83,8 +84,9 @@ public final class Engine implements AutoCloseable {
             }
         }
         try {
-            Files.createDirectories(r.resolve(ClassicStore.PARTITIONS).resolve(ClassicStore.DEFAULT_PARTITION));
-            Files.createDirectories(r.resolve(StoreLog.DIR));
+            OwnerOnly.createDirectories(r.resolve(ClassicStore.PARTITIONS).resolve(ClassicStore.DEFAULT_PARTITION));
+            OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
+            OwnerOnly.restrict(r); // an empty directory given to init may have been made with wider modes
             return open(r, options, true);
         } catch (IOException | RuntimeException e) {
             for (String d : new String[] {ClassicStore.PARTITIONS, StoreLog.DIR, Database.DIR}) {
