@@ -167,6 +167,8 @@ public final class Database implements AutoCloseable {
                     throw e;
                 }
                 last = e;
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new SQLException("permission denied: " + e.getFile() + " (only the store's owner can use its database)", e);
             } catch (IOException e) {
                 throw new SQLException(e.getMessage(), e);
             }

@@ -59,7 +59,6 @@ final class DatabaseOwner {
     private Thread exitHook;
     private int refs;
     private boolean closed;
-    private boolean upgraded;
 
     private DatabaseOwner(Path dir, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -74,6 +73,17 @@ final class DatabaseOwner {
     static DatabaseOwner tryAcquire(Path dir, boolean create) throws IOException, SQLException {
         synchronized (HERE) {
             DatabaseOwner o = HERE.get(dir);
+            while (o != null && o.refs == 0) {
+                // the last user here is shutting it down: wait, then take the lock anew (a second channel on owner.lck
+                // now, and its closing, would free the lock under the one shutting down)
+                try {
+                    HERE.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while the mboxlist database was being closed", e);
+                }
+                o = HERE.get(dir);
+            }
             if (o != null) {
                 o.refs++;
                 return o;
@@ -103,13 +113,6 @@ final class DatabaseOwner {
             o.refs = 1;
             HERE.put(dir, o);
             return o;
-        }
-    }
-
-    /** True when this JVM owns the database in {@code dir}. */
-    static boolean ownedHere(Path dir) {
-        synchronized (HERE) {
-            return HERE.containsKey(dir);
         }
     }
 
@@ -173,12 +176,6 @@ final class DatabaseOwner {
         OwnerOnly.restrictTree(dir.getParent());
         OwnerOnly.writeAtomically(dir.resolve(StoreSecret.FILE), Files.readAllBytes(pending));
         Files.deleteIfExists(pending);
-        upgraded = true;
-    }
-
-    /** True when this owner upgraded a store of the previous release as it took the database. */
-    boolean upgraded() {
-        return upgraded;
     }
 
     /** The application user, with its derived password and data rights on every table of the schema, now and later. */
@@ -267,7 +264,6 @@ final class DatabaseOwner {
             if (--refs > 0) {
                 return;
             }
-            HERE.remove(dir, this);
         }
         if (exitHook != null) {
             try {
@@ -276,7 +272,14 @@ final class DatabaseOwner {
                 // the JVM is exiting: the hook runs anyway, and shutdown() is idempotent
             }
         }
-        shutdown();
+        try {
+            shutdown();
+        } finally {
+            synchronized (HERE) {
+                HERE.remove(dir, this);
+                HERE.notifyAll();
+            }
+        }
     }
 
     private void exitNow() {
