@@ -322,6 +322,11 @@ final class DatabaseOwner {
                 } catch (SQLException e) {
                     // closed by SHUTDOWN
                 }
+                try {
+                    restrictDatabaseFiles(); // anything H2 made while it ran (with the umask, inside mboxlist/ 0700)
+                } catch (IOException e) {
+                    // the directory is owner-only all the same
+                }
             }
             try {
                 lock.release();
