@@ -12,33 +12,65 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.h2.jdbcx.JdbcConnectionPool;
+import org.h2.api.ErrorCode;
+import org.mstore.fs.OwnerOnly;
 
 /**
- * The store's embedded H2 database under {@code <store>/mboxlist/}: the mailbox list, the maintenance
- * queues, their history and the settings.
+ * The store's H2 database under {@code <store>/mboxlist/}: the mailbox list, the maintenance queues, their history
+ * and the settings.
  *
- * <p>Opened in H2's automatic mixed mode ({@code AUTO_SERVER=TRUE}): the first process to open the file
- * serves it over a loopback port that it records in the lock file; every later process (a CLI beside the
- * console, a second impurge) connects to that server, and takes over when the first one exits. So a command
- * works while another process has the store open.
+ * <p>Several processes use one store at once (the console, a CLI command beside it, impurge). The process that
+ * holds the OS lock on {@code mboxlist/owner.lck} owns the database: it opens the file embedded and serves it to the
+ * others over a TCP server on 127.0.0.1 only, under a random key, recorded with the port in {@code mboxlist/server}
+ * (see {@link DatabaseOwner}). The others connect there. When the owner exits or dies, their connections break;
+ * they take the lock (the OS frees it with its holder) and one of them becomes the owner, at once: no lock-file
+ * heuristics, no sleeps. A unit of work ({@link #read}, {@link #inTransaction}) whose connection broke before
+ * anything of it could have been committed is run again on a new connection; a break while committing is reported.
  *
- * <p>The schema is versioned: {@code schema_version} holds the last migration applied, and
- * {@link #MIGRATIONS} are applied in order on open, each in its own transaction.
+ * <p>Only the store's owner can use the database: the passwords of its users derive from the owner-only
+ * {@code mboxlist/secret} ({@link StoreSecret}); the program works as a user that has data rights only, so no
+ * client can make it run code; the schema belongs to an admin user that runs the migrations. A store of the
+ * previous release (an empty password, files readable by all) is upgraded by its first owner.
+ *
+ * <p>The schema is versioned: {@code schema_version} holds the last migration applied, and {@link #MIGRATIONS}
+ * are applied in order on open, each in its own transaction, as the admin user; the application user's rights
+ * cover the tables they add.
  */
 public final class Database implements AutoCloseable {
+    static {
+        Loopback.bind(); // before any H2 class loads
+    }
+
     public static final String DIR = "mboxlist";
     public static final String NAME = "mstore";
     /** Migration scripts, in order; the schema version is the number of scripts applied. */
     static final List<String> MIGRATIONS = List.of("db/V1__schema.sql");
+    static final int LOCK_TIMEOUT_MS = 10_000;
+    /** How long a process waits for the database to be served (the owner starting, exiting, upgrading) before it says so. */
+    static final java.time.Duration CONNECT_PATIENCE = java.time.Duration.ofSeconds(60);
+    /** How many times a unit of work is run when its connection breaks before anything of it was committed. */
+    static final int UNIT_ATTEMPTS = 4;
+    private static final int MAX_CONNECTIONS = 16;
 
+    private final Path dir;
     private final Path file;
-    private final JdbcConnectionPool pool;
+    private final boolean create;
+    private final ConnectionPool pool;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object ownership = new Object();
+    private volatile DatabaseOwner owner;
+    private volatile StoreSecret secret;
 
-    private Database(Path file, JdbcConnectionPool pool) {
-        this.file = file;
-        this.pool = pool;
+    private Database(Path dir, boolean create) {
+        this.dir = dir;
+        this.file = dir.resolve(NAME);
+        this.create = create;
+        this.pool = new ConnectionPool(() -> connect(false), MAX_CONNECTIONS);
     }
 
     /** True when {@code storeRoot} holds a database. */
@@ -51,17 +83,13 @@ public final class Database implements AutoCloseable {
      * forward; refuses a database newer than this program.
      */
     public static Database open(Path storeRoot, boolean create) throws SQLException, IOException {
-        Path dir = storeRoot.resolve(DIR);
+        Path dir = storeRoot.resolve(DIR).toAbsolutePath().normalize();
         if (!create && !exists(storeRoot)) {
             throw new IOException("no mboxlist database in " + storeRoot + " (expected " + dir.resolve(NAME + ".mv.db")
                     + "); create a store with 'init' or rebuild the list with 'reconstruct --mboxlist'");
         }
-        Files.createDirectories(dir);
-        String url = "jdbc:h2:file:" + dir.resolve(NAME).toAbsolutePath()
-                + ";AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000" + (create ? "" : ";IFEXISTS=TRUE");
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "mstore", "");
-        pool.setMaxConnections(16);
-        Database db = new Database(dir.resolve(NAME), pool);
+        OwnerOnly.createDirectories(dir);
+        Database db = new Database(dir, create);
         try {
             db.migrate();
         } catch (SQLException | IOException | RuntimeException e) {
@@ -76,51 +104,172 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * A connection from the pool. When several processes open the store at the same moment (two commands
-     * started together, or the process serving the database exiting while others use it), H2 refuses the
-     * ones that lose the race to become the server; they get a connection a moment later, so such a refusal
-     * is retried for a few seconds before it is reported.
+     * A connection from the pool, as the application user; closing it gives it back. Work done through
+     * {@link #read} or {@link #inTransaction} is run again when the connection breaks under it; work done on a
+     * connection taken here is not.
      */
     public Connection connection() throws SQLException {
-        long deadline = 0;
+        if (closed.get()) {
+            throw ConnectionPool.closedException();
+        }
+        return pool.lease().connection();
+    }
+
+    /** True when this process serves the database to the store's other processes. */
+    public boolean servesOthers() {
+        return owner != null;
+    }
+
+    /**
+     * A new physical connection, as the application user or the admin: embedded if this process owns the database
+     * or can become its owner now, else over TCP to the owner named in {@code mboxlist/server}. While neither works
+     * (the owner is starting, exiting, or upgrading the store) it tries again, for {@link #CONNECT_PATIENCE}.
+     */
+    private Connection connect(boolean admin) throws SQLException {
+        long deadline = System.nanoTime() + CONNECT_PATIENCE.toNanos();
+        SQLException last = null;
+        DatabaseOwner.ServerRecord refusedBy = null;
+        int refusals = 0;
         for (int attempt = 1; ; attempt++) {
+            if (closed.get()) {
+                throw ConnectionPool.closedException();
+            }
             try {
-                return pool.getConnection();
+                DatabaseOwner o = ownerIfFree();
+                if (o != null) {
+                    StoreSecret s = o.secret();
+                    return o.connect(admin ? StoreSecret.ADMIN_USER : StoreSecret.APP_USER, admin ? s.adminPassword() : s.appPassword());
+                }
+                Optional<StoreSecret> s = clientSecret();
+                Optional<DatabaseOwner.ServerRecord> r = DatabaseOwner.ServerRecord.read(dir);
+                if (s.isPresent() && r.isPresent()) {
+                    try {
+                        return tcp(r.get(), admin, s.get());
+                    } catch (SQLException e) {
+                        if (e.getErrorCode() == ErrorCode.WRONG_USER_OR_PASSWORD) {
+                            // a stale record (a new owner has another key) or credentials the owner refuses: the latter
+                            // only if it goes on with the same record
+                            refusals = r.get().equals(refusedBy) ? refusals + 1 : 1;
+                            refusedBy = r.get();
+                            if (refusals >= 3) {
+                                throw new SQLException("the process serving the mboxlist database (pid " + r.get().pid()
+                                        + ") refuses the credentials derived from " + dir.resolve(StoreSecret.FILE), e);
+                            }
+                        } else if (!ConnectionPool.broken(e)) {
+                            throw e;
+                        }
+                        last = e;
+                    }
+                }
             } catch (SQLException e) {
-                long now = System.nanoTime();
-                if (attempt == 1) {
-                    deadline = now + OPEN_PATIENCE.toNanos();
-                }
-                if (now >= deadline || !openRace(e)) {
+                // the database file locked by a process that does not take owner.lck (an mstore of the previous release)
+                if (e.getErrorCode() != ErrorCode.DATABASE_ALREADY_OPEN_1) {
                     throw e;
                 }
-                try {
-                    Thread.sleep(Math.min(50L * attempt, 500L) + java.util.concurrent.ThreadLocalRandom.current().nextInt(50));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
+                last = e;
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new SQLException("permission denied: " + e.getFile() + " (only the store's owner can use its database)", e);
+            } catch (IOException e) {
+                throw new SQLException(e.getMessage(), e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("no process serves the mboxlist database of " + dir.getParent() + " (waited "
+                        + CONNECT_PATIENCE.toSeconds() + " s" + (last == null ? ")" : "; last: " + firstLine(last.getMessage()) + ")"), last);
+            }
+            try {
+                Thread.sleep(Math.min(2L * attempt, 50L) + ThreadLocalRandom.current().nextInt(3));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while connecting to the mboxlist database", e);
             }
         }
     }
 
-    /** How long a connection refused by {@link #openRace} is retried before the refusal is reported. */
-    private static final java.time.Duration OPEN_PATIENCE = java.time.Duration.ofSeconds(10);
-
-    /** H2's refusals while another process is opening, serving or closing the same database file. */
-    private static boolean openRace(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s) {
-                int code = s.getErrorCode();
-                // ERROR_OPENING_DATABASE is what H2's lock file reports for a race ("Lock file recently modified",
-                // "Another process was faster"); a lasting cause still comes through once OPEN_PATIENCE is spent
-                if (code == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1 || code == org.h2.api.ErrorCode.CONNECTION_BROKEN_1
-                        || code == org.h2.api.ErrorCode.ERROR_OPENING_DATABASE_1) {
-                    return true;
+    /** This process's ownership of the database: held already, or taken now if no other process holds it; else null. */
+    private DatabaseOwner ownerIfFree() throws IOException, SQLException {
+        synchronized (ownership) {
+            if (owner == null && !closed.get()) {
+                owner = DatabaseOwner.tryAcquire(dir, create);
+                if (owner != null) {
+                    pool.dropIdle(); // connections to the owner that went away
                 }
             }
+            return owner;
         }
-        return false;
+    }
+
+    /** The secret, for a process that connects over TCP; empty while the owner is still making it (an upgrade). */
+    private Optional<StoreSecret> clientSecret() throws IOException {
+        StoreSecret s = secret;
+        if (s == null) {
+            Optional<StoreSecret> read = StoreSecret.read(dir.resolve(StoreSecret.FILE));
+            if (read.isEmpty()) {
+                return read;
+            }
+            s = read.get();
+            secret = s;
+        }
+        return Optional.of(s);
+    }
+
+    private static Connection tcp(DatabaseOwner.ServerRecord r, boolean admin, StoreSecret s) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", admin ? StoreSecret.ADMIN_USER : StoreSecret.APP_USER);
+        p.setProperty("password", admin ? s.adminPassword() : s.appPassword());
+        Connection c = org.h2.Driver.load().connect(r.url(), p);
+        warmUpLater();
+        return c;
+    }
+
+    private static final AtomicBoolean WARM = new AtomicBoolean();
+    /** How long a process that connects over TCP waits before it warms up H2's engine (short commands never do). */
+    private static final long WARM_UP_DELAY_MS = 1_500;
+
+    /**
+     * A process that uses the database over TCP may have to take it over, and then loads and compiles H2's engine,
+     * which is most of the time a hand-over takes. A process that lives long enough (the console, impurge, not a
+     * short command) does that once beforehand, in the background, on an in-memory database of its own.
+     */
+    private static void warmUpLater() {
+        if (!WARM.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(WARM_UP_DELAY_MS);
+                Properties p = new Properties();
+                p.setProperty("user", "warm");
+                p.setProperty("password", "");
+                try (Connection c = org.h2.Driver.load().connect("jdbc:h2:mem:", p); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE w(id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name VARCHAR(64) UNIQUE, v VARCHAR(64))");
+                    c.setAutoCommit(false);
+                    for (int i = 0; i < 200; i++) {
+                        try (PreparedStatement m = c.prepareStatement("MERGE INTO w(name, v) KEY(name) VALUES (?, ?)")) {
+                            m.setString(1, "n" + (i % 10));
+                            m.setString(2, Integer.toString(i));
+                            m.executeUpdate();
+                        }
+                        c.commit();
+                        try (ResultSet rs = st.executeQuery("SELECT v FROM w WHERE name = 'n1'")) {
+                            rs.next();
+                        }
+                    }
+                }
+            } catch (InterruptedException | SQLException | RuntimeException e) {
+                // only a warm-up
+            }
+        }, "mstore-database-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Work done in one connection. */
@@ -129,31 +278,83 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in autocommit mode. */
+    /**
+     * Runs {@code work} in autocommit mode. If the connection breaks before a statement that may write was run, the
+     * work is run again on a new connection (so it must do nothing but database work); a break after one is reported.
+     */
     public <T> T read(Work<T> work) {
-        try (Connection c = connection()) {
-            return work.run(c);
+        try {
+            return unit(work, false);
         } catch (SQLException e) {
             throw new StoreDatabaseException(e);
         }
     }
 
-    /** Runs {@code work} in one transaction: all of it is committed, or none. */
+    /**
+     * Runs {@code work} in one transaction: all of it is committed, or none. If the connection breaks before commit
+     * is called, the transaction is lost with it and the work is run again on a new connection (so it must do
+     * nothing but database work); a break during commit is reported, never run again: the change may or may not
+     * have been saved.
+     */
     public <T> T inTransaction(Work<T> work) {
-        try (Connection c = connection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        try {
+            return unit(work, true);
         } catch (SQLException e) {
             throw new StoreDatabaseException(e);
+        }
+    }
+
+    private <T> T unit(Work<T> work, boolean transaction) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            if (closed.get()) {
+                throw ConnectionPool.closedException();
+            }
+            ConnectionPool.Lease lease = pool.lease();
+            DatabaseOwner o = owner;
+            if (o != null) {
+                o.enter();
+            }
+            try {
+                Connection c = lease.connection();
+                if (transaction) {
+                    c.setAutoCommit(false);
+                }
+                T result = work.run(c);
+                if (transaction) {
+                    if (lease.broken()) {
+                        // closed under the work (the server went away after its last statement): the commit would not
+                        // even be sent, and the transaction is lost with the session
+                        throw new SQLException("the connection to the mboxlist database closed before commit", "08003",
+                                ErrorCode.CONNECTION_BROKEN_1);
+                    }
+                    try {
+                        c.commit();
+                    } catch (SQLException e) {
+                        // answered with an error (not cut off): the commit did not happen
+                        lease.commitAnswered = !ConnectionPool.cutOff(e);
+                        throw e;
+                    }
+                }
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                if (!lease.broken() && !(e instanceof SQLException && ConnectionPool.broken(e)) && lease.alive()) {
+                    throw e; // the work's own failure; release() below rolls back what it left open
+                }
+                lease.discard();
+                if ((lease.commitCalled && !lease.commitAnswered) || lease.wroteInAutoCommit) {
+                    throw new SQLException("the connection broke while " + (lease.commitCalled ? "committing" : "a change was being saved")
+                            + ": the change may or may not have been saved (" + firstLine(e.getMessage()) + ")", "08007",
+                            ErrorCode.CONNECTION_BROKEN_1, e);
+                }
+                if (attempt >= UNIT_ATTEMPTS || closed.get()) {
+                    throw e;
+                }
+            } finally {
+                lease.release();
+                if (o != null) {
+                    o.leave();
+                }
+            }
         }
     }
 
@@ -175,12 +376,22 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings the schema up to date: checks the version as the application user, and applies what is missing as the
+     * admin, each migration in its own transaction with the application user's grant after it.
+     */
     private void migrate() throws SQLException, IOException {
-        try (Connection c = connection()) {
-            int version = currentVersion(c);
+        int version = unit(Database::currentVersion, false);
+        if (version > MIGRATIONS.size()) {
+            throw newer(version);
+        }
+        if (version == MIGRATIONS.size()) {
+            return;
+        }
+        try (Connection c = connect(true)) {
+            version = currentVersion(c);
             if (version > MIGRATIONS.size()) {
-                throw new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
-                        + MIGRATIONS.size() + "); use a newer mstore");
+                throw newer(version);
             }
             for (int v = version + 1; v <= MIGRATIONS.size(); v++) {
                 c.setAutoCommit(false);
@@ -193,6 +404,7 @@ public final class Database implements AutoCloseable {
                         p.setLong(2, System.currentTimeMillis());
                         p.executeUpdate();
                     }
+                    DatabaseOwner.grantApp(s);
                     c.commit();
                 } catch (SQLException e) {
                     c.rollback();
@@ -202,6 +414,11 @@ public final class Database implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static IOException newer(int version) {
+        return new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
+                + MIGRATIONS.size() + "); use a newer mstore");
     }
 
     private static List<String> statements(String resource) throws IOException {
@@ -230,8 +447,23 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes this handle: its connections, and, if it was the last one of this process on the store and this process
+     * owns the database, the server (the other processes then take over), H2 and the lock. Idempotent.
+     */
     @Override
     public void close() {
-        pool.dispose();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        pool.close();
+        DatabaseOwner o;
+        synchronized (ownership) {
+            o = owner;
+            owner = null;
+        }
+        if (o != null) {
+            o.release();
+        }
     }
 }

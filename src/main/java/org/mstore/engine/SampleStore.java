@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
+import org.mstore.fs.OwnerOnly;
 import org.mstore.store.ClassicStore;
 
 /**
@@ -43,6 +44,7 @@ public final class SampleStore {
             return new Resolved(abs, false, false);
         }
         Path copy = workingCopyPath(abs);
+        OwnerOnly.privateDirectory(copy.getParent()); // a guessable path in a shared directory: ours, or refused
         String stamp = stamp(abs);
         boolean current = Files.exists(copy.resolve(SOURCE_STAMP)) && Files.readString(copy.resolve(SOURCE_STAMP)).equals(stamp);
         if (current && !fresh) {
@@ -50,7 +52,7 @@ public final class SampleStore {
         }
         ClassicStore.deleteRecursively(copy);
         copy(abs, copy);
-        Files.writeString(copy.resolve(SOURCE_STAMP), stamp);
+        OwnerOnly.write(copy.resolve(SOURCE_STAMP), stamp.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return new Resolved(copy, true, true);
     }
 
@@ -76,13 +78,17 @@ public final class SampleStore {
 
     /**
      * Copies a store (the sample) to {@code to} as a store that may be changed: without the sample's marker,
-     * and without H2's lock and trace files (a stale lock would point at a server that is gone).
+     * and without H2's lock and trace files (a stale lock would point at a server that is gone). The copy is
+     * owner-only: each directory is made so before anything is put in it, each file right after it is copied (with
+     * its times: a message's internal date is its file's mtime).
      */
     public static void copy(Path from, Path to) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                Path d = to.resolve(from.relativize(dir).toString());
+                OwnerOnly.createDirectories(d);
+                OwnerOnly.restrict(d);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -92,8 +98,9 @@ public final class SampleStore {
                 if (name.endsWith(".lock.db") || name.endsWith(".trace.db") || name.equals(MARKER)) {
                     return FileVisitResult.CONTINUE;
                 }
-                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.COPY_ATTRIBUTES);
+                Path f = to.resolve(from.relativize(file).toString());
+                Files.copy(file, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                OwnerOnly.restrict(f);
                 return FileVisitResult.CONTINUE;
             }
         });

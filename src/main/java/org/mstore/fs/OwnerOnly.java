@@ -2,14 +2,22 @@ package org.mstore.fs;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 
 /**
@@ -64,5 +72,90 @@ public final class OwnerOnly {
         if (POSIX && Files.exists(p)) {
             Files.setPosixFilePermissions(p, Files.isDirectory(p) ? DIR : FILE);
         }
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} all at once: a reader sees the old content or the new, never a part. The new
+     * content goes to an owner-only file beside it, forced to disk, that is then renamed over {@code file}.
+     */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        write(tmp, bytes);
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Forces a directory's entries (a rename or a new file in it) to disk, where the platform allows it. */
+    public static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can open a directory; the rename itself is still atomic
+        }
+    }
+
+    /**
+     * Makes every file and directory under {@code root}, {@code root} included, owner-only. Symbolic links are neither
+     * followed nor changed (a link's own mode means nothing, and its target may not be the store's). Returns how many
+     * entries had to be changed.
+     */
+    public static int restrictTree(Path root) throws IOException {
+        if (!POSIX || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int[] changed = {0};
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                changed[0] += restrictIfWider(dir, DIR);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    changed[0] += restrictIfWider(file, FILE);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return changed[0];
+    }
+
+    private static int restrictIfWider(Path p, Set<PosixFilePermission> wanted) throws IOException {
+        Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+        if (now.equals(wanted)) {
+            return 0;
+        }
+        Files.setPosixFilePermissions(p, wanted);
+        return 1;
+    }
+
+    /**
+     * Makes sure {@code dir} is a private directory of this process's user, for a fixed, guessable path in a shared
+     * place such as {@code /tmp}: creates it owner-only, or accepts an existing one only if it is a real directory (not
+     * a link) that this user owns, and then makes it owner-only. Anything else is refused in one line: another user
+     * who made the directory first could read or replace what is put in it.
+     */
+    public static Path privateDirectory(Path dir) throws IOException {
+        createDirectories(dir);
+        if (!POSIX) {
+            return dir;
+        }
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(System.getProperty("user.name"));
+        if (!a.isDirectory() || a.isSymbolicLink() || !a.owner().equals(me)) {
+            throw new IOException("refusing " + dir + ": it is " + (a.isSymbolicLink() ? "a symbolic link"
+                    : !a.isDirectory() ? "not a directory" : "owned by " + a.owner().getName() + ", not " + me.getName()));
+        }
+        if (!a.permissions().equals(DIR)) {
+            Files.setPosixFilePermissions(dir, DIR);
+        }
+        return dir;
     }
 }

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 import org.mstore.api.LogLevel;
+import org.mstore.fs.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -47,7 +48,7 @@ public final class StoreLog {
     public void log(String process, String category, LogLevel level, String message) {
         String line = format(ZonedDateTime.now(clock), HOST, process, PID, category, level, message);
         try {
-            Files.createDirectories(file.getParent());
+            createOwnerOnly(file);
         } catch (java.io.IOException e) {
             return; // a log we cannot write must not stop the store
         }
@@ -58,6 +59,23 @@ public final class StoreLog {
                 case NOTICE, INFORMATION -> OUT.info(line);
                 default -> OUT.debug(line);
             }
+        }
+    }
+
+    /**
+     * Creates the log file owner-only if it is missing, so that the logging back-end, which would create it with the
+     * process's umask, only ever appends to it. Checked before every line: a log file that was removed or rotated away
+     * comes back owner-only too.
+     */
+    static void createOwnerOnly(Path file) throws java.io.IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        OwnerOnly.createDirectories(file.getParent());
+        try {
+            OwnerOnly.createFile(file);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another process made it first, owner-only as well
         }
     }
 

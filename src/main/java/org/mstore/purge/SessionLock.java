@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.mstore.api.SessionLockedException;
+import org.mstore.fs.OwnerOnly;
 
 /**
  * The purge session lock: one impurge per store, whatever process it runs in. An OS file lock on
@@ -44,13 +45,13 @@ public final class SessionLock implements AutoCloseable {
     /** Takes the lock if free; empty if another impurge (here or in another process) holds it. */
     public static Optional<SessionLock> tryAcquire(Path storeRoot, String holder) throws IOException {
         Path file = lockFile(storeRoot);
-        Files.createDirectories(file.getParent());
+        OwnerOnly.createDirectories(file.getParent());
         if (!HELD_HERE.add(file)) {
             return Optional.empty();
         }
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock l;
             try {
                 l = ch.tryLock();

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -15,6 +14,8 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+
+import org.mstore.db.Database;
 
 /**
  * Everything a command could change in a store, for "nothing changed" checks: every file outside
@@ -59,8 +60,8 @@ record StoreState(TreeMap<String, String> files, TreeMap<String, List<String>> t
         if (!Files.exists(root.resolve("mboxlist").resolve("mstore.mv.db"))) {
             return out;
         }
-        String url = "jdbc:h2:file:" + root.resolve("mboxlist").resolve("mstore").toAbsolutePath() + ";AUTO_SERVER=TRUE;IFEXISTS=TRUE";
-        try (Connection c = DriverManager.getConnection(url, "mstore", "")) {
+        // through Database, as the store's own processes do (its database users' passwords derive from mboxlist/secret)
+        try (Database db = Database.open(root, false); Connection c = db.connection()) {
             List<String> names = new ArrayList<>();
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'PUBLIC'")) {
@@ -82,7 +83,7 @@ record StoreState(TreeMap<String, String> files, TreeMap<String, List<String>> t
                 }
                 out.put(t, rows);
             }
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
             throw new IllegalStateException("cannot read the mboxlist of " + root + ": " + e.getMessage(), e);
         }
         return out;
