@@ -47,6 +47,9 @@ import org.mstore.store.MailboxIndex;
  * <ul>
  *   <li><b>reconstruct</b>: {@code store.idx} and {@code store.cache} deleted, {@link Engine#reconstruct} rebuilds
  *       them from the message files; messages per second.</li>
+ *   <li><b>flags</b>: {@value #FLAG_CHANGES} flag changes on one message each of the full mailbox, each timed alone: open
+ *       the mailbox, set or clear {@code \Flagged} on one UID (forced to disk), close; median and worst, in milliseconds.
+ *       The same through {@code MailboxService.setFlag} (which also touches the mboxlist row) for context.</li>
  *   <li><b>lifecycle</b>: {@code \Deleted} set on every 10th UID (one UID set), expunge, then impurge drains the
  *       queue: Clean, Remove (due at once: {@code store.cleanupage} is 0s) and Purge; seconds, split per step.</li>
  *   <li><b>purge</b>: the lifecycle's Purge task as a rate (bytes of the old cache / task time), beside a plain copy
@@ -66,13 +69,13 @@ import org.mstore.store.MailboxIndex;
 public final class Benchmark {
     /** The parts that can be selected. */
     public enum Part {
-        RECONSTRUCT, LIFECYCLE, PURGE, ENQUEUE;
+        RECONSTRUCT, FLAGS, LIFECYCLE, PURGE, ENQUEUE;
 
         public static Part parse(String s) {
             try {
                 return valueOf(s.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown benchmark part '" + s + "': use reconstruct, lifecycle, purge or enqueue");
+                throw new IllegalArgumentException("unknown benchmark part '" + s + "': use reconstruct, flags, lifecycle, purge or enqueue");
             }
         }
 
@@ -157,13 +160,32 @@ public final class Benchmark {
         }
     }
 
+    /** One flag-change round: the time of each change, milliseconds, at the store and through the mailbox service. */
+    public record FlagRound(double[] store, double[] service) {
+        public double storeMedian() {
+            return median(store);
+        }
+
+        public double storeWorst() {
+            return best(store, false);
+        }
+
+        public double serviceMedian() {
+            return median(service);
+        }
+
+        public double serviceWorst() {
+            return best(service, false);
+        }
+    }
+
     /** One enqueue round. */
     public record EnqueueRound(int entries, double enqueueAll, double rawBatch, int single, double singleSeconds) {
     }
 
     /** Everything measured. */
-    public record Report(Config config, Generation generation, List<ReconstructRound> reconstruct, List<LifecycleRound> lifecycle,
-                         List<PurgeRound> purge, List<EnqueueRound> enqueue, double[] loads, List<String> notes) {
+    public record Report(Config config, Generation generation, List<ReconstructRound> reconstruct, List<FlagRound> flags,
+                         List<LifecycleRound> lifecycle, List<PurgeRound> purge, List<EnqueueRound> enqueue, double[] loads, List<String> notes) {
     }
 
     public static final String MAILBOX = "user/" + StoreGenerator.userName(1);
@@ -171,6 +193,10 @@ public final class Benchmark {
     public static final double RECONSTRUCT_TARGET = 50_000;
     /** The lifecycle target of the issue: seconds. */
     public static final double LIFECYCLE_TARGET = 2.5;
+    /** Flag changes per round (each way: set, then clear). */
+    public static final int FLAG_CHANGES = 200;
+    /** The flag-change target: a change on one message, fsync included, milliseconds. */
+    public static final double FLAG_TARGET_MS = 5;
     private static final String RAW_TABLE = "bench_raw_queue";
     private static final String BENCH_PREFIX = "user/bench";
 
@@ -221,6 +247,7 @@ public final class Benchmark {
     private Report run(Path root, Path pristine, Path scratch) throws IOException {
         EngineOptions opts = new EngineOptions(Clock.systemDefaultZone(), "bench", false, false);
         List<ReconstructRound> rec = new ArrayList<>();
+        List<FlagRound> flags = new ArrayList<>();
         List<LifecycleRound> life = new ArrayList<>();
         List<PurgeRound> purge = new ArrayList<>();
         List<EnqueueRound> enq = new ArrayList<>();
@@ -259,8 +286,14 @@ public final class Benchmark {
                 if (cfg.parts().contains(Part.RECONSTRUCT)) {
                     rec.add(reconstruct(engine, dir, n));
                 } else if (!full) {
+                    // from the files, as the reconstruct part does: an intact index would keep the restored files out
+                    Files.deleteIfExists(dir.resolve(MailboxIndex.FILE));
+                    Files.deleteIfExists(dir.resolve(CacheFile.FILE));
                     engine.reconstruct(MAILBOX);
                     checkFull(engine, n);
+                }
+                if (cfg.parts().contains(Part.FLAGS)) {
+                    flags.add(flagChanges(engine, dir, n, round));
                 }
                 if (lifecycle) {
                     Path copySrc = scratch.resolve("cache-copy.src");
@@ -274,7 +307,7 @@ public final class Benchmark {
             }
         }
         loads.add(load());
-        Report report = new Report(cfg, gen, rec, life, purge, enq, loads.stream().mapToDouble(Double::doubleValue).toArray(),
+        Report report = new Report(cfg, gen, rec, flags, life, purge, enq, loads.stream().mapToDouble(Double::doubleValue).toArray(),
                 List.copyOf(notes));
         print(report, out);
         return report;
@@ -379,6 +412,49 @@ public final class Benchmark {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    // ---------------------------------------------------------------- flag changes
+
+    /**
+     * {@value #FLAG_CHANGES} changes of {@code \Flagged} on single messages spread over the mailbox, set then cleared
+     * (the mailbox ends as it began), each timed alone: at the store (open, change, close) and, for context, through
+     * {@code MailboxService.setFlag}. Each change must report exactly one message changed.
+     */
+    private FlagRound flagChanges(Engine engine, Path dir, int n, int round) throws IOException {
+        java.util.Random rnd = new java.util.Random(cfg.seed() * 31 + round);
+        org.mstore.api.MailboxName name = org.mstore.api.MailboxName.parse(MAILBOX);
+        int flag = org.mstore.api.Flags.DRAFT; // the generator never sets it: every change below is a real change
+        double[] store = new double[FLAG_CHANGES];
+        double[] service = new double[FLAG_CHANGES];
+        int uid = 0;
+        for (int i = 0; i < FLAG_CHANGES; i++) {
+            boolean on = i % 2 == 0;
+            if (on) {
+                uid = 1 + rnd.nextInt(n); // set on a new message, cleared by the next change
+            }
+            UidSet one = UidSet.parse(Integer.toString(uid));
+            long t0 = System.nanoTime();
+            int changed;
+            try (Mailbox mb = Mailbox.open(dir, name)) {
+                changed = mb.setFlag(mb.index().positions(one), flag, on);
+            }
+            store[i] = (System.nanoTime() - t0) / 1e6;
+            // the same message back and forth again through the service
+            long t1 = System.nanoTime();
+            int changed2 = engine.mailboxes().setFlag(MAILBOX, one, flag, !on);
+            service[i] = (System.nanoTime() - t1) / 1e6;
+            int changed3 = engine.mailboxes().setFlag(MAILBOX, one, flag, on);
+            if (changed != 1 || changed2 != 1 || changed3 != 1) {
+                throw new IllegalStateException("a flag change on UID " + uid + " changed " + changed + ", " + changed2 + " and " + changed3
+                        + " messages, not 1 each");
+            }
+        }
+        FlagRound r = new FlagRound(store, service);
+        say(String.format(Locale.ROOT, "flags: %d changes on one message of %,d: store median %.3f ms, worst %.3f ms; "
+                + "through MailboxService median %.3f ms, worst %.3f ms", FLAG_CHANGES, n, r.storeMedian(), r.storeWorst(),
+                r.serviceMedian(), r.serviceWorst()));
+        return r;
     }
 
     // ---------------------------------------------------------------- lifecycle and purge
@@ -704,7 +780,7 @@ public final class Benchmark {
     /** Prints the figures: one row per figure (best and median of the rounds), then lines to paste into the docs. */
     public static void print(Report r, PrintWriter out) {
         Config c = r.config();
-        int rounds = Math.max(Math.max(r.reconstruct().size(), r.lifecycle().size()), r.enqueue().size());
+        int rounds = Math.max(Math.max(Math.max(r.reconstruct().size(), r.lifecycle().size()), r.enqueue().size()), r.flags().size());
         out.println();
         out.printf(Locale.ROOT, "mstore bench: %,d messages in %s, %d round%s, %d cpus, Java %s%n", r.generation().messages(), MAILBOX, rounds,
                 rounds == 1 ? "" : "s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
@@ -732,6 +808,22 @@ public final class Benchmark {
             paste.add(String.format(Locale.ROOT, "reconstruct%s: %,d messages, best %.3f s = %,.0f msg/s, median %.3f s = %,.0f msg/s "
                             + "(target >= 50,000 msg/s: %s)", cold ? " (cold page cache)" : "", r.reconstruct().get(0).messages(),
                     best(secs, true), b, median(secs), median(rate), b >= RECONSTRUCT_TARGET ? "met" : "missed"));
+        }
+        if (!r.flags().isEmpty()) {
+            double[] med = r.flags().stream().mapToDouble(FlagRound::storeMedian).toArray();
+            double[] worst = r.flags().stream().mapToDouble(FlagRound::storeWorst).toArray();
+            double[] smed = r.flags().stream().mapToDouble(FlagRound::serviceMedian).toArray();
+            double[] sworst = r.flags().stream().mapToDouble(FlagRound::serviceWorst).toArray();
+            double b = best(med, true);
+            out.printf(Locale.ROOT, fmt, "flag change, one message, median (ms)", ms(b), ms(median(med)), "< 5 ms",
+                    b < FLAG_TARGET_MS ? "met" : "MISSED");
+            out.printf(Locale.ROOT, fmt, "  worst of the round (ms)", ms(best(worst, true)), ms(median(worst)), "", "");
+            out.printf(Locale.ROOT, fmt, "  through MailboxService, median (ms)", ms(best(smed, true)), ms(median(smed)), "", "");
+            out.printf(Locale.ROOT, fmt, "  through MailboxService, worst (ms)", ms(best(sworst, true)), ms(median(sworst)), "", "");
+            paste.add(String.format(Locale.ROOT, "flag change on one message of %,d (open, change, fsync, close; %d per round): median best %.3f ms, "
+                            + "median of rounds %.3f ms, worst best %.3f ms, median worst %.3f ms (target < 5 ms: %s); through MailboxService "
+                            + "(with the mboxlist touch): median %.3f ms, worst %.3f ms", r.generation().messages(), FLAG_CHANGES, b, median(med),
+                    best(worst, true), median(worst), b < FLAG_TARGET_MS ? "met" : "missed", median(smed), median(sworst)));
         }
         if (!r.lifecycle().isEmpty()) {
             List<LifecycleRound> l = r.lifecycle();
@@ -811,6 +903,10 @@ public final class Benchmark {
 
     private static String num(double d) {
         return String.format(Locale.ROOT, "%,.0f", d);
+    }
+
+    private static String ms(double d) {
+        return String.format(Locale.ROOT, "%.3f ms", d);
     }
 
     private static String sec(double d) {
