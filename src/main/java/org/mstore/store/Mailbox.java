@@ -467,7 +467,7 @@ public final class Mailbox implements Closeable {
             CRC32C crc = new CRC32C();
             crc.update(head, 0, head.length);
             long total = head.length;
-            if (head.length == headLen) {
+            if (head.length == headLen && expectedSize > headLen) {
                 ByteBuffer b = ByteBuffer.allocate(HEAD_BYTES);
                 int n;
                 while ((n = ch.read(b)) >= 0) {

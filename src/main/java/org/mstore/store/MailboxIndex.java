@@ -233,6 +233,11 @@ public final class MailboxIndex {
         }
         try (OnDisk d = new OnDisk()) {
             long[][] ranges = set.resolve(d.at(n - 1).uid());
+            if (searchCostsMoreThanLoad(ranges.length)) {
+                d.close();
+                load();
+                return positions(set);
+            }
             int total = 0;
             int[][] spans = new int[ranges.length][];
             for (int i = 0; i < ranges.length; i++) {
@@ -250,6 +255,17 @@ public final class MailboxIndex {
             }
             return out;
         }
+    }
+
+    /**
+     * True when binary-searching {@code searches} ranges on disk would read more records than a sequential read of the
+     * whole index is worth: each search reads about two log2(n) records, one at a time, where a load reads them all in
+     * one go (at about 64 records for the price of one single read).
+     */
+    private boolean searchCostsMoreThanLoad(long searches) {
+        int n = header.recordCount();
+        int log = 64 - Long.numberOfLeadingZeros(n);
+        return searches * 2L * (log + 1) > Math.max(64, n / 64);
     }
 
     /** Binary search over the records on disk; records already read are kept for the rest of the search. */
@@ -691,6 +707,15 @@ public final class MailboxIndex {
         }
         if (n == 0) {
             return 0;
+        }
+        int runs = 1;
+        for (int i = 1; i < n; i++) {
+            if (pos[i] != pos[i - 1] + 1) {
+                runs++;
+            }
+        }
+        if (records == null && runs > Math.max(64, header.recordCount() / 64)) {
+            load(); // many scattered records: one sequential read beats a read for each
         }
         int changed = 0;
         CRC32C crc = new CRC32C();
