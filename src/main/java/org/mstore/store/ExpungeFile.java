@@ -17,7 +17,7 @@ import org.mstore.fs.OwnerOnly;
 
 /**
  * {@code store.exp} (and its renamed {@code store.exp.<yyyyMMddHHmmss>} copies): the messages expunged since the last
- * cleanup. Version 2: a 32-byte header (magic, version, sizes, the file's id, CRC-32C), then 24-byte records: u32 uid,
+ * cleanup. Version 2: a 32-byte header (magic, version, sizes, record count, the file's id, CRC-32C), then 24-byte records: u32 uid,
  * u32 size, u64 expunged-at (epoch ms), u32 the expunge sequence number it belongs to, u32 CRC-32C of the first 20
  * bytes. Version 1 (a 16-byte header without an id, records with 0 for the sequence) is still read.
  *
@@ -41,15 +41,19 @@ public final class ExpungeFile {
         }
     }
 
-    /** What the header says: the version, its size, and the file id (0 for version 1). */
-    public record Header(int version, int size, long fileId) {
+    /**
+     * What the header says: the version, its size, the file id (0 for version 1) and the record count (-1 for version
+     * 1). The count is the records as of the last append; Clean makes it the committed count before the rename, so a
+     * renamed list must hold exactly that many.
+     */
+    public record Header(int version, int size, long fileId, int count) {
     }
 
     /** A list read leniently (Repair): the header if it checks out, and every record that does, with its position. */
     public record Salvage(Header header, List<Entry> entries, List<Integer> positions, int slots) {
         /** True when some record (or the header) did not check out. */
         public boolean lostSome() {
-            return header == null || entries.size() < slots;
+            return header == null || entries.size() < Math.max(slots, header.count());
         }
     }
 
@@ -65,12 +69,13 @@ public final class ExpungeFile {
         return id;
     }
 
-    private static ByteBuffer header(long fileId) {
+    private static ByteBuffer header(long fileId, int count) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
         b.putInt(0, MAGIC);
         b.putShort(4, (short) VERSION);
         b.putShort(6, (short) HEADER_SIZE);
         b.putInt(8, RECORD_SIZE);
+        b.putInt(12, count);
         b.putLong(16, fileId);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, HEADER_SIZE - 4);
@@ -114,7 +119,11 @@ public final class ExpungeFile {
         if ((int) crc.getValue() != b.getInt(hs - 4)) {
             throw new MailboxFormatException(label + " header has a bad checksum");
         }
-        return new Header(version, hs, version == 1 ? 0 : b.getLong(16));
+        int count = version == 1 ? -1 : b.getInt(12);
+        if (version != 1 && count < 0) {
+            throw new MailboxFormatException(label + " header has a negative record count");
+        }
+        return new Header(version, hs, version == 1 ? 0 : b.getLong(16), count);
     }
 
     /** Reads and checks the header of a list; null when the file is missing. */
@@ -136,15 +145,33 @@ public final class ExpungeFile {
         }
     }
 
-    /** Reads every entry, checking each; a missing file is an empty list. */
+    /**
+     * Reads every entry, checking each; a missing file is an empty list. A renamed list must hold exactly the records
+     * its header counts (it is complete once renamed); for {@code store.exp} itself the index says which records count
+     * (see {@link #checkCommitted}), so here every whole record is read.
+     */
     public static List<Entry> read(Path file) throws IOException {
-        return read(file, Long.MAX_VALUE);
+        String label = file.getFileName().toString();
+        byte[] bytes;
+        try {
+            bytes = StoreFiles.readAll(file, label);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        Header h = parseHeader(bytes, bytes.length, label);
+        long whole = (bytes.length - h.size()) / RECORD_SIZE;
+        boolean renamed = !label.equals(FILE);
+        if (renamed && h.count() >= 0 && bytes.length != h.size() + (long) h.count() * RECORD_SIZE) {
+            throw new MailboxFormatException(label + " holds " + whole + " whole records" + ((bytes.length - h.size()) % RECORD_SIZE == 0 ? ""
+                    : " and a piece of one") + ", its header says " + h.count());
+        }
+        if (renamed && (bytes.length - h.size()) % RECORD_SIZE != 0) {
+            throw new MailboxFormatException(label + " ends in a piece of a record");
+        }
+        return records(bytes, h, label, whole);
     }
 
-    /**
-     * Reads the first {@code limit} entries (all when the file holds fewer whole records), checking the header and
-     * each record; a missing file is an empty list.
-     */
+    /** Reads the first {@code limit} entries (all when the file holds fewer whole records), checking each. */
     public static List<Entry> read(Path file, long limit) throws IOException {
         String label = file.getFileName().toString();
         byte[] bytes;
@@ -153,15 +180,16 @@ public final class ExpungeFile {
         } catch (NoSuchFileException e) {
             return List.of();
         }
-        List<Entry> out = new ArrayList<>();
-        if (bytes.length == 0) {
-            throw new MailboxFormatException(label + " is shorter than its header");
-        }
         Header h = parseHeader(bytes, bytes.length, label);
+        return records(bytes, h, label, Math.min(limit, (bytes.length - h.size()) / RECORD_SIZE));
+    }
+
+    private static List<Entry> records(byte[] bytes, Header h, String label, long n) throws MailboxFormatException {
+        List<Entry> out = new ArrayList<>();
         ByteBuffer b = ByteBuffer.wrap(bytes);
         CRC32C crc = new CRC32C();
-        int i = 0;
-        for (int off = h.size(); off + RECORD_SIZE <= bytes.length && i < limit; off += RECORD_SIZE, i++) {
+        for (int i = 0; i < n; i++) {
+            int off = h.size() + i * RECORD_SIZE;
             crc.reset();
             crc.update(bytes, off, 20);
             if ((int) crc.getValue() != b.getInt(off + 20)) {
@@ -238,7 +266,6 @@ public final class ExpungeFile {
             long end;
             if (ch.size() < HEADER_SIZE && committed == 0) {
                 ch.truncate(0);
-                Durable.writeFully(ch, header(fileId), 0);
                 end = HEADER_SIZE;
             } else {
                 end = checkCommitted(ch, label, fileId, committed);
@@ -247,6 +274,7 @@ public final class ExpungeFile {
                 }
             }
             Durable.writeFully(ch, records(entries), end);
+            Durable.writeFully(ch, header(fileId, committed + entries.size()), 0);
             ch.force(false);
         } catch (MailboxFormatException e) {
             throw e;
@@ -324,8 +352,14 @@ public final class ExpungeFile {
         String label = file.getFileName().toString();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long end = checkCommitted(ch, label, fileId, committed);
-            if (ch.size() > end) {
+            ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
+            Durable.readFully(ch, h, 0);
+            boolean countRight = h.getInt(12) == committed;
+            if (ch.size() > end || !countRight) {
                 ch.truncate(end);
+                if (!countRight) {
+                    Durable.writeFully(ch, header(fileId, committed), 0);
+                }
                 ch.force(false);
             }
         } catch (NoSuchFileException e) {
@@ -341,7 +375,7 @@ public final class ExpungeFile {
     static void write(Path file, long fileId, List<Entry> entries) throws IOException {
         try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Durable.writeFully(ch, header(fileId), 0);
+            Durable.writeFully(ch, header(fileId, entries.size()), 0);
             Durable.writeFully(ch, records(entries), HEADER_SIZE);
             ch.force(true);
         }
@@ -362,6 +396,9 @@ public final class ExpungeFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(end);
             Durable.writeFully(ch, records(entries), end);
+            if (h.version() == VERSION) {
+                Durable.writeFully(ch, header(h.fileId(), (int) ((end - h.size()) / RECORD_SIZE) + entries.size()), 0);
+            }
             ch.force(false);
         }
     }

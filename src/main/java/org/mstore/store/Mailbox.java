@@ -351,6 +351,7 @@ public final class Mailbox implements Closeable {
      */
     public List<String> verify() throws IOException {
         List<String> problems = new ArrayList<>();
+        Set<Integer> named = new HashSet<>();
         List<IndexRecord> records;
         try {
             records = index.records();
@@ -405,7 +406,7 @@ public final class Mailbox implements Closeable {
             Path exp = dir.resolve(ExpungeFile.FILE);
             long size = StoreFiles.regularSize(exp, ExpungeFile.FILE);
             if (h.legacyExpungeList()) {
-                ExpungeFile.read(exp);
+                ExpungeFile.read(exp).forEach(e -> named.add(e.uid()));
             } else if (size < 0) {
                 if (h.expungeCount() > 0) {
                     problems.add(ExpungeFile.FILE + " is missing: the index says " + h.expungeCount()
@@ -413,18 +414,67 @@ public final class Mailbox implements Closeable {
                 }
             } else if (size >= ExpungeFile.HEADER_SIZE || h.expungeCount() > 0) {
                 ExpungeFile.checkCommitted(exp, h.expungeFileId(), h.expungeCount());
+                ExpungeFile.read(exp, h.expungeCount()).forEach(e -> named.add(e.uid()));
             }
         } catch (MailboxFormatException e) {
             problems.add(e.getMessage());
         }
+        boolean listsRead = problems.isEmpty();
         for (String stamp : cleanupStamps()) {
             try {
-                ExpungeFile.read(dir.resolve(EXP_PREFIX + stamp));
+                ExpungeFile.read(dir.resolve(EXP_PREFIX + stamp)).forEach(e -> named.add(e.uid()));
             } catch (MailboxFormatException e) {
                 problems.add(e.getMessage());
+                listsRead = false;
+            }
+        }
+        if (listsRead && index.loaded()) {
+            // A message file below the next UID that neither the index nor an expunge list names: its expunge record
+            // (or a whole renamed list) is lost. Healthy mailboxes never have one.
+            int next = index.header().nextUid();
+            Set<Integer> live = new HashSet<>();
+            for (IndexRecord r : records) {
+                live.add(r.uid());
+            }
+            for (int uid : listMessageFiles(dir).keySet()) {
+                if (uid < next && !live.contains(uid) && !named.contains(uid) && problems.size() <= 50) {
+                    problems.add(messageLabel(uid) + " is in no index and no expunge list: an expunge record of it was lost");
+                }
             }
         }
         return problems;
+    }
+
+    /** The message files in the buckets, by UID (names only: nothing is read). */
+    private static TreeMap<Integer, Path> listMessageFiles(Path dir) throws IOException {
+        TreeMap<Integer, Path> out = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
+                && Files.isDirectory(p))) {
+            for (Path b : ds) {
+                try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
+                    for (Path m : ms) {
+                        int uid = messageUid(b, m);
+                        if (uid > 0) {
+                            out.put(uid, m);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The UID of a message file's name in bucket {@code b}, or 0 when it is not one. */
+    private static int messageUid(Path b, Path m) {
+        String fn = m.getFileName().toString();
+        String digits = fn.substring(0, fn.length() - 4);
+        if (!digits.isEmpty() && digits.length() <= 10 && digits.chars().allMatch(Character::isDigit)) {
+            long uid = Long.parseLong(digits);
+            if (uid > 0 && uid < Integer.MAX_VALUE && bucket((int) uid).equals(b.getFileName().toString())) {
+                return (int) uid;
+            }
+        }
+        return 0;
     }
 
     /** The problem with a live message's file, or null. */
@@ -1043,13 +1093,9 @@ public final class Mailbox implements Closeable {
                 List<Map.Entry<Integer, Path>> found = new ArrayList<>();
                 try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
                     for (Path m : ms) {
-                        String fn = m.getFileName().toString();
-                        String digits = fn.substring(0, fn.length() - 4);
-                        if (!digits.isEmpty() && digits.length() <= 10 && digits.chars().allMatch(Character::isDigit)) {
-                            long uid = Long.parseLong(digits);
-                            if (uid > 0 && uid < Integer.MAX_VALUE && bucket((int) uid).equals(b.getFileName().toString())) {
-                                found.add(Map.entry((int) uid, m));
-                            }
+                        int uid = messageUid(b, m);
+                        if (uid > 0) {
+                            found.add(Map.entry(uid, m));
                         }
                     }
                 }
