@@ -1021,6 +1021,16 @@ public final class Mailbox implements Closeable {
         for (String f : storeFiles) {
             moveAsideIfNotRegular(dir.resolve(f), f, aside, notes);
         }
+        // a file where a message directory (or the quarantine) should be: aside, or no message could go there
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}|" + QUARANTINE))) {
+            for (Path p : ds) {
+                if (!Files.isDirectory(p)) {
+                    Path moved = StoreFiles.moveAside(p);
+                    aside.add(moved.getFileName().toString());
+                    notes.add(p.getFileName() + " was not a directory; moved aside to " + moved.getFileName());
+                }
+            }
+        }
         CrashPoint.hit("rebuild.after-moved-aside");
 
         // 2. What the old index, cache and expunge lists still say.

@@ -24,12 +24,20 @@ final class StoreFiles {
     private StoreFiles() {
     }
 
-    /** The file's attributes, not following links; null when nothing is there. */
+    /**
+     * The file's attributes, not following links; null when nothing is there (also when a directory on the way is
+     * not one: then nothing can be there either).
+     */
     static BasicFileAttributes attributes(Path p) throws IOException {
         try {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return null;
+        } catch (java.nio.file.FileSystemException e) {
+            if ("Not a directory".equals(e.getReason())) {
+                return null;
+            }
+            throw e;
         }
     }
 

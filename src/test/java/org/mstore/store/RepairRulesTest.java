@@ -184,4 +184,24 @@ class RepairRulesTest {
             assertThat(mb.verify()).isEmpty();
         }
     }
+
+    @Test
+    void a_file_where_a_message_directory_should_be_is_moved_aside_so_that_messages_can_go_there_again() throws Exception {
+        StoreFixture f = mailbox(3);
+        Path bucket = Mailbox.messageFile(f.dir, 1).getParent();
+        ClassicStore.deleteRecursively(bucket);
+        Files.write(bucket, new byte[] {1, 2, 3});
+        try (Mailbox mb = f.open()) {
+            assertThatThrownBy(() -> mb.fetch(1)).hasMessage("message file of UID 1 is missing");
+            assertThatThrownBy(() -> f.append(mb, 1)).hasMessage("message directory 00 is not a directory");
+        }
+        Mailbox.RepairResult r = repair(f.dir);
+        assertThat(r.lostFromIndex()).isEqualTo(3);
+        assertThat(r.movedAside()).containsExactly("00.damaged-1");
+        try (Mailbox mb = f.open()) {
+            assertThat(f.append(mb, 1)).containsExactly(4);
+            assertThat(mb.fetch(4)).isEqualTo(f.bytes.get(4));
+            assertThat(mb.verify()).isEmpty();
+        }
+    }
 }
