@@ -238,10 +238,10 @@ public final class Mailbox implements Closeable {
             if (complete) {
                 if (StoreFiles.present(cacheNew)) {
                     Durable.replace(cacheNew, dir.resolve(CacheFile.FILE));
-                    CrashPoint.hit("recover.after-cache-renamed");
+                    CrashPoint.hit("recoverrewrite.after-cache-renamed");
                 }
                 Durable.replace(idxNew, dir.resolve(MailboxIndex.FILE));
-                CrashPoint.hit("recover.after-index-renamed");
+                CrashPoint.hit("recoverrewrite.after-index-renamed");
                 return;
             }
             removeLeftover(idxNew);
