@@ -408,11 +408,13 @@ public final class MailboxIndex {
 
     private static ArrayList<IndexRecord> parseRecords(byte[] bytes, int hs, int version, Header h) throws MailboxFormatException {
         ArrayList<IndexRecord> records = new ArrayList<>(h.recordCount() + 16);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        CRC32C crc = new CRC32C();
         int prevUid = 0;
         long total = 0;
         for (int i = 0; i < h.recordCount(); i++) {
             int off = hs + i * RECORD_SIZE;
-            IndexRecord r = checkedRecord(bytes, off, i, version, h);
+            IndexRecord r = checkedRecord(buf, crc, off, i, version, h);
             if (r.uid() <= prevUid) {
                 throw new MailboxFormatException(FILE + " record " + (i + 1) + " has UID " + r.uid() + " out of order");
             }
@@ -428,8 +430,13 @@ public final class MailboxIndex {
 
     /** Decodes the record at {@code off} and checks what a record can say about itself. */
     private static IndexRecord checkedRecord(byte[] bytes, int off, int position, int version, Header h) throws MailboxFormatException {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        CRC32C crc = new CRC32C();
+        return checkedRecord(ByteBuffer.wrap(bytes), new CRC32C(), off, position, version, h);
+    }
+
+    private static IndexRecord checkedRecord(ByteBuffer buf, CRC32C crc, int off, int position, int version, Header h)
+            throws MailboxFormatException {
+        byte[] bytes = buf.array();
+        crc.reset();
         crc.update(bytes, off, RECORD_SIZE - 4);
         if ((int) crc.getValue() != buf.getInt(off + RECORD_SIZE - 4)) {
             throw new MailboxFormatException(FILE + " record " + (position + 1) + " has a bad checksum");
