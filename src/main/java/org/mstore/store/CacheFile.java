@@ -46,7 +46,7 @@ public final class CacheFile implements Closeable {
     /** Upper bound on a payload, so that a damaged length cannot make us allocate gigabytes. */
     public static final int MAX_PAYLOAD = 64 * 1024;
     private static final byte CHECKSUM_KNOWN = 1;
-    /** The purge copy's buffers (direct: no hidden copy through a temporary buffer on each read and write). */
+    /** The purge copy's chunk: the old cache is read, compacted and written this much at a time. */
     private static final int COPY_BUFFER = 8 << 20;
 
     private final FileChannel channel;
@@ -391,125 +391,173 @@ public final class CacheFile implements Closeable {
             int i = Arrays.binarySearch(oldOffsets, 0, (int) records, oldOffset);
             return i >= 0 ? newOffsets[i] : -1;
         }
+
+        /**
+         * The new offsets of records at {@code old} offsets, -1 for one that was dropped: one pass when they come in
+         * file order (they do: records are appended in UID order).
+         */
+        public long[] mapAll(long[] old) {
+            long[] out = new long[old.length];
+            int j = 0;
+            for (int i = 0; i < old.length; i++) {
+                if (i > 0 && old[i] < old[i - 1]) {
+                    j = 0; // out of file order: search again from the start
+                }
+                while (j < records && oldOffsets[j] < old[i]) {
+                    j++;
+                }
+                out[i] = j < records && oldOffsets[j] == old[i] ? newOffsets[j] : -1;
+            }
+            return out;
+        }
     }
 
     /**
      * Copies every live record into a new version-2 cache file at {@code target} with {@code newGeneration}, and
-     * forces it. Records of a version-2 cache are copied as they are, in runs of consecutive live records (checksums
-     * stay valid: they do not cover position); records of a version-1 cache are checked and converted (their message
-     * checksum unknown).
+     * forces it. Records of a version-2 cache are copied as they are (checksums stay valid: they do not cover
+     * position): each chunk of the old file is read into one buffer, its runs of consecutive live records are moved
+     * down over the expunged ones in place, and the chunk is written at once. Records of a version-1 cache are checked
+     * and converted (their message checksum unknown).
      */
     public Rewrite rewriteLive(Path target, long end, long newGeneration) throws IOException {
-        int overhead = overhead();
-        int prefix = overhead - 4;
-        int delta = RECORD_OVERHEAD - overhead;
+        try (FileChannel out = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration), 0);
+            out.position(HEADER_SIZE);
+            Rewrite rw = version == 1 ? convertLive(out, end) : copyLive(out, end);
+            out.force(true);
+            return rw;
+        }
+    }
+
+    /** The big-endian int at {@code i}. */
+    private static int intAt(byte[] b, int i) {
+        return (b[i] << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+    }
+
+    private Rewrite copyLive(FileChannel out, long end) throws IOException {
         long[] oldOffsets = new long[1024];
         long[] newOffsets = new long[1024];
         int kept = 0;
         long seen = 0;
         long outPos = HEADER_SIZE;
-        try (FileChannel out = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration), 0);
-            out.position(HEADER_SIZE);
-            ByteBuffer in = ByteBuffer.allocateDirect(COPY_BUFFER);
-            ByteBuffer outBuf = ByteBuffer.allocateDirect(COPY_BUFFER);
-            ByteBuffer convert = version == 1 ? ByteBuffer.allocate(RECORD_OVERHEAD + MAX_PAYLOAD) : null;
-            CRC32C crc = new CRC32C();
-            long limit = Math.min(end, channel.size());
-            long pos = HEADER_SIZE;
-            long bufStart = pos;
-            in.limit(0);
-            int runStart = -1; // start (in 'in') of the current run of live records still to copy
+        byte[] buf = new byte[COPY_BUFFER];
+        ByteBuffer in = ByteBuffer.wrap(buf);
+        long limit = Math.min(end, channel.size());
+        long pos = HEADER_SIZE;
+        while (pos + RECORD_OVERHEAD <= limit) {
+            long chunkStart = pos;
+            fill(in, chunkStart, limit);
+            int n = in.limit();
+            int rel = 0;
+            int w = 0; // where the next live bytes go, compacted, in this chunk
+            int runStart = -1;
             int runLen = 0;
-            while (pos + overhead <= limit) {
-                int rel = (int) (pos - bufStart);
-                if (rel + prefix > in.limit()) {
-                    copyRun(in, runStart, runLen, outBuf, out);
-                    runStart = -1;
-                    runLen = 0;
-                    bufStart = pos;
-                    fill(in, bufStart, limit);
-                    rel = 0;
-                }
-                byte status = in.get(rel);
-                int payload = in.getInt(rel + 8);
+            boolean torn = false;
+            while (rel + RECORD_OVERHEAD <= n) {
+                byte status = buf[rel];
+                int payload = intAt(buf, rel + 8);
                 if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
-                    throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
+                    throw new MailboxFormatException(FILE + " record at " + (chunkStart + rel) + " is damaged");
                 }
-                int recLen = overhead + payload;
-                if (pos + recLen > limit) {
+                int recLen = RECORD_OVERHEAD + payload;
+                if (rel + recLen > n) {
+                    torn = chunkStart + rel + recLen > limit; // else: the record goes on in the next chunk
                     break;
-                }
-                if (rel + recLen > in.limit()) {
-                    copyRun(in, runStart, runLen, outBuf, out);
-                    runStart = -1;
-                    runLen = 0;
-                    bufStart = pos;
-                    fill(in, bufStart, limit);
-                    rel = 0;
                 }
                 if (status == LIVE) {
                     if (kept == oldOffsets.length) {
                         oldOffsets = Arrays.copyOf(oldOffsets, kept * 2);
                         newOffsets = Arrays.copyOf(newOffsets, kept * 2);
                     }
-                    oldOffsets[kept] = pos;
+                    oldOffsets[kept] = chunkStart + rel;
                     newOffsets[kept] = outPos;
                     kept++;
-                    if (convert == null) {
-                        if (runStart < 0) {
-                            runStart = rel;
-                        }
-                        runLen += recLen;
-                    } else {
-                        if (!crcHolds(in, rel, payload, 1)) {
-                            throw new MailboxFormatException(FILE + " record at " + pos + " (UID " + in.getInt(rel + 4) + ") has a bad checksum");
-                        }
-                        byte[] p = new byte[payload];
-                        in.get(rel + 12, p);
-                        convert.clear();
-                        encodeRecord(convert, in.getInt(rel + 4), p, IndexRecord.NO_CHECKSUM, crc);
-                        convert.flip();
-                        if (outBuf.remaining() < convert.remaining()) {
-                            drain(outBuf, out);
-                        }
-                        outBuf.put(convert);
+                    outPos += recLen;
+                    if (runStart < 0) {
+                        runStart = rel;
                     }
-                    outPos += recLen + delta;
+                    runLen += recLen;
                 } else if (runStart >= 0) {
-                    copyRun(in, runStart, runLen, outBuf, out);
+                    System.arraycopy(buf, runStart, buf, w, runLen);
+                    w += runLen;
                     runStart = -1;
                     runLen = 0;
                 }
                 seen++;
-                pos += recLen;
+                rel += recLen;
             }
-            copyRun(in, runStart, runLen, outBuf, out);
-            drain(outBuf, out);
-            out.force(true);
-            return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos, delta);
+            if (runStart >= 0) {
+                System.arraycopy(buf, runStart, buf, w, runLen);
+                w += runLen;
+            }
+            Durable.writeFully(out, ByteBuffer.wrap(buf, 0, w), out.position());
+            out.position(out.position() + w);
+            pos = chunkStart + rel;
+            if (torn || rel == 0) {
+                break; // a torn last record (an interrupted append), or nothing whole left
+            }
         }
+        return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos, 0);
     }
 
-    /** Appends {@code in[start, start + len)} to the output buffer, writing the buffer out first if it is full. */
-    private static void copyRun(ByteBuffer in, int start, int len, ByteBuffer outBuf, FileChannel out) throws IOException {
-        if (start < 0 || len == 0) {
-            return;
-        }
-        if (outBuf.remaining() < len) {
-            drain(outBuf, out);
-        }
-        if (len > outBuf.remaining()) { // a run longer than the buffer: write it straight from the input
-            ByteBuffer run = in.duplicate();
-            run.limit(start + len).position(start);
-            while (run.hasRemaining()) {
-                out.write(run);
+    private Rewrite convertLive(FileChannel out, long end) throws IOException {
+        long[] oldOffsets = new long[1024];
+        long[] newOffsets = new long[1024];
+        int kept = 0;
+        long seen = 0;
+        long outPos = HEADER_SIZE;
+        ByteBuffer in = ByteBuffer.allocate(COPY_BUFFER);
+        ByteBuffer outBuf = ByteBuffer.allocate(COPY_BUFFER);
+        CRC32C crc = new CRC32C();
+        long limit = Math.min(end, channel.size());
+        long pos = HEADER_SIZE;
+        long bufStart = pos;
+        in.limit(0);
+        while (pos + V1_RECORD_OVERHEAD <= limit) {
+            int rel = (int) (pos - bufStart);
+            if (rel + V1_RECORD_OVERHEAD > in.limit()) {
+                bufStart = pos;
+                fill(in, bufStart, limit);
+                rel = 0;
             }
-            return;
+            byte status = in.get(rel);
+            int payload = in.getInt(rel + 8);
+            if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
+                throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
+            }
+            int recLen = V1_RECORD_OVERHEAD + payload;
+            if (pos + recLen > limit) {
+                break;
+            }
+            if (rel + recLen > in.limit()) {
+                bufStart = pos;
+                fill(in, bufStart, limit);
+                rel = 0;
+            }
+            if (status == LIVE) {
+                if (!crcHolds(in, rel, payload, 1)) {
+                    throw new MailboxFormatException(FILE + " record at " + pos + " (UID " + in.getInt(rel + 4) + ") has a bad checksum");
+                }
+                if (kept == oldOffsets.length) {
+                    oldOffsets = Arrays.copyOf(oldOffsets, kept * 2);
+                    newOffsets = Arrays.copyOf(newOffsets, kept * 2);
+                }
+                oldOffsets[kept] = pos;
+                newOffsets[kept] = outPos;
+                kept++;
+                byte[] p = new byte[payload];
+                in.get(rel + 12, p);
+                if (outBuf.remaining() < RECORD_OVERHEAD + payload) {
+                    drain(outBuf, out);
+                }
+                outPos += encodeRecord(outBuf, in.getInt(rel + 4), p, IndexRecord.NO_CHECKSUM, crc);
+            }
+            seen++;
+            pos += recLen;
         }
-        outBuf.put(outBuf.position(), in, start, len);
-        outBuf.position(outBuf.position() + len);
+        drain(outBuf, out);
+        return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos, RECORD_OVERHEAD - V1_RECORD_OVERHEAD);
     }
 
     private static void drain(ByteBuffer outBuf, FileChannel out) throws IOException {

@@ -805,27 +805,52 @@ public final class Mailbox implements Closeable {
      */
     public PurgeResult purge() throws IOException {
         ensureCurrent();
-        List<IndexRecord> all = index.records();
-        long gen = index.header().cacheGeneration() + 1;
-        CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), index.header().cacheEnd(), gen);
+        MailboxIndex.Raw raw = index.readRaw(); // every record checked, none kept as an object
+        MailboxIndex.Header h = index.header();
+        long gen = h.cacheGeneration() + 1;
+        CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), h.cacheEnd(), gen);
         CrashPoint.hit("purge.after-cache-new");
-        List<IndexRecord> moved = new ArrayList<>(all.size());
-        for (IndexRecord r : all) {
-            long off = rw.map(r.cacheOffset());
-            if (off < 0) {
+        long[] moved = rw.mapAll(raw.cacheOffsets);
+        for (int i = 0; i < moved.length; i++) {
+            if (moved[i] < 0) {
                 Files.deleteIfExists(dir.resolve(CACHE_NEW));
-                throw new MailboxFormatException("index record of UID " + r.uid() + " points at an expunged cache record");
+                throw new MailboxFormatException("index record of UID " + raw.uid(i) + " points at an expunged cache record");
             }
-            moved.add(r.withCache(off, r.cacheLength() + rw.lengthDelta()));
         }
-        MailboxIndex next = MailboxIndex.of(index.header().withCache(gen, rw.bytesAfter()), moved);
-        commitRewrite("purge", next);
+        MailboxIndex.Header next = h.withCache(gen, rw.bytesAfter());
+        raw.writeMoved(dir.resolve(IDX_NEW), next, moved, rw.lengthDelta());
+        commitRewrite("purge", null);
+        index.reopen(next);
         return new PurgeResult(rw.recordsBefore(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
     }
 
-    /** Moves a durable {@code store.cache.new} and a new index into place: index aside, cache renamed, index renamed. */
+    /** The index records with their cache records' new offsets; none may point at a dropped (expunged) record. */
+    private List<IndexRecord> moveRecords(List<IndexRecord> all, CacheFile.Rewrite rw) throws IOException {
+        long[] old = new long[all.size()];
+        for (int i = 0; i < old.length; i++) {
+            old[i] = all.get(i).cacheOffset();
+        }
+        long[] now = rw.mapAll(old);
+        List<IndexRecord> moved = new ArrayList<>(all.size());
+        for (int i = 0; i < old.length; i++) {
+            IndexRecord r = all.get(i);
+            if (now[i] < 0) {
+                Files.deleteIfExists(dir.resolve(CACHE_NEW));
+                throw new MailboxFormatException("index record of UID " + r.uid() + " points at an expunged cache record");
+            }
+            moved.add(r.withCache(now[i], r.cacheLength() + rw.lengthDelta()));
+        }
+        return moved;
+    }
+
+    /**
+     * Moves a durable {@code store.cache.new} and a new index into place: index aside (written here from {@code next},
+     * or already written when it is null), cache renamed, index renamed.
+     */
     private void commitRewrite(String op, MailboxIndex next) throws IOException {
-        next.writeTo(dir.resolve(IDX_NEW));
+        if (next != null) {
+            next.writeTo(dir.resolve(IDX_NEW));
+        }
         CrashPoint.hit(op + ".after-index-new");
         Durable.syncDirectory(dir);
         cache.close();
@@ -834,7 +859,9 @@ public final class Mailbox implements Closeable {
         Durable.replace(dir.resolve(IDX_NEW), dir.resolve(MailboxIndex.FILE));
         CrashPoint.hit(op + ".after-index-renamed");
         cache = CacheFile.open(dir.resolve(CacheFile.FILE), true);
-        index.replaceAll(next.header(), next.records());
+        if (next != null) {
+            index.replaceAll(next.header(), next.records());
+        }
     }
 
     /**
@@ -880,15 +907,7 @@ public final class Mailbox implements Closeable {
         long gen = h.cacheGeneration() + 1;
         CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), h.cacheEnd(), gen);
         CrashPoint.hit("upgrade.after-cache-new");
-        List<IndexRecord> moved = new ArrayList<>(all.size());
-        for (IndexRecord r : all) {
-            long off = rw.map(r.cacheOffset());
-            if (off < 0) {
-                Files.deleteIfExists(dir.resolve(CACHE_NEW));
-                throw new MailboxFormatException("index record of UID " + r.uid() + " points at an expunged cache record");
-            }
-            moved.add(r.withCache(off, r.cacheLength() + rw.lengthDelta()));
-        }
+        List<IndexRecord> moved = moveRecords(all, rw);
         commitRewrite("upgrade", MailboxIndex.of(h.withCache(gen, rw.bytesAfter()).withExpunge(seq, expId, expCount), moved));
     }
 

@@ -637,6 +637,86 @@ public final class MailboxIndex {
         CrashPoint.hit(op + ".after-index-renamed");
     }
 
+    /**
+     * A version-2 index as a Purge rewrites it: the file's bytes, every record checked as a load checks them, and the
+     * records' cache offsets, without keeping a record object per message.
+     */
+    final class Raw {
+        final byte[] bytes;
+        final long[] cacheOffsets;
+
+        private Raw(byte[] bytes, long[] cacheOffsets) {
+            this.bytes = bytes;
+            this.cacheOffsets = cacheOffsets;
+        }
+
+        int uid(int i) {
+            return ByteBuffer.wrap(bytes).getInt(HEADER_SIZE + i * RECORD_SIZE);
+        }
+
+        /**
+         * Writes the index with each record's cache record moved to {@code newOffsets[i]} (and grown by
+         * {@code lengthDelta}), under {@code h}, to {@code target} (a new file, owner-only, forced).
+         */
+        void writeMoved(Path target, Header h, long[] newOffsets, int lengthDelta) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            CRC32C crc = new CRC32C();
+            for (int i = 0; i < newOffsets.length; i++) {
+                int off = HEADER_SIZE + i * RECORD_SIZE;
+                b.putLong(off + 20, newOffsets[i]);
+                b.putInt(off + 28, b.getInt(off + 28) + lengthDelta);
+                crc.reset();
+                crc.update(bytes, off, RECORD_SIZE - 4);
+                b.putInt(off + RECORD_SIZE - 4, (int) crc.getValue());
+            }
+            b.put(0, encodeHeader(h), 0, HEADER_SIZE);
+            try (FileChannel ch = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                Durable.writeFully(ch, ByteBuffer.wrap(bytes), 0);
+                ch.force(true);
+            }
+        }
+    }
+
+    /** Reads the whole (version-2) index for a rewrite, checking it as {@link #records()} would. */
+    Raw readRaw() throws IOException {
+        requireCurrent();
+        long length = HEADER_SIZE + (long) header.recordCount() * RECORD_SIZE;
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new MailboxFormatException(FILE + " is too large: " + header.recordCount() + " records");
+        }
+        byte[] bytes = new byte[(int) length];
+        try (FileChannel ch = openChannel(false)) {
+            readAt(ch, ByteBuffer.wrap(bytes), 0);
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        CRC32C crc = new CRC32C();
+        long[] offsets = new long[header.recordCount()];
+        int prevUid = 0;
+        long total = 0;
+        for (int i = 0; i < offsets.length; i++) {
+            IndexRecord r = checkedRecord(buf, crc, HEADER_SIZE + i * RECORD_SIZE, i, version, header);
+            if (r.uid() <= prevUid) {
+                throw new MailboxFormatException(FILE + " record " + (i + 1) + " has UID " + r.uid() + " out of order");
+            }
+            prevUid = r.uid();
+            total += r.size();
+            offsets[i] = r.cacheOffset();
+        }
+        if (total != header.totalSize()) {
+            throw new MailboxFormatException(FILE + " header size " + header.totalSize() + " does not match its records (" + total + ")");
+        }
+        return new Raw(bytes, offsets);
+    }
+
+    /** After the file was replaced by a rewrite: the new header; records are read again when needed. */
+    void reopen(Header h) {
+        records = null;
+        header = h;
+        version = VERSION;
+        uncommittedBytes = 0;
+    }
+
     /** Replaces the in-memory content (after a rewrite that the caller has made durable in version 2). */
     void replaceAll(Header h, List<IndexRecord> newRecords) {
         records = new ArrayList<>(newRecords);
