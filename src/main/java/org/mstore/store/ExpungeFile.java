@@ -32,7 +32,6 @@ public final class ExpungeFile {
     public static final int HEADER_SIZE = 32;
     public static final int V1_HEADER_SIZE = 16;
     public static final int RECORD_SIZE = 24;
-    private static final SecureRandom IDS = new SecureRandom();
 
     /** One expunged message; {@code seq} is the expunge it belongs to (0 when unknown: version 1). */
     public record Entry(int uid, int size, long expungedAt, int seq) {
@@ -60,11 +59,16 @@ public final class ExpungeFile {
     private ExpungeFile() {
     }
 
+    /** Made on first use: a process that never needs a file id never seeds one. */
+    private static final class Ids {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
+
     /** A new, random, non-zero file id. */
     static long newFileId() {
         long id;
         do {
-            id = IDS.nextLong() & Long.MAX_VALUE;
+            id = Ids.RANDOM.nextLong() & Long.MAX_VALUE;
         } while (id == 0);
         return id;
     }
