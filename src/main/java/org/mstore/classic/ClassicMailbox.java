@@ -63,7 +63,7 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
-    public List<MessageRecord> records() {
+    public List<MessageRecord> records() throws IOException {
         List<IndexRecord> all = mb.index().records();
         List<MessageRecord> out = new ArrayList<>(all.size());
         for (IndexRecord r : all) {
@@ -73,7 +73,7 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
-    public List<MessageRecord> records(UidSet uids) {
+    public List<MessageRecord> records(UidSet uids) throws IOException {
         MailboxIndex index = mb.index();
         int[] positions = index.positions(uids);
         List<MessageRecord> out = new ArrayList<>(positions.length);

@@ -78,14 +78,20 @@ final class ClassicStorage implements MessageStorage {
         Mailbox.RepairResult r = Mailbox.rebuild(dir, (int) info.uidValidity(), (int) Math.min(Integer.MAX_VALUE, info.nextUid()), now);
         long pending = ExpungeFile.count(dir.resolve(ExpungeFile.FILE));
         return new RepairResult(r.messages(), r.bytes(), r.nextUid() & 0xffffffffL, pending, r.damaged(), r.lostFromIndex(),
-                r.skippedExpunged(), 0, r.notes());
+                r.skippedExpunged(), r.orphans(), r.notes());
     }
 
     @Override
     public MailboxDetails details(MailboxInfo info) throws IOException {
         Path dir = directory(info);
-        List<String> stamps = Files.isDirectory(dir) ? Mailbox.cleanupStamps(dir) : List.of();
-        return new MailboxDetails(info, stamps, List.of());
+        if (!Files.isDirectory(dir)) {
+            return new MailboxDetails(info, List.of(), List.of());
+        }
+        List<MailboxDetails.Quarantined> q = new ArrayList<>();
+        for (Mailbox.Quarantined m : Mailbox.quarantined(dir)) {
+            q.add(new MailboxDetails.Quarantined(m.uid(), m.size(), Instant.ofEpochMilli(m.when()), m.reason()));
+        }
+        return new MailboxDetails(info, Mailbox.cleanupStamps(dir), q);
     }
 
     @Override

@@ -179,7 +179,7 @@ public final class TaskRunner {
                 ctx.log().log(process, "Store", LogLevel.WARNING, info.name() + ": " + note);
             }
             String detail = "rebuilt index and cache: " + r.messages() + " messages"
-                    + (r.damaged() > 0 ? ", " + r.damaged() + " damaged files left out" : "")
+                    + (r.damaged() > 0 ? ", " + r.damaged() + " damaged message files quarantined" : "")
                     + (r.lost() > 0 ? ", " + r.lost() + " indexed messages had no file" : "")
                     + (r.orphans() > 0 ? ", " + r.orphans() + " files of expunged messages queued for removal" : "");
             List<String> awaitingRemove = ctx.storage().details(info).awaitingRemove();

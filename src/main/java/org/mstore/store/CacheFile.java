@@ -1,54 +1,71 @@
 package org.mstore.store;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.zip.CRC32C;
 
 import org.mstore.api.MailboxFormatException;
 import org.mstore.api.MessageSummary;
+import org.mstore.fs.OwnerOnly;
 
 /**
  * {@code store.cache}: a 32-byte header, then variable-length records appended in UID order.
  *
  * <pre>
- * record: u8 status ('L' live, 'X' expunged) | u8 0 | u16 0 | u32 uid | u32 payloadLength |
- *         payload (a {@link MessageSummary}) | u32 CRC-32C of uid, length and payload
+ * version 2: u8 status ('L' live, 'X' expunged) | u8 flags (1: the message checksum is known) | u16 0 | u32 uid |
+ *            u32 payloadLength | u32 CRC-32C of the message file | payload (a {@link MessageSummary}) |
+ *            u32 CRC-32C of everything after the status byte
+ * version 1: u8 status | u8 0 | u16 0 | u32 uid | u32 payloadLength | payload | u32 CRC-32C of uid, length and payload
  * </pre>
  *
- * The status byte is outside the checksum so that Remove can mark a record expunged with a one-byte
- * write. Purge rewrites the file without expunged records under a new generation number.
+ * The status byte is outside the checksum so that Remove can mark a record expunged with a one-byte write. Purge
+ * rewrites the file without expunged records under a new generation number. The message checksum is here as well as
+ * in the index so that a Repair that lost the index still knows it.
  */
 public final class CacheFile implements Closeable {
     public static final String FILE = "store.cache";
     public static final int MAGIC = 0x4D534341; // "MSCA"
-    public static final int VERSION = 1;
+    /** The version written; version 1 (records without the message checksum) is still read. */
+    public static final int VERSION = 2;
     public static final int HEADER_SIZE = 32;
-    public static final int RECORD_OVERHEAD = 16;
+    /** Bytes of a version-2 record besides its payload. */
+    public static final int RECORD_OVERHEAD = 20;
+    /** Bytes of a version-1 record besides its payload. */
+    public static final int V1_RECORD_OVERHEAD = 16;
     public static final byte LIVE = 'L';
     public static final byte EXPUNGED = 'X';
     /** Upper bound on a payload, so that a damaged length cannot make us allocate gigabytes. */
     public static final int MAX_PAYLOAD = 64 * 1024;
+    private static final byte CHECKSUM_KNOWN = 1;
+    /** The purge copy's chunk: the old cache is read, compacted and written this much at a time. */
+    private static final int COPY_BUFFER = 8 << 20;
 
     private final FileChannel channel;
+    private final int version;
     private final int uidValidity;
     private final long generation;
     private long length;
 
-    private CacheFile(FileChannel channel, int uidValidity, long generation, long length) {
+    private CacheFile(FileChannel channel, int version, int uidValidity, long generation, long length) {
         this.channel = channel;
+        this.version = version;
         this.uidValidity = uidValidity;
         this.generation = generation;
         this.length = length;
     }
 
-    /** Creates a new, empty cache file (replacing any file at {@code file}), forced to disk. */
+    /** Creates a new, empty cache file (replacing any file at {@code file}), owner-only, forced to disk. */
     public static CacheFile create(Path file, int uidValidity, long generation) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
             Durable.writeFully(ch, encodeHeader(uidValidity, generation), 0);
@@ -57,17 +74,22 @@ public final class CacheFile implements Closeable {
             ch.close();
             throw e;
         }
-        return new CacheFile(ch, uidValidity, generation, HEADER_SIZE);
+        return new CacheFile(ch, VERSION, uidValidity, generation, HEADER_SIZE);
     }
 
     /** Opens an existing cache file and checks its header. */
     public static CacheFile open(Path file, boolean write) throws IOException {
+        if (StoreFiles.regularSize(file, FILE) < 0) {
+            throw new MailboxFormatException(FILE + " is missing");
+        }
         FileChannel ch;
         try {
             ch = write ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new MailboxFormatException(FILE + " is missing");
+        } catch (IOException e) {
+            throw StoreFiles.unreadable(FILE, e);
         }
         try {
             long size = ch.size();
@@ -79,18 +101,22 @@ public final class CacheFile implements Closeable {
             if (h.getInt(0) != MAGIC) {
                 throw new MailboxFormatException(FILE + " has a bad magic number");
             }
-            if ((h.getShort(4) & 0xffff) != VERSION) {
-                throw new MailboxFormatException(FILE + " has unsupported version " + (h.getShort(4) & 0xffff));
+            int version = h.getShort(4) & 0xffff;
+            if (version != 1 && version != VERSION) {
+                throw new MailboxFormatException(FILE + " has unsupported version " + version);
             }
             CRC32C crc = new CRC32C();
             crc.update(h.array(), 0, HEADER_SIZE - 4);
             if ((int) crc.getValue() != h.getInt(HEADER_SIZE - 4)) {
                 throw new MailboxFormatException(FILE + " header has a bad checksum");
             }
-            return new CacheFile(ch, h.getInt(8), h.getLong(16), size);
-        } catch (IOException | RuntimeException e) {
+            return new CacheFile(ch, version, h.getInt(8), h.getLong(16), size);
+        } catch (MailboxFormatException | RuntimeException e) {
             ch.close();
             throw e;
+        } catch (IOException e) {
+            ch.close();
+            throw StoreFiles.unreadable(FILE, e);
         }
     }
 
@@ -107,6 +133,19 @@ public final class CacheFile implements Closeable {
         return b;
     }
 
+    public int version() {
+        return version;
+    }
+
+    /** Bytes of a record of this file besides its payload. */
+    public int overhead() {
+        return overhead(version);
+    }
+
+    private static int overhead(int version) {
+        return version == 1 ? V1_RECORD_OVERHEAD : RECORD_OVERHEAD;
+    }
+
     public int uidValidity() {
         return uidValidity;
     }
@@ -119,21 +158,25 @@ public final class CacheFile implements Closeable {
         return length;
     }
 
-    /** Encodes one record into {@code out} at its position; returns the record length. */
-    static int encodeRecord(ByteBuffer out, int uid, byte[] payload, CRC32C crc) {
+    /** Encodes one version-2 record into {@code out} at its position; returns the record length. */
+    static int encodeRecord(ByteBuffer out, int uid, byte[] payload, long checksum, CRC32C crc) {
         int start = out.position();
-        out.put(LIVE).put((byte) 0).putShort((short) 0).putInt(uid).putInt(payload.length).put(payload);
+        out.put(LIVE).put(checksum >= 0 ? CHECKSUM_KNOWN : 0).putShort((short) 0).putInt(uid).putInt(payload.length)
+                .putInt(checksum >= 0 ? (int) checksum : 0).put(payload);
         crc.reset();
-        crc.update(out.array(), out.arrayOffset() + start + 4, 8 + payload.length);
+        crc.update(out.array(), out.arrayOffset() + start + 1, RECORD_OVERHEAD - 5 + payload.length);
         out.putInt((int) crc.getValue());
         return RECORD_OVERHEAD + payload.length;
     }
 
     /**
-     * Appends records for the given UIDs and payloads at the end of the file (cutting off any torn
-     * tail past {@code committedEnd}); returns their offsets. The caller forces the file.
+     * Appends records for the given UIDs, payloads and message checksums at the end of the file (cutting off any
+     * torn tail past {@code committedEnd}); returns their offsets. The caller forces the file. Version 2 only.
      */
-    public long[] append(int[] uids, byte[][] payloads, long committedEnd) throws IOException {
+    public long[] append(int[] uids, byte[][] payloads, long[] checksums, long committedEnd) throws IOException {
+        if (version != VERSION) {
+            throw new IllegalStateException(FILE + " is version " + version + ": upgrade it before appending");
+        }
         int total = 0;
         for (byte[] p : payloads) {
             total += RECORD_OVERHEAD + p.length;
@@ -144,7 +187,7 @@ public final class CacheFile implements Closeable {
         long pos = committedEnd;
         for (int i = 0; i < uids.length; i++) {
             offsets[i] = pos;
-            pos += encodeRecord(out, uids[i], payloads[i], crc);
+            pos += encodeRecord(out, uids[i], payloads[i], checksums[i], crc);
         }
         out.flip();
         if (channel.size() > committedEnd) {
@@ -159,21 +202,40 @@ public final class CacheFile implements Closeable {
         channel.force(false);
     }
 
+    /** A cache record as read: the summary, and the message checksum ({@link IndexRecord#NO_CHECKSUM} if unknown). */
+    public record CacheRecord(MessageSummary summary, long checksum) {
+    }
+
     /** Reads and checks the record at {@code offset}; it must belong to {@code uid}. */
     public MessageSummary read(long offset, int recordLength, int uid) throws IOException {
-        if (offset < HEADER_SIZE || offset + recordLength > length || recordLength < RECORD_OVERHEAD
-                || recordLength > RECORD_OVERHEAD + MAX_PAYLOAD) {
+        return readRecord(offset, recordLength, uid).summary();
+    }
+
+    /** Reads and checks the record at {@code offset}, which must belong to {@code uid}: its summary and checksum. */
+    public CacheRecord readRecord(long offset, int recordLength, int uid) throws IOException {
+        int overhead = overhead();
+        if (offset < HEADER_SIZE || offset + recordLength > length || recordLength < overhead
+                || recordLength > overhead + MAX_PAYLOAD) {
             throw new MailboxFormatException(FILE + " offset " + offset + " for UID " + uid + " is out of bounds");
         }
         ByteBuffer b = ByteBuffer.allocate(recordLength);
-        Durable.readFully(channel, b, offset);
+        try {
+            Durable.readFully(channel, b, offset);
+        } catch (EOFException e) {
+            throw new MailboxFormatException(FILE + " is truncated: the record of UID " + uid + " at " + offset + " is cut off");
+        }
         b.flip();
-        checkRecord(b, 0, recordLength, uid, offset);
-        b.position(12);
-        return SummaryCodec.decode(b);
+        long checksum = checkRecord(b, 0, recordLength, uid, offset);
+        b.position(overhead - 4);
+        try {
+            return new CacheRecord(SummaryCodec.decode(b), checksum);
+        } catch (RuntimeException e) {
+            throw new MailboxFormatException(FILE + " record at " + offset + " (UID " + uid + ") has a payload that cannot be decoded");
+        }
     }
 
-    private static void checkRecord(ByteBuffer b, int at, int recordLength, int uid, long offset) throws MailboxFormatException {
+    /** Checks a record in {@code b} at {@code at}; returns its message checksum (or {@link IndexRecord#NO_CHECKSUM}). */
+    private long checkRecord(ByteBuffer b, int at, int recordLength, int uid, long offset) throws MailboxFormatException {
         byte status = b.get(at);
         if (status != LIVE && status != EXPUNGED) {
             throw new MailboxFormatException(FILE + " record at " + offset + " has a bad status byte");
@@ -182,20 +244,43 @@ public final class CacheFile implements Closeable {
             throw new MailboxFormatException(FILE + " record at " + offset + " belongs to UID " + b.getInt(at + 4) + ", not " + uid);
         }
         int payload = b.getInt(at + 8);
-        if (payload != recordLength - RECORD_OVERHEAD) {
+        if (payload != recordLength - overhead()) {
             throw new MailboxFormatException(FILE + " record at " + offset + " has the wrong length");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), b.arrayOffset() + at + 4, 8 + payload);
-        if ((int) crc.getValue() != b.getInt(at + 12 + payload)) {
+        if (!crcHolds(b, at, payload, version)) {
             throw new MailboxFormatException(FILE + " record at " + offset + " (UID " + uid + ") has a bad checksum");
         }
+        return messageChecksum(b, at, version);
+    }
+
+    private static boolean crcHolds(ByteBuffer b, int at, int payload, int version) {
+        CRC32C crc = new CRC32C();
+        int from = version == 1 ? 4 : 1;
+        int covered = overhead(version) - 4 - from + payload;
+        if (b.hasArray()) {
+            crc.update(b.array(), b.arrayOffset() + at + from, covered);
+        } else {
+            crc.update(b.duplicate().limit(at + from + covered).position(at + from));
+        }
+        return (int) crc.getValue() == b.getInt(at + from + covered);
+    }
+
+    private static long messageChecksum(ByteBuffer b, int at, int version) {
+        if (version == 1 || (b.get(at + 1) & CHECKSUM_KNOWN) == 0) {
+            return IndexRecord.NO_CHECKSUM;
+        }
+        return b.getInt(at + 12) & 0xffffffffL;
     }
 
     /** What a sequential walk over the records sees. */
     public interface RecordVisitor {
         /** Called per record; return true to mark it expunged. */
         boolean visit(long offset, int uid, int recordLength, boolean expunged);
+    }
+
+    /** A walk that also sees each record's message checksum ({@link IndexRecord#NO_CHECKSUM} when unknown). */
+    interface ChecksumVisitor {
+        void visit(long offset, int uid, int recordLength, boolean expunged, long checksum);
     }
 
     /** Record counts after a walk. */
@@ -208,6 +293,17 @@ public final class CacheFile implements Closeable {
      * A torn last record (a crash during an append) ends the walk.
      */
     public Counts walk(long end, boolean verify, RecordVisitor visitor) throws IOException {
+        return walk(end, verify, visitor, null);
+    }
+
+    /** A verifying walk that reports each record with its message checksum. */
+    Counts walk(long end, ChecksumVisitor visitor) throws IOException {
+        return walk(end, true, null, visitor);
+    }
+
+    private Counts walk(long end, boolean verify, RecordVisitor visitor, ChecksumVisitor sums) throws IOException {
+        int overhead = overhead();
+        int prefix = overhead - 4;
         long records = 0;
         long expunged = 0;
         long pos = HEADER_SIZE;
@@ -215,12 +311,11 @@ public final class CacheFile implements Closeable {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         long bufStart = pos;
         buf.limit(0);
-        CRC32C crc = verify ? new CRC32C() : null;
         ByteBuffer mark = ByteBuffer.allocate(1);
         long limit = Math.min(end, channel.size());
-        while (pos + RECORD_OVERHEAD <= limit) {
+        while (pos + overhead <= limit) {
             int rel = (int) (pos - bufStart);
-            if (rel + 12 > buf.limit()) {
+            if (rel + prefix > buf.limit()) {
                 bufStart = pos;
                 fill(buf, bufStart, limit);
                 rel = 0;
@@ -231,7 +326,7 @@ public final class CacheFile implements Closeable {
             if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
                 throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
             }
-            int recLen = RECORD_OVERHEAD + payload;
+            int recLen = overhead + payload;
             if (pos + recLen > limit) {
                 break; // torn tail
             }
@@ -241,13 +336,14 @@ public final class CacheFile implements Closeable {
                     fill(buf, bufStart, limit);
                     rel = 0;
                 }
-                crc.reset();
-                crc.update(buf.array(), rel + 4, 8 + payload);
-                if ((int) crc.getValue() != buf.getInt(rel + 12 + payload)) {
+                if (!crcHolds(buf, rel, payload, version)) {
                     throw new MailboxFormatException(FILE + " record at " + pos + " (UID " + uid + ") has a bad checksum");
                 }
             }
             boolean isExpunged = status == EXPUNGED;
+            if (sums != null) {
+                sums.visit(pos, uid, recLen, isExpunged, messageChecksum(buf, rel, version));
+            }
             boolean markIt = visitor != null && visitor.visit(pos, uid, recLen, isExpunged);
             if (markIt && !isExpunged) {
                 mark.clear();
@@ -275,93 +371,279 @@ public final class CacheFile implements Closeable {
         buf.clear();
         long want = Math.min(buf.capacity(), limit - from);
         buf.limit((int) want);
-        Durable.readFully(channel, buf, from);
+        try {
+            Durable.readFully(channel, buf, from);
+        } catch (EOFException e) {
+            throw new MailboxFormatException(FILE + " is truncated: it ends before byte " + limit);
+        }
         buf.flip();
     }
 
     /**
      * Result of {@link #rewriteLive}: where each kept record went; {@code records} were kept of the
-     * {@code recordsBefore} (live and expunged) that the old cache held.
+     * {@code recordsBefore} (live and expunged) that the old cache held. {@code lengthDelta} is what each kept record
+     * grew by (4 when a version-1 cache was rewritten in version 2, else 0).
      */
-    public record Rewrite(long[] oldOffsets, long[] newOffsets, long records, long recordsBefore, long bytesBefore, long bytesAfter) {
+    public record Rewrite(long[] oldOffsets, long[] newOffsets, long records, long recordsBefore, long bytesBefore, long bytesAfter,
+                          int lengthDelta) {
         /** The new offset of the record that was at {@code oldOffset}, or -1 if it was dropped. */
         public long map(long oldOffset) {
-            int i = java.util.Arrays.binarySearch(oldOffsets, 0, (int) records, oldOffset);
+            int i = Arrays.binarySearch(oldOffsets, 0, (int) records, oldOffset);
             return i >= 0 ? newOffsets[i] : -1;
+        }
+
+        /**
+         * The new offsets of records at {@code old} offsets, -1 for one that was dropped: one pass when they come in
+         * file order (they do: records are appended in UID order).
+         */
+        public long[] mapAll(long[] old) {
+            long[] out = new long[old.length];
+            int j = 0;
+            for (int i = 0; i < old.length; i++) {
+                if (i > 0 && old[i] < old[i - 1]) {
+                    j = 0; // out of file order: search again from the start
+                }
+                while (j < records && oldOffsets[j] < old[i]) {
+                    j++;
+                }
+                out[i] = j < records && oldOffsets[j] == old[i] ? newOffsets[j] : -1;
+            }
+            return out;
         }
     }
 
     /**
-     * Copies every live record into a new cache file at {@code target} with {@code newGeneration}, and
-     * forces it. Records are copied as they are (checksums stay valid: they do not cover position).
+     * Copies every live record into a new version-2 cache file at {@code target} with {@code newGeneration}, and
+     * forces it. Records of a version-2 cache are copied as they are (checksums stay valid: they do not cover
+     * position): each chunk of the old file is read into one buffer, its runs of consecutive live records are moved
+     * down over the expunged ones in place, and the chunk is written at once. Records of a version-1 cache are checked
+     * and converted (their message checksum unknown).
      */
     public Rewrite rewriteLive(Path target, long end, long newGeneration) throws IOException {
-        int capacity = 64;
-        long[] oldOffsets = new long[capacity];
-        long[] newOffsets = new long[capacity];
-        int kept = 0;
-        long seen = 0;
-        long outPos = HEADER_SIZE;
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel out = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             Durable.writeFully(out, encodeHeader(uidValidity, newGeneration), 0);
             out.position(HEADER_SIZE);
-            ByteBuffer in = ByteBuffer.allocate(4 << 20);
-            ByteBuffer outBuf = ByteBuffer.allocate(4 << 20);
-            long limit = Math.min(end, channel.size());
-            long pos = HEADER_SIZE;
-            long bufStart = pos;
-            in.limit(0);
-            while (pos + RECORD_OVERHEAD <= limit) {
-                int rel = (int) (pos - bufStart);
-                if (rel + RECORD_OVERHEAD > in.limit()) {
-                    bufStart = pos;
-                    fill(in, bufStart, limit);
-                    rel = 0;
-                }
-                byte status = in.get(rel);
-                int payload = in.getInt(rel + 8);
+            Rewrite rw = version == 1 ? convertLive(out, end) : copyLive(out, end);
+            out.force(true);
+            return rw;
+        }
+    }
+
+    /** The big-endian int at {@code i}. */
+    private static int intAt(byte[] b, int i) {
+        return (b[i] << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+    }
+
+    private Rewrite copyLive(FileChannel out, long end) throws IOException {
+        long[] oldOffsets = new long[1024];
+        long[] newOffsets = new long[1024];
+        int kept = 0;
+        long seen = 0;
+        long outPos = HEADER_SIZE;
+        byte[] buf = new byte[COPY_BUFFER];
+        ByteBuffer in = ByteBuffer.wrap(buf);
+        long limit = Math.min(end, channel.size());
+        long pos = HEADER_SIZE;
+        while (pos + RECORD_OVERHEAD <= limit) {
+            long chunkStart = pos;
+            fill(in, chunkStart, limit);
+            int n = in.limit();
+            int rel = 0;
+            int w = 0; // where the next live bytes go, compacted, in this chunk
+            int runStart = -1;
+            int runLen = 0;
+            boolean torn = false;
+            while (rel + RECORD_OVERHEAD <= n) {
+                byte status = buf[rel];
+                int payload = intAt(buf, rel + 8);
                 if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
-                    throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
+                    throw new MailboxFormatException(FILE + " record at " + (chunkStart + rel) + " is damaged");
                 }
                 int recLen = RECORD_OVERHEAD + payload;
-                if (pos + recLen > limit) {
+                if (rel + recLen > n) {
+                    torn = chunkStart + rel + recLen > limit; // else: the record goes on in the next chunk
                     break;
                 }
-                if (rel + recLen > in.limit()) {
-                    bufStart = pos;
-                    fill(in, bufStart, limit);
-                    rel = 0;
-                }
                 if (status == LIVE) {
-                    if (kept == capacity) {
-                        capacity *= 2;
-                        oldOffsets = java.util.Arrays.copyOf(oldOffsets, capacity);
-                        newOffsets = java.util.Arrays.copyOf(newOffsets, capacity);
+                    if (kept == oldOffsets.length) {
+                        oldOffsets = Arrays.copyOf(oldOffsets, kept * 2);
+                        newOffsets = Arrays.copyOf(newOffsets, kept * 2);
                     }
-                    oldOffsets[kept] = pos;
+                    oldOffsets[kept] = chunkStart + rel;
                     newOffsets[kept] = outPos;
                     kept++;
-                    if (outBuf.remaining() < recLen) {
-                        outBuf.flip();
-                        while (outBuf.hasRemaining()) {
-                            out.write(outBuf);
-                        }
-                        outBuf.clear();
-                    }
-                    outBuf.put(in.array(), rel, recLen);
                     outPos += recLen;
+                    if (runStart < 0) {
+                        runStart = rel;
+                    }
+                    runLen += recLen;
+                } else if (runStart >= 0) {
+                    System.arraycopy(buf, runStart, buf, w, runLen);
+                    w += runLen;
+                    runStart = -1;
+                    runLen = 0;
                 }
                 seen++;
-                pos += recLen;
+                rel += recLen;
             }
-            outBuf.flip();
-            while (outBuf.hasRemaining()) {
-                out.write(outBuf);
+            if (runStart >= 0) {
+                System.arraycopy(buf, runStart, buf, w, runLen);
+                w += runLen;
             }
-            out.force(true);
-            return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos);
+            Durable.writeFully(out, ByteBuffer.wrap(buf, 0, w), out.position());
+            out.position(out.position() + w);
+            pos = chunkStart + rel;
+            if (torn || rel == 0) {
+                break; // a torn last record (an interrupted append), or nothing whole left
+            }
         }
+        return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos, 0);
+    }
+
+    private Rewrite convertLive(FileChannel out, long end) throws IOException {
+        long[] oldOffsets = new long[1024];
+        long[] newOffsets = new long[1024];
+        int kept = 0;
+        long seen = 0;
+        long outPos = HEADER_SIZE;
+        ByteBuffer in = ByteBuffer.allocate(COPY_BUFFER);
+        ByteBuffer outBuf = ByteBuffer.allocate(COPY_BUFFER);
+        CRC32C crc = new CRC32C();
+        long limit = Math.min(end, channel.size());
+        long pos = HEADER_SIZE;
+        long bufStart = pos;
+        in.limit(0);
+        while (pos + V1_RECORD_OVERHEAD <= limit) {
+            int rel = (int) (pos - bufStart);
+            if (rel + V1_RECORD_OVERHEAD > in.limit()) {
+                bufStart = pos;
+                fill(in, bufStart, limit);
+                rel = 0;
+            }
+            byte status = in.get(rel);
+            int payload = in.getInt(rel + 8);
+            if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
+                throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
+            }
+            int recLen = V1_RECORD_OVERHEAD + payload;
+            if (pos + recLen > limit) {
+                break;
+            }
+            if (rel + recLen > in.limit()) {
+                bufStart = pos;
+                fill(in, bufStart, limit);
+                rel = 0;
+            }
+            if (status == LIVE) {
+                if (!crcHolds(in, rel, payload, 1)) {
+                    throw new MailboxFormatException(FILE + " record at " + pos + " (UID " + in.getInt(rel + 4) + ") has a bad checksum");
+                }
+                if (kept == oldOffsets.length) {
+                    oldOffsets = Arrays.copyOf(oldOffsets, kept * 2);
+                    newOffsets = Arrays.copyOf(newOffsets, kept * 2);
+                }
+                oldOffsets[kept] = pos;
+                newOffsets[kept] = outPos;
+                kept++;
+                byte[] p = new byte[payload];
+                in.get(rel + 12, p);
+                if (outBuf.remaining() < RECORD_OVERHEAD + payload) {
+                    drain(outBuf, out);
+                }
+                outPos += encodeRecord(outBuf, in.getInt(rel + 4), p, IndexRecord.NO_CHECKSUM, crc);
+            }
+            seen++;
+            pos += recLen;
+        }
+        drain(outBuf, out);
+        return new Rewrite(oldOffsets, newOffsets, kept, seen, pos, outPos, RECORD_OVERHEAD - V1_RECORD_OVERHEAD);
+    }
+
+    private static void drain(ByteBuffer outBuf, FileChannel out) throws IOException {
+        outBuf.flip();
+        while (outBuf.hasRemaining()) {
+            out.write(outBuf);
+        }
+        outBuf.clear();
+    }
+
+    /** A record found by {@link #salvage}: the message checksum (if known) and the summary. */
+    public record Salvaged(long checksum, MessageSummary summary) {
+    }
+
+    /**
+     * What Repair can still learn from a cache, whatever its state: every record that checks out on its own (its
+     * checksum holds), found by walking the records and, past a damaged one, by looking for the next record that
+     * checks out. Keyed by UID. Never throws on bad content; a missing or unreadable file gives nothing.
+     */
+    static Map<Integer, Salvaged> salvage(Path file) {
+        byte[] bytes;
+        try {
+            bytes = StoreFiles.readAll(file, FILE);
+        } catch (IOException e) {
+            return Map.of();
+        }
+        int version = -1;
+        if (bytes.length >= HEADER_SIZE) {
+            ByteBuffer h = ByteBuffer.wrap(bytes, 0, HEADER_SIZE);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, HEADER_SIZE - 4);
+            int v = h.getShort(4) & 0xffff;
+            if (h.getInt(0) == MAGIC && (int) crc.getValue() == h.getInt(HEADER_SIZE - 4) && (v == 1 || v == VERSION)) {
+                version = v;
+            }
+        }
+        if (version > 0) {
+            return salvage(bytes, version);
+        }
+        Map<Integer, Salvaged> v2 = salvage(bytes, VERSION);
+        Map<Integer, Salvaged> v1 = salvage(bytes, 1);
+        return v1.size() > v2.size() ? v1 : v2;
+    }
+
+    private static Map<Integer, Salvaged> salvage(byte[] bytes, int version) {
+        Map<Integer, Salvaged> out = new HashMap<>();
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int overhead = overhead(version);
+        int pos = HEADER_SIZE;
+        while (pos + overhead <= bytes.length) {
+            int len = recordAt(b, pos, version);
+            if (len < 0) {
+                pos++;
+                continue;
+            }
+            try {
+                ByteBuffer p = ByteBuffer.wrap(bytes, pos + overhead - 4, len - overhead);
+                MessageSummary s = SummaryCodec.decode(p);
+                out.put(b.getInt(pos + 4), new Salvaged(messageChecksum(b, pos, version), s));
+            } catch (RuntimeException e) {
+                // a record whose checksum holds but whose payload does not decode: not one of ours
+            }
+            pos += len;
+        }
+        return out;
+    }
+
+    /** The length of a record that checks out at {@code pos}, or -1. */
+    private static int recordAt(ByteBuffer b, int pos, int version) {
+        byte status = b.get(pos);
+        if (status != LIVE && status != EXPUNGED) {
+            return -1;
+        }
+        if (version != 1 && ((b.get(pos + 1) & ~CHECKSUM_KNOWN) != 0 || b.getShort(pos + 2) != 0)) {
+            return -1;
+        }
+        if (version == 1 && (b.get(pos + 1) != 0 || b.getShort(pos + 2) != 0)) {
+            return -1;
+        }
+        int uid = b.getInt(pos + 4);
+        int payload = b.getInt(pos + 8);
+        int overhead = overhead(version);
+        if (uid <= 0 || payload < 12 || payload > MAX_PAYLOAD || (long) pos + overhead + payload > b.capacity()) {
+            return -1;
+        }
+        return crcHolds(b, pos, payload, version) ? overhead + payload : -1;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import org.mstore.api.InvalidMailboxNameException;
 import org.mstore.api.MailboxName;
+import org.mstore.fs.CrashPoint;
 
 /**
  * The layout of a store root on disk: {@code partition/<name>/} trees of mailbox directories.
@@ -21,6 +22,8 @@ import org.mstore.api.MailboxName;
 public final class ClassicStore {
     public static final String PARTITIONS = "partition";
     public static final String DEFAULT_PARTITION = "primary";
+    /** The prefix of a mailbox tree renamed aside to be deleted. */
+    static final String DELETED = ".deleted-";
     private static final Pattern PARTITION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
 
     private final Path root;
@@ -92,6 +95,9 @@ public final class ClassicStore {
                     if (dir.equals(base)) {
                         return FileVisitResult.CONTINUE;
                     }
+                    if (dir.getFileName().toString().startsWith(DELETED)) {
+                        return FileVisitResult.SKIP_SUBTREE; // a deletion that a crash interrupted
+                    }
                     String rel = base.relativize(dir).toString();
                     MailboxName name = MailboxName.fromRelativeDir(rel);
                     if (name != null && looksLikeMailbox(dir)) {
@@ -114,15 +120,27 @@ public final class ClassicStore {
 
     /**
      * Deletes a mailbox directory and everything below it (its sub-folders too): renamed aside first, so
-     * that a crash half-way never leaves a half-deleted mailbox under the live name.
+     * that a crash half-way never leaves a half-deleted mailbox under the live name. Trees that an earlier deletion
+     * renamed aside in the same parent and left behind (a crash) are deleted too.
      */
     public void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
+        Path parent = dir.toAbsolutePath().getParent();
+        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path aside = dir.resolveSibling(DELETED + dir.getFileName() + "-" + System.nanoTime());
+            Durable.replace(dir, aside);
+            CrashPoint.hit("deletetree.after-rename");
+            deleteRecursively(aside);
+            CrashPoint.hit("deletetree.after-delete");
         }
-        Path aside = dir.resolveSibling(".deleted-" + dir.getFileName() + "-" + System.nanoTime());
-        Durable.replace(dir, aside);
-        deleteRecursively(aside);
+        if (parent != null && Files.isDirectory(parent)) {
+            List<Path> leftovers = new ArrayList<>();
+            try (var ds = Files.newDirectoryStream(parent, DELETED + "*")) {
+                ds.forEach(leftovers::add);
+            }
+            for (Path p : leftovers) {
+                deleteRecursively(p);
+            }
+        }
     }
 
     public static void deleteRecursively(Path p) throws IOException {

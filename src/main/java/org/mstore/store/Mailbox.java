@@ -11,47 +11,65 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 import org.mstore.api.Flags;
 import org.mstore.api.MailboxFormatException;
 import org.mstore.api.MailboxName;
 import org.mstore.api.MessageSummary;
 import org.mstore.api.NoSuchMessageException;
+import org.mstore.api.UidSet;
+import org.mstore.fs.CrashPoint;
+import org.mstore.fs.OwnerOnly;
 
 /**
  * One mailbox directory, opened and locked: its {@code store.idx}, {@code store.cache},
  * {@code store.exp} and message files. Every method that changes the mailbox leaves it consistent
- * on disk if the process dies at any point (see {@code docs/store-format.md}, "Crash safety").
+ * on disk if the process dies at any point (see {@code docs/store-format.md}, "Crash safety"), and every damage
+ * it meets is a {@link MailboxFormatException} with a one-line message that names the file: never a raw I/O error,
+ * never altered bytes served as a message.
  *
  * <p>Time never comes from a clock here: callers pass the instants and the cleanup stamps.
  */
 public final class Mailbox implements Closeable {
     public static final Duration LOCK_TIMEOUT = Duration.ofSeconds(30);
     static final String IDX_NEW = MailboxIndex.FILE + ".new";
+    static final String IDX_TMP = MailboxIndex.FILE + ".tmp";
     static final String CACHE_NEW = CacheFile.FILE + ".new";
+    static final String EXP_NEW = ExpungeFile.FILE + ".new";
     static final String EXP_PREFIX = ExpungeFile.FILE + ".";
-    private static final int HEAD_READ = 8192;
+    /** Where Repair puts message files whose bytes are damaged: never served, never deleted by the store. */
+    public static final String QUARANTINE = "quarantine";
+    /** The start of a message that its summary is parsed from (the same on append and on repair). */
+    private static final int HEAD_BYTES = 64 * 1024;
     /**
-     * Threads that list and read message files in a Repair: many more than cores, so that a cold disk has many
-     * reads in flight (a cold-cache repair of 200,000 messages took 12-14 s on 2 threads, 7 s on 32); on a warm
-     * page cache the extra threads cost next to nothing.
+     * Threads that list and read message files in a Repair or a full check: many more than cores, so that a cold
+     * disk has many reads in flight (a cold-cache repair of 200,000 messages took 12-14 s on 2 threads, 7 s on 32);
+     * on a warm page cache the extra threads cost next to nothing.
      */
     static final int REPAIR_THREADS = Math.max(8, Math.min(64, 16 * Runtime.getRuntime().availableProcessors()));
     /** Message files per pool task in a Repair. */
     private static final int SCAN_CHUNK = 256;
+    private static final Pattern QUARANTINED = Pattern.compile("(\\d{1,10})\\.(\\d{1,19})\\.(size|checksum|unreadable)\\.msg");
 
     private final MailboxName name;
     private final Path dir;
@@ -73,34 +91,37 @@ public final class Mailbox implements Closeable {
     /** Creates a new, empty mailbox in {@code dir}, which must not hold one yet. */
     public static Mailbox create(Path dir, MailboxName name, int uidValidity, long now) throws IOException {
         MailboxLocks.Lock lock = MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
+        CacheFile cache = null;
         try {
-            if (Files.exists(dir.resolve(MailboxIndex.FILE))) {
+            if (StoreFiles.present(dir.resolve(MailboxIndex.FILE))) {
                 throw new IOException("mailbox directory already holds a store.idx: " + dir);
             }
-            CacheFile cache = CacheFile.create(dir.resolve(CacheFile.FILE), uidValidity, 1);
-            MailboxIndex index = MailboxIndex.empty(uidValidity, 1, now);
-            index.writeAtomically(dir.resolve(MailboxIndex.FILE));
-            return new Mailbox(name, dir, lock, index, cache);
+            cache = CacheFile.create(dir.resolve(CacheFile.FILE), uidValidity, 1);
+            CrashPoint.hit("create.after-cache-written");
+            MailboxIndex.empty(uidValidity, 1, now).writeAtomically(dir.resolve(MailboxIndex.FILE), "create");
+            return new Mailbox(name, dir, lock, MailboxIndex.open(dir.resolve(MailboxIndex.FILE)), cache);
         } catch (IOException | RuntimeException e) {
+            if (cache != null) {
+                cache.close();
+            }
             lock.close();
             throw e;
         }
     }
 
     /**
-     * Locks and opens a mailbox, finishing or rolling back an interrupted rewrite first, then runs the
-     * sanity checks of an open: index header, record checksums and order, cache header and generation,
-     * cache offsets within the committed cache. Throws {@link MailboxFormatException} if any fails.
+     * Locks and opens a mailbox, finishing or rolling back an interrupted rewrite (or Clean) first, then runs the
+     * sanity checks of an open, which read headers only: the index header (and its size against its record count),
+     * the cache header, generation and length, and the expunge list's header, file id and length against what the
+     * index committed. Records are checked when they are read. Throws {@link MailboxFormatException} if any fails.
      */
     public static Mailbox open(Path dir, MailboxName name) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new MailboxFormatException("Mailbox does not exist", true);
-        }
+        checkDirectory(dir);
         MailboxLocks.Lock lock = MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
         CacheFile cache = null;
         try {
             recoverRewrite(dir);
-            MailboxIndex index = MailboxIndex.read(dir.resolve(MailboxIndex.FILE));
+            MailboxIndex index = MailboxIndex.open(dir.resolve(MailboxIndex.FILE));
             cache = CacheFile.open(dir.resolve(CacheFile.FILE), true);
             MailboxIndex.Header h = index.header();
             if (cache.generation() != h.cacheGeneration()) {
@@ -114,6 +135,7 @@ public final class Mailbox implements Closeable {
                 throw new MailboxFormatException(CacheFile.FILE + " is truncated: " + cache.length() + " bytes, index expects "
                         + h.cacheEnd());
             }
+            checkExpungeList(dir, index);
             return new Mailbox(name, dir, lock, index, cache);
         } catch (IOException | RuntimeException e) {
             if (cache != null) {
@@ -124,32 +146,121 @@ public final class Mailbox implements Closeable {
         }
     }
 
+    /** The mailbox directory must be a directory: missing is the seed's "Mailbox does not exist". */
+    private static void checkDirectory(Path dir) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(dir, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new MailboxFormatException("Mailbox does not exist", true);
+        } catch (IOException e) {
+            throw StoreFiles.unreadable("mailbox directory " + dir.getFileName(), e);
+        }
+        if (!a.isDirectory()) {
+            throw new MailboxFormatException("mailbox directory " + dir.getFileName() + " is not a directory");
+        }
+    }
+
     /**
-     * Finishes a Purge or Repair that was interrupted: a complete {@code store.idx.new} means the new
-     * cache was already durable, so both are moved into place; anything less is rolled back.
+     * The expunge list against the index header: for a version-2 index, {@code store.exp} must carry the header's
+     * file id and hold at least the committed records (more is an expunge that never committed: ignored). A missing
+     * {@code store.exp} is fine when nothing is committed; when something is and a renamed list carries the file id,
+     * a Clean stopped between its rename and its header write: rolled forward here.
+     */
+    private static void checkExpungeList(Path dir, MailboxIndex index) throws IOException {
+        MailboxIndex.Header h = index.header();
+        Path exp = dir.resolve(ExpungeFile.FILE);
+        long size = StoreFiles.regularSize(exp, ExpungeFile.FILE);
+        if (h.legacyExpungeList()) {
+            if (size >= 0) {
+                ExpungeFile.readHeader(exp); // any version; every whole record counts
+            }
+            return;
+        }
+        if (size < 0) {
+            if (h.expungeCount() == 0) {
+                return;
+            }
+            if (renamedListWithId(dir, h.expungeFileId()) != null) {
+                index.writeHeaderInPlace(h.withExpunge(h.expungeSeq(), ExpungeFile.newFileId(), 0));
+                CrashPoint.hit("open.after-clean-rolled-forward");
+                return;
+            }
+            throw new MailboxFormatException(ExpungeFile.FILE + " is missing: the index says " + h.expungeCount()
+                    + " expunged messages were committed to it");
+        }
+        if (size < ExpungeFile.HEADER_SIZE && h.expungeCount() == 0) {
+            return; // a creation cut short: nothing was committed to it; the next expunge writes its header
+        }
+        ExpungeFile.Header eh = ExpungeFile.readHeader(exp);
+        ExpungeFile.checkHeader(eh, ExpungeFile.FILE, h.expungeFileId());
+        long whole = (size - ExpungeFile.HEADER_SIZE) / ExpungeFile.RECORD_SIZE;
+        if (whole < h.expungeCount()) {
+            throw new MailboxFormatException(ExpungeFile.FILE + " is truncated: it holds " + whole + " whole records, the index says "
+                    + h.expungeCount() + " were committed");
+        }
+    }
+
+    /** The stamp of a renamed expunge list whose header carries {@code fileId}, or null. */
+    private static String renamedListWithId(Path dir, long fileId) throws IOException {
+        for (String s : cleanupStamps(dir)) {
+            try {
+                ExpungeFile.Header eh = ExpungeFile.readHeader(dir.resolve(EXP_PREFIX + s));
+                if (eh != null && eh.fileId() == fileId) {
+                    return s;
+                }
+            } catch (MailboxFormatException e) {
+                // a damaged list is Remove's and Repair's business, not this question's
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Finishes a Purge, Repair or upgrade that was interrupted: a complete {@code store.idx.new} means the new cache
+     * was already durable, so both are moved into place; anything less is rolled back.
      */
     static void recoverRewrite(Path dir) throws IOException {
         Path idxNew = dir.resolve(IDX_NEW);
         Path cacheNew = dir.resolve(CACHE_NEW);
-        Files.deleteIfExists(dir.resolve(MailboxIndex.FILE + ".tmp"));
-        if (Files.exists(idxNew)) {
-            boolean complete;
-            try {
-                MailboxIndex.read(idxNew);
-                complete = true;
-            } catch (MailboxFormatException e) {
-                complete = false;
+        removeLeftover(dir.resolve(IDX_TMP));
+        BasicFileAttributes a = StoreFiles.attributes(idxNew);
+        if (a != null) {
+            boolean complete = false;
+            if (a.isRegularFile()) {
+                try {
+                    MailboxIndex.read(idxNew);
+                    complete = true;
+                } catch (MailboxFormatException e) {
+                    complete = false;
+                }
             }
             if (complete) {
-                if (Files.exists(cacheNew)) {
+                if (StoreFiles.present(cacheNew)) {
                     Durable.replace(cacheNew, dir.resolve(CacheFile.FILE));
+                    CrashPoint.hit("recoverrewrite.after-cache-renamed");
                 }
                 Durable.replace(idxNew, dir.resolve(MailboxIndex.FILE));
+                CrashPoint.hit("recoverrewrite.after-index-renamed");
                 return;
             }
-            Files.deleteIfExists(idxNew);
+            removeLeftover(idxNew);
         }
-        Files.deleteIfExists(cacheNew);
+        removeLeftover(cacheNew);
+        removeLeftover(dir.resolve(EXP_NEW));
+    }
+
+    /** Deletes a leftover of an interrupted write; something that is not a regular file is moved aside instead. */
+    private static void removeLeftover(Path p) throws IOException {
+        BasicFileAttributes a = StoreFiles.attributes(p);
+        if (a == null) {
+            return;
+        }
+        if (a.isDirectory()) {
+            StoreFiles.moveAside(p);
+        } else {
+            Files.deleteIfExists(p);
+        }
     }
 
     public MailboxName name() {
@@ -160,6 +271,11 @@ public final class Mailbox implements Closeable {
         return dir;
     }
 
+    /**
+     * The index. Its header is read; its records are read on first use of {@link MailboxIndex#records()},
+     * {@link MailboxIndex#get} or {@link MailboxIndex#find} (which check them all), while
+     * {@link MailboxIndex#positions} searches the records on disk until then.
+     */
     public MailboxIndex index() {
         return index;
     }
@@ -182,6 +298,10 @@ public final class Mailbox implements Closeable {
         return b < 16 ? "0" + Integer.toHexString(b) : Integer.toHexString(b);
     }
 
+    private static String messageLabel(int uid) {
+        return "message file of UID " + uid;
+    }
+
     // ---------------------------------------------------------------- reading
 
     /** The cache summary of a live message. */
@@ -189,24 +309,32 @@ public final class Mailbox implements Closeable {
         return cache.read(r.cacheOffset(), r.cacheLength(), r.uid());
     }
 
-    /** The message's bytes; its file must be present and of the recorded size. */
+    /**
+     * The message's bytes. Its file must be a regular file of the recorded size whose CRC-32C matches its index
+     * record; its cache record must check out and agree. Anything else is a {@link MailboxFormatException}: altered
+     * bytes are never served.
+     */
     public byte[] fetch(int uid) throws IOException {
-        int pos = index.find(uid);
-        if (pos < 0) {
+        IndexRecord r = index.lookup(uid);
+        if (r == null) {
             throw new NoSuchMessageException(name, uid);
         }
-        IndexRecord r = index.get(pos);
-        Path file = messageFile(dir, uid);
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = StoreFiles.readAll(messageFile(dir, uid), messageLabel(uid));
         } catch (NoSuchFileException e) {
-            throw new MailboxFormatException("message file of UID " + uid + " is missing");
+            throw new MailboxFormatException(messageLabel(uid) + " is missing");
         }
         if (bytes.length != r.size()) {
-            throw new MailboxFormatException("message file of UID " + uid + " has " + bytes.length + " bytes, the index says " + r.size());
+            throw new MailboxFormatException(messageLabel(uid) + " has " + bytes.length + " bytes, the index says " + r.size());
         }
-        summary(r); // checks the cache record too, as a client fetch would
+        if (r.checksumKnown() && StoreFiles.crc(bytes) != r.checksum()) {
+            throw new MailboxFormatException(messageLabel(uid) + " is damaged: its checksum does not match");
+        }
+        CacheFile.CacheRecord c = cache.readRecord(r.cacheOffset(), r.cacheLength(), uid); // checked, as a client fetch would
+        if (c.checksum() >= 0 && r.checksumKnown() && c.checksum() != r.checksum()) {
+            throw new MailboxFormatException(CacheFile.FILE + " record of UID " + uid + " has another message checksum than the index");
+        }
         return bytes;
     }
 
@@ -216,49 +344,191 @@ public final class Mailbox implements Closeable {
     }
 
     /**
-     * The full sanity check (what {@code reconstruct -n} and the console's Check run): every cache record's
-     * checksum, every index record pointing at its own cache record, every message file present and of
-     * the recorded size, the expunge lists readable. Returns the problems found (empty when healthy).
+     * The full sanity check (what {@code reconstruct -n} and the console's Check run): every index record's checksum
+     * and order, every cache record's checksum, every index record pointing at its own cache record with the same
+     * message checksum, every message file a regular file of the recorded size whose bytes match its checksum (every
+     * file is read), the expunge lists readable. Returns the problems found (empty when healthy), at most about 50.
      */
     public List<String> verify() throws IOException {
         List<String> problems = new ArrayList<>();
-        Map<Long, Integer> starts = new HashMap<>();
+        Set<Integer> named = new HashSet<>();
+        List<IndexRecord> records;
         try {
-            cache.walk(index.header().cacheEnd(), true, (offset, uid, len, expunged) -> {
-                starts.put(offset, uid);
-                return false;
-            });
+            records = index.records();
         } catch (MailboxFormatException e) {
             problems.add(e.getMessage());
+            records = List.of();
         }
-        for (IndexRecord r : index.records()) {
-            Integer owner = starts.get(r.cacheOffset());
-            if (problems.isEmpty() && (owner == null || owner != r.uid())) {
+        Map<Long, long[]> starts = new HashMap<>();
+        boolean cacheOk = true;
+        try {
+            cache.walk(index.header().cacheEnd(), (offset, uid, len, expunged, checksum) -> starts.put(offset, new long[] {uid, checksum}));
+        } catch (MailboxFormatException e) {
+            problems.add(e.getMessage());
+            cacheOk = false;
+        }
+        for (IndexRecord r : records) {
+            long[] owner = starts.get(r.cacheOffset());
+            if (cacheOk && (owner == null || owner[0] != r.uid())) {
                 problems.add("index record of UID " + r.uid() + " points at no cache record of its own");
-            }
-            Path f = messageFile(dir, r.uid());
-            try {
-                long size = Files.size(f);
-                if (size != r.size()) {
-                    problems.add("message file of UID " + r.uid() + " has " + size + " bytes, the index says " + r.size());
-                }
-            } catch (NoSuchFileException e) {
-                problems.add("message file of UID " + r.uid() + " is missing");
+            } else if (cacheOk && owner[1] >= 0 && r.checksumKnown() && owner[1] != r.checksum()) {
+                problems.add(CacheFile.FILE + " record of UID " + r.uid() + " has another message checksum than the index");
             }
             if (problems.size() > 50) {
-                problems.add("... (stopped after 50 problems)");
                 break;
             }
         }
+        if (problems.size() <= 50) {
+            List<IndexRecord> all = records;
+            String[] found = new String[all.size()];
+            ExecutorService pool = ioPool("verify-io");
+            try {
+                inParallel(pool, all.size(), SCAN_CHUNK, i -> found[i] = checkMessageFile(dir, all.get(i)));
+            } finally {
+                pool.shutdownNow();
+            }
+            for (String p : found) {
+                if (p != null) {
+                    problems.add(p);
+                    if (problems.size() > 50) {
+                        break;
+                    }
+                }
+            }
+        }
+        if (problems.size() > 50) {
+            problems.subList(50, problems.size()).clear();
+            problems.add("... (stopped after 50 problems)");
+            return problems;
+        }
         try {
-            ExpungeFile.read(dir.resolve(ExpungeFile.FILE));
-            for (String stamp : cleanupStamps()) {
-                ExpungeFile.read(dir.resolve(EXP_PREFIX + stamp));
+            MailboxIndex.Header h = index.header();
+            Path exp = dir.resolve(ExpungeFile.FILE);
+            long size = StoreFiles.regularSize(exp, ExpungeFile.FILE);
+            if (h.legacyExpungeList()) {
+                ExpungeFile.read(exp).forEach(e -> named.add(e.uid()));
+            } else if (size < 0) {
+                if (h.expungeCount() > 0) {
+                    problems.add(ExpungeFile.FILE + " is missing: the index says " + h.expungeCount()
+                            + " expunged messages were committed to it");
+                }
+            } else if (size >= ExpungeFile.HEADER_SIZE || h.expungeCount() > 0) {
+                ExpungeFile.checkCommitted(exp, h.expungeFileId(), h.expungeCount());
+                ExpungeFile.read(exp, h.expungeCount()).forEach(e -> named.add(e.uid()));
             }
         } catch (MailboxFormatException e) {
             problems.add(e.getMessage());
         }
+        boolean listsRead = problems.isEmpty();
+        for (String stamp : cleanupStamps()) {
+            try {
+                ExpungeFile.read(dir.resolve(EXP_PREFIX + stamp)).forEach(e -> named.add(e.uid()));
+            } catch (MailboxFormatException e) {
+                problems.add(e.getMessage());
+                listsRead = false;
+            }
+        }
+        if (listsRead && index.loaded()) {
+            // A message file below the next UID that neither the index nor an expunge list names: its expunge record
+            // (or a whole renamed list) is lost. Healthy mailboxes never have one.
+            int next = index.header().nextUid();
+            Set<Integer> live = new HashSet<>();
+            for (IndexRecord r : records) {
+                live.add(r.uid());
+            }
+            for (int uid : listMessageFiles(dir).keySet()) {
+                if (uid < next && !live.contains(uid) && !named.contains(uid) && problems.size() <= 50) {
+                    problems.add(messageLabel(uid) + " is in no index and no expunge list: an expunge record of it was lost");
+                }
+            }
+        }
         return problems;
+    }
+
+    /** The message files in the buckets, by UID (names only: nothing is read). */
+    private static TreeMap<Integer, Path> listMessageFiles(Path dir) throws IOException {
+        TreeMap<Integer, Path> out = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
+                && Files.isDirectory(p))) {
+            for (Path b : ds) {
+                try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
+                    for (Path m : ms) {
+                        int uid = messageUid(b, m);
+                        if (uid > 0) {
+                            out.put(uid, m);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The UID of a message file's name in bucket {@code b}, or 0 when it is not one. */
+    private static int messageUid(Path b, Path m) {
+        String fn = m.getFileName().toString();
+        String digits = fn.substring(0, fn.length() - 4);
+        if (!digits.isEmpty() && digits.length() <= 10 && digits.chars().allMatch(Character::isDigit)) {
+            long uid = Long.parseLong(digits);
+            if (uid > 0 && uid < Integer.MAX_VALUE && bucket((int) uid).equals(b.getFileName().toString())) {
+                return (int) uid;
+            }
+        }
+        return 0;
+    }
+
+    /** The problem with a live message's file, or null. */
+    private static String checkMessageFile(Path dir, IndexRecord r) {
+        Path f = messageFile(dir, r.uid());
+        try {
+            long size = StoreFiles.regularSize(f, messageLabel(r.uid()));
+            if (size < 0) {
+                return messageLabel(r.uid()) + " is missing";
+            }
+            if (size != r.size()) {
+                return messageLabel(r.uid()) + " has " + size + " bytes, the index says " + r.size();
+            }
+            if (r.checksumKnown()) {
+                MessageRead m = readMessage(f, size);
+                if (m.size() != r.size()) {
+                    return messageLabel(r.uid()) + " has " + m.size() + " bytes, the index says " + r.size();
+                }
+                if (m.checksum() != r.checksum()) {
+                    return messageLabel(r.uid()) + " is damaged: its checksum does not match";
+                }
+            }
+            return null;
+        } catch (NoSuchFileException e) {
+            return messageLabel(r.uid()) + " is missing";
+        } catch (IOException e) {
+            return StoreFiles.unreadable(messageLabel(r.uid()), e).getMessage();
+        }
+    }
+
+    /** A message file as read: its first bytes (at most {@value #HEAD_BYTES}), its size and its CRC-32C. */
+    private record MessageRead(byte[] head, long size, long checksum) {
+    }
+
+    /** Reads a whole message file once: the head is kept, every byte goes through the checksum. */
+    private static MessageRead readMessage(Path f, long expectedSize) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            int headLen = (int) Math.min(Math.max(expectedSize, 0), HEAD_BYTES);
+            byte[] head = readUpTo(ch, headLen);
+            CRC32C crc = new CRC32C();
+            crc.update(head, 0, head.length);
+            long total = head.length;
+            if (head.length == headLen && expectedSize > headLen) {
+                ByteBuffer b = ByteBuffer.allocate(HEAD_BYTES);
+                int n;
+                while ((n = ch.read(b)) >= 0) {
+                    b.flip();
+                    crc.update(b);
+                    total += n;
+                    b.clear();
+                }
+            }
+            return new MessageRead(head, total, crc.getValue());
+        }
     }
 
     // ---------------------------------------------------------------- user actions
@@ -276,9 +546,11 @@ public final class Mailbox implements Closeable {
         if (messages.isEmpty()) {
             return new int[0];
         }
+        ensureCurrent();
         int next = index.header().nextUid();
         int[] uids = new int[messages.size()];
         byte[][] payloads = new byte[messages.size()][];
+        long[] checksums = new long[messages.size()];
         Set<Path> touchedDirs = new HashSet<>();
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
@@ -287,11 +559,21 @@ public final class Mailbox implements Closeable {
             Path file = messageFile(dir, uid);
             String b = bucket(uid);
             if (knownDirs.add(b)) {
-                Files.createDirectories(file.getParent());
+                Path bucketDir = file.getParent();
+                BasicFileAttributes ba = StoreFiles.attributes(bucketDir);
+                if (ba != null && !ba.isDirectory()) {
+                    knownDirs.remove(b);
+                    throw new MailboxFormatException("message directory " + b + " is not a directory");
+                }
+                OwnerOnly.createDirectories(bucketDir);
             }
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            BasicFileAttributes fa = StoreFiles.attributes(file);
+            if (fa != null && !fa.isRegularFile()) {
+                throw StoreFiles.notRegular(messageLabel(uid), fa);
+            }
+            try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                Durable.writeFully(ch, java.nio.ByteBuffer.wrap(m.content()), 0);
+                Durable.writeFully(ch, ByteBuffer.wrap(m.content()), 0);
                 if (sync) {
                     ch.force(false);
                 }
@@ -299,44 +581,46 @@ public final class Mailbox implements Closeable {
             // The file's mtime carries the internal date, so that a Repair that lost the index keeps it.
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(m.internalDate()));
             touchedDirs.add(file.getParent());
-            int headLen = Math.min(m.content().length, 64 * 1024);
+            int headLen = Math.min(m.content().length, HEAD_BYTES);
             payloads[i] = SummaryCodec.encode(SummaryCodec.parse(m.content(), headLen, m.internalDate(), m.content().length));
+            checksums[i] = StoreFiles.crc(m.content());
         }
         if (sync) {
             touchedDirs.forEach(Durable::syncDirectory);
         }
+        CrashPoint.hit("append.after-message-files");
         long end = index.header().cacheEnd();
-        long[] offsets = cache.append(uids, payloads, end);
+        long[] offsets = cache.append(uids, payloads, checksums, end);
         cache.force();
+        CrashPoint.hit("append.after-cache-written");
         List<IndexRecord> added = new ArrayList<>(messages.size());
         long newEnd = end;
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
             int len = CacheFile.RECORD_OVERHEAD + payloads[i].length;
-            added.add(new IndexRecord(uids[i], m.flags() & Flags.ALL, m.internalDate(), m.content().length, offsets[i], len));
+            added.add(new IndexRecord(uids[i], m.flags() & Flags.ALL, m.internalDate(), m.content().length, offsets[i], len, checksums[i]));
             newEnd = offsets[i] + len;
         }
         long now = messages.get(messages.size() - 1).internalDate();
-        index.appendInPlace(dir.resolve(MailboxIndex.FILE), added, next + messages.size(), newEnd, Math.max(now, index.header().lastModified()));
+        index.appendInPlace(added, next + messages.size(), newEnd, Math.max(now, index.header().lastModified()));
+        CrashPoint.hit("append.after-index-header");
         return uids;
     }
 
-    /** Sets or clears {@code flag} on the messages at {@code positions}; returns how many changed. */
+    /**
+     * Sets or clears {@code flag} on the messages at {@code positions} (from {@link MailboxIndex#positions}); returns
+     * how many changed. Only the records at those positions are read (each checked) and rewritten in place, forced.
+     */
     public int setFlag(int[] positions, int flag, boolean on) throws IOException {
-        List<Integer> changed = new ArrayList<>();
-        List<IndexRecord> updated = new ArrayList<>();
-        for (int p : positions) {
-            IndexRecord r = index.get(p);
-            int f = on ? r.flags() | flag : r.flags() & ~flag;
-            if (f != r.flags()) {
-                changed.add(p);
-                updated.add(r.withFlags(f));
-            }
-        }
-        if (!changed.isEmpty()) {
-            index.rewriteInPlace(dir.resolve(MailboxIndex.FILE), changed.stream().mapToInt(Integer::intValue).toArray(), updated);
-        }
-        return changed.size();
+        ensureCurrent();
+        int n = index.setFlag(positions, flag, on);
+        CrashPoint.hit("setflag.after-records-written");
+        return n;
+    }
+
+    /** Sets or clears {@code flag} on the messages of a UID set; returns how many changed. */
+    public int setFlag(UidSet uids, int flag, boolean on) throws IOException {
+        return setFlag(index.positions(uids), flag, on);
     }
 
     /** What an expunge removed from the index. */
@@ -344,17 +628,22 @@ public final class Mailbox implements Closeable {
     }
 
     /**
-     * Removes the matching messages from the index and appends them to {@code store.exp} (forced first, so
-     * that a crash in between loses no record of what left the index). Message files and cache records
-     * stay until Remove.
+     * Removes the matching messages from the index and appends them to {@code store.exp}: the records (marked with
+     * the next expunge sequence number) are appended and forced first, then the new index (its header counting them)
+     * is written aside and renamed into place: the rename commits the expunge. Records of an expunge that never
+     * committed are cut off first. Message files and cache records stay until Remove.
      */
     public ExpungeResult expunge(Predicate<IndexRecord> which, long now) throws IOException {
-        List<IndexRecord> keep = new ArrayList<>(index.size());
+        ensureCurrent();
+        List<IndexRecord> all = index.records();
+        List<IndexRecord> keep = new ArrayList<>(all.size());
+        MailboxIndex.Header h = index.header();
+        int seq = h.expungeSeq() + 1;
         List<ExpungeFile.Entry> gone = new ArrayList<>();
         long bytes = 0;
-        for (IndexRecord r : index.records()) {
+        for (IndexRecord r : all) {
             if (which.test(r)) {
-                gone.add(new ExpungeFile.Entry(r.uid(), r.size(), now));
+                gone.add(new ExpungeFile.Entry(r.uid(), r.size(), now, seq));
                 bytes += r.size();
             } else {
                 keep.add(r);
@@ -363,34 +652,46 @@ public final class Mailbox implements Closeable {
         if (gone.isEmpty()) {
             return new ExpungeResult(0, 0, new int[0]);
         }
-        ExpungeFile.append(dir.resolve(ExpungeFile.FILE), gone);
-        MailboxIndex next = MailboxIndex.of(index.header().withLastModified(now), keep);
-        next.writeAtomically(dir.resolve(MailboxIndex.FILE));
+        ExpungeFile.appendCommitted(dir.resolve(ExpungeFile.FILE), h.expungeFileId(), h.expungeCount(), gone);
+        CrashPoint.hit("expunge.after-exp-written");
+        MailboxIndex next = MailboxIndex.of(h.withLastModified(now).withExpunge(seq, h.expungeFileId(), h.expungeCount() + gone.size()),
+                keep);
+        next.writeAtomically(dir.resolve(MailboxIndex.FILE), "expunge");
         index.replaceAll(next.header(), next.records());
         return new ExpungeResult(gone.size(), bytes, gone.stream().mapToInt(ExpungeFile.Entry::uid).toArray());
     }
 
-    /** Number of records in {@code store.exp}: the messages expunged since the last cleanup. */
+    /** The records of {@code store.exp} that are committed: the messages expunged since the last cleanup. */
     public long pendingExpunged() throws IOException {
-        return ExpungeFile.count(dir.resolve(ExpungeFile.FILE));
+        MailboxIndex.Header h = index.header();
+        return h.legacyExpungeList() ? ExpungeFile.count(dir.resolve(ExpungeFile.FILE)) : h.expungeCount();
     }
 
     // ---------------------------------------------------------------- maintenance tasks
 
     /**
-     * Clean: renames {@code store.exp} to {@code store.exp.<stamp>} (a later free stamp if taken).
-     * Returns the stamp used, or null when there was nothing to clean.
+     * Clean: renames {@code store.exp} to {@code store.exp.<stamp>} (a later free stamp if taken), after checking its
+     * committed records and cutting off any that never committed; then the index header names a new, empty
+     * {@code store.exp}. Returns the stamp used, or null when nothing was committed to clean. A crash between the rename
+     * and the header write is rolled forward by the next open.
      */
     public String clean(String stamp) throws IOException {
-        Path exp = dir.resolve(ExpungeFile.FILE);
-        if (!Files.exists(exp)) {
+        ensureCurrent();
+        MailboxIndex.Header h = index.header();
+        if (h.expungeCount() == 0) {
             return null;
         }
+        Path exp = dir.resolve(ExpungeFile.FILE);
+        ExpungeFile.cutToCommitted(exp, h.expungeFileId(), h.expungeCount());
+        CrashPoint.hit("clean.after-exp-cut");
         String s = stamp;
-        while (Files.exists(dir.resolve(EXP_PREFIX + s))) {
+        while (StoreFiles.present(dir.resolve(EXP_PREFIX + s))) {
             s = nextStamp(s);
         }
         Durable.replace(exp, dir.resolve(EXP_PREFIX + s));
+        CrashPoint.hit("clean.after-rename");
+        index.writeHeaderInPlace(h.withExpunge(h.expungeSeq(), ExpungeFile.newFileId(), 0));
+        CrashPoint.hit("clean.after-header-written");
         return s;
     }
 
@@ -410,6 +711,9 @@ public final class Mailbox implements Closeable {
     /** The same for a mailbox directory that cannot be opened (a rebuild of the mboxlist). */
     public static List<String> cleanupStamps(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*")) {
             for (Path p : ds) {
                 String s = p.getFileName().toString().substring(EXP_PREFIX.length());
@@ -430,7 +734,8 @@ public final class Mailbox implements Closeable {
     /**
      * Remove: for every renamed expunge list whose stamp is due, deletes the message files it names (never
      * one still in the index), marks their cache records expunged, then deletes the list. Idempotent: a
-     * re-run after a crash finds files already gone and records already marked.
+     * re-run after a crash finds files already gone and records already marked. A list that does not check out, or
+     * something other than a regular file at a message's path, is a {@link MailboxFormatException}.
      */
     public RemoveResult remove(Predicate<String> isDue) throws IOException {
         List<String> due = new ArrayList<>();
@@ -446,30 +751,43 @@ public final class Mailbox implements Closeable {
                 }
             }
         }
+        // every path is checked before any file is deleted: damage stops the Remove before it starts
+        Map<Integer, BasicFileAttributes> present = new TreeMap<>();
+        for (int uid : uids) {
+            BasicFileAttributes a = StoreFiles.attributes(messageFile(dir, uid));
+            if (a != null && !a.isRegularFile()) {
+                throw StoreFiles.notRegular(messageLabel(uid), a);
+            }
+            if (a != null) {
+                present.put(uid, a); // else already removed by an earlier, interrupted run
+            }
+        }
         int files = 0;
         long bytes = 0;
         Set<Path> parents = new HashSet<>();
-        for (int uid : uids) {
-            Path f = messageFile(dir, uid);
+        for (Map.Entry<Integer, BasicFileAttributes> e : present.entrySet()) {
+            Path f = messageFile(dir, e.getKey());
             try {
-                long size = Files.size(f);
                 Files.delete(f);
                 files++;
-                bytes += size;
+                bytes += e.getValue().size();
                 parents.add(f.getParent());
-            } catch (NoSuchFileException e) {
-                // already removed by an earlier, interrupted run
+            } catch (NoSuchFileException x) {
+                // removed meanwhile
             }
         }
         parents.forEach(Durable::syncDirectory);
+        CrashPoint.hit("remove.after-files-deleted");
         CacheFile.Counts counts = cache.walk(index.header().cacheEnd(), false,
                 (offset, uid, len, expunged) -> !expunged && uids.contains(uid));
+        CrashPoint.hit("remove.after-cache-marked");
         for (String s : due) {
             Files.deleteIfExists(dir.resolve(EXP_PREFIX + s));
         }
         if (!due.isEmpty()) {
             Durable.syncDirectory(dir);
         }
+        CrashPoint.hit("remove.after-lists-deleted");
         return new RemoveResult(files, bytes, due, remaining, counts);
     }
 
@@ -486,93 +804,316 @@ public final class Mailbox implements Closeable {
      * rolls back an interrupted purge on the next open.
      */
     public PurgeResult purge() throws IOException {
-        long gen = index.header().cacheGeneration() + 1;
-        CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), index.header().cacheEnd(), gen);
-        List<IndexRecord> moved = new ArrayList<>(index.size());
-        for (IndexRecord r : index.records()) {
-            long off = rw.map(r.cacheOffset());
-            if (off < 0) {
+        ensureCurrent();
+        MailboxIndex.Raw raw = index.readRaw(); // every record checked, none kept as an object
+        MailboxIndex.Header h = index.header();
+        long gen = h.cacheGeneration() + 1;
+        CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), h.cacheEnd(), gen);
+        CrashPoint.hit("purge.after-cache-new");
+        long[] moved = rw.mapAll(raw.cacheOffsets);
+        for (int i = 0; i < moved.length; i++) {
+            if (moved[i] < 0) {
                 Files.deleteIfExists(dir.resolve(CACHE_NEW));
-                throw new MailboxFormatException("index record of UID " + r.uid() + " points at an expunged cache record");
+                throw new MailboxFormatException("index record of UID " + raw.uid(i) + " points at an expunged cache record");
             }
-            moved.add(r.withCache(off, r.cacheLength()));
         }
-        MailboxIndex next = MailboxIndex.of(index.header().withCache(gen, rw.bytesAfter()), moved);
-        commitRewrite(next);
+        MailboxIndex.Header next = h.withCache(gen, rw.bytesAfter());
+        raw.writeMoved(dir.resolve(IDX_NEW), next, moved, rw.lengthDelta());
+        commitRewrite("purge", null);
+        index.reopen(next);
         return new PurgeResult(rw.recordsBefore(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
     }
 
-    private void commitRewrite(MailboxIndex next) throws IOException {
-        next.writeTo(dir.resolve(IDX_NEW));
+    /** The index records with their cache records' new offsets; none may point at a dropped (expunged) record. */
+    private List<IndexRecord> moveRecords(List<IndexRecord> all, CacheFile.Rewrite rw) throws IOException {
+        long[] old = new long[all.size()];
+        for (int i = 0; i < old.length; i++) {
+            old[i] = all.get(i).cacheOffset();
+        }
+        long[] now = rw.mapAll(old);
+        List<IndexRecord> moved = new ArrayList<>(all.size());
+        for (int i = 0; i < old.length; i++) {
+            IndexRecord r = all.get(i);
+            if (now[i] < 0) {
+                Files.deleteIfExists(dir.resolve(CACHE_NEW));
+                throw new MailboxFormatException("index record of UID " + r.uid() + " points at an expunged cache record");
+            }
+            moved.add(r.withCache(now[i], r.cacheLength() + rw.lengthDelta()));
+        }
+        return moved;
+    }
+
+    /**
+     * Moves a durable {@code store.cache.new} and a new index into place: index aside (written here from {@code next},
+     * or already written when it is null), cache renamed, index renamed.
+     */
+    private void commitRewrite(String op, MailboxIndex next) throws IOException {
+        if (next != null) {
+            next.writeTo(dir.resolve(IDX_NEW));
+        }
+        CrashPoint.hit(op + ".after-index-new");
         Durable.syncDirectory(dir);
         cache.close();
         Durable.replace(dir.resolve(CACHE_NEW), dir.resolve(CacheFile.FILE));
+        CrashPoint.hit(op + ".after-cache-renamed");
         Durable.replace(dir.resolve(IDX_NEW), dir.resolve(MailboxIndex.FILE));
+        CrashPoint.hit(op + ".after-index-renamed");
         cache = CacheFile.open(dir.resolve(CacheFile.FILE), true);
-        index.replaceAll(next.header(), next.records());
+        if (next != null) {
+            index.replaceAll(next.header(), next.records());
+        }
+    }
+
+    /**
+     * Before the first change to a mailbox written by version 1 of the formats: rewrites it in version 2. A version-1
+     * {@code store.exp} is rewritten with a file id (leaving out records of messages still in the index: an expunge
+     * that version 1 could not tell had not committed), then the cache and the index are rewritten the way a Purge
+     * rewrites them. Version-1 records carry no message checksum; they keep none until a Repair computes one.
+     */
+    private void ensureCurrent() throws IOException {
+        if (index.version() == MailboxIndex.VERSION && cache.version() == CacheFile.VERSION) {
+            return;
+        }
+        List<IndexRecord> all = index.records();
+        MailboxIndex.Header h = index.header();
+        int seq = h.expungeSeq();
+        long expId = h.expungeFileId();
+        int expCount = h.expungeCount();
+        if (h.legacyExpungeList()) {
+            Path exp = dir.resolve(ExpungeFile.FILE);
+            Set<Integer> live = new HashSet<>();
+            for (IndexRecord r : all) {
+                live.add(r.uid());
+            }
+            List<ExpungeFile.Entry> kept = new ArrayList<>();
+            for (ExpungeFile.Entry e : ExpungeFile.read(exp)) {
+                if (!live.contains(e.uid())) {
+                    kept.add(e);
+                }
+            }
+            expId = ExpungeFile.newFileId();
+            expCount = kept.size();
+            seq = 0;
+            if (kept.isEmpty()) {
+                if (Files.deleteIfExists(exp)) {
+                    Durable.syncDirectory(dir);
+                }
+            } else {
+                ExpungeFile.write(dir.resolve(EXP_NEW), expId, kept);
+                Durable.replace(dir.resolve(EXP_NEW), exp);
+            }
+            CrashPoint.hit("upgrade.after-exp-rewritten");
+        }
+        long gen = h.cacheGeneration() + 1;
+        CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), h.cacheEnd(), gen);
+        CrashPoint.hit("upgrade.after-cache-new");
+        List<IndexRecord> moved = moveRecords(all, rw);
+        commitRewrite("upgrade", MailboxIndex.of(h.withCache(gen, rw.bytesAfter()).withExpunge(seq, expId, expCount), moved));
+    }
+
+    // ---------------------------------------------------------------- quarantine
+
+    /**
+     * A message file that Repair found damaged and moved to {@code quarantine/}: never served, never deleted by the
+     * store (the administrator decides).
+     *
+     * @param when   when it was quarantined, epoch milliseconds
+     * @param reason why, in words
+     */
+    public record Quarantined(int uid, long size, long when, String reason, Path file) {
+    }
+
+    private static String reasonText(String code) {
+        return switch (code) {
+            case "size" -> "its size did not match its index or cache record";
+            case "checksum" -> "its checksum did not match its index or cache record";
+            default -> "it could not be read";
+        };
+    }
+
+    /**
+     * The message files quarantined in a mailbox directory, by UID then time. Each is named
+     * {@code quarantine/<uid>.<epoch ms>.<size|checksum|unreadable>.msg}: the name carries what the listing shows, so
+     * there is no second file to keep in step (or to damage).
+     */
+    public static List<Quarantined> quarantined(Path dir) throws IOException {
+        Path q = dir.resolve(QUARANTINE);
+        List<Quarantined> out = new ArrayList<>();
+        if (!Files.isDirectory(q)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(q)) {
+            for (Path p : ds) {
+                Matcher m = QUARANTINED.matcher(p.getFileName().toString());
+                BasicFileAttributes a = StoreFiles.attributes(p);
+                if (m.matches() && a != null && a.isRegularFile() && Long.parseLong(m.group(1)) <= Integer.MAX_VALUE) {
+                    out.add(new Quarantined(Integer.parseInt(m.group(1)), a.size(), Long.parseLong(m.group(2)), reasonText(m.group(3)), p));
+                }
+            }
+        }
+        out.sort(Comparator.comparingInt(Quarantined::uid).thenComparingLong(Quarantined::when));
+        return out;
+    }
+
+    /** Moves a damaged message file into quarantine; returns where it went. */
+    private static Quarantined quarantine(Path dir, int uid, Path file, long size, String code, long now) throws IOException {
+        Path q = OwnerOnly.createDirectories(dir.resolve(QUARANTINE));
+        long when = now;
+        Path target = q.resolve(uid + "." + when + "." + code + ".msg");
+        while (StoreFiles.present(target)) {
+            when++;
+            target = q.resolve(uid + "." + when + "." + code + ".msg");
+        }
+        Files.move(file, target);
+        OwnerOnly.restrict(target);
+        Durable.syncDirectory(q);
+        Durable.syncDirectory(file.getParent());
+        return new Quarantined(uid, size, when, reasonText(code), target);
     }
 
     // ---------------------------------------------------------------- repair
 
-    /** What a Repair found and rebuilt. */
+    /**
+     * What a Repair found and rebuilt.
+     *
+     * @param damaged        message files quarantined (their bytes did not match their records)
+     * @param lostFromIndex  messages listed by the old index whose file is gone (or was not a file)
+     * @param skippedExpunged message files left for Remove (their messages were expunged)
+     * @param quarantined    the message files moved to {@code quarantine/} by this Repair
+     * @param orphans        message files below the next UID that an intact index did not list and no expunge list
+     *                       named (expunged, their expunge record lost): listed for Remove
+     * @param orphanList     the stamp of the renamed expunge list that names them (null when there were none)
+     * @param movedAside     store files and message paths that were not regular files, moved aside to these names
+     */
     public record RepairResult(int messages, long bytes, int nextUid, int damaged, int lostFromIndex, int skippedExpunged,
-                               List<String> notes) {
+                               List<String> notes, List<Quarantined> quarantined, int orphans, String orphanList,
+                               List<String> movedAside) {
     }
 
     /**
-     * Repair: rebuilds {@code store.idx} and {@code store.cache} from the message files. Flags and dates
-     * are kept from every index record that still checks out; a message whose file no longer has its
-     * recorded size is damaged and left out; messages already expunged stay expunged. The mailbox must be
-     * locked by the caller (see {@link #lockForRepair}).
+     * Repair with an orphan list stamped from {@code now} in the system's time zone. See
+     * {@link #rebuild(Path, int, int, long, String)}.
+     */
+    public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long now) throws IOException {
+        return rebuild(dir, uidValidityHint, nextUidHint, now,
+                ZonedDateTime.ofInstant(Instant.ofEpochMilli(now), ZoneId.systemDefault()).format(STAMP));
+    }
+
+    /**
+     * Repair: rebuilds {@code store.idx}, {@code store.cache} and {@code store.exp} from the message files and what
+     * still checks out in the old files. See {@code docs/store-format.md}, "Repair". In short:
+     * <ul>
+     *   <li>anything that is not a regular file where a store file or a message file should be is moved aside
+     *       ({@code <name>.damaged-<n>});</li>
+     *   <li>a message stays expunged if a committed record of an expunge list names it, unless a surviving index
+     *       record still lists it (then the expunge never committed: the message is kept);</li>
+     *   <li>every other message file is read whole: if its size or CRC-32C differs from what a surviving index record
+     *       or cache record says, it is quarantined ({@link #quarantined}); if neither knows its checksum it is kept
+     *       and checksummed as it is;</li>
+     *   <li>with an intact index, a file below its next UID that it does not list and that no list names was expunged
+     *       and lost its expunge record: it is listed for Remove (the oldest damaged renamed list gets it back, else a
+     *       new list {@code store.exp.<stamp>}); with an index that is not intact such files are kept;</li>
+     *   <li>flags and dates come from surviving index records, else the date from the cache, else the file's mtime;
+     *       the next UID never goes down.</li>
+     * </ul>
+     * The mailbox must be locked by the caller (see {@link #lockForRepair}).
      *
      * @param uidValidityHint used when the index header is lost (from the mboxlist)
      * @param nextUidHint     the mboxlist's next UID; the new next UID is never lower
+     * @param stamp           the stamp ({@link #STAMP}) of a new expunge list for orphans
      */
-    public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long now) throws IOException {
-        Files.createDirectories(dir);
+    public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long now, String stamp) throws IOException {
+        List<String> notes = new ArrayList<>();
+        List<String> aside = new ArrayList<>();
+        prepareDirectory(dir, aside, notes);
         recoverRewrite(dir);
-        MailboxIndex.Salvage salvage = MailboxIndex.salvage(dir.resolve(MailboxIndex.FILE));
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*.new")) {
+            for (Path p : ds) {
+                removeLeftover(p); // a mended list that was never renamed into place
+            }
+        }
+        // 1. Things that are not regular files where the store's files should be.
+        List<String> storeFiles = new ArrayList<>(List.of(MailboxIndex.FILE, CacheFile.FILE, ExpungeFile.FILE));
+        for (String s : cleanupStamps(dir)) {
+            storeFiles.add(EXP_PREFIX + s);
+        }
+        for (String f : storeFiles) {
+            moveAsideIfNotRegular(dir.resolve(f), f, aside, notes);
+        }
+        // a file where a message directory (or the quarantine) should be: aside, or no message could go there
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}|" + QUARANTINE))) {
+            for (Path p : ds) {
+                if (!Files.isDirectory(p)) {
+                    Path moved = StoreFiles.moveAside(p);
+                    aside.add(moved.getFileName().toString());
+                    notes.add(p.getFileName() + " was not a directory; moved aside to " + moved.getFileName());
+                }
+            }
+        }
+        CrashPoint.hit("rebuild.after-moved-aside");
+
+        // 2. What the old index, cache and expunge lists still say.
+        Path idxPath = dir.resolve(MailboxIndex.FILE);
+        MailboxIndex.Salvage salvage = MailboxIndex.salvage(idxPath);
+        MailboxIndex intact = readIntact(idxPath);
         Map<Integer, IndexRecord> known = new HashMap<>();
         for (IndexRecord r : salvage.records()) {
             known.put(r.uid(), r);
         }
+        Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
+        MailboxIndex.Header oldHeader = salvage.header();
+        ExpungeFile.Salvage current = ExpungeFile.salvage(dir.resolve(ExpungeFile.FILE));
+        List<ExpungeFile.Entry> currentKept = committedEntries(dir, oldHeader, current, notes);
+        TreeMap<String, ExpungeFile.Salvage> renamed = new TreeMap<>();
+        for (String s : cleanupStamps(dir)) {
+            ExpungeFile.Salvage sv = ExpungeFile.salvage(dir.resolve(EXP_PREFIX + s));
+            renamed.put(s, sv);
+            if (sv.lostSome()) {
+                notes.add(EXP_PREFIX + s + " was damaged: " + sv.entries().size() + " of its records checked out");
+            }
+        }
         Set<Integer> expunged = new HashSet<>();
         int maxUid = 0;
-        for (ExpungeFile.Entry e : mendExpungeList(dir.resolve(ExpungeFile.FILE))) {
+        for (ExpungeFile.Entry e : currentKept) {
             expunged.add(e.uid());
         }
-        List<Path> cleaned = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, EXP_PREFIX + "*")) {
-            ds.forEach(cleaned::add); // listed first: mending renames inside the directory
-        }
-        for (Path p : cleaned) {
-            for (ExpungeFile.Entry e : mendExpungeList(p)) {
+        for (ExpungeFile.Salvage sv : renamed.values()) {
+            for (ExpungeFile.Entry e : sv.entries()) {
                 expunged.add(e.uid());
             }
         }
-        // An index that still reads cleanly knows which messages are live: a file below its next UID that it does not
-        // list was expunged, even if its expunge record was lost; never bring it back.
-        MailboxIndex intact = readIntact(dir.resolve(MailboxIndex.FILE));
         for (int u : expunged) {
             maxUid = Math.max(maxUid, u);
         }
-        // Collect message files: <hh>/<uid>.msg. Listing and reading run on a pool of I/O threads: the cost of a
-        // repair is waiting for the disk, and a cold disk answers faster with many reads in flight.
+        // A message that a surviving index record lists was not expunged: an expunge commits by writing an index
+        // without it. The list entry is from an expunge that never committed; the message is kept.
+        int stillListed = 0;
+        for (int u : known.keySet()) {
+            if (expunged.remove(u)) {
+                stillListed++;
+            }
+        }
+        if (stillListed > 0) {
+            notes.add(stillListed + " messages named by an expunge list are still in the index (an expunge that never committed); kept");
+            currentKept.removeIf(e -> known.containsKey(e.uid()));
+        }
+
+        // 3. The message files: list and read them on a pool of I/O threads (the cost of a repair is waiting for the
+        // disk, and a cold disk answers faster with many reads in flight).
         List<Path> buckets = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
                 && Files.isDirectory(p))) {
             ds.forEach(buckets::add);
         }
-        record Scanned(int uid, long size, long mtime, byte[] payload, boolean damaged) {
+        enum State { OK, NOT_REGULAR, SIZE, CHECKSUM, UNREADABLE }
+        record Scanned(int uid, Path file, State state, long size, long date, byte[] payload, long checksum, String detail) {
         }
         Map<Integer, Path> files = new HashMap<>();
+        List<Integer> orphanUids = new ArrayList<>();
         int[] candidates;
         Scanned[] scannedFiles;
-        ExecutorService pool = Executors.newFixedThreadPool(REPAIR_THREADS, r -> {
-            Thread t = new Thread(r, "repair-io");
-            t.setDaemon(true);
-            return t;
-        });
+        List<Path> notRegular = new ArrayList<>();
+        ExecutorService pool = ioPool("repair-io");
         try {
             @SuppressWarnings("unchecked")
             List<Map.Entry<Integer, Path>>[] listed = new List[buckets.size()];
@@ -581,13 +1122,9 @@ public final class Mailbox implements Closeable {
                 List<Map.Entry<Integer, Path>> found = new ArrayList<>();
                 try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
                     for (Path m : ms) {
-                        String fn = m.getFileName().toString();
-                        String digits = fn.substring(0, fn.length() - 4);
-                        if (!digits.isEmpty() && digits.length() <= 10 && digits.chars().allMatch(Character::isDigit)) {
-                            long uid = Long.parseLong(digits);
-                            if (uid > 0 && uid < Integer.MAX_VALUE && bucket((int) uid).equals(b.getFileName().toString())) {
-                                found.add(Map.entry((int) uid, m));
-                            }
+                        int uid = messageUid(b, m);
+                        if (uid > 0) {
+                            found.add(Map.entry(uid, m));
                         }
                     }
                 }
@@ -599,74 +1136,200 @@ public final class Mailbox implements Closeable {
                     maxUid = Math.max(maxUid, e.getKey());
                 }
             }
-            candidates = files.keySet().stream().mapToInt(Integer::intValue).filter(u -> !expunged.contains(u)
-                    && (intact == null || u >= intact.header().nextUid() || intact.find(u) >= 0)).sorted().toArray();
-            // Read the head of each file: this is the cost of a repair.
+            List<Integer> cand = new ArrayList<>();
+            for (int u : files.keySet()) {
+                if (expunged.contains(u)) {
+                    continue;
+                }
+                if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0) {
+                    orphanUids.add(u);
+                } else {
+                    cand.add(u);
+                }
+            }
+            candidates = cand.stream().mapToInt(Integer::intValue).sorted().toArray();
+            // Read each file whole: its checksum is what tells intact bytes from damaged ones.
             scannedFiles = new Scanned[candidates.length];
-            int[] cand = candidates;
-            inParallel(pool, cand.length, SCAN_CHUNK, i -> {
-                int uid = cand[i];
+            int[] cs = candidates;
+            inParallel(pool, cs.length, SCAN_CHUNK, i -> {
+                int uid = cs[i];
                 Path f = files.get(uid);
+                IndexRecord old = known.get(uid);
+                CacheFile.Salvaged c = cached.get(uid);
+                long expectSize = old != null ? old.size() : c != null ? c.summary().size() : -1;
+                long expectSum = old != null && old.checksumKnown() ? old.checksum() : c != null ? c.checksum() : -1;
+                String by = old != null ? "the index" : "the cache";
                 Scanned sc;
                 try {
-                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                    long size = a.size();
-                    IndexRecord old = known.get(uid);
-                    if ((old != null && old.size() != size) || size > Integer.MAX_VALUE) {
-                        sc = new Scanned(uid, size, 0, null, true);
+                    BasicFileAttributes a = StoreFiles.attributes(f);
+                    if (a == null) {
+                        sc = new Scanned(uid, f, State.UNREADABLE, -1, 0, null, -1, "it vanished while it was read");
+                    } else if (!a.isRegularFile()) {
+                        sc = new Scanned(uid, f, State.NOT_REGULAR, -1, 0, null, -1, "not a regular file");
+                    } else if (expectSize >= 0 && a.size() != expectSize) {
+                        sc = new Scanned(uid, f, State.SIZE, a.size(), 0, null, -1, "size does not match " + by);
+                    } else if (a.size() > Integer.MAX_VALUE) {
+                        sc = new Scanned(uid, f, State.UNREADABLE, a.size(), 0, null, -1, "larger than a message can be");
                     } else {
-                        byte[] head = readHead(f, size);
-                        long date = old != null ? old.internalDate() : a.lastModifiedTime().toMillis();
-                        byte[] payload = SummaryCodec.encode(SummaryCodec.parse(head, head.length, date, (int) size));
-                        sc = new Scanned(uid, size, date, payload, false);
+                        MessageRead m = readMessage(f, a.size());
+                        if (expectSize >= 0 && m.size() != expectSize) {
+                            sc = new Scanned(uid, f, State.SIZE, m.size(), 0, null, -1, "size does not match " + by);
+                        } else if (expectSum >= 0 && m.checksum() != expectSum) {
+                            String sumBy = old != null && old.checksumKnown() ? "the index" : "the cache";
+                            sc = new Scanned(uid, f, State.CHECKSUM, m.size(), 0, null, -1, "checksum does not match " + sumBy);
+                        } else {
+                            long date = old != null ? old.internalDate() : c != null ? c.summary().internalDate()
+                                    : a.lastModifiedTime().toMillis();
+                            byte[] payload = SummaryCodec.encode(SummaryCodec.parse(m.head(), m.head().length, date, (int) m.size()));
+                            sc = new Scanned(uid, f, State.OK, m.size(), date, payload, m.checksum(), null);
+                        }
                     }
                 } catch (IOException e) {
-                    sc = new Scanned(uid, -1, 0, null, true);
+                    sc = new Scanned(uid, f, State.UNREADABLE, -1, 0, null, -1, "it cannot be read");
                 }
                 scannedFiles[i] = sc;
             });
+            // message paths of expunged messages and orphans that are not files: aside too, so that Remove can work
+            List<Integer> others = new ArrayList<>(orphanUids);
+            for (int u : files.keySet()) {
+                if (expunged.contains(u)) {
+                    others.add(u);
+                }
+            }
+            for (int u : others) {
+                BasicFileAttributes a = StoreFiles.attributes(files.get(u));
+                if (a != null && !a.isRegularFile()) {
+                    notRegular.add(files.get(u));
+                }
+            }
         } finally {
             pool.shutdownNow();
         }
-        int skippedExpunged = files.size() - candidates.length;
-        List<Scanned> scanned = Arrays.asList(scannedFiles);
+        int skippedExpunged = 0;
+        for (int u : files.keySet()) {
+            if (expunged.contains(u)) {
+                skippedExpunged++;
+            }
+        }
 
-        MailboxIndex.Header oldHeader = salvage.header();
-        int uidValidity = oldHeader != null ? oldHeader.uidValidity() : uidValidityHint;
+        // 4. On disk, in an order that a crash at any point leaves repairable: aside, lists, quarantine, store.exp,
+        // then the new cache and index (renamed as a Purge renames them).
+        for (Path p : notRegular) {
+            Path moved = StoreFiles.moveAside(p);
+            aside.add(dir.relativize(moved).toString());
+            notes.add(dir.relativize(p) + " was not a regular file; moved aside to " + dir.relativize(moved));
+        }
+        int lost = 0;
+        List<Scanned> good = new ArrayList<>(scannedFiles.length);
+        List<Scanned> bad = new ArrayList<>();
+        for (Scanned s : scannedFiles) {
+            if (s.state() == State.OK) {
+                good.add(s);
+            } else if (s.state() == State.NOT_REGULAR) {
+                Path moved = StoreFiles.moveAside(s.file());
+                aside.add(dir.relativize(moved).toString());
+                lost++;
+                notes.add("UID " + s.uid() + ": its message file was not a regular file; moved aside to " + dir.relativize(moved)
+                        + "; left out");
+                orphanUids.remove((Integer) s.uid());
+            } else {
+                bad.add(s);
+            }
+        }
+        // Orphans: back on the oldest list that lost records, else on a new list.
+        orphanUids.sort(null);
+        orphanUids.removeIf(u -> {
+            try {
+                BasicFileAttributes a = StoreFiles.attributes(files.get(u));
+                return a == null || !a.isRegularFile();
+            } catch (IOException e) {
+                return true;
+            }
+        });
+        String orphanList = null;
+        if (!orphanUids.isEmpty()) {
+            orphanList = renamed.entrySet().stream().filter(e -> e.getValue().lostSome()).map(Map.Entry::getKey).findFirst().orElse(null);
+            if (orphanList == null) {
+                orphanList = stamp;
+                while (StoreFiles.present(dir.resolve(EXP_PREFIX + orphanList))) {
+                    orphanList = nextStamp(orphanList);
+                }
+            }
+            notes.add(orphanUids.size() + " message files below the next UID are in no index and no expunge list (expunged, their "
+                    + "expunge record lost): listed in " + EXP_PREFIX + orphanList + " for Remove");
+        }
+        for (Map.Entry<String, ExpungeFile.Salvage> e : renamed.entrySet()) {
+            boolean getsOrphans = e.getKey().equals(orphanList);
+            if (!e.getValue().lostSome() && !getsOrphans) {
+                continue;
+            }
+            List<ExpungeFile.Entry> entries = new ArrayList<>(e.getValue().entries());
+            entries.removeIf(x -> known.containsKey(x.uid()));
+            if (getsOrphans) {
+                for (int u : orphanUids) {
+                    entries.add(new ExpungeFile.Entry(u, (int) Math.min(Integer.MAX_VALUE, sizeOf(files.get(u))), now, 0));
+                }
+            }
+            writeList(dir, EXP_PREFIX + e.getKey(), entries);
+        }
+        if (orphanList != null && !renamed.containsKey(orphanList)) {
+            List<ExpungeFile.Entry> entries = new ArrayList<>();
+            for (int u : orphanUids) {
+                entries.add(new ExpungeFile.Entry(u, (int) Math.min(Integer.MAX_VALUE, sizeOf(files.get(u))), now, 0));
+            }
+            writeList(dir, EXP_PREFIX + orphanList, entries);
+        }
+        CrashPoint.hit("rebuild.after-lists-mended");
+        List<Quarantined> quarantined = new ArrayList<>();
+        for (Scanned s : bad) {
+            String code = s.state() == State.SIZE ? "size" : s.state() == State.CHECKSUM ? "checksum" : "unreadable";
+            Quarantined q = quarantine(dir, s.uid(), s.file(), s.size(), code, now);
+            quarantined.add(new Quarantined(q.uid(), q.size(), q.when(), s.detail(), q.file()));
+            notes.add("UID " + s.uid() + ": message file damaged (" + s.detail() + "); left out");
+            notes.add("UID " + s.uid() + ": quarantined as " + dir.relativize(q.file()));
+        }
+        CrashPoint.hit("rebuild.after-quarantine");
+        long expId = ExpungeFile.newFileId();
+        Path expPath = dir.resolve(ExpungeFile.FILE);
+        if (currentKept.isEmpty()) {
+            if (Files.deleteIfExists(expPath)) {
+                Durable.syncDirectory(dir);
+            }
+        } else {
+            ExpungeFile.write(dir.resolve(EXP_NEW), expId, currentKept);
+            Durable.replace(dir.resolve(EXP_NEW), expPath);
+        }
+        CrashPoint.hit("rebuild.after-exp-written");
+
+        int uidValidity;
         long oldGen = oldHeader != null ? oldHeader.cacheGeneration() : 0;
+        Integer cacheUidValidity = null;
         try (CacheFile old = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
             oldGen = Math.max(oldGen, old.generation());
+            cacheUidValidity = old.uidValidity();
         } catch (IOException e) {
             // cache lost or unreadable: the new generation only has to differ from what is on disk
         }
+        uidValidity = oldHeader != null ? oldHeader.uidValidity() : cacheUidValidity != null ? cacheUidValidity : uidValidityHint;
         long gen = oldGen + 1;
-        List<IndexRecord> records = new ArrayList<>(scanned.size());
-        int damaged = 0;
+        List<IndexRecord> records = new ArrayList<>(good.size());
         long bytes = 0;
-        List<String> notes = new ArrayList<>();
         long end;
         try (CacheFile out = CacheFile.create(dir.resolve(CACHE_NEW), uidValidity, gen)) {
             long pos = CacheFile.HEADER_SIZE;
             int chunk = 4096;
-            for (int from = 0; from < scanned.size(); from += chunk) {
-                List<Scanned> part = scanned.subList(from, Math.min(scanned.size(), from + chunk));
-                List<Scanned> good = part.stream().filter(s -> !s.damaged()).collect(Collectors.toList());
-                for (Scanned s : part) {
-                    if (s.damaged()) {
-                        damaged++;
-                        if (notes.size() < 20) {
-                            notes.add("UID " + s.uid() + ": message file damaged (size does not match the index); left out");
-                        }
-                    }
-                }
-                int[] uids = good.stream().mapToInt(Scanned::uid).toArray();
-                byte[][] payloads = good.stream().map(Scanned::payload).toArray(byte[][]::new);
-                long[] offsets = out.append(uids, payloads, pos);
-                for (int i = 0; i < good.size(); i++) {
-                    Scanned s = good.get(i);
+            for (int from = 0; from < good.size(); from += chunk) {
+                List<Scanned> part = good.subList(from, Math.min(good.size(), from + chunk));
+                int[] uids = part.stream().mapToInt(Scanned::uid).toArray();
+                byte[][] payloads = part.stream().map(Scanned::payload).toArray(byte[][]::new);
+                long[] sums = part.stream().mapToLong(Scanned::checksum).toArray();
+                long[] offsets = out.append(uids, payloads, sums, pos);
+                for (int i = 0; i < part.size(); i++) {
+                    Scanned s = part.get(i);
                     IndexRecord old = known.get(s.uid());
                     int len = CacheFile.RECORD_OVERHEAD + payloads[i].length;
-                    records.add(new IndexRecord(s.uid(), old != null ? old.flags() : 0, s.mtime(), (int) s.size(), offsets[i], len));
+                    records.add(new IndexRecord(s.uid(), old != null ? old.flags() : 0, s.date(), (int) s.size(), offsets[i], len,
+                            s.checksum()));
                     bytes += s.size();
                     pos = offsets[i] + len;
                 }
@@ -674,75 +1337,133 @@ public final class Mailbox implements Closeable {
             out.force();
             end = pos;
         }
-        int lost = 0;
+        CrashPoint.hit("rebuild.after-cache-new");
         for (IndexRecord r : salvage.records()) {
             if (!files.containsKey(r.uid()) && !expunged.contains(r.uid())) {
                 lost++;
-                if (notes.size() < 20) {
-                    notes.add("UID " + r.uid() + ": in the index but its message file is gone; left out");
-                }
+                notes.add("UID " + r.uid() + ": in the index but its message file is gone; left out");
             }
             maxUid = Math.max(maxUid, r.uid());
         }
-        int nextUid = Math.max(Math.max(maxUid + 1, nextUidHint), oldHeader != null ? oldHeader.nextUid() : 1);
-        MailboxIndex next = MailboxIndex.of(new MailboxIndex.Header(uidValidity, nextUid, 0, gen, 0, now, end), records);
+        for (Quarantined q : quarantined(dir)) {
+            maxUid = Math.max(maxUid, q.uid());
+        }
+        int nextUid = (int) Math.min(Integer.MAX_VALUE, Math.max(Math.max(maxUid + 1L, nextUidHint),
+                oldHeader != null ? oldHeader.nextUid() : 1));
+        int seq = (oldHeader != null && !oldHeader.legacyExpungeList() ? oldHeader.expungeSeq() : 0) + 1;
+        for (ExpungeFile.Entry e : currentKept) {
+            seq = Math.max(seq, e.seq());
+        }
+        MailboxIndex next = MailboxIndex.of(new MailboxIndex.Header(uidValidity, nextUid, 0, gen, 0, now, end, seq,
+                expId, currentKept.size()), records);
         next.writeTo(dir.resolve(IDX_NEW));
+        CrashPoint.hit("rebuild.after-index-new");
         Durable.syncDirectory(dir);
         Durable.replace(dir.resolve(CACHE_NEW), dir.resolve(CacheFile.FILE));
+        CrashPoint.hit("rebuild.after-cache-renamed");
         Durable.replace(dir.resolve(IDX_NEW), dir.resolve(MailboxIndex.FILE));
-        return new RepairResult(records.size(), bytes, nextUid, damaged, lost, skippedExpunged, notes);
+        CrashPoint.hit("rebuild.after-index-renamed");
+        if (notes.size() > 40) {
+            int more = notes.size() - 40;
+            notes.subList(40, notes.size()).clear();
+            notes.add("... and " + more + " more");
+        }
+        return new RepairResult(records.size(), bytes, nextUid, quarantined.size(), lost, skippedExpunged, notes,
+                List.copyOf(quarantined), orphanUids.size(), orphanUids.isEmpty() ? null : orphanList, List.copyOf(aside));
     }
 
-    private static MailboxIndex readIntact(Path idx) throws IOException {
+    /**
+     * The records of {@code store.exp} that Repair honours: with an index header that names the list, its committed
+     * ones (records past the committed count are an expunge that never committed); otherwise every record that checks
+     * out (with the index lost, nothing tells committed from not).
+     */
+    private static List<ExpungeFile.Entry> committedEntries(Path dir, MailboxIndex.Header h, ExpungeFile.Salvage s, List<String> notes)
+            throws IOException {
+        List<ExpungeFile.Entry> out = new ArrayList<>();
+        boolean present = StoreFiles.present(dir.resolve(ExpungeFile.FILE));
+        if (h != null && !h.legacyExpungeList()) {
+            int committed = h.expungeCount();
+            if (!present) {
+                if (committed > 0 && renamedListWithId(dir, h.expungeFileId()) == null) {
+                    notes.add(ExpungeFile.FILE + " is missing; the index says " + committed + " expunged messages were committed to it");
+                }
+                return out;
+            }
+            if (s.header() == null || s.header().fileId() == h.expungeFileId()) {
+                for (int i = 0; i < s.entries().size(); i++) {
+                    if (s.positions().get(i) < committed) {
+                        out.add(s.entries().get(i));
+                    }
+                }
+                if (out.size() < committed || s.header() == null) {
+                    notes.add(ExpungeFile.FILE + " was damaged: " + out.size() + " of its " + committed + " committed records checked out");
+                }
+                return out;
+            }
+            notes.add(ExpungeFile.FILE + " belongs to another index (file id " + s.header().fileId() + "): every record that checks out counts");
+        }
+        out.addAll(s.entries());
+        if (present && s.lostSome()) {
+            notes.add(ExpungeFile.FILE + " was damaged: " + s.entries().size() + " of its records checked out");
+        }
+        return out;
+    }
+
+    /** Rewrites an expunge list aside ({@code <name>.new}) and renames it into place. */
+    private static void writeList(Path dir, String name, List<ExpungeFile.Entry> entries) throws IOException {
+        Path aside = dir.resolve(name + ".new");
+        ExpungeFile.write(aside, ExpungeFile.newFileId(), entries);
+        Durable.replace(aside, dir.resolve(name));
+    }
+
+    private static long sizeOf(Path p) {
         try {
-            return MailboxIndex.read(idx);
-        } catch (MailboxFormatException e) {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The mailbox directory, made a directory again if something else took its place; then owner-only created. */
+    private static void prepareDirectory(Path dir, List<String> aside, List<String> notes) throws IOException {
+        BasicFileAttributes a = StoreFiles.attributes(dir);
+        if (a != null && !a.isDirectory() && !Files.isDirectory(dir)) {
+            Path moved = StoreFiles.moveAside(dir);
+            aside.add(moved.toString());
+            notes.add("the mailbox directory was not a directory; moved aside to " + moved.getFileName());
+        }
+        OwnerOnly.createDirectories(dir);
+    }
+
+    private static void moveAsideIfNotRegular(Path p, String label, List<String> aside, List<String> notes) throws IOException {
+        BasicFileAttributes a = StoreFiles.attributes(p);
+        if (a != null && !a.isRegularFile()) {
+            Path moved = StoreFiles.moveAside(p);
+            aside.add(moved.getFileName().toString());
+            notes.add(label + " was not a regular file; moved aside to " + moved.getFileName());
+        }
+    }
+
+    private static MailboxIndex readIntact(Path idx) {
+        try {
+            MailboxIndex i = MailboxIndex.read(idx);
+            i.records();
+            return i;
+        } catch (IOException e) {
             return null;
         }
     }
 
     /**
-     * Reads an expunge list for Repair, keeping every record that checks out; a damaged list is rewritten with
-     * those (aside, then renamed), so that Expunge and Remove can use it again.
+     * Locks a mailbox directory for {@link #rebuild}, which works on a mailbox that cannot be opened. Something that
+     * is not a directory where the mailbox directory should be is moved aside first (nothing can be locked inside it).
      */
-    private static List<ExpungeFile.Entry> mendExpungeList(Path file) throws IOException {
-        try {
-            return ExpungeFile.read(file);
-        } catch (MailboxFormatException e) {
-            List<ExpungeFile.Entry> good = ExpungeFile.read(file, true);
-            Path aside = file.resolveSibling("mend-" + file.getFileName());
-            Files.deleteIfExists(aside);
-            if (good.isEmpty()) {
-                Files.delete(file);
-                Durable.syncDirectory(file.getParent());
-            } else {
-                ExpungeFile.append(aside, good);
-                Durable.replace(aside, file);
-            }
-            return good;
-        }
-    }
-
-    /** Locks a mailbox directory for {@link #rebuild}, which works on a mailbox that cannot be opened. */
     public static MailboxLocks.Lock lockForRepair(Path dir) throws IOException {
-        return MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
-    }
-
-    /**
-     * The start of a message file: its first {@value #HEAD_READ} bytes, or up to 64 KiB when the header block
-     * runs past them. {@code size} is the file's size, so that a small file takes a single read.
-     */
-    private static byte[] readHead(Path f, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            byte[] head = readUpTo(ch, (int) Math.min(size, HEAD_READ));
-            if (MessageHeaders.headerEnd(head, head.length) == head.length && head.length == HEAD_READ) {
-                byte[] more = readUpTo(ch, (int) Math.max(0, Math.min(size, 64 * 1024) - HEAD_READ));
-                byte[] all = Arrays.copyOf(head, head.length + more.length);
-                System.arraycopy(more, 0, all, head.length, more.length);
-                return all;
-            }
-            return head;
+        BasicFileAttributes a = StoreFiles.attributes(dir);
+        if (a != null && !a.isDirectory() && !Files.isDirectory(dir)) {
+            StoreFiles.moveAside(dir);
         }
+        return MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
     }
 
     /** Reads up to {@code n} bytes from the channel's position (fewer at the end of the file). */
@@ -752,6 +1473,14 @@ public final class Mailbox implements Closeable {
             // until full or at the end of the file
         }
         return b.position() == n ? b.array() : Arrays.copyOf(b.array(), b.position());
+    }
+
+    private static ExecutorService ioPool(String threadName) {
+        return Executors.newFixedThreadPool(REPAIR_THREADS, r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Work on item {@code i} that may fail with an {@link IOException}. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.mstore.api.MailboxBusyException;
+import org.mstore.fs.OwnerOnly;
 
 /**
  * Per-mailbox exclusive locks that hold between threads and between processes: a {@link ReentrantLock}
@@ -82,7 +82,7 @@ public final class MailboxLocks {
     }
 
     /**
-     * Locks the mailbox in {@code dir} (created if missing), waiting up to {@code timeout} for another
+     * Locks the mailbox in {@code dir} (created owner-only if missing), waiting up to {@code timeout} for another
      * thread or process to let go.
      */
     public Lock acquire(Path dir, Duration timeout) throws IOException {
@@ -111,8 +111,8 @@ public final class MailboxLocks {
             return lock; // re-entered by the thread that already holds the file lock
         }
         try {
-            Files.createDirectories(key);
-            h.channel = FileChannel.open(key.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            OwnerOnly.createDirectories(key);
+            h.channel = OwnerOnly.open(key.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             while (true) {
                 try {
                     h.fileLock = h.channel.tryLock();

@@ -48,10 +48,14 @@ import org.mstore.store.MailboxIndex;
  * <ul>
  *   <li><b>reconstruct</b>: {@code store.idx} and {@code store.cache} deleted, {@code reconstruct} rebuilds
  *       them from the message files; messages per second.</li>
+ *   <li><b>flags</b>: {@value #FLAG_CHANGES} flag changes on one message each of the full mailbox, each timed alone: open
+ *       the mailbox, set or clear {@code \Flagged} on one UID (forced to disk), close; median and worst, in milliseconds.
+ *       The same through {@code MailboxService.setFlag} (which also touches the mboxlist row) for context.</li>
  *   <li><b>lifecycle</b>: {@code \Deleted} set on every 10th UID (one UID set), expunge, then impurge drains the
  *       queue: Clean, Remove (due at once: {@code store.cleanupage} is 0s) and Purge; seconds, split per step.</li>
- *   <li><b>purge</b>: the lifecycle's Purge task as a rate (bytes of the old cache / task time), beside a plain copy
- *       of a file of the same bytes (read, write, fsync).</li>
+ *   <li><b>purge</b>: the lifecycle's Purge task as a rate (bytes of the old cache / task time); the cache rewrite alone
+ *       ({@code CacheFile.rewriteLive} on a copy of the same bytes, the same records marked); beside a plain copy of a
+ *       file of the same bytes (read, write, fsync).</li>
  *   <li><b>enqueue</b>: {@link MaintenanceQueue#enqueueAll} of distinct entries, beside a raw JDBC batch insert of
  *       the same rows into a scratch table of the same shape in the same H2 database, and the single-entry
  *       {@link MaintenanceQueue#enqueue} for context.</li>
@@ -67,13 +71,13 @@ import org.mstore.store.MailboxIndex;
 public final class Benchmark {
     /** The parts that can be selected. */
     public enum Part {
-        RECONSTRUCT, LIFECYCLE, PURGE, ENQUEUE;
+        RECONSTRUCT, FLAGS, LIFECYCLE, PURGE, ENQUEUE;
 
         public static Part parse(String s) {
             try {
                 return valueOf(s.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown benchmark part '" + s + "': use reconstruct, lifecycle, purge or enqueue");
+                throw new IllegalArgumentException("unknown benchmark part '" + s + "': use reconstruct, flags, lifecycle, purge or enqueue");
             }
         }
 
@@ -144,9 +148,13 @@ public final class Benchmark {
     }
 
     /** One purge round: the lifecycle's Purge beside plain copies of the same number of bytes. */
-    public record PurgeRound(long bytes, double purge, double copy, double transfer) {
+    public record PurgeRound(long bytes, double purge, double rewrite, double copy, double transfer) {
         public double purgeRate() {
             return bytes / 1e6 / purge;
+        }
+
+        public double rewriteRate() {
+            return bytes / 1e6 / rewrite;
         }
 
         public double copyRate() {
@@ -158,13 +166,32 @@ public final class Benchmark {
         }
     }
 
+    /** One flag-change round: the time of each change, milliseconds, at the store and through the mailbox service. */
+    public record FlagRound(double[] store, double[] service) {
+        public double storeMedian() {
+            return median(store);
+        }
+
+        public double storeWorst() {
+            return best(store, false);
+        }
+
+        public double serviceMedian() {
+            return median(service);
+        }
+
+        public double serviceWorst() {
+            return best(service, false);
+        }
+    }
+
     /** One enqueue round. */
     public record EnqueueRound(int entries, double enqueueAll, double rawBatch, int single, double singleSeconds) {
     }
 
     /** Everything measured. */
-    public record Report(Config config, Generation generation, List<ReconstructRound> reconstruct, List<LifecycleRound> lifecycle,
-                         List<PurgeRound> purge, List<EnqueueRound> enqueue, double[] loads, List<String> notes) {
+    public record Report(Config config, Generation generation, List<ReconstructRound> reconstruct, List<FlagRound> flags,
+                         List<LifecycleRound> lifecycle, List<PurgeRound> purge, List<EnqueueRound> enqueue, double[] loads, List<String> notes) {
     }
 
     public static final String MAILBOX = "user/" + StoreGenerator.userName(1);
@@ -172,6 +199,10 @@ public final class Benchmark {
     public static final double RECONSTRUCT_TARGET = 50_000;
     /** The lifecycle target of the issue: seconds. */
     public static final double LIFECYCLE_TARGET = 2.5;
+    /** Flag changes per round (each way: set, then clear). */
+    public static final int FLAG_CHANGES = 200;
+    /** The flag-change target: a change on one message, fsync included, milliseconds. */
+    public static final double FLAG_TARGET_MS = 5;
     private static final String BENCH_PREFIX = "user/bench";
 
     private final Config cfg;
@@ -221,6 +252,7 @@ public final class Benchmark {
     private Report run(Path root, Path pristine, Path scratch) throws IOException {
         OpenOptions opts = new OpenOptions(Clock.systemDefaultZone(), "bench", false, false);
         List<ReconstructRound> rec = new ArrayList<>();
+        List<FlagRound> flags = new ArrayList<>();
         List<LifecycleRound> life = new ArrayList<>();
         List<PurgeRound> purge = new ArrayList<>();
         List<EnqueueRound> enq = new ArrayList<>();
@@ -259,14 +291,20 @@ public final class Benchmark {
                 if (cfg.parts().contains(Part.RECONSTRUCT)) {
                     rec.add(reconstruct(engine, dir, n));
                 } else if (!full) {
+                    // from the files, as the reconstruct part does: an intact index would keep the restored files out
+                    Files.deleteIfExists(dir.resolve(MailboxIndex.FILE));
+                    Files.deleteIfExists(dir.resolve(CacheFile.FILE));
                     engine.maintenance().reconstruct(MAILBOX);
                     checkFull(engine, n);
+                }
+                if (cfg.parts().contains(Part.FLAGS)) {
+                    flags.add(flagChanges(engine, dir, n, round));
                 }
                 if (lifecycle) {
                     Path copySrc = scratch.resolve("cache-copy.src");
                     LifecycleRound l = lifecycle(engine, dir, n, tenth, copySrc);
                     life.add(l);
-                    purge.add(plainCopies(l, copySrc, scratch.resolve("cache-copy.dst")));
+                    purge.add(plainCopies(l, copySrc, scratch.resolve("cache-copy.dst"), tenth));
                 }
                 if (cfg.parts().contains(Part.ENQUEUE)) {
                     enq.add(enqueue(engine));
@@ -274,7 +312,7 @@ public final class Benchmark {
             }
         }
         loads.add(load());
-        Report report = new Report(cfg, gen, rec, life, purge, enq, loads.stream().mapToDouble(Double::doubleValue).toArray(),
+        Report report = new Report(cfg, gen, rec, flags, life, purge, enq, loads.stream().mapToDouble(Double::doubleValue).toArray(),
                 List.copyOf(notes));
         print(report, out);
         return report;
@@ -381,6 +419,49 @@ public final class Benchmark {
         }
     }
 
+    // ---------------------------------------------------------------- flag changes
+
+    /**
+     * {@value #FLAG_CHANGES} changes of {@code \Flagged} on single messages spread over the mailbox, set then cleared
+     * (the mailbox ends as it began), each timed alone: at the store (open, change, close) and, for context, through
+     * {@code MailboxService.setFlag}. Each change must report exactly one message changed.
+     */
+    private FlagRound flagChanges(Engine engine, Path dir, int n, int round) throws IOException {
+        java.util.Random rnd = new java.util.Random(cfg.seed() * 31 + round);
+        org.mstore.api.MailboxName name = org.mstore.api.MailboxName.parse(MAILBOX);
+        int flag = org.mstore.api.Flags.DRAFT; // the generator never sets it: every change below is a real change
+        double[] store = new double[FLAG_CHANGES];
+        double[] service = new double[FLAG_CHANGES];
+        int uid = 0;
+        for (int i = 0; i < FLAG_CHANGES; i++) {
+            boolean on = i % 2 == 0;
+            if (on) {
+                uid = 1 + rnd.nextInt(n); // set on a new message, cleared by the next change
+            }
+            UidSet one = UidSet.parse(Integer.toString(uid));
+            long t0 = System.nanoTime();
+            int changed;
+            try (Mailbox mb = Mailbox.open(dir, name)) {
+                changed = mb.setFlag(mb.index().positions(one), flag, on);
+            }
+            store[i] = (System.nanoTime() - t0) / 1e6;
+            // the same message back and forth again through the service
+            long t1 = System.nanoTime();
+            int changed2 = engine.mailboxes().setFlags(MAILBOX, one, flag, !on ? org.mstore.api.FlagMode.ADD : org.mstore.api.FlagMode.REMOVE).size();
+            service[i] = (System.nanoTime() - t1) / 1e6;
+            int changed3 = engine.mailboxes().setFlags(MAILBOX, one, flag, on ? org.mstore.api.FlagMode.ADD : org.mstore.api.FlagMode.REMOVE).size();
+            if (changed != 1 || changed2 != 1 || changed3 != 1) {
+                throw new IllegalStateException("a flag change on UID " + uid + " changed " + changed + ", " + changed2 + " and " + changed3
+                        + " messages, not 1 each");
+            }
+        }
+        FlagRound r = new FlagRound(store, service);
+        say(String.format(Locale.ROOT, "flags: %d changes on one message of %,d: store median %.3f ms, worst %.3f ms; "
+                + "through MailboxService median %.3f ms, worst %.3f ms", FLAG_CHANGES, n, r.storeMedian(), r.storeWorst(),
+                r.serviceMedian(), r.serviceWorst()));
+        return r;
+    }
+
     // ---------------------------------------------------------------- lifecycle and purge
 
     private LifecycleRound lifecycle(Engine engine, Path dir, int n, int[] tenth, Path copySrc) throws IOException {
@@ -481,7 +562,7 @@ public final class Benchmark {
         return l;
     }
 
-    private PurgeRound plainCopies(LifecycleRound l, Path src, Path dst) throws IOException {
+    private PurgeRound plainCopies(LifecycleRound l, Path src, Path dst, int[] tenth) throws IOException {
         long t0 = System.nanoTime();
         copyFile(src, dst, false);
         double copy = seconds(t0);
@@ -490,11 +571,29 @@ public final class Benchmark {
         copyFile(src, dst, true);
         double transfer = seconds(t1);
         Files.delete(dst);
+        // The cache rewrite alone, on the same bytes as Purge rewrote: the copy, with the removed messages' records
+        // marked as Remove marked them (untimed), rewritten as Purge rewrites it.
+        java.util.Set<Integer> removed = new java.util.HashSet<>();
+        for (int uid : tenth) {
+            removed.add(uid);
+        }
+        long size = Files.size(src);
+        double rewrite;
+        try (CacheFile c = CacheFile.open(src, true)) {
+            c.walk(size, false, (offset, uid, len, expunged) -> removed.contains(uid));
+            long t2 = System.nanoTime();
+            CacheFile.Rewrite rw = c.rewriteLive(dst, size, c.generation() + 1);
+            rewrite = seconds(t2);
+            if (rw.records() != rw.recordsBefore() - tenth.length) {
+                throw new IllegalStateException("the cache rewrite kept " + rw.records() + " of " + rw.recordsBefore() + " records");
+            }
+        }
+        Files.delete(dst);
         Files.delete(src);
-        PurgeRound p = new PurgeRound(l.cacheBefore(), l.task(Action.PURGE), copy, transfer);
-        say(String.format(Locale.ROOT, "purge: %.1f MB cache rewritten (%.1f MB kept) in %.3f s = %.0f MB/s; plain copy %.3f s = %.0f MB/s; "
-                        + "transferTo %.3f s = %.0f MB/s", l.cacheBefore() / 1e6, l.cacheAfter() / 1e6, p.purge(), p.purgeRate(), copy,
-                p.copyRate(), transfer, p.transferRate()));
+        PurgeRound p = new PurgeRound(l.cacheBefore(), l.task(Action.PURGE), rewrite, copy, transfer);
+        say(String.format(Locale.ROOT, "purge: %.1f MB cache rewritten (%.1f MB kept) in %.3f s = %.0f MB/s (the cache rewrite alone %.3f s = "
+                        + "%.0f MB/s); plain copy %.3f s = %.0f MB/s; transferTo %.3f s = %.0f MB/s", l.cacheBefore() / 1e6, l.cacheAfter() / 1e6,
+                p.purge(), p.purgeRate(), rewrite, p.rewriteRate(), copy, p.copyRate(), transfer, p.transferRate()));
         return p;
     }
 
@@ -692,7 +791,7 @@ public final class Benchmark {
     /** Prints the figures: one row per figure (best and median of the rounds), then lines to paste into the docs. */
     public static void print(Report r, PrintWriter out) {
         Config c = r.config();
-        int rounds = Math.max(Math.max(r.reconstruct().size(), r.lifecycle().size()), r.enqueue().size());
+        int rounds = Math.max(Math.max(Math.max(r.reconstruct().size(), r.lifecycle().size()), r.enqueue().size()), r.flags().size());
         out.println();
         out.printf(Locale.ROOT, "mstore bench: %,d messages in %s, %d round%s, %d cpus, Java %s%n", r.generation().messages(), MAILBOX, rounds,
                 rounds == 1 ? "" : "s", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
@@ -721,6 +820,22 @@ public final class Benchmark {
                             + "(target >= 50,000 msg/s: %s)", cold ? " (cold page cache)" : "", r.reconstruct().get(0).messages(),
                     best(secs, true), b, median(secs), median(rate), b >= RECONSTRUCT_TARGET ? "met" : "missed"));
         }
+        if (!r.flags().isEmpty()) {
+            double[] med = r.flags().stream().mapToDouble(FlagRound::storeMedian).toArray();
+            double[] worst = r.flags().stream().mapToDouble(FlagRound::storeWorst).toArray();
+            double[] smed = r.flags().stream().mapToDouble(FlagRound::serviceMedian).toArray();
+            double[] sworst = r.flags().stream().mapToDouble(FlagRound::serviceWorst).toArray();
+            double b = best(med, true);
+            out.printf(Locale.ROOT, fmt, "flag change, one message, median (ms)", ms(b), ms(median(med)), "< 5 ms",
+                    b < FLAG_TARGET_MS ? "met" : "MISSED");
+            out.printf(Locale.ROOT, fmt, "  worst of the round (ms)", ms(best(worst, true)), ms(median(worst)), "", "");
+            out.printf(Locale.ROOT, fmt, "  through MailboxService, median (ms)", ms(best(smed, true)), ms(median(smed)), "", "");
+            out.printf(Locale.ROOT, fmt, "  through MailboxService, worst (ms)", ms(best(sworst, true)), ms(median(sworst)), "", "");
+            paste.add(String.format(Locale.ROOT, "flag change on one message of %,d (open, change, fsync, close; %d per round): median best %.3f ms, "
+                            + "median of rounds %.3f ms, worst best %.3f ms, median worst %.3f ms (target < 5 ms: %s); through MailboxService "
+                            + "(with the mboxlist touch): median %.3f ms, worst %.3f ms", r.generation().messages(), FLAG_CHANGES, b, median(med),
+                    best(worst, true), median(worst), b < FLAG_TARGET_MS ? "met" : "missed", median(smed), median(sworst)));
+        }
         if (!r.lifecycle().isEmpty()) {
             List<LifecycleRound> l = r.lifecycle();
             double[] total = l.stream().mapToDouble(LifecycleRound::total).toArray();
@@ -743,15 +858,26 @@ public final class Benchmark {
         if (!r.purge().isEmpty()) {
             List<PurgeRound> p = r.purge();
             double[] pr = p.stream().mapToDouble(PurgeRound::purgeRate).toArray();
+            double[] rr = p.stream().mapToDouble(PurgeRound::rewriteRate).toArray();
             double[] cr = p.stream().mapToDouble(PurgeRound::copyRate).toArray();
             double[] tr = p.stream().mapToDouble(PurgeRound::transferRate).toArray();
+            double[] ratio = p.stream().mapToDouble(x -> x.rewriteRate() / x.copyRate()).toArray();
+            double[] taskRatio = p.stream().mapToDouble(x -> x.purgeRate() / x.copyRate()).toArray();
             out.printf(Locale.ROOT, fmt, String.format(Locale.ROOT, "Purge cache rewrite, %.1f MB (MB/s)", p.get(0).bytes() / 1e6),
                     num(best(pr, false)), num(median(pr)), "", "");
+            out.printf(Locale.ROOT, fmt, "  the cache rewrite alone (MB/s)", num(best(rr, false)), num(median(rr)), "", "");
+            out.printf(Locale.ROOT, fmt, "  rewrite alone / plain copy, same round", String.format(Locale.ROOT, "%.2f", best(ratio, false)),
+                    String.format(Locale.ROOT, "%.2f", median(ratio)), ">= 0.70", median(ratio) >= 0.7 ? "met" : "MISSED");
+            out.printf(Locale.ROOT, fmt, "  Purge task / plain copy, same round", String.format(Locale.ROOT, "%.2f", best(taskRatio, false)),
+                    String.format(Locale.ROOT, "%.2f", median(taskRatio)), "", "");
             out.printf(Locale.ROOT, fmt, "  plain copy, 4 MiB buffer + fsync (MB/s)", num(best(cr, false)), num(median(cr)), "", "");
             out.printf(Locale.ROOT, fmt, "  plain copy, transferTo + fsync (MB/s)", num(best(tr, false)), num(median(tr)), "", "");
-            paste.add(String.format(Locale.ROOT, "purge: rewrite of a %.1f MB cache (10%% of records expunged), best %.0f MB/s, median %.0f MB/s; "
-                            + "plain copy of the same bytes (read + write + fsync): best %.0f MB/s, median %.0f MB/s (transferTo: best %.0f, median %.0f)",
-                    p.get(0).bytes() / 1e6, best(pr, false), median(pr), best(cr, false), median(cr), best(tr, false), median(tr)));
+            paste.add(String.format(Locale.ROOT, "purge: rewrite of a %.1f MB cache (10%% of records expunged), the Purge task best %.0f MB/s, "
+                            + "median %.0f MB/s; the cache rewrite alone best %.0f MB/s, median %.0f MB/s; plain copy of the same bytes (read + "
+                            + "write + fsync): best %.0f MB/s, median %.0f MB/s (transferTo: best %.0f, median %.0f); rewrite / copy in the same "
+                            + "round: median %.2f (task / copy %.2f)",
+                    p.get(0).bytes() / 1e6, best(pr, false), median(pr), best(rr, false), median(rr), best(cr, false), median(cr),
+                    best(tr, false), median(tr), median(ratio), median(taskRatio)));
         }
         if (!r.enqueue().isEmpty()) {
             List<EnqueueRound> e = r.enqueue();
@@ -799,6 +925,10 @@ public final class Benchmark {
 
     private static String num(double d) {
         return String.format(Locale.ROOT, "%,.0f", d);
+    }
+
+    private static String ms(double d) {
+        return String.format(Locale.ROOT, "%.3f ms", d);
     }
 
     private static String sec(double d) {

@@ -186,7 +186,7 @@ class SelfHealingTest {
         assertThatThrownBy(() -> body(1)).isInstanceOf(MailboxFormatException.class);
         List<TaskResult> r = s.engine.daemon().drain();
         assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
-        assertThat(r.get(0).detail()).contains("1 damaged files left out");
+        assertThat(r.get(0).detail()).contains("1 damaged message files quarantined");
         assertThat(uids()).containsExactly(1, 2, 3, 4, 5, 6, 8, 9, 10);
         assertThat(messageLines()).contains("Store Warning: user/alice: UID 7: message file damaged (size does not match the index); left out");
         MailboxInfo info = s.info(BOX);

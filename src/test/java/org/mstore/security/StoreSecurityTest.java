@@ -45,7 +45,7 @@ class StoreSecurityTest {
      * that lands they are checked for what protects them here (the store root, {@code partition/} and each partition,
      * made by init, are owner-only); then set this to false.
      */
-    static final boolean STORE_LAYER_FILES_PENDING = true;
+    static final boolean STORE_LAYER_FILES_PENDING = false;
 
     static Processes processes;
     static Path store;

@@ -214,55 +214,112 @@ class CrashSafetyTest {
         assertThat(s.info(BOX).cacheExpunged()).isEqualTo(5);
     }
 
+    /** Runs chattr on a file (Linux, root, a file system with attributes); false where that cannot be done. */
+    private static boolean chattr(String flag, Path file) {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Test
     void an_entry_leaves_the_queue_only_when_its_effect_is_durable() throws Exception {
         s.expunge(BOX, "1:5");
         s.requestAndDrain(BOX, Action.CLEAN);
         QueueEntry remove = s.queue().get(0);
         String stamp = s.engine.context().stamp(s.clock.millis());
-        // a message file that cannot be deleted: Remove fails half-way
+        // a message file that cannot be deleted (immutable: even root cannot): Remove fails half-way, an I/O error
+        // that is no damage of the store
+        Path m3 = Mailbox.messageFile(dir, 3);
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", m3), "needs chattr +i (Linux, root, ext4 or alike)");
+        try {
+            s.clock.advance(Duration.ofHours(1));
+            long historyBefore = s.engine.queue().maxHistorySeq();
+
+            List<TaskResult> failed = s.engine.daemon().drain();
+            assertThat(failed).hasSize(1);
+            assertThat(failed.get(0).finished()).isFalse();
+            QueueEntry after = s.engine.queue().get(remove.recno()).orElseThrow();
+            assertThat(after.inProgress()).isFalse();
+            assertThat(after.attempts()).isEqualTo(1);
+            assertThat(after.lastError()).contains("3.msg");
+            assertThat(after.notBefore()).isEqualTo(s.clock.instant().plusSeconds(10));
+            assertThat(s.engine.queue().maxHistorySeq()).isEqualTo(historyBefore);
+            assertThat(f("store.exp." + stamp)).exists();
+            assertThat(s.info(BOX).cacheExpunged()).isZero();
+            assertThat(s.logLines()).anySatisfy(l -> assertThat(l).contains(" impurge[").contains("General Error: Remove of user/alice failed: "));
+
+            // in back-off: not retried before its time; the back-off doubles
+            assertThat(s.engine.daemon().drain()).isEmpty();
+            s.clock.advance(Duration.ofSeconds(10));
+            assertThat(s.engine.daemon().drain()).extracting(TaskResult::finished).containsExactly(false);
+            assertThat(s.engine.queue().get(remove.recno()).orElseThrow().notBefore()).isEqualTo(s.clock.instant().plusSeconds(20));
+
+            // the obstacle goes: the retry finishes the work and only then leaves the queue
+            assertThat(chattr("-i", m3)).isTrue();
+            s.clock.advance(Duration.ofSeconds(20));
+            List<TaskResult> done = s.engine.daemon().drain();
+            assertThat(done).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+            assertThat(s.queue()).isEmpty();
+            assertThat(f("store.exp." + stamp)).doesNotExist();
+            assertThat(s.info(BOX).cacheExpunged()).isEqualTo(5);
+            List<HistoryEntry> h = s.engine.queue().historyAfter(historyBefore, 10);
+            assertThat(h).extracting(x -> x.entry().recno()).containsExactly(remove.recno());
+        } finally {
+            chattr("-i", m3);
+        }
+    }
+
+    @Test
+    void a_directory_in_the_way_of_a_remove_is_damage_that_repair_moves_aside_before_the_remove_finishes() throws Exception {
+        s.expunge(BOX, "1:5");
+        s.requestAndDrain(BOX, Action.CLEAN);
+        QueueEntry remove = s.queue().get(0);
+        String stamp = s.engine.context().stamp(s.clock.millis());
         Path m3 = Mailbox.messageFile(dir, 3);
         Files.delete(m3);
         Files.createDirectories(m3.resolve("in-the-way"));
         s.clock.advance(Duration.ofHours(1));
-        long historyBefore = s.engine.queue().maxHistorySeq();
 
-        List<TaskResult> failed = s.engine.daemon().drain();
-        assertThat(failed).hasSize(1);
-        assertThat(failed.get(0).finished()).isFalse();
-        QueueEntry after = s.engine.queue().get(remove.recno()).orElseThrow();
-        assertThat(after.inProgress()).isFalse();
-        assertThat(after.attempts()).isEqualTo(1);
-        assertThat(after.lastError()).contains("3.msg");
-        assertThat(after.notBefore()).isEqualTo(s.clock.instant().plusSeconds(10));
-        assertThat(s.engine.queue().maxHistorySeq()).isEqualTo(historyBefore);
-        assertThat(f("store.exp." + stamp)).exists();
-        assertThat(s.info(BOX).cacheExpunged()).isZero();
-        assertThat(s.logLines()).anySatisfy(l -> assertThat(l).contains(" impurge[").contains("General Error: Remove of user/alice failed: "));
+        // Remove meets it: a format error naming the file, reported once, a Repair queued and run first
+        List<TaskResult> first = s.engine.daemon().drain();
+        assertThat(first).extracting(r -> r.entry().action(), TaskResult::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Action.REMOVE, null), org.assertj.core.groups.Tuple.tuple(Action.REPAIR, Outcome.DONE));
+        assertThat(s.engine.queue().get(remove.recno()).orElseThrow().lastError())
+                .endsWith("(message file of UID 3 is not a regular file but a directory)");
+        assertThat(s.logLines()).anySatisfy(l -> assertThat(l).endsWith(
+                "Store Critical: Unable to open mailbox user/alice: message file of UID 3 is not a regular file but a directory"));
+        assertThat(m3).doesNotExist();
+        assertThat(Mailbox.messageFile(dir, 3).resolveSibling("3.msg.damaged-1").resolve("in-the-way")).isDirectory();
 
-        // in back-off: not retried before its time; the back-off doubles
-        assertThat(s.engine.daemon().drain()).isEmpty();
-        s.clock.advance(Duration.ofSeconds(10));
-        assertThat(s.engine.daemon().drain()).extracting(TaskResult::finished).containsExactly(false);
-        assertThat(s.engine.queue().get(remove.recno()).orElseThrow().notBefore()).isEqualTo(s.clock.instant().plusSeconds(20));
-
-        // the obstacle goes: the retry finishes the work and only then leaves the queue
-        Files.delete(m3.resolve("in-the-way"));
-        Files.delete(m3);
-        s.clock.advance(Duration.ofSeconds(20));
+        // the retry finishes the work and only then leaves the queue
+        s.clock.advance(Duration.ofSeconds(1));
         List<TaskResult> done = s.engine.daemon().drain();
         assertThat(done).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        assertThat(done.get(0).detail()).startsWith("removed 4 message files");
         assertThat(s.queue()).isEmpty();
         assertThat(f("store.exp." + stamp)).doesNotExist();
-        assertThat(s.info(BOX).cacheExpunged()).isEqualTo(5);
-        List<HistoryEntry> h = s.engine.queue().historyAfter(historyBefore, 10);
-        assertThat(h).extracting(x -> x.entry().recno()).containsExactly(remove.recno());
+        assertAllFetchable(6, 10);
+        try (Mailbox mb = Mailbox.open(dir, org.mstore.api.MailboxName.parse(BOX))) {
+            assertThat(mb.verify()).isEmpty();
+        }
     }
 
     @Test
     void an_interrupted_expunge_never_costs_a_live_message_its_file() throws Exception {
         // the crash: UID 3 was listed in store.exp, the index that drops it was never written
-        ExpungeFile.append(f(ExpungeFile.FILE), List.of(new ExpungeFile.Entry(3, 100, s.clock.millis())));
+        byte[] idx = Files.readAllBytes(f(MailboxIndex.FILE));
+        try (Mailbox mb = Mailbox.open(dir, org.mstore.api.MailboxName.parse(BOX))) {
+            assertThat(mb.expunge(r -> r.uid() == 3, s.clock.millis()).messages()).isEqualTo(1);
+        }
+        Files.write(f(MailboxIndex.FILE), idx);
+        assertThat(ExpungeFile.count(f(ExpungeFile.FILE))).isEqualTo(1);
         assertThat(s.requestAndDrain(BOX, Action.CLEAN)).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         List<TaskResult> r = s.requestAndDrain(BOX, Action.REMOVE);
         assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
