@@ -31,7 +31,7 @@ public final class Database implements AutoCloseable {
     public static final String DIR = "mboxlist";
     public static final String NAME = "mstore";
     /** Migration scripts, in order; the schema version is the number of scripts applied. */
-    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql");
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql");
 
     private final Path file;
     private final JdbcConnectionPool pool;
