@@ -25,7 +25,7 @@ ALTER TABLE maintenance_queue ADD COLUMN state VARCHAR(8) GENERATED ALWAYS AS (
 -- waiting entries only (one running and one waiting may coexist).
 ALTER TABLE maintenance_queue ADD COLUMN waiting BOOLEAN GENERATED ALWAYS AS (CASE WHEN lane < 8 THEN TRUE END);
 ALTER TABLE maintenance_queue DROP CONSTRAINT mq_pending;
-ALTER TABLE maintenance_queue ADD CONSTRAINT mq_waiting UNIQUE (mailbox, action, waiting);
+CREATE UNIQUE INDEX mq_waiting ON maintenance_queue(mailbox, action, waiting);
 DROP INDEX mq_action_ts;
 CREATE INDEX mq_lane ON maintenance_queue(lane, pick_key);
 

@@ -147,7 +147,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             int lane = -1;
             boolean wasForced = false;
             // waiting lanes (0-3) sort before the parked one (9); running entries (8) do not count
-            try (PreparedStatement p = c.prepareStatement("SELECT recno, forced, lane FROM maintenance_queue "
+            try (PreparedStatement p = c.prepareStatement("SELECT recno, forced, lane FROM maintenance_queue USE INDEX (mq_waiting) "
                     + "WHERE mailbox = ? AND action = ? AND lane <> " + RUNNING + " ORDER BY lane LIMIT 1")) {
                 p.setString(1, mailbox);
                 p.setString(2, action.label());
@@ -239,8 +239,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             try (PreparedStatement p = c.prepareStatement(
                     "MERGE INTO maintenance_queue q USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
                             + "CAST(? AS BIGINT), CAST(? AS BOOLEAN), CAST(? AS TINYINT))) s(queue_name, mailbox, action, ts, forced, lane) "
-                            + "ON q.mailbox = s.mailbox AND q.action = s.action AND q.lane <> " + RUNNING + " "
-                            + "WHEN NOT MATCHED THEN INSERT (queue_name, mailbox, action, ts, forced, lane) "
+                            // all three columns of mq_waiting: one unique lookup per row (with lane <> 8 instead, H2 plans a
+                            // scan of the action index: quadratic in the depth)
+                            + "ON q.mailbox = s.mailbox AND q.action = s.action AND q.waiting = TRUE "
+                            + "WHEN NOT MATCHED AND NOT EXISTS (SELECT 1 FROM maintenance_queue p USE INDEX (mq_waiting) "
+                            + "WHERE p.mailbox = s.mailbox AND p.action = s.action AND p.lane = " + FAILED + ") "
+                            + "THEN INSERT (queue_name, mailbox, action, ts, forced, lane) "
                             + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced, s.lane)", Statement.RETURN_GENERATED_KEYS)) {
                 int batched = 0;
                 for (QueueRequest r : requests) {
@@ -385,8 +389,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** The first {@code limit} entries of a lane, up to {@code upTo} (its pick_key), in the lane's order: one index seek. */
     private static List<QueueEntry> lane(Connection c, int lane, Long upTo, int limit) throws SQLException {
-        String sql = "SELECT " + COLUMNS + " FROM maintenance_queue WHERE lane = ?" + (upTo != null ? " AND pick_key <= ?" : "")
-                + " ORDER BY pick_key LIMIT ?";
+        String sql = "SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = ?" + (upTo != null ? " AND pick_key <= ?" : "")
+                + " ORDER BY lane, pick_key LIMIT ?"; // "lane, pick_key": the index's own order, which H2 then reads as it is
         try (PreparedStatement p = c.prepareStatement(sql)) {
             int i = 1;
             p.setInt(i++, lane);
@@ -459,7 +463,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     }
 
     private static Long head(Connection c, int lane) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT pick_key FROM maintenance_queue WHERE lane = ? ORDER BY pick_key LIMIT 1")) {
+        try (PreparedStatement p = c.prepareStatement("SELECT pick_key FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = ? "
+                + "ORDER BY lane, pick_key LIMIT 1")) {
             p.setInt(1, lane);
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : null;
@@ -620,8 +625,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     }
 
     private static Optional<QueueEntry> waiting(Connection c, String mailbox, Action action) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ? AND action = ? "
-                + "AND waiting = TRUE")) {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                + "WHERE mailbox = ? AND action = ? AND waiting = TRUE")) {
             p.setString(1, mailbox);
             p.setString(2, action.label());
             try (ResultSet rs = p.executeQuery()) {
@@ -681,8 +686,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     private List<Long> failedRecnos(int limit) {
         return db.read(c -> {
             List<Long> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT recno FROM maintenance_queue WHERE lane = " + FAILED
-                    + " ORDER BY pick_key LIMIT ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT recno FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = " + FAILED
+                    + " ORDER BY lane, pick_key LIMIT ?")) {
                 p.setInt(1, limit);
                 try (ResultSet rs = p.executeQuery()) {
                     while (rs.next()) {
@@ -756,7 +761,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     public void dropMailboxes(Connection c, Collection<String> mailboxes, long now, ChangeLog.Pending ch) throws SQLException {
         for (String m : mailboxes) {
             List<QueueEntry> entries;
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                    + "WHERE mailbox = ?")) {
                 p.setString(1, m);
                 entries = list(p);
             }
@@ -813,8 +819,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     @Override
     public Optional<QueueEntry> find(String mailbox, Action action) {
         return db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ? AND action = ? "
-                    + "AND lane <> " + FAILED + " ORDER BY lane LIMIT 1")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                    + "WHERE mailbox = ? AND action = ? AND lane <> " + FAILED + " ORDER BY lane LIMIT 1")) {
                 p.setString(1, mailbox);
                 p.setString(2, action.label());
                 try (ResultSet rs = p.executeQuery()) {
@@ -839,7 +845,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** Parked entries (of one action, or all): a range of the lane index. */
     private static long countFailed(Connection c, Action a) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM maintenance_queue WHERE lane = " + FAILED
+        try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = " + FAILED
                 + (a == null ? "" : " AND action = ?"))) {
             if (a != null) {
                 p.setString(1, a.label());
@@ -1187,29 +1193,37 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         return history(EnumSet.allOf(Outcome.class), Long.MAX_VALUE, limit);
     }
 
-    /** History rows below {@code beforeSeq} with one of {@code outcomes}, newest first (one outcome: a seek of its index). */
+    /**
+     * History rows below {@code beforeSeq} with one of {@code outcomes}, newest first. Every outcome is read from its own
+     * range of the {@code (outcome, seq)} index, in the index's order (so H2 stops after {@code limit} rows), and the
+     * ranges are merged: a page costs the same however long the history.
+     */
     @Override
     public List<HistoryEntry> history(Set<Outcome> outcomes, long beforeSeq, int limit) {
-        if (outcomes.isEmpty()) {
+        if (outcomes.isEmpty() || limit < 1) {
             return List.of();
         }
         return db.read(c -> {
-            StringBuilder sql = new StringBuilder("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE seq < ?");
-            if (outcomes.size() < Outcome.values().length) {
-                sql.append(" AND outcome IN (").append("?, ".repeat(outcomes.size() - 1)).append("?)");
-            }
-            sql.append(" ORDER BY seq DESC LIMIT ?");
-            try (PreparedStatement p = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                p.setLong(i++, beforeSeq);
-                if (outcomes.size() < Outcome.values().length) {
-                    for (Outcome o : outcomes) {
-                        p.setString(i++, o.name());
-                    }
+            List<HistoryEntry> all = new ArrayList<>();
+            if (outcomes.size() == Outcome.values().length) {
+                try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE seq < ? "
+                        + "ORDER BY seq DESC LIMIT ?")) {
+                    p.setLong(1, beforeSeq);
+                    p.setInt(2, limit);
+                    return historyList(p);
                 }
-                p.setInt(i, limit);
-                return historyList(p);
             }
+            try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE outcome = ? AND seq < ? "
+                    + "ORDER BY outcome DESC, seq DESC LIMIT ?")) {
+                for (Outcome o : outcomes) {
+                    p.setString(1, o.name());
+                    p.setLong(2, beforeSeq);
+                    p.setInt(3, limit);
+                    all.addAll(historyList(p));
+                }
+            }
+            all.sort(java.util.Comparator.comparingLong(HistoryEntry::seq).reversed());
+            return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
         });
     }
 
