@@ -58,8 +58,9 @@ public interface Queue {
 
     /**
      * Retries parked entries: back to waiting, attempts reset, due at once. A parked entry whose task is already waiting
-     * again (queued anew since) is folded into that one: it leaves the queue as {@link Outcome#DISCARDED}, saying so.
-     * RecNos that are not parked entries are ignored. Returns the entries now waiting for them.
+     * again (queued anew while it ran) is folded into that one: it leaves the queue as {@link Outcome#SKIPPED}, its detail
+     * naming the entry that carries on. RecNos that are not parked entries are ignored. Returns the entries now waiting
+     * for them.
      */
     List<QueueEntry> retry(Collection<Long> recnos);
 

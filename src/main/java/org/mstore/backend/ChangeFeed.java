@@ -18,7 +18,8 @@ public interface ChangeFeed {
     /**
      * One change, read back with what it is about: a {@link StoreEvent.EntriesAdded}, {@link StoreEvent.EntriesChanged}
      * (the entries as they are now; those gone since are left out), {@link StoreEvent.EntriesDone},
-     * {@link StoreEvent.MailboxesChanged} or {@link StoreEvent.SettingsChanged}.
+     * {@link StoreEvent.MailboxesChanged} or {@link StoreEvent.SettingsChanged}. {@code event} is null when nothing is
+     * left to tell (every entry it changed has left the queue since); its {@code seq} still counts as seen.
      */
     record Change(long seq, StoreEvent event) {
     }

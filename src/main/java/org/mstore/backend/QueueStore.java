@@ -69,7 +69,13 @@ public interface QueueStore {
     /** When the next waiting entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
     Optional<Instant> nextDueTime(long now, long cleanupAgeMillis);
 
-    /** A claimed entry's task failed: attempts + 1, the error kept, waiting again but not due before {@code notBefore}. */
+    /**
+     * A claimed entry's task failed: attempts + 1, the error kept, waiting again but not due before {@code notBefore}.
+     * When the same (mailbox, action) was queued again while it ran, the two are one task: this entry is folded into the
+     * waiting one (which takes the attempts, the error and the back-off) and leaves the queue as {@link Outcome#SKIPPED}.
+     * The same holds wherever an entry goes back to waiting ({@link #postpone}, {@link #unclaim}, {@link #resetClaims},
+     * {@link #retry}).
+     */
     void release(QueueEntry picked, String error, long notBefore);
 
     /**
@@ -95,8 +101,8 @@ public interface QueueStore {
 
     /**
      * Parked entries back to waiting, attempts reset, due at once. One whose (mailbox, action) is waiting again leaves
-     * the queue instead, recorded as {@link Outcome#DISCARDED} (folded into the waiting one). Returns the entries now
-     * waiting for the given ones.
+     * the queue instead, recorded as {@link Outcome#SKIPPED} (folded into the waiting one, which its detail names).
+     * Returns the entries now waiting for the given ones.
      */
     List<QueueEntry> retry(Collection<Long> recnos, long now);
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 import org.mstore.api.HistoryEntry;
 import org.mstore.api.QueueEntry;
@@ -62,13 +61,16 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
 
     // ---------------------------------------------------------------- writing
 
-    /** The changes of one transaction, written by {@link #write} at its end. Not thread-safe: one per transaction. */
+    /**
+     * The changes of one transaction, written by {@link #write} at its end. Not thread-safe: one per transaction. Ids are
+     * kept in plain arrays (a bulk enqueue of a million entries holds 8 MB here, not a tree of boxed numbers).
+     */
     public static final class Pending {
         private final Set<String> mailboxes = new LinkedHashSet<>();
         private final Set<String> settings = new LinkedHashSet<>();
-        private final TreeSet<Long> added = new TreeSet<>();
-        private final TreeSet<Long> changed = new TreeSet<>();
-        private final TreeSet<Long> done = new TreeSet<>();
+        private final Ids added = new Ids();
+        private final Ids changed = new Ids();
+        private final Ids done = new Ids();
 
         public void mailbox(String name) {
             mailboxes.add(name);
@@ -94,7 +96,33 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
         }
 
         public boolean isEmpty() {
-            return mailboxes.isEmpty() && settings.isEmpty() && added.isEmpty() && changed.isEmpty() && done.isEmpty();
+            return mailboxes.isEmpty() && settings.isEmpty() && added.size == 0 && changed.size == 0 && done.size == 0;
+        }
+    }
+
+    /** A growable array of ids; sorted and freed of repeats when written. */
+    private static final class Ids {
+        private long[] ids = new long[16];
+        private int size;
+
+        void add(long id) {
+            if (size == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, size * 2);
+            }
+            ids[size++] = id;
+        }
+
+        /** The ids in order, each once. */
+        long[] sorted() {
+            long[] a = java.util.Arrays.copyOf(ids, size);
+            java.util.Arrays.sort(a);
+            int n = 0;
+            for (int i = 0; i < a.length; i++) {
+                if (n == 0 || a[i] != a[n - 1]) {
+                    a[n++] = a[i];
+                }
+            }
+            return java.util.Arrays.copyOf(a, n);
         }
     }
 
@@ -126,22 +154,22 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
         }
     }
 
-    private static void ranges(PreparedStatement ins, String kind, TreeSet<Long> ids, long now) throws SQLException {
-        long first = 0;
-        long last = 0;
-        for (long id : ids) {
-            if (first != 0 && (id != last + 1 || id - first >= CHUNK)) {
+    private static void ranges(PreparedStatement ins, String kind, Ids pending, long now) throws SQLException {
+        if (pending.size == 0) {
+            return;
+        }
+        long[] ids = pending.sorted();
+        long first = ids[0];
+        long last = ids[0];
+        for (int i = 1; i < ids.length; i++) {
+            long id = ids[i];
+            if (id != last + 1 || id - first >= CHUNK) {
                 range(ins, kind, first, last, now);
-                first = 0;
-            }
-            if (first == 0) {
                 first = id;
             }
             last = id;
         }
-        if (first != 0) {
-            range(ins, kind, first, last, now);
-        }
+        range(ins, kind, first, last, now);
     }
 
     private static void range(PreparedStatement ins, String kind, long first, long last, long now) throws SQLException {

@@ -175,7 +175,7 @@ public final class BenchmarkQueue {
     }
 
     /** A new store whose queue holds {@code depth} entries of {@code kind}; returned open. */
-    private static Engine fill(Path root, Kind kind, int depth) throws IOException {
+    static Engine fill(Path root, Kind kind, int depth) throws IOException {
         if (Files.exists(root)) {
             ClassicStore.deleteRecursively(root);
         }
