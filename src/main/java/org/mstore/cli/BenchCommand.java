@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> depths;
     @Option(names = "--kinds", split = ",", paramLabel = "KIND", description = "With --drain: dropped, skipped (default both).")
     List<String> kinds;
-    @Option(names = "--no-imcheck", description = "With --drain: do not time imcheck -q.")
+    @Option(names = "--no-imcheck", description = "With --drain: do not time imcheck -q (it runs --rounds times).")
     boolean noImcheck;
     @Option(names = "--drop-caches", description = "Drop the OS page cache before each reconstruct (Linux, root): a cold read.")
     boolean dropCaches;
@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
                     k.add(org.mstore.tools.BenchmarkQueue.Kind.parse(s));
                 }
             }
-            new org.mstore.tools.BenchmarkQueue(new org.mstore.tools.BenchmarkQueue.Config(depths, k, dir, keep, !noImcheck, null),
+            new org.mstore.tools.BenchmarkQueue(new org.mstore.tools.BenchmarkQueue.Config(depths, k, dir, keep, !noImcheck, null, 20_000, rounds),
                     spec.commandLine().getOut()).run();
             return 0;
         }

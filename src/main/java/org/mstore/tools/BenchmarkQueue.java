@@ -75,8 +75,11 @@ public final class BenchmarkQueue {
      * @param keep    keep the stores
      * @param imcheck time {@code imcheck -q} as a process at the largest depth
      * @param childHeap the child process's {@code -Xmx} for {@code imcheck -q} (a modest heap, as an admin's shell has)
+     * @param warmUp  dropped entries drained before anything is timed (the JIT's warm-up)
+     * @param imcheckRounds how many times {@code imcheck -q} is run
      */
-    public record Config(List<Integer> depths, Set<Kind> kinds, Path dir, boolean keep, boolean imcheck, String childHeap) {
+    public record Config(List<Integer> depths, Set<Kind> kinds, Path dir, boolean keep, boolean imcheck, String childHeap, int warmUp,
+                         int imcheckRounds) {
         public Config {
             if (depths == null || depths.isEmpty()) {
                 depths = List.of(1_000, 100_000, 1_000_000);
@@ -88,6 +91,14 @@ public final class BenchmarkQueue {
             }
             kinds = kinds == null || kinds.isEmpty() ? EnumSet.allOf(Kind.class) : EnumSet.copyOf(kinds);
             childHeap = childHeap == null ? "256m" : childHeap;
+            if (warmUp < 1 || imcheckRounds < 1) {
+                throw new IllegalArgumentException("the warm-up and the imcheck rounds must be 1 or more");
+            }
+        }
+
+        /** The defaults of {@code bench --drain}: depths 1,000, 100,000 and 1,000,000, both kinds, imcheck timed 3 times. */
+        public static Config defaults(Path dir) {
+            return new Config(null, null, dir, false, true, null, 20_000, 3);
         }
     }
 
@@ -106,6 +117,10 @@ public final class BenchmarkQueue {
     public record Imcheck(int entries, long lines, double firstLineSeconds, double firstEntrySeconds, double totalSeconds) {
     }
 
+    /** Everything measured; the commit-order figures are µs per transaction (medians). */
+    public record Report(List<Drain> drains, List<Imcheck> imcheck, double commitWithLog, double commitWithoutLog) {
+    }
+
     private static final int WINDOW = 1_000;
     private final Config cfg;
     private final PrintWriter out;
@@ -115,7 +130,7 @@ public final class BenchmarkQueue {
         this.out = out;
     }
 
-    public List<Drain> run() throws Exception {
+    public Report run() throws Exception {
         Path base = cfg.dir() == null ? Files.createTempDirectory("mstore-bench-queue") : cfg.dir().toAbsolutePath().normalize();
         Files.createDirectories(base);
         out.printf(Locale.ROOT, "bench --drain: %d vCPUs, max heap %d MB, load %.2f; stores in %s%n", Runtime.getRuntime().availableProcessors(),
@@ -138,12 +153,14 @@ public final class BenchmarkQueue {
                 }
             }
         }
+        List<Imcheck> imchecks = new ArrayList<>();
         if (cfg.imcheck()) {
             int depth = cfg.depths().stream().max(Integer::compare).orElseThrow();
             Path root = base.resolve("imcheck-" + depth);
             fill(root, Kind.DROPPED, depth).close();
-            for (int round = 1; round <= 3; round++) {
+            for (int round = 1; round <= cfg.imcheckRounds(); round++) {
                 Imcheck i = imcheck(root, depth);
+                imchecks.add(i);
                 out.printf(Locale.ROOT, "  imcheck -q, %,d entries (process, -Xmx%s), round %d: first line %.3f s, first entry %.3f s, "
                                 + "all %,d lines %.2f s (load %.2f)%n", depth, cfg.childHeap(), round, i.firstLineSeconds(),
                         i.firstEntrySeconds(), i.lines(), i.totalSeconds(), load());
@@ -153,20 +170,20 @@ public final class BenchmarkQueue {
                 ClassicStore.deleteRecursively(root);
             }
         }
-        commitOrderCost(base.resolve("commit-order"));
+        double[] commit = commitOrderCost(base.resolve("commit-order"));
         if (cfg.dir() == null && !cfg.keep()) {
             ClassicStore.deleteRecursively(base);
         }
-        return drains;
+        return new Report(drains, imchecks, commit[0], commit[1]);
     }
 
     private static double load() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    /** A drain of 20,000 dropped entries in a scratch store, so that the JIT has compiled the path before it is timed. */
+    /** A drain of dropped entries in a scratch store, so that the JIT has compiled the path before it is timed. */
     private void warmUp(Path root) throws Exception {
-        drain(root, Kind.DROPPED, 20_000, true);
+        drain(root, Kind.DROPPED, cfg.warmUp(), true);
         ClassicStore.deleteRecursively(root);
     }
 
@@ -303,7 +320,8 @@ public final class BenchmarkQueue {
      * What the commit order costs: a transaction that writes one change-log range takes the counter row's lock and
      * inserts a row; timed against the same transaction without the log (both insert one scratch row).
      */
-    private void commitOrderCost(Path root) throws Exception {
+    private double[] commitOrderCost(Path root) throws Exception {
+        double[] result;
         try (Engine e = Engine.init(root, options())) {
             var db = ((ClassicBackend) e.backend()).database();
             db.read(c -> {
@@ -324,8 +342,10 @@ public final class BenchmarkQueue {
             out.printf(Locale.ROOT, "  commit order: a transaction that writes its change-log range %.1f µs, without it %.1f µs "
                     + "(median of 3 x %,d); a batch of drops pays it twice (claim, completion)%n", with[1], without[1], n);
             out.flush();
+            result = new double[] {with[1], without[1]};
         }
         ClassicStore.deleteRecursively(root);
+        return result;
     }
 
     private static double transactions(org.mstore.db.Database db, int n, boolean log) {
