@@ -8,7 +8,10 @@ import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -428,11 +431,11 @@ public final class PurgeDaemon {
         batch = work.isEmpty() ? Math.min(MAX_BATCH, batch * 2) : 1;
         if (!t.finished().isEmpty() && !work.isEmpty()) {
             // the results in the order the entries were picked (the drops and skips were settled first)
-            java.util.Map<Long, Integer> order = new java.util.HashMap<>();
+            Map<Long, Integer> order = new HashMap<>();
             for (int i = 0; i < claimed.size(); i++) {
                 order.put(claimed.get(i).recno(), i);
             }
-            out.sort(java.util.Comparator.comparingInt(r -> order.get(r.entry().recno())));
+            out.sort(Comparator.comparingInt(r -> order.get(r.entry().recno())));
         }
         return out;
     }

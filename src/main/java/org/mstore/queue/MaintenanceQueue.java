@@ -731,10 +731,10 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                     continue;
                 }
                 QueueEntry q = e.get();
-                long now2 = toWaiting(c, q, laneOf(q.action(), q.forced()), null, 0, q.lastError(),
+                long nowWaiting = toWaiting(c, q, laneOf(q.action(), q.forced()), null, 0, q.lastError(),
                         "retried by an administrator: the same task is waiting again", ch);
-                if (now2 > 0) {
-                    get(c, now2).ifPresent(out::add);
+                if (nowWaiting > 0) {
+                    get(c, nowWaiting).ifPresent(out::add);
                 }
             }
             return out;
