@@ -1100,13 +1100,24 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         return out;
     }
 
+    /** The action of a stored label: the labels this class writes at once, anything else through {@link Action#fromLabel}. */
+    private static Action action(String label) {
+        return switch (label) {
+            case "Clean" -> Action.CLEAN;
+            case "Purge" -> Action.PURGE;
+            case "Repair" -> Action.REPAIR;
+            case "Remove" -> Action.REMOVE;
+            default -> Action.fromLabel(label);
+        };
+    }
+
     /** A row of {@link #COLUMNS}, by position (a million rows are mapped for {@code imcheck -q}). */
     static QueueEntry map(ResultSet rs) throws SQLException {
         long nb = rs.getLong(8);
         Instant notBefore = rs.wasNull() ? null : Instant.ofEpochMilli(nb);
         int lane = rs.getInt(11);
         QueueEntry.State state = lane == RUNNING ? QueueEntry.State.RUNNING : lane == FAILED ? QueueEntry.State.FAILED : QueueEntry.State.WAITING;
-        return new QueueEntry(rs.getLong(1), rs.getString(2), Action.fromLabel(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)),
+        return new QueueEntry(rs.getLong(1), rs.getString(2), action(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)),
                 rs.getBoolean(5), rs.getInt(6), rs.getString(7), notBefore, rs.getInt(9), rs.getString(10), state);
     }
 
@@ -1169,7 +1180,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** A row of {@link #HISTORY_COLUMNS}: the entry as it left the queue, with its attempts and last error. */
     static HistoryEntry mapHistory(ResultSet rs) throws SQLException {
-        QueueEntry e = new QueueEntry(rs.getLong(2), rs.getString(3), Action.fromLabel(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
+        QueueEntry e = new QueueEntry(rs.getLong(2), rs.getString(3), action(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
                 rs.getBoolean(6), 0, null, null, rs.getInt(11), rs.getString(12), QueueEntry.State.WAITING);
         return new HistoryEntry(rs.getLong(1), e, Outcome.valueOf(rs.getString(7)), rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)),
                 rs.getLong(10));

@@ -121,8 +121,9 @@ public final class BenchmarkQueue {
         }
     }
 
-    /** The {@code imcheck -q} process. */
-    public record Imcheck(int entries, long lines, double firstLineSeconds, double firstEntrySeconds, double totalSeconds) {
+    /** The {@code imcheck -q} process: wall-clock times, and its CPU time at its first line and in all. */
+    public record Imcheck(int entries, long lines, double firstLineSeconds, double firstEntrySeconds, double totalSeconds,
+                          double firstLineCpuSeconds, double cpuSeconds) {
     }
 
     /** Everything measured; the commit-order figures are µs per transaction (medians). */
@@ -169,9 +170,9 @@ public final class BenchmarkQueue {
             for (int round = 1; round <= cfg.imcheckRounds(); round++) {
                 Imcheck i = imcheck(root, depth);
                 imchecks.add(i);
-                out.printf(Locale.ROOT, "  imcheck -q, %,d entries (process, -Xmx%s), round %d: first line %.3f s, first entry %.3f s, "
-                                + "all %,d lines %.2f s (load %.2f)%n", depth, cfg.childHeap(), round, i.firstLineSeconds(),
-                        i.firstEntrySeconds(), i.lines(), i.totalSeconds(), load());
+                out.printf(Locale.ROOT, "  imcheck -q, %,d entries (process, -Xmx%s), round %d: first line %.3f s (CPU %.2f s), "
+                                + "first entry %.3f s, all %,d lines %.2f s (CPU %.2f s) (load %.2f)%n", depth, cfg.childHeap(), round,
+                        i.firstLineSeconds(), i.firstLineCpuSeconds(), i.firstEntrySeconds(), i.lines(), i.totalSeconds(), i.cpuSeconds(), load());
                 out.flush();
             }
             if (!cfg.keep()) {
@@ -307,21 +308,39 @@ public final class BenchmarkQueue {
         }
     }
 
-    /** {@code imcheck -q} as a process: the time to its first line, its first entry and its end. */
+    /**
+     * {@code imcheck -q} as a process: the time to its first line, its first entry and its end, and its CPU time (every
+     * thread; sampled every 10 ms while it runs, so at most that much short).
+     */
     private Imcheck imcheck(Path root, int depth) throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + cfg.childHeap(),
                 "-cp", System.getProperty("java.class.path"), "org.mstore.cli.Main", "imcheck", "-q", "--store", root.toString());
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
+        long[] cpu = {0};
+        Thread sampler = new Thread(() -> {
+            while (p.isAlive()) {
+                p.info().totalCpuDuration().ifPresent(d -> cpu[0] = Math.max(cpu[0], d.toNanos()));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "imcheck-cpu");
+        sampler.setDaemon(true);
+        sampler.start();
         long firstLine = 0;
         long firstEntry = 0;
         long lines = 0;
+        double firstLineCpu = 0;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8), 1 << 16)) {
             while (r.readLine() != null) {
                 lines++;
                 if (lines == 1) {
                     firstLine = System.nanoTime();
+                    firstLineCpu = p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
                 } else if (lines == 3) {
                     firstEntry = System.nanoTime();
                 }
@@ -331,10 +350,12 @@ public final class BenchmarkQueue {
             throw new IllegalStateException("imcheck -q failed (exit " + (p.isAlive() ? "none: still running" : p.exitValue()) + ")");
         }
         long end = System.nanoTime();
+        sampler.join();
         if (lines != depth + 2L) {
             throw new IllegalStateException("imcheck -q printed " + lines + " lines, not " + (depth + 2));
         }
-        return new Imcheck(depth, lines, (firstLine - start) / 1e9, (firstEntry - start) / 1e9, (end - start) / 1e9);
+        return new Imcheck(depth, lines, (firstLine - start) / 1e9, (firstEntry - start) / 1e9, (end - start) / 1e9, firstLineCpu,
+                cpu[0] / 1e9);
     }
 
     /**
