@@ -346,7 +346,9 @@ class MaintenanceQueueTest {
         QueueEntry p = parked("user/alice", Action.REPAIR, "cannot read the partition");
         org.mstore.api.Enqueued again = q().enqueue("user/alice", Action.REPAIR, now(), false);
         assertThat(again).isEqualTo(new org.mstore.api.Enqueued(p.recno(), false));
+        assertThat(q().enqueueAll(List.of(new org.mstore.api.QueueRequest("user/alice", Action.REPAIR, now(), false)))).isZero();
         assertThat(q().get(p.recno()).orElseThrow().state()).isEqualTo(QueueEntry.State.FAILED);
+        assertThat(q().count()).isZero();
         org.mstore.api.Enqueued forced = s.engine.queue().request("user/alice", Action.REPAIR);
         assertThat(forced).isEqualTo(new org.mstore.api.Enqueued(p.recno(), false));
         assertThat(q().get(p.recno()).orElseThrow()).extracting(QueueEntry::state, QueueEntry::forced, QueueEntry::attempts)
