@@ -26,7 +26,11 @@ public interface Daemon {
     /** Asks the daemon to stop after its current task, and returns at once (a signal handler's way). */
     void requestStop();
 
-    /** Takes the session lock, runs every due entry until none is left, lets go: {@code impurge --exit-when-empty}. */
+    /**
+     * Takes the session lock, runs every due entry until none is left, lets go; returns every result, all kept in memory
+     * until it returns. For a deep queue, {@code runForeground(DaemonMode.drainAndExit())} with {@link #onResult} does
+     * the same without keeping them ({@code impurge --exit-when-empty} does that).
+     */
     List<TaskResult> drain();
 
     /** Runs the daemon on the calling thread until its mode says stop, or {@link #stop} (the CLI's impurge). */

@@ -9,5 +9,7 @@ public enum Outcome {
     /** The mailbox no longer exists. */
     DROPPED,
     /** An administrator removed the entry. */
-    REMOVED
+    REMOVED,
+    /** An administrator discarded a parked (failed) entry. */
+    DISCARDED
 }

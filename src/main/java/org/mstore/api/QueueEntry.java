@@ -3,12 +3,47 @@ package org.mstore.api;
 import java.time.Instant;
 
 /**
- * A pending maintenance-queue entry: (RecNo, mailbox, action, timestamp), plus whether an administrator
- * forced it, and the daemon's bookkeeping (who picked it, when it may be retried, the last error).
+ * A maintenance-queue entry: (RecNo, mailbox, action, timestamp), plus whether an administrator forced it, and the
+ * daemon's bookkeeping: its {@link State}, who picked it, when a failed attempt may be retried, how many attempts
+ * failed and the last error.
  */
 public record QueueEntry(long recno, String mailbox, Action action, Instant timestamp, boolean forced, int version,
-                         String pickedBy, Instant notBefore, int attempts, String lastError) {
+                         String pickedBy, Instant notBefore, int attempts, String lastError, State state) {
+    /**
+     * Where an entry is in its life. Waiting and running entries are the queue ({@code imcheck -q}); a failed entry is
+     * parked: its task failed {@code attempts} times, it is not picked again until an administrator retries it (or it
+     * is discarded).
+     */
+    public enum State {
+        WAITING, RUNNING, FAILED;
+
+        public String lower() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public QueueEntry {
+        state = state == null ? (pickedBy != null ? State.RUNNING : State.WAITING) : state;
+    }
+
+    /** An entry whose state follows from {@code pickedBy}: running when picked, waiting otherwise. */
+    public QueueEntry(long recno, String mailbox, Action action, Instant timestamp, boolean forced, int version, String pickedBy,
+                      Instant notBefore, int attempts, String lastError) {
+        this(recno, mailbox, action, timestamp, forced, version, pickedBy, notBefore, attempts, lastError, null);
+    }
+
+    /** Claimed by an impurge and running. */
     public boolean inProgress() {
-        return pickedBy != null;
+        return state == State.RUNNING;
+    }
+
+    /** Parked after failing too often: waits for an administrator's retry or discard. */
+    public boolean parked() {
+        return state == State.FAILED;
+    }
+
+    /** Waiting or running: part of the queue proper. */
+    public boolean pending() {
+        return state != State.FAILED;
     }
 }

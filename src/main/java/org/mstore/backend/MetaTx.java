@@ -34,15 +34,23 @@ public interface MetaTx {
     void clearMailboxes();
 
     /**
-     * Queues a task unless the same (mailbox, action) is already waiting (a running one does not count: a request
-     * made while it runs must run again). A forced request upgrades a waiting entry to forced and due at once; a
-     * later Repair request moves a waiting Repair's timestamp forward.
+     * Queues a task unless the same (mailbox, action) is already waiting. Uniqueness covers waiting entries only: a running
+     * one does not count (a request made while the task runs — a corruption found during a Repair — must run again), so
+     * one running and one waiting entry for the same pair may coexist. A forced request upgrades a waiting entry to forced
+     * and due at once; a later Repair request moves a waiting Repair's timestamp forward (impurge skips a Repair when the
+     * mailbox was repaired after the timestamp). A parked (failed) entry for the pair takes the request in: a request that
+     * is not forced adds nothing (the task waits for an administrator), a forced one retries the parked entry as forced.
+     * Returns the entry that stands for the request and whether it was added.
      */
     Enqueued enqueue(String mailbox, Action action, long ts, boolean forced);
 
-    /** Deletes a claimed entry and records its outcome; false (and nothing done) if the claim was lost. */
+    /**
+     * Deletes a claimed entry and records its outcome in the history, in this transaction; false (and nothing done) if
+     * the claim was lost (the entry's version changed since it was claimed). Completing many entries in one transaction
+     * is how a batch of drops and skips is recorded at once.
+     */
     boolean complete(QueueEntry picked, Outcome outcome, String detail, long bytes);
 
-    /** Removes every entry of the given mailboxes (they were deleted), recorded as dropped. */
+    /** Removes every entry (waiting, running or parked) of the given mailboxes (they were deleted), recorded as dropped. */
     void dropEntries(Collection<String> mailboxes);
 }

@@ -42,11 +42,11 @@ public final class ClassicBackend implements Backend {
         this.root = root;
         this.db = db;
         this.mboxlist = new MailboxList(db);
-        this.queue = new MaintenanceQueue(db);
+        this.queue = new MaintenanceQueue(db, clock);
         this.settings = new StoreSettings(db, clock);
         this.storage = new ClassicStorage(new ClassicStore(root));
         this.metadata = new H2Metadata(db, mboxlist, queue, clock);
-        this.changes = new ChangeLog(db);
+        this.changes = new ChangeLog(db, queue);
     }
 
     /** True when {@code root} holds a classic store (its database). */

@@ -13,12 +13,16 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.backend.MetaTx;
 import org.mstore.backend.Metadata;
+import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
 import org.mstore.db.StoreDatabaseException;
 import org.mstore.mboxlist.MailboxList;
 import org.mstore.queue.MaintenanceQueue;
 
-/** Transactions over the classic store's mailbox list and queue: one H2 transaction each. */
+/**
+ * Transactions over the classic store's mailbox list and queue: one H2 transaction each, whose changes are written to
+ * the change log as its last step (in commit order, see {@link ChangeLog}).
+ */
 final class H2Metadata implements Metadata {
     private final Database db;
     private final MailboxList mboxlist;
@@ -35,7 +39,12 @@ final class H2Metadata implements Metadata {
     @Override
     public <T> T transact(Work<T> work) {
         boolean[] queueChanged = {false};
-        T result = db.inTransaction(c -> work.run(new Tx(c, queueChanged)));
+        T result = db.inTransaction(c -> {
+            Tx tx = new Tx(c, queueChanged);
+            T r = work.run(tx);
+            ChangeLog.write(c, tx.changes, clock.millis());
+            return r;
+        });
         if (queueChanged[0]) {
             queue.notifyChanged();
         }
@@ -58,6 +67,7 @@ final class H2Metadata implements Metadata {
     private final class Tx implements MetaTx {
         private final Connection c;
         private final boolean[] queueChanged;
+        private final ChangeLog.Pending changes = new ChangeLog.Pending();
 
         Tx(Connection c, boolean[] queueChanged) {
             this.c = c;
@@ -76,7 +86,7 @@ final class H2Metadata implements Metadata {
         @Override
         public void insert(MailboxInfo m) {
             sql(() -> {
-                mboxlist.insert(c, m);
+                mboxlist.insert(c, m, changes);
                 return null;
             });
         }
@@ -84,23 +94,20 @@ final class H2Metadata implements Metadata {
         @Override
         public void update(MailboxInfo m) {
             sql(() -> {
-                mboxlist.update(c, m, now());
+                mboxlist.update(c, m, changes);
                 return null;
             });
         }
 
         @Override
         public void touch(String name) {
-            sql(() -> {
-                mboxlist.touch(c, name, now());
-                return null;
-            });
+            mboxlist.touch(name, changes);
         }
 
         @Override
         public void delete(String name) {
             sql(() -> {
-                mboxlist.delete(c, name, now());
+                mboxlist.delete(c, name, changes);
                 return null;
             });
         }
@@ -121,20 +128,20 @@ final class H2Metadata implements Metadata {
         @Override
         public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
             queueChanged[0] = true;
-            return sql(() -> queue.enqueue(c, mailbox, action, ts, forced));
+            return sql(() -> queue.enqueue(c, mailbox, action, ts, forced, changes));
         }
 
         @Override
         public boolean complete(QueueEntry picked, Outcome outcome, String detail, long bytes) {
             queueChanged[0] = true;
-            return sql(() -> queue.complete(c, picked, outcome, detail, bytes, now()));
+            return sql(() -> queue.complete(c, picked, outcome, detail, bytes, now(), changes));
         }
 
         @Override
         public void dropEntries(Collection<String> mailboxes) {
             queueChanged[0] = true;
             sql(() -> {
-                queue.dropMailboxes(c, mailboxes, now());
+                queue.dropMailboxes(c, mailboxes, now(), changes);
                 return null;
             });
         }

@@ -19,7 +19,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "  lifecycle    \\Deleted on every 10th UID, expunge, Clean, Remove, Purge",
         "  purge        the lifecycle's Purge in MB/s, beside a plain file copy",
         "  enqueue      enqueueAll beside a raw JDBC batch insert of the same rows",
-        "Needs about 5.3 KB of disk per message: 1.1 GB for 200,000."})
+        "Needs about 5.3 KB of disk per message: 1.1 GB for 200,000.",
+        "bench --drain measures the queue instead: impurge's drain rate at several depths of entries",
+        "that are only dropped or skipped, and imcheck -q as a process on the deepest."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,11 +47,30 @@ final class BenchCommand implements Callable<Integer> {
     int single;
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S")
     long seed;
+    @Option(names = "--drain", description = "Measure the queue (see docs/benchmarks.md): drain rates and imcheck -q.")
+    boolean drain;
+    @Option(names = "--depths", split = ",", paramLabel = "N", description = "With --drain: queue depths (default 1000,100000,1000000).")
+    List<Integer> depths;
+    @Option(names = "--kinds", split = ",", paramLabel = "KIND", description = "With --drain: dropped, skipped (default both).")
+    List<String> kinds;
+    @Option(names = "--no-imcheck", description = "With --drain: do not time imcheck -q (it runs --rounds times).")
+    boolean noImcheck;
     @Option(names = "--drop-caches", description = "Drop the OS page cache before each reconstruct (Linux, root): a cold read.")
     boolean dropCaches;
 
     @Override
     public Integer call() throws Exception {
+        if (drain) {
+            Set<org.mstore.tools.BenchmarkQueue.Kind> k = new java.util.HashSet<>();
+            if (kinds != null) {
+                for (String s : kinds) {
+                    k.add(org.mstore.tools.BenchmarkQueue.Kind.parse(s));
+                }
+            }
+            new org.mstore.tools.BenchmarkQueue(new org.mstore.tools.BenchmarkQueue.Config(depths, k, dir, keep, !noImcheck, null, 20_000, rounds),
+                    spec.commandLine().getOut()).run();
+            return 0;
+        }
         Set<Benchmark.Part> parts = EnumSet.noneOf(Benchmark.Part.class);
         if (only != null) {
             for (String p : only) {

@@ -13,6 +13,7 @@ import org.mstore.api.MailboxInfo;
 import org.mstore.api.MessageStore;
 import org.mstore.api.MessageView;
 import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueQuery;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,11 +36,15 @@ final class ImcheckCommand implements Callable<Integer> {
     Op op;
 
     static final class Op {
-        @Option(names = "-q", description = "The maintenance queue, merged by RecNo.")
+        @Option(names = "-q", description = "The maintenance queue (waiting and running entries), merged by RecNo.")
         boolean queue;
         @Option(names = "-m", paramLabel = "MAILBOX", description = "A mailbox's metadata (including Expunged) and its messages.")
         String mailbox;
     }
+
+    @Option(names = "--failed", description = "With -q: the parked entries (failed too often, waiting for 'impurge --retry' or "
+            + "'impurge --discard'), with their attempts and last error.")
+    boolean failed;
 
     @Option(names = "--limit", defaultValue = "1000", description = "With -m: list at most this many messages (default ${DEFAULT-VALUE}).")
     int limit;
@@ -49,13 +54,14 @@ final class ImcheckCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new IllegalArgumentException("--limit must be 0 or more, not " + limit);
         }
+        if (failed && !op.queue) {
+            throw new IllegalArgumentException("--failed goes with -q: imcheck -q --failed");
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (MessageStore e = store.open("imcheck")) {
             ZoneId zone = e.clock().getZone();
             if (op.queue) {
-                out.println("RecNo      Mailbox                             Timestamp      Action");
-                out.println("---------- ----------------------------------- -------------- ------");
-                e.queue().forEach(q -> out.println(queueLine(q, zone)));
+                printQueue(e, out, zone);
             } else {
                 printMailbox(e, op.mailbox, out, zone);
             }
@@ -63,8 +69,96 @@ final class ImcheckCommand implements Callable<Integer> {
         return 0;
     }
 
-    static String queueLine(QueueEntry q, ZoneId zone) {
-        return String.format("%-10d %-35s %-14s %s", q.recno(), q.mailbox(), STAMP.format(q.timestamp().atZone(zone)), q.action().label());
+    /**
+     * {@code imcheck -q}: the seed's layout, streamed from one query. Lines are built in a buffer and written in large
+     * pieces, flushed once at the end and whenever the buffer fills: a million entries print in a few seconds, and the
+     * first lines come at once.
+     */
+    private void printQueue(MessageStore e, PrintWriter out, ZoneId zone) {
+        QueueLines lines = new QueueLines(out, zone, failed);
+        lines.header();
+        lines.flush(); // the header at once: the reader knows the store opened
+        e.queue().forEach(failed ? QueueQuery.failed() : QueueQuery.all(), lines::add);
+        lines.flush();
+    }
+
+    /** The queue's lines, formatted by hand (no {@code String.format} per line) into a buffer written in pieces. */
+    static final class QueueLines {
+        static final String HEADER = "RecNo      Mailbox                             Timestamp      Action";
+        static final String RULE = "---------- ----------------------------------- -------------- ------";
+        private static final int FLUSH_AT = 1 << 16;
+        private final PrintWriter out;
+        private final ZoneId zone;
+        private final boolean failed;
+        private final StringBuilder buf = new StringBuilder(FLUSH_AT + 1024);
+        private long stampSecond = Long.MIN_VALUE;
+        private String stamp;
+        private boolean firstFlushed;
+
+        QueueLines(PrintWriter out, ZoneId zone, boolean failed) {
+            this.out = out;
+            this.zone = zone;
+            this.failed = failed;
+        }
+
+        void header() {
+            buf.append(HEADER).append(failed ? " Attempts Last error" : "").append('\n');
+            buf.append(RULE).append(failed ? " -------- ----------" : "").append('\n');
+        }
+
+        /** One line: {@code %-10d %-35s %-14s %s} (and {@code %-6s %-8d %s} after the action with --failed), by hand. */
+        void add(QueueEntry q) {
+            field(Long.toString(q.recno()), 10);
+            buf.append(' ');
+            field(q.mailbox(), 35);
+            buf.append(' ');
+            field(stamp(q.timestamp()), 14);
+            buf.append(' ');
+            if (failed) {
+                field(q.action().label(), 6);
+                buf.append(' ');
+                field(Integer.toString(q.attempts()), 8);
+                buf.append(' ').append(q.lastError() == null ? "-" : q.lastError().replace('\n', ' ').replace('\r', ' '));
+            } else {
+                buf.append(q.action().label());
+            }
+            buf.append('\n');
+            if (buf.length() >= FLUSH_AT || !firstFlushed) {
+                write();
+                if (!firstFlushed) {
+                    out.flush(); // the first entry at once, the rest in large pieces
+                    firstFlushed = true;
+                }
+            }
+        }
+
+        /** A left-aligned field at least {@code width} wide (longer values are kept whole, as {@code %-Ns} does). */
+        private void field(String value, int width) {
+            buf.append(value);
+            for (int i = value.length(); i < width; i++) {
+                buf.append(' ');
+            }
+        }
+
+        /** {@code yyyyMMddHHmmss} in the store's zone, computed once per second of timestamps. */
+        private String stamp(Instant t) {
+            long second = t.getEpochSecond();
+            if (second != stampSecond) {
+                stampSecond = second;
+                stamp = STAMP.format(t.atZone(zone));
+            }
+            return stamp;
+        }
+
+        private void write() {
+            out.write(buf.toString());
+            buf.setLength(0);
+        }
+
+        void flush() {
+            write();
+            out.flush();
+        }
     }
 
     private void printMailbox(MessageStore e, String name, PrintWriter out, ZoneId zone) throws Exception {

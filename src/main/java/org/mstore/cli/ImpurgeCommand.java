@@ -1,19 +1,25 @@
 package org.mstore.cli;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.LocalTime;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
-import org.mstore.api.Daemon;
 import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.Daemon;
 import org.mstore.api.MessageStore;
 import org.mstore.api.PurgeWindow;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.StoreEvent;
 import org.mstore.api.TaskResult;
 
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,8 +27,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "impurge", mixinStandardHelpOptions = true, header = "Drain the maintenance queue (the purge daemon).", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
-        "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window."})
+        "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window.",
+        "--retry and --discard act on parked entries (failed too often; see imcheck -q --failed) and exit."})
 final class ImpurgeCommand implements Callable<Integer> {
+    /** How often the task lines are flushed while tasks run (at once when impurge goes idle). */
+    private static final long FLUSH_NANOS = 200_000_000L;
+
     @Mixin
     StoreOption store;
     @Spec
@@ -41,30 +51,49 @@ final class ImpurgeCommand implements Callable<Integer> {
             + "(impurge does this when it starts), then exit without running anything.")
     boolean queueOnly;
 
+    @ArgGroup(exclusive = true)
+    Parked parked;
+
+    /** What to do with parked entries: one of the two. */
+    static final class Parked {
+        @Option(names = "--retry", paramLabel = "RECNO[,RECNO...]|all",
+                description = "Put parked entries back in the queue, attempts reset (all: every parked entry), and exit.")
+        String retry;
+
+        @Option(names = "--discard", paramLabel = "RECNO[,RECNO...]|all",
+                description = "Take parked entries out of the queue, recorded in the history as DISCARDED (all: every parked "
+                        + "entry), and exit.")
+        String discard;
+    }
+
     @Override
     public Integer call() throws Exception {
         LocalTime end = until == null ? null : PurgeWindow.parseTime(until);
+        List<Long> recnos = null;
+        if (parked != null) {
+            if (exitWhenEmpty || until != null || queueOnly) {
+                throw new IllegalArgumentException((parked.retry != null ? "--retry" : "--discard")
+                        + " runs nothing: leave out --exit-when-empty, --until and --queue-only");
+            }
+            recnos = recnos(parked.retry != null ? "--retry" : "--discard", parked.retry != null ? parked.retry : parked.discard);
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
         try (MessageStore e = store.open("impurge")) {
             Daemon d = e.daemon();
+            if (parked != null) {
+                out.println(parked.retry != null ? retry(e, recnos) : discard(e, recnos));
+                return 0;
+            }
             if (queueOnly) {
                 out.println("impurge: queued " + d.sweep() + " tasks");
                 return 0;
             }
             if (!quiet) {
-                d.onResult(r -> {
-                    out.println(describe(r));
-                    out.flush();
-                });
+                printResults(e, out);
             }
-            if (exitWhenEmpty && end == null) {
-                List<TaskResult> results = d.drain();
-                out.println("impurge: queue drained: " + results.stream().filter(TaskResult::finished).count() + " tasks, "
-                        + d.status().bytesReclaimed() + " bytes reclaimed; " + e.queue().count() + " entries left (not yet due)");
-                return 0;
-            }
-            DaemonMode mode = end == null ? DaemonMode.daemon() : DaemonMode.until(end, exitWhenEmpty);
+            DaemonMode mode = exitWhenEmpty && end == null ? DaemonMode.drainAndExit()
+                    : end == null ? DaemonMode.daemon() : DaemonMode.until(end, exitWhenEmpty);
             // On SIGTERM: ask the loop (which runs on this thread) to stop after its current task, then wait until this
             // thread has closed the store. The hook must not join this thread: after closing, it ends in System.exit,
             // which blocks while hooks run, so a join would hold the JVM for the whole timeout.
@@ -91,11 +120,98 @@ final class ImpurgeCommand implements Callable<Integer> {
                     // shutting down
                 }
             }
-            out.println("impurge: stopped: " + d.status().tasksDone() + " tasks, " + d.status().bytesReclaimed() + " bytes reclaimed");
+            if (mode.exitOnEmpty() && mode.until() == null) {
+                out.println("impurge: queue drained: " + d.status().tasksDone() + " tasks, " + d.status().bytesReclaimed()
+                        + " bytes reclaimed; " + e.queue().count() + " entries left (not yet due)");
+            } else {
+                out.println("impurge: stopped: " + d.status().tasksDone() + " tasks, " + d.status().bytesReclaimed() + " bytes reclaimed");
+            }
         } finally {
+            out.flush();
             closed.countDown();
         }
         return 0;
+    }
+
+    /**
+     * Prints a line per task. Lines are flushed every {@link #FLUSH_NANOS} while tasks run, and at once when impurge
+     * goes idle: a drain of thousands of tasks a second is not held back by a flush per line, and a daemon's last lines
+     * are never left in the buffer.
+     */
+    private static void printResults(MessageStore e, PrintWriter out) {
+        long[] lastFlush = {System.nanoTime()};
+        String newline = System.lineSeparator();
+        e.daemon().onResult(r -> {
+            out.write(describe(r));
+            out.write(newline);
+            long now = System.nanoTime();
+            if (now - lastFlush[0] > FLUSH_NANOS) {
+                out.flush();
+                lastFlush[0] = now;
+            }
+        });
+        e.subscribe(ev -> {
+            if (ev instanceof StoreEvent.DaemonChanged c && c.status().state() != DaemonState.WORKING) {
+                out.flush();
+            }
+        });
+    }
+
+    /** {@code all} (null), or RecNos. */
+    static List<Long> recnos(String option, String value) {
+        if (value.strip().equalsIgnoreCase("all")) {
+            return null;
+        }
+        List<Long> out = new ArrayList<>();
+        for (String part : value.split(",")) {
+            try {
+                long r = Long.parseLong(part.strip());
+                if (r < 1) {
+                    throw new NumberFormatException();
+                }
+                out.add(r);
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(option + ": '" + part.strip() + "' is not a RecNo; use RECNO[,RECNO...] or all");
+            }
+        }
+        return out;
+    }
+
+    /** Refuses, changing nothing, when one of the RecNos is not a parked entry. */
+    private static void requireParked(MessageStore e, List<Long> recnos) {
+        List<Long> not = new ArrayList<>();
+        for (long r : recnos) {
+            Optional<QueueEntry> q = e.queue().get(r);
+            if (q.isEmpty() || !q.get().parked()) {
+                not.add(r);
+            }
+        }
+        if (!not.isEmpty()) {
+            throw new IllegalArgumentException("not a parked entry: RecNo " + join(not) + " (see imcheck -q --failed); nothing changed");
+        }
+    }
+
+    private static String retry(MessageStore e, List<Long> recnos) {
+        if (recnos == null) {
+            return "impurge: retried " + e.queue().retryAll() + " parked entries";
+        }
+        requireParked(e, recnos);
+        List<QueueEntry> waiting = e.queue().retry(recnos);
+        return "impurge: retried " + recnos.size() + " parked entries: RecNo " + join(recnos)
+                + (waiting.size() == recnos.size() ? "" : " (" + (recnos.size() - waiting.size()) + " had changed meanwhile)");
+    }
+
+    private static String discard(MessageStore e, List<Long> recnos) {
+        if (recnos == null) {
+            return "impurge: discarded " + e.queue().discardAll() + " parked entries";
+        }
+        requireParked(e, recnos);
+        List<QueueEntry> gone = e.queue().discard(recnos);
+        return "impurge: discarded " + gone.size() + " parked entries: RecNo " + join(gone.stream().map(QueueEntry::recno).toList());
+    }
+
+    private static String join(List<Long> recnos) {
+        return recnos.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     /** True once the JVM has begun to shut down (a hook can no longer be added). */
@@ -113,7 +229,8 @@ final class ImpurgeCommand implements Callable<Integer> {
     static String describe(TaskResult r) {
         String what = r.entry().action().label() + " " + r.entry().mailbox() + " (RecNo " + r.entry().recno() + ")";
         if (!r.finished()) {
-            return what + ": will retry: " + r.detail();
+            return what + (r.entry().parked() ? ": parked after " + r.entry().attempts() + " failed attempts (impurge --retry "
+                    + r.entry().recno() + " or --discard " + r.entry().recno() + "): " : ": will retry: ") + r.detail();
         }
         return what + ": " + r.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + r.detail();
     }

@@ -13,6 +13,7 @@ import org.mstore.api.InvalidSettingException;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.Setting;
 import org.mstore.api.SettingsSnapshot;
+import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
 
 /**
@@ -106,6 +107,7 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
         }
         long now = clock.millis();
         db.inTransaction(c -> {
+            ChangeLog.Pending changes = new ChangeLog.Pending();
             for (Map.Entry<Setting, String> e : canonical.entrySet()) {
                 try (PreparedStatement p = c.prepareStatement("MERGE INTO setting(name, setting_value, updated_at) KEY(name) VALUES (?, ?, ?)")) {
                     p.setString(1, e.getKey().key());
@@ -113,8 +115,9 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
                     p.setLong(3, now);
                     p.executeUpdate();
                 }
-                logChange(c, e.getKey(), now);
+                changes.setting(e.getKey().key());
             }
+            ChangeLog.write(c, changes, now);
             return null;
         });
         onChange.run();
@@ -126,23 +129,17 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
     public void reset(Iterable<Setting> settings) {
         long now = clock.millis();
         db.inTransaction(c -> {
+            ChangeLog.Pending changes = new ChangeLog.Pending();
             for (Setting s : settings) {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM setting WHERE name = ?")) {
                     p.setString(1, s.key());
                     p.executeUpdate();
                 }
-                logChange(c, s, now);
+                changes.setting(s.key());
             }
+            ChangeLog.write(c, changes, now);
             return null;
         });
         onChange.run();
-    }
-
-    private static void logChange(java.sql.Connection c, Setting s, long now) throws java.sql.SQLException {
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO change_log(kind, subject, changed_at) VALUES ('setting', ?, ?)")) {
-            p.setString(1, s.key());
-            p.setLong(2, now);
-            p.executeUpdate();
-        }
     }
 }

@@ -49,7 +49,7 @@ public final class Database implements AutoCloseable {
     public static final String DIR = "mboxlist";
     public static final String NAME = "mstore";
     /** Migration scripts, in order; the schema version is the number of scripts applied. */
-    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql");
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql");
     static final int LOCK_TIMEOUT_MS = 10_000;
     /** How long a process waits for the database to be served (the owner starting, exiting, upgrading) before it says so. */
     static final java.time.Duration CONNECT_PATIENCE = java.time.Duration.ofSeconds(60);

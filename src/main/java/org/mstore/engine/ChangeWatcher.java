@@ -1,47 +1,40 @@
 package org.mstore.engine;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
-import org.mstore.api.HistoryEntry;
-import org.mstore.api.QueueEntry;
 import org.mstore.api.StoreEvent;
 import org.mstore.backend.ChangeFeed;
-import org.mstore.backend.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns changes in the store's database into {@link StoreEvent}s: new queue entries (RecNo above the last
- * seen), finished entries (the history table), and mailbox and settings changes (the change log). Only
- * what changed is read, never the whole queue. Changes made in this process {@link #poke} it for an
- * immediate look; changes by other processes are seen at the next poll.
+ * Turns the store's change feed into {@link StoreEvent}s: entries added, changed and done, mailboxes and settings
+ * changed, by this process or any other. It reads only what came after the last change it saw: the feed numbers
+ * changes in commit order (see {@link ChangeFeed}), so nothing committed late is missed and no look-back is needed.
+ * Changes made in this process {@link #poke} it for an immediate look; other processes' changes are seen at the next
+ * poll. Consecutive changes of one kind are published as one event.
  */
 final class ChangeWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
-    /** RecNos are taken before commit; a transaction that commits late can land below the last one seen. */
-    private static final long LOOKBACK = 256;
-    private static final int BATCH = 5000;
+    /** Change-log records read per look (each may stand for a few thousand entries). */
+    private static final int BATCH = 200;
+    /** The most entries one merged event carries. */
+    private static final int MAX_EVENT = 5000;
 
-    private final QueueStore queue;
     private final ChangeFeed changes;
     private final Consumer<StoreEvent> sink;
     private final long pollMillis;
     private final Object signal = new Object();
-    private final LinkedHashSet<Long> recentRecnos = new LinkedHashSet<>();
     private boolean poked;
     private volatile boolean stopped;
     private Thread thread;
-    private long lastRecno;
-    private long lastHistory;
-    private long lastChange;
+    private long lastChange = -1;
 
-    ChangeWatcher(QueueStore queue, ChangeFeed changes, Consumer<StoreEvent> sink, long pollMillis) {
-        this.queue = queue;
+    ChangeWatcher(ChangeFeed changes, Consumer<StoreEvent> sink, long pollMillis) {
         this.changes = changes;
         this.sink = sink;
         this.pollMillis = pollMillis;
@@ -51,13 +44,9 @@ final class ChangeWatcher {
         if (thread != null) {
             return;
         }
-        lastRecno = queue.maxRecno();
-        // what is already there is not news: remember the RecNos the first look-back will see again
-        for (QueueEntry e : queue.entriesAfter(Math.max(0, lastRecno - LOOKBACK), (int) LOOKBACK + 1)) {
-            recentRecnos.add(e.recno());
+        if (lastChange < 0) {
+            lastChange = changes.maxSeq(); // what is already there is not news
         }
-        lastHistory = queue.maxHistorySeq();
-        lastChange = changes.maxSeq();
         thread = new Thread(this::loop, "mstore-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -103,51 +92,99 @@ final class ChangeWatcher {
         }
     }
 
-    /** One look at the database; publishes what changed since the last look. */
+    /** One look at the change feed; publishes what changed since the last look. */
     synchronized void pollOnce() {
+        if (lastChange < 0) {
+            lastChange = changes.maxSeq();
+            return;
+        }
         while (true) {
-            List<QueueEntry> added = new ArrayList<>();
-            List<QueueEntry> rows = queue.entriesAfter(Math.max(0, lastRecno - LOOKBACK), BATCH);
-            for (QueueEntry e : rows) {
-                if (recentRecnos.add(e.recno())) {
-                    added.add(e);
-                    lastRecno = Math.max(lastRecno, e.recno());
+            List<ChangeFeed.Change> batch = changes.after(lastChange, BATCH);
+            if (batch.isEmpty()) {
+                return;
+            }
+            Merger m = new Merger();
+            for (ChangeFeed.Change c : batch) {
+                if (c.event() != null) {
+                    m.add(c.event());
                 }
             }
-            while (recentRecnos.size() > 4 * LOOKBACK + BATCH) {
-                recentRecnos.remove(recentRecnos.iterator().next());
-            }
-            if (!added.isEmpty()) {
-                sink.accept(new StoreEvent.EntriesAdded(added));
-            }
-            if (added.size() < BATCH / 2) {
-                break;
+            m.flush();
+            lastChange = batch.get(batch.size() - 1).seq();
+            if (batch.size() < BATCH) {
+                return;
             }
         }
-        while (true) {
-            List<HistoryEntry> done = queue.historyAfter(lastHistory, BATCH);
-            if (!done.isEmpty()) {
-                lastHistory = done.get(done.size() - 1).seq();
-                sink.accept(new StoreEvent.EntriesDone(done));
-            }
-            if (done.size() < BATCH) {
-                break;
-            }
-        }
-        List<ChangeFeed.Change> ch = changes.after(lastChange, BATCH);
-        if (!ch.isEmpty()) {
-            lastChange = ch.get(ch.size() - 1).seq();
-            Set<String> mailboxes = new TreeSet<>();
-            Set<String> settings = new TreeSet<>();
-            for (ChangeFeed.Change c : ch) {
-                ("setting".equals(c.kind()) ? settings : mailboxes).add(c.subject());
-            }
-            if (!mailboxes.isEmpty()) {
-                sink.accept(new StoreEvent.MailboxesChanged(mailboxes));
-            }
-            if (!settings.isEmpty()) {
-                sink.accept(new StoreEvent.SettingsChanged(settings));
+    }
+
+    /** Publishes runs of events of one kind as one event, in order. */
+    private final class Merger {
+        private StoreEvent pending;
+
+        void add(StoreEvent e) {
+            StoreEvent merged = merge(pending, e);
+            if (merged == null) {
+                flush();
+                pending = e;
+            } else {
+                pending = merged;
             }
         }
+
+        void flush() {
+            if (pending != null) {
+                sink.accept(pending);
+                pending = null;
+            }
+        }
+    }
+
+    /** The two as one event, or null when they are of different kinds (or together too big for one event). */
+    private static StoreEvent merge(StoreEvent a, StoreEvent b) {
+        if (size(a) + size(b) > MAX_EVENT) {
+            return null;
+        }
+        if (a instanceof StoreEvent.EntriesAdded x && b instanceof StoreEvent.EntriesAdded y) {
+            return new StoreEvent.EntriesAdded(concat(x.entries(), y.entries()));
+        }
+        if (a instanceof StoreEvent.EntriesChanged x && b instanceof StoreEvent.EntriesChanged y) {
+            return new StoreEvent.EntriesChanged(concat(x.entries(), y.entries()));
+        }
+        if (a instanceof StoreEvent.EntriesDone x && b instanceof StoreEvent.EntriesDone y) {
+            return new StoreEvent.EntriesDone(concat(x.entries(), y.entries()));
+        }
+        if (a instanceof StoreEvent.MailboxesChanged x && b instanceof StoreEvent.MailboxesChanged y) {
+            return new StoreEvent.MailboxesChanged(union(x.names(), y.names()));
+        }
+        if (a instanceof StoreEvent.SettingsChanged x && b instanceof StoreEvent.SettingsChanged y) {
+            return new StoreEvent.SettingsChanged(union(x.keys(), y.keys()));
+        }
+        return null;
+    }
+
+    private static int size(StoreEvent e) {
+        if (e instanceof StoreEvent.EntriesAdded x) {
+            return x.entries().size();
+        }
+        if (e instanceof StoreEvent.EntriesChanged x) {
+            return x.entries().size();
+        }
+        if (e instanceof StoreEvent.EntriesDone x) {
+            return x.entries().size();
+        }
+        return 1;
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a.size() + b.size());
+        out.addAll(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
     }
 }

@@ -105,7 +105,7 @@ public final class Engine implements MessageStore {
                 publish(new StoreEvent.TaskFinished(r));
             }
         });
-        this.watcher = options.watchChanges() ? new ChangeWatcher(backend.queue(), backend.changes(), this::publish, 250) : null;
+        this.watcher = options.watchChanges() ? new ChangeWatcher(backend.changes(), this::publish, 250) : null;
         this.info = new StoreInfo(root, backend.location(), backend.kind(), backend.features(), options.readOnly(),
                 options.processName(), options.clock().getZone(), ctx.log().file());
         mailboxes.onMessagesChanged(this::publish);
@@ -519,6 +519,50 @@ public final class Engine implements MessageStore {
         public List<QueueEntry> remove(Collection<Long> recnos) {
             requireWritable("remove entries");
             return q().remove(recnos, Outcome.REMOVED, "removed by an administrator", ctx.now());
+        }
+
+        @Override
+        public void forEach(QueueQuery query, Consumer<QueueEntry> sink) {
+            q().forEach(query, sink);
+        }
+
+        @Override
+        public List<QueueEntry> retry(Collection<Long> recnos) {
+            requireWritable("retry entries");
+            return q().retry(recnos, ctx.now());
+        }
+
+        @Override
+        public int retryAll() {
+            requireWritable("retry entries");
+            return q().retryAll(ctx.now());
+        }
+
+        @Override
+        public List<QueueEntry> discard(Collection<Long> recnos) {
+            requireWritable("discard entries");
+            return q().discard(recnos, "discarded by an administrator", ctx.now());
+        }
+
+        @Override
+        public int discardAll() {
+            requireWritable("discard entries");
+            return q().discardAll("discarded by an administrator", ctx.now());
+        }
+
+        @Override
+        public List<HistoryEntry> history(java.util.Set<Outcome> outcomes, long beforeSeq, int limit) {
+            return q().history(outcomes, beforeSeq, limit);
+        }
+
+        @Override
+        public long historyCount(java.util.Set<Outcome> outcomes) {
+            return q().historyCount(outcomes);
+        }
+
+        @Override
+        public Optional<HistoryEntry> finished(long recno) {
+            return q().finished(recno);
         }
 
         @Override

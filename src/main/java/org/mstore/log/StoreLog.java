@@ -28,7 +28,14 @@ public final class StoreLog {
     public static final String DIR = "log";
     public static final String FILE = "default";
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
-    private static final Logger OUT = LoggerFactory.getLogger(LOGGER);
+    /**
+     * The logger, made when the first line is written: the logging back-end (Logback reading its XML configuration,
+     * some 760 classes) then starts only in a process that logs, not in every command that opens a store (a quarter of
+     * {@code imcheck -q}'s start-up).
+     */
+    private static final class Out {
+        static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+    }
     private static final String HOST = hostName();
     private static final long PID = ProcessHandle.current().pid();
 
@@ -54,10 +61,10 @@ public final class StoreLog {
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(FILE_KEY, file.toString())) {
             switch (level) {
-                case CRITICAL, ERROR -> OUT.error(line);
-                case WARNING -> OUT.warn(line);
-                case NOTICE, INFORMATION -> OUT.info(line);
-                default -> OUT.debug(line);
+                case CRITICAL, ERROR -> Out.LOG.error(line);
+                case WARNING -> Out.LOG.warn(line);
+                case NOTICE, INFORMATION -> Out.LOG.info(line);
+                default -> Out.LOG.debug(line);
             }
         }
     }

@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Optional;
 
 import org.mstore.api.MailboxInfo;
+import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
 
 /**
- * The mailbox list in H2. Every change also writes a {@code change_log} row so that other processes
- * (the console beside a CLI) hear about it.
+ * The mailbox list in H2. Every change is also recorded in the transaction's {@link ChangeLog.Pending}, which the
+ * transaction writes to the {@code change_log} before it commits, so that other processes (the console beside a CLI)
+ * hear about it in commit order.
  */
 public final class MailboxList implements org.mstore.backend.MailboxDirectory {
     private static final String COLUMNS = "name, partition_name, uidvalidity, next_uid, message_count, size_bytes, expunged, "
@@ -97,16 +99,16 @@ public final class MailboxList implements org.mstore.backend.MailboxDirectory {
         return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
-    public void insert(Connection c, MailboxInfo m) throws SQLException {
+    public void insert(Connection c, MailboxInfo m, ChangeLog.Pending changes) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO mailbox(" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             bind(p, m);
             p.executeUpdate();
         }
-        changed(c, m.name(), m.created().toEpochMilli());
+        changes.mailbox(m.name());
     }
 
     /** Replaces a row with {@code m} (same name). */
-    public void update(Connection c, MailboxInfo m, long now) throws SQLException {
+    public void update(Connection c, MailboxInfo m, ChangeLog.Pending changes) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE mailbox SET partition_name=?, uidvalidity=?, next_uid=?, "
                 + "message_count=?, size_bytes=?, expunged=?, cache_records=?, cache_expunged=?, created=?, last_expunge=?, "
                 + "last_cleanup=?, last_purge=?, last_repair=? WHERE name=?")) {
@@ -128,33 +130,25 @@ public final class MailboxList implements org.mstore.backend.MailboxDirectory {
                 throw new SQLException("mailbox " + m.name() + " is not in the mboxlist");
             }
         }
-        changed(c, m.name(), now);
+        changes.mailbox(m.name());
     }
 
     /** Tells other processes that a mailbox changed where the row does not show it (a flag change). */
-    public void touch(Connection c, String name, long now) throws SQLException {
-        changed(c, name, now);
+    public void touch(String name, ChangeLog.Pending changes) {
+        changes.mailbox(name);
     }
 
-    public void delete(Connection c, String name, long now) throws SQLException {
+    public void delete(Connection c, String name, ChangeLog.Pending changes) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("DELETE FROM mailbox WHERE name = ?")) {
             p.setString(1, name);
             p.executeUpdate();
         }
-        changed(c, name, now);
+        changes.mailbox(name);
     }
 
     /** Deletes every row (before a rebuild from the partitions). */
     public void clear(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("DELETE FROM mailbox")) {
-            p.executeUpdate();
-        }
-    }
-
-    private static void changed(Connection c, String name, long now) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO change_log(kind, subject, changed_at) VALUES ('mailbox', ?, ?)")) {
-            p.setString(1, name);
-            p.setLong(2, now);
             p.executeUpdate();
         }
     }

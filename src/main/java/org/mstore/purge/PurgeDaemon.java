@@ -8,7 +8,10 @@ import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +45,8 @@ import org.mstore.mailbox.StoreContext;
  */
 public final class PurgeDaemon {
     public static final Duration POLL = Duration.ofSeconds(1);
+    /** The most entries claimed at once (see {@link #runDue}). */
+    static final int MAX_BATCH = 256;
     /** How long a locked-out daemon waits before it tries the session lock again. */
     private volatile Duration lockedOutRetry = Duration.ofSeconds(5);
 
@@ -75,6 +80,8 @@ public final class PurgeDaemon {
     private long tasksDone;
     private long bytesReclaimed;
     private boolean lockedOutLogged;
+    /** Entries claimed at once; see {@link #runDue}. */
+    private int batch = 1;
 
     public PurgeDaemon(StoreContext ctx, TaskRunner runner, Listener listener) {
         this.ctx = ctx;
@@ -263,10 +270,10 @@ public final class PurgeDaemon {
         begin(Thread.currentThread(), true);
         try {
             List<TaskResult> out = new ArrayList<>();
-            Optional<TaskResult> r;
-            while (!stopRequested && (r = runNext()).isPresent()) {
-                out.add(r.get());
-                if (!r.get().finished() && out.size() > 10_000) {
+            List<TaskResult> r;
+            while (!stopRequested && !(r = runDue()).isEmpty()) {
+                out.addAll(r);
+                if (!r.get(r.size() - 1).finished() && out.size() > 10_000) {
                     break;
                 }
             }
@@ -399,22 +406,60 @@ public final class PurgeDaemon {
 
     // ---------------------------------------------------------------- the loop (worker thread)
 
-    /** Runs one due entry; empty when none is due. Needs the lock. */
-    private Optional<TaskResult> runNext() {
+    /**
+     * Claims a batch of due entries and runs them; returns their results, empty when none is due. Needs the lock.
+     *
+     * <p>The batch settles its drops and skips in one transaction ({@link TaskRunner#triage}), then runs the rest one by
+     * one. Its size adapts: it doubles (up to {@link #MAX_BATCH}) while batches hold nothing but drops and skips — a
+     * queue of entries for deleted mailboxes drains at thousands a second — and falls back to one as soon as a batch
+     * holds real work, so that claimed entries never wait long behind a slow task and a new Repair is picked next.
+     */
+    private List<TaskResult> runDue() {
         SettingsSnapshot s = ctx.settings().snapshot();
-        Optional<QueueEntry> e = ctx.queue().pickNext(ctx.now(), s.cleanupAge().toMillis(), owner);
-        return e.map(this::runClaimed);
+        List<QueueEntry> claimed = ctx.queue().claimDue(ctx.now(), s.cleanupAge().toMillis(), owner, batch);
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        publish(DaemonState.WORKING, claimed.get(0), "");
+        TaskRunner.Triage t = runner.triage(claimed);
+        List<TaskResult> out = new ArrayList<>(claimed.size());
+        for (TaskResult r : t.finished()) {
+            counted(r);
+            out.add(r);
+        }
+        List<QueueEntry> work = t.work();
+        for (int i = 0; i < work.size(); i++) {
+            if (stopRequested) {
+                ctx.queue().unclaim(work.subList(i, work.size())); // stopping: the rest wait for the next impurge
+                break;
+            }
+            out.add(runClaimed(work.get(i)));
+        }
+        batch = work.isEmpty() ? Math.min(MAX_BATCH, batch * 2) : 1;
+        if (!t.finished().isEmpty() && !work.isEmpty()) {
+            // the results in the order the entries were picked (the drops and skips were settled first)
+            Map<Long, Integer> order = new HashMap<>();
+            for (int i = 0; i < claimed.size(); i++) {
+                order.put(claimed.get(i).recno(), i);
+            }
+            out.sort(Comparator.comparingInt(r -> order.get(r.entry().recno())));
+        }
+        return out;
     }
 
     private TaskResult runClaimed(QueueEntry e) {
         publish(DaemonState.WORKING, e, "");
         TaskResult r = runner.run(e);
+        counted(r);
+        return r;
+    }
+
+    private void counted(TaskResult r) {
         if (r.finished()) {
             tasksDone++;
             bytesReclaimed += r.bytesReclaimed();
         }
         listener.result(r);
-        return r;
     }
 
     private boolean outsideWindow() {
@@ -458,7 +503,7 @@ public final class PurgeDaemon {
                     waiter.await(lockedOutRetry);
                     continue;
                 }
-                if (runNext().isPresent()) {
+                if (!runDue().isEmpty()) {
                     continue;
                 }
                 if (mode.exitOnEmpty()) {

@@ -2,6 +2,7 @@ package org.mstore.purge;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -31,6 +32,8 @@ import org.mstore.mailbox.StoreContext;
  */
 public final class TaskRunner {
     static final String PROCESS = "impurge";
+    /** Failed attempts after which an entry is parked (failed) instead of retried: it waits for an administrator. */
+    public static final int MAX_ATTEMPTS = 5;
 
     private final StoreContext ctx;
     private final MailboxService mailboxes;
@@ -40,31 +43,133 @@ public final class TaskRunner {
         this.mailboxes = mailboxes;
     }
 
-    /** Runs a claimed entry to its end: completed with an outcome, or released for a retry. */
+    /** Runs a claimed entry to its end: completed with an outcome, released for a retry, or parked. */
     public TaskResult run(QueueEntry e) {
         try {
             Optional<MailboxInfo> info = ctx.mboxlist().get(e.mailbox());
-            if (info.isEmpty()) {
-                return finish(e, Outcome.DROPPED, "mailbox no longer exists", 0);
-            }
             SettingsSnapshot s = ctx.settings().snapshot();
+            Quick quick = quick(e, info, s);
+            if (quick != null) {
+                return finish(e, quick.outcome(), quick.detail(), 0);
+            }
             return switch (e.action()) {
                 case CLEAN -> clean(e, info.get(), s);
                 case REMOVE -> remove(e, s);
-                case PURGE -> purge(e, info.get(), s);
+                case PURGE -> purge(e);
                 case REPAIR -> repair(e, info.get());
             };
         } catch (MailboxFormatException ex) {
-            // logged and a Repair queued (by open(), or here when the task met it later), which runs first; retry after it
-            MailboxFormatException reported = e.action() == Action.REPAIR ? ex : mailboxes.corrupt(e.mailbox(), ex);
-            ctx.queue().release(e, reported.getMessage(), ctx.now() + 1000);
-            return new TaskResult(e, null, reported.getMessage(), 0);
+            if (e.action() != Action.REPAIR) {
+                // logged and a Repair queued (by open(), or here when the task met it later), which runs first: this task
+                // waits for it, without counting a failed attempt of its own, and is retried a second after the Repair is due
+                MailboxFormatException reported = mailboxes.corrupt(e.mailbox(), ex);
+                Optional<QueueEntry> repair = ctx.queue().find(e.mailbox(), Action.REPAIR);
+                if (repair.isPresent()) {
+                    long repairDue = repair.get().notBefore() == null ? 0 : repair.get().notBefore().toEpochMilli();
+                    ctx.queue().postpone(e, reported.getMessage(), Math.max(ctx.now(), repairDue) + 1000);
+                    return new TaskResult(e, null, reported.getMessage(), 0);
+                }
+                // the Repair itself is parked: this task's attempts count, so that it is parked too, not retried for ever
+                return failed(e, reported.getMessage(), backoff(e));
+            }
+            ctx.log().log(PROCESS, "General", LogLevel.ERROR, "Repair of " + e.mailbox() + " failed: " + ex.getMessage());
+            return failed(e, ex.getMessage(), backoff(e));
         } catch (IOException | RuntimeException ex) {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             ctx.log().log(PROCESS, "General", LogLevel.ERROR, e.action().label() + " of " + e.mailbox() + " failed: " + msg);
-            long backoff = Math.min(3_600_000L, 10_000L << Math.min(e.attempts(), 12));
-            ctx.queue().release(e, msg, ctx.now() + backoff);
-            return new TaskResult(e, null, msg, 0);
+            return failed(e, msg, backoff(e));
+        }
+    }
+
+    /** 10 s after the first failure, doubling with each one after it, at most an hour. */
+    private static long backoff(QueueEntry e) {
+        return Math.min(3_600_000L, 10_000L << Math.min(e.attempts(), 12));
+    }
+
+    /**
+     * A failed attempt: back to the queue, due again after {@code backoffMillis}; or, at the {@link #MAX_ATTEMPTS}th
+     * failure, parked (failed) with its error until an administrator retries or discards it.
+     */
+    private TaskResult failed(QueueEntry e, String error, long backoffMillis) {
+        int attempts = e.attempts() + 1;
+        if (attempts >= MAX_ATTEMPTS) {
+            ctx.queue().park(e, error);
+            ctx.log().log(PROCESS, "General", LogLevel.ERROR, e.action().label() + " of " + e.mailbox() + " (RecNo " + e.recno()
+                    + ") failed " + attempts + " times; parked until an administrator retries or discards it: " + error);
+            return new TaskResult(after(e, attempts, null, error, QueueEntry.State.FAILED), null, error, 0);
+        }
+        long notBefore = ctx.now() + backoffMillis;
+        ctx.queue().release(e, error, notBefore);
+        return new TaskResult(after(e, attempts, Instant.ofEpochMilli(notBefore), error, QueueEntry.State.WAITING), null, error, 0);
+    }
+
+    /** The entry as a failed attempt left it (what the result reports). */
+    private static QueueEntry after(QueueEntry e, int attempts, Instant notBefore, String error, QueueEntry.State state) {
+        return new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, null, notBefore, attempts,
+                error, state);
+    }
+
+    /** An outcome found without touching the mailbox: dropped (it is gone) or skipped (no longer required). */
+    private record Quick(Outcome outcome, String detail) {
+    }
+
+    /**
+     * The re-check every task makes first (SPEC §4), from the mailbox list alone: dropped when the mailbox no longer
+     * exists; unless forced, a Clean skipped when Expunged no longer exceeds {@code store.cleanupsize}, a Purge when the
+     * thresholds are no longer met, a Repair when the mailbox was repaired after the request. Null: the task must run.
+     */
+    private static Quick quick(QueueEntry e, Optional<MailboxInfo> info, SettingsSnapshot s) {
+        if (info.isEmpty()) {
+            return new Quick(Outcome.DROPPED, "mailbox no longer exists");
+        }
+        if (e.forced()) {
+            return null;
+        }
+        MailboxInfo m = info.get();
+        return switch (e.action()) {
+            case CLEAN -> s.cleanupDue(m.expunged()) ? null
+                    : new Quick(Outcome.SKIPPED, "Expunged " + m.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize());
+            case PURGE -> s.purgeDue(m.cacheRecords(), m.cacheExpunged()) ? null : new Quick(Outcome.SKIPPED, String.format(Locale.ROOT,
+                    "%d expunged cache records (%.1f%%) do not exceed store.purge.count %d and store.purge.percentage %s%%",
+                    m.cacheExpunged(), m.cacheExpungedPercent(), s.purgeCount(), trim(s.purgePercentage())));
+            case REPAIR -> m.lastRepair() != null && m.lastRepair().isAfter(e.timestamp())
+                    ? new Quick(Outcome.SKIPPED, "already repaired at " + m.lastRepair() + ", after the request") : null;
+            case REMOVE -> null;
+        };
+    }
+
+    /** What {@link #triage} came to: the entries it finished, and those whose task must run. */
+    public record Triage(List<TaskResult> finished, List<QueueEntry> work) {
+    }
+
+    /**
+     * Settles a batch of claimed entries in one transaction: each is re-checked against the mailbox list as it is in
+     * that transaction, and those that are only dropped or skipped are completed there, all at once. The others are
+     * returned to be {@link #run} one by one. If the transaction fails, every entry is returned to run on its own.
+     */
+    public Triage triage(List<QueueEntry> claimed) {
+        if (claimed.isEmpty()) {
+            return new Triage(List.of(), List.of());
+        }
+        SettingsSnapshot s = ctx.settings().snapshot();
+        try {
+            return ctx.meta().transact(tx -> {
+                List<TaskResult> finished = new ArrayList<>();
+                List<QueueEntry> work = new ArrayList<>();
+                for (QueueEntry e : claimed) {
+                    Quick q = quick(e, tx.mailbox(e.mailbox()), s);
+                    if (q == null) {
+                        work.add(e);
+                    } else if (tx.complete(e, q.outcome(), q.detail(), 0)) {
+                        finished.add(new TaskResult(e, q.outcome(), q.detail(), 0));
+                    } else {
+                        finished.add(new TaskResult(e, null, "claim lost", 0));
+                    }
+                }
+                return new Triage(finished, work);
+            });
+        } catch (RuntimeException ex) {
+            return new Triage(List.of(), claimed);
         }
     }
 
@@ -78,9 +183,6 @@ public final class TaskRunner {
     }
 
     private TaskResult clean(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
-        if (!e.forced() && !s.cleanupDue(info.expunged())) {
-            return finish(e, Outcome.SKIPPED, "Expunged " + info.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize(), 0);
-        }
         try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
             long now = ctx.now();
             String used = mb.clean(ctx.stamp(now));
@@ -127,12 +229,7 @@ public final class TaskRunner {
         }
     }
 
-    private TaskResult purge(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
-        if (!e.forced() && !s.purgeDue(info.cacheRecords(), info.cacheExpunged())) {
-            return finish(e, Outcome.SKIPPED, String.format(Locale.ROOT,
-                    "%d expunged cache records (%.1f%%) do not exceed store.purge.count %d and store.purge.percentage %s%%",
-                    info.cacheExpunged(), info.cacheExpungedPercent(), s.purgeCount(), trim(s.purgePercentage())), 0);
-        }
+    private TaskResult purge(QueueEntry e) throws IOException {
         try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
             PurgeResult r = mb.purge();
             long now = ctx.now();
@@ -150,9 +247,6 @@ public final class TaskRunner {
     }
 
     private TaskResult repair(QueueEntry e, MailboxInfo info) throws IOException {
-        if (!e.forced() && info.lastRepair() != null && info.lastRepair().isAfter(e.timestamp())) {
-            return finish(e, Outcome.SKIPPED, "already repaired at " + info.lastRepair() + ", after the request", 0);
-        }
         String detail = rebuild(info, PROCESS, e);
         return new TaskResult(e, Outcome.DONE, detail, 0);
     }

@@ -5,41 +5,92 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import org.mstore.api.Action;
+import org.mstore.api.Enqueued;
 import org.mstore.api.HistoryEntry;
 import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
+import org.mstore.api.QueueRequest;
+import org.mstore.db.ChangeLog;
 import org.mstore.db.Database;
 import org.mstore.mboxlist.MailboxList;
 
 /**
- * The maintenance queues in H2 (SPEC §4): enqueue with de-duplication of pending (mailbox, action)
- * pairs, claim by conditional update, completion that writes history, paging for the console.
+ * The maintenance queues in H2 (SPEC §4): one table for the cleanup, repair and removal queues, one RecNo sequence.
  *
- * <p>An entry is only deleted by {@link #complete} (or an administrator's {@link #remove}); a task
- * handler calls it in the same transaction as the mboxlist update that records the task's effect,
- * after the effect on disk is durable. A crash before that leaves the entry to be run again.
+ * <h2>Lanes</h2>
+ * Each entry has a {@code lane}, its place in the state machine, and a {@code pick_key}, its order within the lane
+ * (a column H2 computes from the lane):
+ * <pre>
+ *   0  Repair, waiting                          by RecNo      picked first
+ *   1  Clean, Purge, forced entries, waiting    by RecNo      \ interleaved by RecNo
+ *   2  Remove, waiting                          by timestamp  / due at ts + the current store.cleanupage
+ *   3  back-off after a failure, waiting        by not_before moved back to its lane once due
+ *   8  running (claimed)
+ *   9  failed: parked until an administrator retries or discards it
+ * </pre>
+ * So a pick is three seeks of the {@code (lane, pick_key)} index whatever the depth: the head of lane 0, else the
+ * heads of lanes 1 and 2 (lane 2 only up to {@code now - cleanupage}, so a shorter setting takes effect at once).
+ * Back-off entries are out of the ready lanes until due, so a thousand failing entries cost a pick nothing.
+ * {@code state} (waiting, running, failed) and {@code waiting} (TRUE or NULL) are computed columns too; the unique
+ * constraint on {@code (mailbox, action, waiting)} makes a (mailbox, action) pair unique among waiting entries only.
+ *
+ * <h2>Transactions</h2>
+ * An entry is only deleted by {@link #complete} (in the caller's transaction, with the task's effect), by an
+ * administrator ({@link #remove}, {@link #discard}) or with its mailbox ({@link #dropMailboxes}); each records the
+ * entry's outcome in {@code queue_history} in the same transaction. Every change also writes its {@link ChangeLog}
+ * rows in that transaction, in commit order. Claims are conditional updates on the entry's version.
  */
-public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
-    static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error";
+public final class MaintenanceQueue implements org.mstore.backend.QueueStore, ChangeLog.Resolver {
+    static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error, lane";
+    static final String HISTORY_COLUMNS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
+            + "last_error";
+
+    static final int REPAIR_LANE = 0;
+    static final int WORK_LANE = 1;
+    static final int REMOVE_LANE = 2;
+    static final int BACKOFF_LANE = 3;
+    static final int RUNNING = 8;
+    static final int FAILED = 9;
+    /** The lane a waiting entry belongs to, in SQL (for the rows of a bulk update). */
+    static final String NATURAL_LANE = "CASE WHEN action = 'Repair' THEN 0 WHEN action = 'Remove' AND forced = FALSE THEN 2 ELSE 1 END";
+    /** The most back-off entries moved back to their lanes at one pick (the rest at the next). */
+    private static final int PROMOTE_MAX = 1000;
+    private static final int ERROR_MAX = 1000;
 
     private final Database db;
+    private final Clock clock;
     private volatile Runnable onChange = () -> { };
     /** The index that holds each sort order (H2 names the primary key's and the unique constraint's itself). */
     private volatile Map<QueueQuery.Sort, String> sortIndexes;
 
-    public MaintenanceQueue(Database db) {
+    public MaintenanceQueue(Database db, Clock clock) {
         this.db = db;
+        this.clock = clock;
+    }
+
+    /** The lane a waiting entry of {@code action} belongs to when it is due. */
+    static int laneOf(Action action, boolean forced) {
+        if (action == Action.REPAIR) {
+            return REPAIR_LANE;
+        }
+        return action == Action.REMOVE && !forced ? REMOVE_LANE : WORK_LANE;
     }
 
     /** Called after each change made through this object (the engine wakes its watcher and daemon). */
@@ -54,65 +105,118 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
         onChange.run();
     }
 
+    /** Work in one transaction that records its changes. */
+    @FunctionalInterface
+    private interface Write<T> {
+        T run(Connection c, ChangeLog.Pending changes) throws SQLException;
+    }
+
+    /** Runs {@code w} in one transaction and writes its change-log rows last, before the commit. */
+    private <T> T write(Write<T> w) {
+        return db.inTransaction(c -> {
+            ChangeLog.Pending changes = new ChangeLog.Pending();
+            T result = w.run(c, changes);
+            ChangeLog.write(c, changes, clock.millis());
+            return result;
+        });
+    }
+
+    private static String cut(String s) {
+        return s == null ? null : s.length() > ERROR_MAX ? s.substring(0, ERROR_MAX) : s;
+    }
+
     // ---------------------------------------------------------------- enqueue
 
     @Override
-    public org.mstore.api.Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
-        org.mstore.api.Enqueued e = db.inTransaction(c -> enqueue(c, mailbox, action, ts, forced));
+    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+        Enqueued e = write((c, ch) -> enqueue(c, mailbox, action, ts, forced, ch));
         notifyChanged();
         return e;
     }
 
     /**
-     * Enqueues in the caller's transaction. A pending (mailbox, action) pair is never added twice; a forced
-     * request upgrades a pending entry to forced and makes it due at once. A later Repair request moves the
-     * pending entry's timestamp forward: impurge skips a Repair when the mailbox was repaired after the
-     * entry's timestamp, and a corruption found after that repair must not be skipped with it.
+     * Enqueues in the caller's transaction (see {@code MetaTx.enqueue} for the rules). A waiting (mailbox, action) pair
+     * is never added twice; a forced request upgrades a waiting entry to forced and due at once; a later Repair request
+     * moves a waiting Repair's timestamp forward (impurge skips a Repair when the mailbox was repaired after the entry's
+     * timestamp, and a corruption found after that repair must not be skipped with it). A parked entry takes the request
+     * in: forced, it is retried as forced; otherwise nothing is added.
      */
-    public org.mstore.api.Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced) throws SQLException {
+    public Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced, ChangeLog.Pending ch) throws SQLException {
         for (int attempt = 0; ; attempt++) {
-            try (PreparedStatement p = c.prepareStatement("SELECT recno, forced FROM maintenance_queue WHERE mailbox = ? AND action = ?")) {
+            long recno = -1;
+            int lane = -1;
+            boolean wasForced = false;
+            // waiting lanes (0-3) sort before the parked one (9); running entries (8) do not count
+            try (PreparedStatement p = c.prepareStatement("SELECT recno, forced, lane FROM maintenance_queue USE INDEX (mq_waiting) "
+                    + "WHERE mailbox = ? AND action = ? AND lane <> " + RUNNING + " ORDER BY lane LIMIT 1")) {
                 p.setString(1, mailbox);
                 p.setString(2, action.label());
                 try (ResultSet rs = p.executeQuery()) {
                     if (rs.next()) {
-                        long recno = rs.getLong(1);
-                        if (forced && !rs.getBoolean(2)) {
-                            try (PreparedStatement u = c.prepareStatement(
-                                    "UPDATE maintenance_queue SET forced = TRUE, not_before = NULL WHERE recno = ?")) {
-                                u.setLong(1, recno);
-                                u.executeUpdate();
-                            }
-                        }
-                        if (action == Action.REPAIR) {
-                            // version + 1: a claim made on the old timestamp fails and is made again on the new one
-                            try (PreparedStatement u = c.prepareStatement("UPDATE maintenance_queue SET ts = ?, version = version + 1 "
-                                    + "WHERE recno = ? AND ts < ? AND picked_by IS NULL")) {
-                                u.setLong(1, ts);
-                                u.setLong(2, recno);
-                                u.setLong(3, ts);
-                                u.executeUpdate();
-                            }
-                        }
-                        return new org.mstore.api.Enqueued(recno, false);
+                        recno = rs.getLong(1);
+                        wasForced = rs.getBoolean(2);
+                        lane = rs.getInt(3);
                     }
                 }
             }
-            try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced) VALUES (?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                p.setString(1, action.queue());
-                p.setString(2, mailbox);
-                p.setString(3, action.label());
-                p.setLong(4, ts);
-                p.setBoolean(5, forced);
-                p.executeUpdate();
-                try (ResultSet keys = p.getGeneratedKeys()) {
-                    keys.next();
-                    return new org.mstore.api.Enqueued(keys.getLong(1), true);
+            try {
+                if (lane >= 0 && lane < RUNNING) {
+                    if (forced && !wasForced) {
+                        try (PreparedStatement u = c.prepareStatement("UPDATE maintenance_queue SET forced = TRUE, not_before = NULL, "
+                                + "lane = ?, version = version + 1 WHERE recno = ? AND lane < " + RUNNING)) {
+                            u.setInt(1, laneOf(action, true));
+                            u.setLong(2, recno);
+                            if (u.executeUpdate() == 1) {
+                                ch.changed(recno);
+                            }
+                        }
+                    }
+                    if (action == Action.REPAIR) {
+                        // version + 1: a claim made on the old timestamp fails and is made again on the new one
+                        try (PreparedStatement u = c.prepareStatement("UPDATE maintenance_queue SET ts = ?, version = version + 1 "
+                                + "WHERE recno = ? AND ts < ? AND lane < " + RUNNING)) {
+                            u.setLong(1, ts);
+                            u.setLong(2, recno);
+                            u.setLong(3, ts);
+                            if (u.executeUpdate() == 1) {
+                                ch.changed(recno);
+                            }
+                        }
+                    }
+                    return new Enqueued(recno, false);
+                }
+                if (lane == FAILED) {
+                    if (forced) {
+                        try (PreparedStatement u = c.prepareStatement("UPDATE maintenance_queue SET forced = TRUE, not_before = NULL, "
+                                + "attempts = 0, lane = ?, version = version + 1 WHERE recno = ? AND lane = " + FAILED)) {
+                            u.setInt(1, laneOf(action, true));
+                            u.setLong(2, recno);
+                            if (u.executeUpdate() == 1) {
+                                ch.changed(recno);
+                            }
+                        }
+                    }
+                    return new Enqueued(recno, false);
+                }
+                try (PreparedStatement p = c.prepareStatement(
+                        "INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced, lane) VALUES (?, ?, ?, ?, ?, ?)",
+                        Statement.RETURN_GENERATED_KEYS)) {
+                    p.setString(1, action.queue());
+                    p.setString(2, mailbox);
+                    p.setString(3, action.label());
+                    p.setLong(4, ts);
+                    p.setBoolean(5, forced);
+                    p.setInt(6, laneOf(action, forced));
+                    p.executeUpdate();
+                    try (ResultSet keys = p.getGeneratedKeys()) {
+                        keys.next();
+                        long added = keys.getLong(1);
+                        ch.added(added);
+                        return new Enqueued(added, true);
+                    }
                 }
             } catch (SQLException e) {
-                // another process inserted the same pair between our SELECT and INSERT: read theirs
+                // another process made the same pair wait between our look and our write: look again
                 if (attempt > 2 || !isUniqueViolation(e)) {
                     throw e;
                 }
@@ -125,47 +229,67 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
     }
 
     /**
-     * Enqueues many requests in one transaction with a batched MERGE (pending pairs are skipped).
-     * Returns the number of entries added.
+     * Enqueues many requests in one transaction with a batched MERGE: pairs already waiting or parked are skipped,
+     * also within the batch. Returns the number of entries added.
      */
     @Override
-    public int enqueueAll(Collection<org.mstore.api.QueueRequest> requests) {
-        int added = db.inTransaction(c -> {
-            long before = count(c);
+    public int enqueueAll(Collection<QueueRequest> requests) {
+        int added = write((c, ch) -> {
+            int n = 0;
             try (PreparedStatement p = c.prepareStatement(
                     "MERGE INTO maintenance_queue q USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
-                            + "CAST(? AS BIGINT), CAST(? AS BOOLEAN))) s(queue_name, mailbox, action, ts, forced) "
-                            + "ON q.mailbox = s.mailbox AND q.action = s.action "
-                            + "WHEN NOT MATCHED THEN INSERT (queue_name, mailbox, action, ts, forced) "
-                            + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced)")) {
-                int n = 0;
-                for (org.mstore.api.QueueRequest r : requests) {
+                            + "CAST(? AS BIGINT), CAST(? AS BOOLEAN), CAST(? AS TINYINT))) s(queue_name, mailbox, action, ts, forced, lane) "
+                            // all three columns of mq_waiting: one unique lookup per row (with lane <> 8 instead, H2 plans a
+                            // scan of the action index: quadratic in the depth)
+                            + "ON q.mailbox = s.mailbox AND q.action = s.action AND q.waiting = TRUE "
+                            + "WHEN NOT MATCHED AND NOT EXISTS (SELECT 1 FROM maintenance_queue p USE INDEX (mq_waiting) "
+                            + "WHERE p.mailbox = s.mailbox AND p.action = s.action AND p.lane = " + FAILED + ") "
+                            + "THEN INSERT (queue_name, mailbox, action, ts, forced, lane) "
+                            + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced, s.lane)", Statement.RETURN_GENERATED_KEYS)) {
+                int batched = 0;
+                for (QueueRequest r : requests) {
                     p.setString(1, r.action().queue());
                     p.setString(2, r.mailbox());
                     p.setString(3, r.action().label());
                     p.setLong(4, r.ts());
                     p.setBoolean(5, r.forced());
+                    p.setInt(6, laneOf(r.action(), r.forced()));
                     p.addBatch();
-                    if (++n % 5000 == 0) {
-                        p.executeBatch();
+                    if (++batched == 5000) {
+                        n += executeCollectingKeys(p, ch);
+                        batched = 0;
                     }
                 }
-                p.executeBatch();
+                if (batched > 0) {
+                    n += executeCollectingKeys(p, ch);
+                }
             }
-            return (int) (count(c) - before);
+            return n;
         });
         notifyChanged();
         return added;
     }
 
+    private static int executeCollectingKeys(PreparedStatement p, ChangeLog.Pending ch) throws SQLException {
+        p.executeBatch();
+        int n = 0;
+        try (ResultSet keys = p.getGeneratedKeys()) {
+            while (keys.next()) {
+                ch.added(keys.getLong(1));
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
-     * Queues (not forced) the Clean and Purge tasks that the mboxlist's counts call for and that are not
-     * pending: what impurge does when it takes the session lock, so that an enqueue lost in a crash (H2
-     * flushes commits within a second) is made good. Returns the number of entries added.
+     * Queues (not forced) the Clean and Purge tasks that the mboxlist's counts call for and that are not waiting: what
+     * impurge does when it takes the session lock, so that an enqueue lost in a crash (H2 flushes commits within a
+     * second) is made good. Returns the number of entries added.
      */
     @Override
     public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now) {
-        int added = db.inTransaction(c -> {
+        int added = write((c, ch) -> {
             int n = 0;
             List<String[]> due = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement("SELECT name, expunged, cache_records, cache_expunged FROM mailbox "
@@ -186,7 +310,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
                 }
             }
             for (String[] d : due) {
-                if (enqueue(c, d[0], Action.fromLabel(d[1]), now, false).added()) {
+                if (enqueue(c, d[0], Action.fromLabel(d[1]), now, false, ch).added()) {
                     n++;
                 }
             }
@@ -201,121 +325,159 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
     // ---------------------------------------------------------------- the daemon's side
 
     /**
-     * Claims the next due entry for {@code owner}: Repair first (clients are getting errors), then Clean,
-     * Purge and due Remove entries in RecNo order. Remove is due once its timestamp plus the current
-     * cleanup age has passed, or at once if forced. Entries in back-off ({@code not_before}) wait.
+     * Claims up to {@code max} due entries for {@code owner} in one transaction: due back-off entries go back to their
+     * lanes, then the heads of the lanes are read (three index seeks) and claimed with one batch of conditional updates
+     * ({@code WHERE recno = ? AND version = ? AND lane = ?}); an entry someone else changed meanwhile is left out.
      */
     @Override
-    public Optional<QueueEntry> pickNext(long now, long cleanupAgeMillis, String owner) {
-        return db.read(c -> {
+    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max) {
+        if (max < 1) {
+            return List.of();
+        }
+        List<QueueEntry> claimed = write((c, ch) -> {
+            promoteDueBackoffs(c, now);
             for (int attempt = 0; attempt < 5; attempt++) {
-                QueueEntry best = first(c, "action = 'Repair'", "recno", now, null);
-                if (best == null) {
-                    List<QueueEntry> cands = new ArrayList<>();
-                    addIfPresent(cands, first(c, "action = 'Clean'", "recno", now, null));
-                    addIfPresent(cands, first(c, "action = 'Purge'", "recno", now, null));
-                    addIfPresent(cands, first(c, "action = 'Remove' AND ts <= ?", "ts, recno", now, now - cleanupAgeMillis));
-                    addIfPresent(cands, first(c, "action = 'Remove' AND forced = TRUE", "recno", now, null));
-                    for (QueueEntry e : cands) {
-                        if (best == null || e.recno() < best.recno()) {
-                            best = e;
-                        }
-                    }
+                List<QueueEntry> candidates = dueHeads(c, now, cleanupAgeMillis, max);
+                if (candidates.isEmpty()) {
+                    return List.<QueueEntry>of();
                 }
-                if (best == null) {
-                    return Optional.<QueueEntry>empty();
-                }
-                try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = ?, picked_at = ?, "
-                        + "version = version + 1 WHERE recno = ? AND version = ? AND picked_by IS NULL")) {
-                    p.setString(1, owner);
-                    p.setLong(2, now);
-                    p.setLong(3, best.recno());
-                    p.setInt(4, best.version());
-                    if (p.executeUpdate() == 1) {
-                        return Optional.of(new QueueEntry(best.recno(), best.mailbox(), best.action(), best.timestamp(),
-                                best.forced(), best.version() + 1, owner, best.notBefore(), best.attempts(), best.lastError()));
-                    }
+                List<QueueEntry> got = claimAll(c, candidates, now, owner, ch);
+                if (!got.isEmpty()) {
+                    return got;
                 }
             }
-            return Optional.<QueueEntry>empty();
+            return List.<QueueEntry>of();
         });
+        if (!claimed.isEmpty()) {
+            notifyChanged();
+        }
+        return claimed;
     }
 
-    /** Claims one specific entry (an administrator's "run now"); empty if it is gone or already claimed. */
-    @Override
-    public Optional<QueueEntry> claim(long recno, long now, String owner) {
-        return db.read(c -> {
-            Optional<QueueEntry> e = get(c, recno);
-            if (e.isEmpty() || e.get().inProgress()) {
-                return Optional.<QueueEntry>empty();
-            }
-            QueueEntry q = e.get();
-            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = ?, picked_at = ?, "
-                    + "version = version + 1 WHERE recno = ? AND version = ? AND picked_by IS NULL")) {
-                p.setString(1, owner);
-                p.setLong(2, now);
-                p.setLong(3, recno);
-                p.setInt(4, q.version());
-                if (p.executeUpdate() != 1) {
-                    return Optional.<QueueEntry>empty();
-                }
-            }
-            return Optional.of(new QueueEntry(q.recno(), q.mailbox(), q.action(), q.timestamp(), q.forced(), q.version() + 1,
-                    owner, q.notBefore(), q.attempts(), q.lastError()));
-        });
-    }
-
-    private static void addIfPresent(List<QueueEntry> l, QueueEntry e) {
-        if (e != null) {
-            l.add(e);
+    /** Back-off entries that are due go back to their lanes (in the lane's order from then on). */
+    private static void promoteDueBackoffs(Connection c, long now) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET lane = " + NATURAL_LANE
+                + " WHERE lane = " + BACKOFF_LANE + " AND pick_key <= ? FETCH FIRST " + PROMOTE_MAX + " ROWS ONLY")) {
+            p.setLong(1, now);
+            p.executeUpdate();
         }
     }
 
-    private static QueueEntry first(Connection c, String where, String order, long now, Long param) throws SQLException {
-        String sql = "SELECT " + COLUMNS + " FROM maintenance_queue WHERE " + where
-                + " AND picked_by IS NULL AND (not_before IS NULL OR not_before <= ?) ORDER BY " + order + " LIMIT 1";
+    /**
+     * The next {@code max} due entries in pick order: Repair (by RecNo); then the work lane (by RecNo) and the due
+     * Removes (by timestamp) interleaved by the RecNo of their heads.
+     */
+    private static List<QueueEntry> dueHeads(Connection c, long now, long cleanupAgeMillis, int max) throws SQLException {
+        List<QueueEntry> out = lane(c, REPAIR_LANE, null, max);
+        if (out.size() >= max) {
+            return out;
+        }
+        int rest = max - out.size();
+        List<QueueEntry> work = lane(c, WORK_LANE, null, rest);
+        List<QueueEntry> removes = lane(c, REMOVE_LANE, now - cleanupAgeMillis, rest);
+        int w = 0;
+        int r = 0;
+        while (out.size() < max && (w < work.size() || r < removes.size())) {
+            if (r >= removes.size() || (w < work.size() && work.get(w).recno() < removes.get(r).recno())) {
+                out.add(work.get(w++));
+            } else {
+                out.add(removes.get(r++));
+            }
+        }
+        return out;
+    }
+
+    /** The first {@code limit} entries of a lane, up to {@code upTo} (its pick_key), in the lane's order: one index seek. */
+    private static List<QueueEntry> lane(Connection c, int lane, Long upTo, int limit) throws SQLException {
+        String sql = "SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = ?" + (upTo != null ? " AND pick_key <= ?" : "")
+                + " ORDER BY lane, pick_key LIMIT ?"; // "lane, pick_key": the index's own order, which H2 then reads as it is
         try (PreparedStatement p = c.prepareStatement(sql)) {
             int i = 1;
-            if (param != null) {
-                p.setLong(i++, param);
+            p.setInt(i++, lane);
+            if (upTo != null) {
+                p.setLong(i++, upTo);
             }
-            p.setLong(i, now);
-            try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? map(rs) : null;
-            }
+            p.setInt(i, limit);
+            return list(p);
         }
     }
 
-    /** When the next entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
+    /** Claims the given waiting entries with one batch of conditional updates; returns those claimed. */
+    private static List<QueueEntry> claimAll(Connection c, List<QueueEntry> candidates, long now, String owner, ChangeLog.Pending ch)
+            throws SQLException {
+        int[] counts;
+        try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET lane = " + RUNNING + ", picked_by = ?, picked_at = ?, "
+                + "version = version + 1 WHERE recno = ? AND version = ? AND lane < " + RUNNING)) {
+            for (QueueEntry e : candidates) {
+                p.setString(1, owner);
+                p.setLong(2, now);
+                p.setLong(3, e.recno());
+                p.setInt(4, e.version());
+                p.addBatch();
+            }
+            counts = p.executeBatch();
+        }
+        List<QueueEntry> got = new ArrayList<>(candidates.size());
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 1) {
+                QueueEntry e = candidates.get(i);
+                ch.changed(e.recno());
+                got.add(new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, owner,
+                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING));
+            }
+        }
+        return got;
+    }
+
+    /** Claims one waiting entry (an administrator's "run now"); empty if it is gone, running or parked. */
+    @Override
+    public Optional<QueueEntry> claim(long recno, long now, String owner) {
+        Optional<QueueEntry> claimed = write((c, ch) -> {
+            Optional<QueueEntry> e = get(c, recno);
+            if (e.isEmpty() || e.get().state() != QueueEntry.State.WAITING) {
+                return Optional.<QueueEntry>empty();
+            }
+            return claimAll(c, List.of(e.get()), now, owner, ch).stream().findFirst();
+        });
+        if (claimed.isPresent()) {
+            notifyChanged();
+        }
+        return claimed;
+    }
+
+    /** When the next waiting entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
     @Override
     public Optional<Instant> nextDueTime(long now, long cleanupAgeMillis) {
         return db.read(c -> {
             Long best = null;
-            try (PreparedStatement p = c.prepareStatement("SELECT MIN(ts) FROM maintenance_queue WHERE action = 'Remove' AND forced = FALSE AND picked_by IS NULL")) {
-                try (ResultSet rs = p.executeQuery()) {
-                    if (rs.next() && rs.getObject(1) != null) {
-                        best = rs.getLong(1) + cleanupAgeMillis;
-                    }
-                }
+            Long remove = head(c, REMOVE_LANE);
+            if (remove != null) {
+                best = remove + cleanupAgeMillis;
             }
-            try (PreparedStatement p = c.prepareStatement("SELECT MIN(not_before) FROM maintenance_queue WHERE not_before > ? AND picked_by IS NULL")) {
-                p.setLong(1, now);
-                try (ResultSet rs = p.executeQuery()) {
-                    if (rs.next() && rs.getObject(1) != null) {
-                        long v = rs.getLong(1);
-                        best = best == null ? v : Math.min(best, v);
-                    }
-                }
+            Long backoff = head(c, BACKOFF_LANE);
+            if (backoff != null) {
+                best = best == null ? backoff : Math.min(best, backoff);
             }
             return Optional.ofNullable(best).map(Instant::ofEpochMilli);
         });
     }
 
+    private static Long head(Connection c, int lane) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT pick_key FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = ? "
+                + "ORDER BY lane, pick_key LIMIT 1")) {
+            p.setInt(1, lane);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
     /**
-     * Deletes a claimed entry and records its outcome, in the caller's transaction. Returns false (and leaves
-     * the entry) if the claim was lost.
+     * Deletes a claimed entry and records its outcome, in the caller's transaction. Returns false (and leaves the entry)
+     * if the claim was lost.
      */
-    public boolean complete(Connection c, QueueEntry picked, Outcome outcome, String detail, long bytes, long now) throws SQLException {
+    public boolean complete(Connection c, QueueEntry picked, Outcome outcome, String detail, long bytes, long now, ChangeLog.Pending ch)
+            throws SQLException {
         try (PreparedStatement p = c.prepareStatement("DELETE FROM maintenance_queue WHERE recno = ? AND version = ?")) {
             p.setLong(1, picked.recno());
             p.setInt(2, picked.version());
@@ -323,107 +485,312 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
                 return false;
             }
         }
-        history(c, picked, outcome, detail, bytes, now);
+        history(c, picked, outcome, detail, bytes, now, ch);
         return true;
     }
 
-    private static void history(Connection c, QueueEntry e, Outcome outcome, String detail, long bytes, long now) throws SQLException {
+    private static void history(Connection c, QueueEntry e, Outcome outcome, String detail, long bytes, long now, ChangeLog.Pending ch)
+            throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO queue_history(recno, mailbox, action, ts, forced, outcome, detail, "
-                + "done_at, bytes_reclaimed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "done_at, bytes_reclaimed, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
             p.setLong(1, e.recno());
             p.setString(2, e.mailbox());
             p.setString(3, e.action().label());
             p.setLong(4, e.timestamp().toEpochMilli());
             p.setBoolean(5, e.forced());
             p.setString(6, outcome.name());
-            p.setString(7, detail == null ? null : detail.length() > 1000 ? detail.substring(0, 1000) : detail);
+            p.setString(7, cut(detail));
             p.setLong(8, now);
             p.setLong(9, bytes);
+            p.setInt(10, e.attempts());
+            p.setString(11, cut(e.lastError()));
             p.executeUpdate();
+            try (ResultSet keys = p.getGeneratedKeys()) {
+                keys.next();
+                ch.done(keys.getLong(1));
+            }
         }
     }
 
-    /** Gives a claimed entry back after a failure; it becomes due again at {@code notBefore}. */
+    /** Gives a claimed entry back after a failure: attempts + 1, in back-off until {@code notBefore}. */
     @Override
     public void release(QueueEntry picked, String error, long notBefore) {
-        db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = NULL, picked_at = NULL, "
-                    + "attempts = attempts + 1, last_error = ?, not_before = ? WHERE recno = ?")) {
-                p.setString(1, error == null ? null : error.length() > 1000 ? error.substring(0, 1000) : error);
-                p.setLong(2, notBefore);
+        write((c, ch) -> toWaiting(c, picked, BACKOFF_LANE, notBefore, picked.attempts() + 1, error,
+                "failed: " + error + "; the same task was queued again while it ran", ch));
+        notifyChanged();
+    }
+
+    /** Gives a claimed entry back without counting an attempt: in back-off until {@code notBefore}. */
+    @Override
+    public void postpone(QueueEntry picked, String reason, long notBefore) {
+        write((c, ch) -> toWaiting(c, picked, BACKOFF_LANE, notBefore, picked.attempts(), reason,
+                "waiting for a Repair; the same task was queued again while it ran", ch));
+        notifyChanged();
+    }
+
+    /** Parks a claimed entry whose task failed for the last time: attempts + 1, failed until retried or discarded. */
+    @Override
+    public void park(QueueEntry picked, String error) {
+        write((c, ch) -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET lane = " + FAILED + ", picked_by = NULL, "
+                    + "picked_at = NULL, not_before = NULL, attempts = ?, last_error = ?, version = version + 1 WHERE recno = ? AND version = ?")) {
+                p.setInt(1, picked.attempts() + 1);
+                p.setString(2, cut(error));
                 p.setLong(3, picked.recno());
-                return p.executeUpdate();
+                p.setInt(4, picked.version());
+                if (p.executeUpdate() == 1) {
+                    ch.changed(picked.recno());
+                }
             }
+            return null;
         });
         notifyChanged();
+    }
+
+    /** Gives claimed entries back untouched: waiting in their lanes again, attempts unchanged. */
+    @Override
+    public void unclaim(Collection<QueueEntry> picked) {
+        if (picked.isEmpty()) {
+            return;
+        }
+        write((c, ch) -> {
+            for (QueueEntry e : picked) {
+                toWaiting(c, e, laneOf(e.action(), e.forced()), null, e.attempts(), e.lastError(),
+                        "the same task was queued again while it was claimed", ch);
+            }
+            return null;
+        });
+        notifyChanged();
+    }
+
+    /**
+     * Moves an entry (claimed, or parked) back to waiting in {@code lane}, if it still has the version it was read with.
+     * When the same (mailbox, action) is waiting again — queued anew while it ran or was parked — the two are one task:
+     * this entry is folded into the waiting one (which takes the larger attempt count, the error, the back-off and
+     * forced) and leaves the queue, recorded as skipped with {@code foldDetail}. Returns the RecNo now waiting for the
+     * task, or -1 when the entry had changed.
+     */
+    private long toWaiting(Connection c, QueueEntry e, int lane, Long notBefore, int attempts, String error, String foldDetail,
+                           ChangeLog.Pending ch) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET lane = ?, not_before = ?, attempts = ?, last_error = ?, "
+                + "picked_by = NULL, picked_at = NULL, version = version + 1 WHERE recno = ? AND version = ?")) {
+            p.setInt(1, lane);
+            if (notBefore == null) {
+                p.setNull(2, Types.BIGINT);
+            } else {
+                p.setLong(2, notBefore);
+            }
+            p.setInt(3, attempts);
+            p.setString(4, cut(error));
+            p.setLong(5, e.recno());
+            p.setInt(6, e.version());
+            if (p.executeUpdate() != 1) {
+                return -1;
+            }
+            ch.changed(e.recno());
+            return e.recno();
+        } catch (SQLException ex) {
+            if (!isUniqueViolation(ex)) {
+                throw ex;
+            }
+        }
+        Optional<QueueEntry> twin = waiting(c, e.mailbox(), e.action());
+        if (twin.isEmpty()) {
+            throw new SQLException("queue entry " + e.recno() + " (" + e.action() + " " + e.mailbox() + ") could not wait again: "
+                    + "unique (mailbox, action) violated, yet no waiting entry found");
+        }
+        QueueEntry t = twin.get();
+        boolean forced = t.forced() || e.forced();
+        try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET attempts = ?, last_error = ?, forced = ?, "
+                + "not_before = ?, lane = ?, version = version + 1 WHERE recno = ? AND version = ?")) {
+            p.setInt(1, Math.max(t.attempts(), attempts));
+            p.setString(2, cut(error != null ? error : t.lastError()));
+            p.setBoolean(3, forced);
+            boolean backoff = notBefore != null && !forced;
+            if (backoff) {
+                p.setLong(4, notBefore);
+            } else {
+                p.setNull(4, Types.BIGINT);
+            }
+            p.setInt(5, backoff ? BACKOFF_LANE : laneOf(t.action(), forced));
+            p.setLong(6, t.recno());
+            p.setInt(7, t.version());
+            p.executeUpdate();
+            ch.changed(t.recno());
+        }
+        if (complete(c, e, Outcome.SKIPPED, foldDetail + " (RecNo " + t.recno() + " carries on)", 0, clock.millis(), ch)) {
+            return t.recno();
+        }
+        return -1;
+    }
+
+    private static Optional<QueueEntry> waiting(Connection c, String mailbox, Action action) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                + "WHERE mailbox = ? AND action = ? AND waiting = TRUE")) {
+            p.setString(1, mailbox);
+            p.setString(2, action.label());
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        }
     }
 
     /** Clears every claim: called when a daemon takes the session lock (a crashed holder's claims are void). */
     @Override
     public int resetClaims() {
-        return db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET picked_by = NULL, picked_at = NULL WHERE picked_by IS NOT NULL")) {
-                return p.executeUpdate();
+        int n = write((c, ch) -> {
+            List<QueueEntry> running = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE lane = " + RUNNING)) {
+                running.addAll(list(p));
             }
+            for (QueueEntry e : running) {
+                toWaiting(c, e, laneOf(e.action(), e.forced()), null, e.attempts(), e.lastError(),
+                        "the same task was queued again while an impurge that stopped held it", ch);
+            }
+            return running.size();
         });
+        if (n > 0) {
+            notifyChanged();
+        }
+        return n;
     }
 
     // ---------------------------------------------------------------- administrator actions
 
-    /** Removes entries by RecNo (not those in progress); returns the entries removed. */
+    /** Removes waiting entries by RecNo; returns the entries removed. */
     @Override
     public List<QueueEntry> remove(Collection<Long> recnos, Outcome outcome, String detail, long now) {
-        List<QueueEntry> removed = db.inTransaction(c -> {
-            List<QueueEntry> out = new ArrayList<>();
-            for (long r : recnos) {
-                Optional<QueueEntry> e = get(c, r);
-                if (e.isPresent() && !e.get().inProgress()) {
-                    try (PreparedStatement p = c.prepareStatement("DELETE FROM maintenance_queue WHERE recno = ? AND picked_by IS NULL")) {
-                        p.setLong(1, r);
-                        if (p.executeUpdate() == 1) {
-                            history(c, e.get(), outcome, detail, 0, now);
-                            out.add(e.get());
-                        }
+        List<QueueEntry> removed = write((c, ch) -> leave(c, recnos, "lane < " + RUNNING, outcome, detail, now, ch));
+        notifyChanged();
+        return removed;
+    }
+
+    /** Discards parked entries by RecNo; returns the entries discarded. */
+    @Override
+    public List<QueueEntry> discard(Collection<Long> recnos, String detail, long now) {
+        List<QueueEntry> gone = write((c, ch) -> leave(c, recnos, "lane = " + FAILED, Outcome.DISCARDED, detail, now, ch));
+        notifyChanged();
+        return gone;
+    }
+
+    @Override
+    public int discardAll(String detail, long now) {
+        int n = 0;
+        List<Long> chunk;
+        while (!(chunk = failedRecnos(1000)).isEmpty()) {
+            n += discard(chunk, detail, now).size();
+        }
+        return n;
+    }
+
+    private List<Long> failedRecnos(int limit) {
+        return db.read(c -> {
+            List<Long> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT recno FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = " + FAILED
+                    + " ORDER BY lane, pick_key LIMIT ?")) {
+                p.setInt(1, limit);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getLong(1));
                     }
                 }
             }
             return out;
         });
-        notifyChanged();
-        return removed;
     }
 
-    /** Removes every pending entry of the given mailboxes (they were deleted), in the caller's transaction. */
-    public void dropMailboxes(Connection c, Collection<String> mailboxes, long now) throws SQLException {
-        for (String m : mailboxes) {
-            List<QueueEntry> entries = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ?")) {
-                p.setString(1, m);
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        entries.add(map(rs));
-                    }
+    /** Entries in the state {@code stateCondition} leave the queue, with {@code outcome}; returns them. */
+    private List<QueueEntry> leave(Connection c, Collection<Long> recnos, String stateCondition, Outcome outcome, String detail, long now,
+                                   ChangeLog.Pending ch) throws SQLException {
+        List<QueueEntry> out = new ArrayList<>();
+        for (long r : recnos) {
+            Optional<QueueEntry> e = get(c, r);
+            if (e.isEmpty()) {
+                continue;
+            }
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM maintenance_queue WHERE recno = ? AND version = ? AND " + stateCondition)) {
+                p.setLong(1, r);
+                p.setInt(2, e.get().version());
+                if (p.executeUpdate() == 1) {
+                    history(c, e.get(), outcome, detail, 0, now, ch);
+                    out.add(e.get());
                 }
+            }
+        }
+        return out;
+    }
+
+    /** Parked entries back to waiting, attempts reset; one whose task waits again is folded into that entry. */
+    @Override
+    public List<QueueEntry> retry(Collection<Long> recnos, long now) {
+        List<QueueEntry> waiting = write((c, ch) -> {
+            List<QueueEntry> out = new ArrayList<>();
+            for (long r : recnos) {
+                Optional<QueueEntry> e = get(c, r);
+                if (e.isEmpty() || e.get().state() != QueueEntry.State.FAILED) {
+                    continue;
+                }
+                QueueEntry q = e.get();
+                long nowWaiting = toWaiting(c, q, laneOf(q.action(), q.forced()), null, 0, q.lastError(),
+                        "retried by an administrator: the same task is waiting again", ch);
+                if (nowWaiting > 0) {
+                    get(c, nowWaiting).ifPresent(out::add);
+                }
+            }
+            return out;
+        });
+        notifyChanged();
+        return waiting;
+    }
+
+    @Override
+    public int retryAll(long now) {
+        int n = 0;
+        List<Long> chunk;
+        while (!(chunk = failedRecnos(1000)).isEmpty()) {
+            int got = retry(chunk, now).size();
+            if (got == 0) {
+                break; // none could move (changed meanwhile): do not spin
+            }
+            n += got;
+        }
+        return n;
+    }
+
+    /** Removes every entry of the given mailboxes (they were deleted), in the caller's transaction. */
+    public void dropMailboxes(Connection c, Collection<String> mailboxes, long now, ChangeLog.Pending ch) throws SQLException {
+        for (String m : mailboxes) {
+            List<QueueEntry> entries;
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                    + "WHERE mailbox = ?")) {
+                p.setString(1, m);
+                entries = list(p);
             }
             for (QueueEntry e : entries) {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM maintenance_queue WHERE recno = ?")) {
                     p.setLong(1, e.recno());
-                    p.executeUpdate();
+                    if (p.executeUpdate() == 1) {
+                        history(c, e, Outcome.DROPPED, "mailbox deleted", 0, now, ch);
+                    }
                 }
-                history(c, e, Outcome.DROPPED, "mailbox deleted", 0, now);
             }
         }
     }
 
-    /** Marks entries forced and due now ("run now"); returns how many were found. */
+    /** Marks waiting entries forced and due now ("run now"); returns how many were found. */
     @Override
     public int force(Collection<Long> recnos) {
-        int n = db.inTransaction(c -> {
+        int n = write((c, ch) -> {
             int count = 0;
-            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET forced = TRUE, not_before = NULL WHERE recno = ?")) {
+            try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET forced = TRUE, not_before = NULL, lane = "
+                    + "CASE WHEN action = 'Repair' THEN " + REPAIR_LANE + " ELSE " + WORK_LANE + " END, version = version + 1 "
+                    + "WHERE recno = ? AND lane < " + RUNNING)) {
                 for (long r : recnos) {
                     p.setLong(1, r);
-                    count += p.executeUpdate();
+                    if (p.executeUpdate() == 1) {
+                        ch.changed(r);
+                        count++;
+                    }
                 }
             }
             return count;
@@ -448,11 +815,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
         }
     }
 
-    /** The pending entry for (mailbox, action), if any. */
+    /** The waiting entry for (mailbox, action), else the running one. */
     @Override
     public Optional<QueueEntry> find(String mailbox, Action action) {
         return db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE mailbox = ? AND action = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue USE INDEX (mq_waiting) "
+                    + "WHERE mailbox = ? AND action = ? AND lane <> " + FAILED + " ORDER BY lane LIMIT 1")) {
                 p.setString(1, mailbox);
                 p.setString(2, action.label());
                 try (ResultSet rs = p.executeQuery()) {
@@ -462,49 +830,87 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
         });
     }
 
+    /** Waiting and running entries: the table's row count (kept by H2) less the parked ones (an index range). */
     @Override
     public long count() {
-        return db.read(MaintenanceQueue::count);
+        return db.read(c -> countAll(c) - countFailed(c, null));
     }
 
-    private static long count(Connection c) throws SQLException {
+    private static long countAll(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM maintenance_queue")) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    /** Pending entries per action (every action present, zero if none). */
+    /** Parked entries (of one action, or all): a range of the lane index. */
+    private static long countFailed(Connection c, Action a) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM maintenance_queue USE INDEX (mq_lane) WHERE lane = " + FAILED
+                + (a == null ? "" : " AND action = ?"))) {
+            if (a != null) {
+                p.setString(1, a.label());
+            }
+            try (ResultSet rs = p.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Waiting and running entries per action (every action present, zero if none). */
     @Override
     public Map<Action, Long> countsByAction() {
         return db.read(c -> {
             Map<Action, Long> out = new EnumMap<>(Action.class);
             for (Action a : Action.values()) {
-                out.put(a, countAction(c, a));
+                out.put(a, countAction(c, a) - countFailed(c, a));
             }
             return out;
         });
     }
 
-    /** Every entry in RecNo order, streamed in chunks (for {@code imcheck -q} on a big queue). */
+    /** Waiting and running entries in RecNo order, streamed (for {@code imcheck -q} on a big queue). */
     @Override
     public void forEach(Consumer<QueueEntry> sink) {
-        long after = 0;
-        while (true) {
-            List<QueueEntry> chunk = entriesAfter(after, 10_000);
-            chunk.forEach(sink);
-            if (chunk.size() < 10_000) {
-                return;
-            }
-            after = chunk.get(chunk.size() - 1).recno();
-        }
+        forEach(QueueQuery.all(), sink);
     }
 
-    /** Entries with RecNo above {@code recno}, in order. */
+    /**
+     * The entries a query matches, streamed from one query: H2 runs it lazily (rows are produced as they are read, not
+     * gathered first) and hands them over {@code fetch size} at a time to a process that reaches the database through
+     * another one's server.
+     */
+    @Override
+    public void forEach(QueueQuery q, Consumer<QueueEntry> sink) {
+        db.read(c -> {
+            List<Object> params = new ArrayList<>();
+            String sql = select(c, q, params);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LAZY_QUERY_EXECUTION TRUE");
+            }
+            try (PreparedStatement p = c.prepareStatement(sql)) {
+                p.setFetchSize(2000);
+                bind(p, params);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        sink.accept(map(rs));
+                    }
+                }
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LAZY_QUERY_EXECUTION FALSE");
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Waiting and running entries with RecNo above {@code recno}, in order. */
     @Override
     public List<QueueEntry> entriesAfter(long recno, int limit) {
         return db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE recno > ? ORDER BY recno LIMIT ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE recno > ? AND lane <> "
+                    + FAILED + " ORDER BY recno LIMIT ?")) {
                 p.setLong(1, recno);
                 p.setInt(2, limit);
                 return list(p);
@@ -526,51 +932,54 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
     @Override
     public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
         return db.read(c -> {
-            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM maintenance_queue");
-            // A filter on several actions steers H2 to the action index, after which it sorts every match (seconds at a
-            // million entries); walking the sort order's own index and filtering as it goes finds a page at once.
-            if (q.filtersActions() && q.actions().size() > 1 && q.sort() != QueueQuery.Sort.ACTION) {
-                sql.append(" USE INDEX (\"").append(sortIndexes(c).get(q.sort())).append("\")");
-            }
             List<Object> params = new ArrayList<>();
-            where(q, sql, params);
-            String dir = q.ascending() ? " ASC" : " DESC";
-            // Each order is one that an index holds: (recno), (mailbox, action), (ts, recno), (action, recno).
-            sql.append(" ORDER BY ").append(q.sort().column()).append(dir);
-            if (q.sort() == QueueQuery.Sort.MAILBOX) {
-                sql.append(", action").append(dir);
-            } else if (q.sort() != QueueQuery.Sort.RECNO) {
-                sql.append(", recno").append(dir);
-            }
-            sql.append(" LIMIT ? OFFSET ?");
+            String sql = select(c, q, params) + " LIMIT ? OFFSET ?";
             params.add(limit);
             params.add(offset);
-            try (PreparedStatement p = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement p = c.prepareStatement(sql)) {
                 bind(p, params);
                 return list(p);
             }
         });
     }
 
+    /** The query's SELECT, filtered and sorted, without a limit. */
+    private String select(Connection c, QueueQuery q, List<Object> params) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM maintenance_queue");
+        boolean onlyFailed = q.states().equals(EnumSet.of(QueueEntry.State.FAILED));
+        // A filter on several actions steers H2 to the action index, after which it sorts every match (seconds at a
+        // million entries); walking the sort order's own index and filtering as it goes finds a page at once.
+        if (!onlyFailed && q.filtersActions() && q.actions().size() > 1 && q.sort() != QueueQuery.Sort.ACTION) {
+            sql.append(" USE INDEX (\"").append(sortIndexes(c).get(q.sort())).append("\")");
+        }
+        where(q, sql, params);
+        String dir = q.ascending() ? " ASC" : " DESC";
+        // Each order is one that an index holds: (recno), (mailbox, action), (ts, recno), (action, recno).
+        sql.append(" ORDER BY ").append(q.sort().column()).append(dir);
+        if (q.sort() == QueueQuery.Sort.MAILBOX) {
+            sql.append(", action").append(dir);
+        } else if (q.sort() != QueueQuery.Sort.RECNO) {
+            sql.append(", recno").append(dir);
+        }
+        return sql.toString();
+    }
+
     /**
-     * The number of entries a query matches. A filter on actions alone is counted per action on the action
-     * index, and from the table's row count when fewer actions are left out than kept.
+     * The number of entries a query matches. A filter on actions alone is counted per action on the action index (less
+     * the parked ones, on the lane index), and from the table's row count when fewer actions are left out than kept.
      */
     @Override
     public long count(QueueQuery q) {
         return db.read(c -> {
-            if (q.filtersActions() && q.mailboxText().isEmpty()) {
-                java.util.Set<Action> left = java.util.EnumSet.complementOf(java.util.EnumSet.copyOf(q.actions()));
-                if (left.size() < q.actions().size()) {
-                    long n = count(c);
-                    for (Action a : left) {
-                        n -= countAction(c, a);
-                    }
-                    return n;
+            if (q.mailboxText().isEmpty() && q.actions().size() > 0 && (q.states().equals(QueueQuery.PENDING)
+                    || q.states().equals(EnumSet.of(QueueEntry.State.FAILED)))) {
+                boolean failed = q.states().contains(QueueEntry.State.FAILED);
+                if (!q.filtersActions()) {
+                    return failed ? countFailed(c, null) : countAll(c) - countFailed(c, null);
                 }
                 long n = 0;
                 for (Action a : q.actions()) {
-                    n += countAction(c, a);
+                    n += failed ? countFailed(c, a) : countAction(c, a) - countFailed(c, a);
                 }
                 return n;
             }
@@ -620,7 +1029,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
 
     private static void where(QueueQuery q, StringBuilder sql, List<Object> params) {
         List<String> conds = new ArrayList<>();
-        if (q.actions().isEmpty()) {
+        if (q.actions().isEmpty() || q.states().isEmpty()) {
             conds.add("FALSE");
         } else if (q.filtersActions() && q.actions().size() == 1) {
             conds.add("action = ?");
@@ -635,6 +1044,10 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
             }
             conds.add(in.append(')').toString());
         }
+        String states = stateCondition(q.states());
+        if (states != null) {
+            conds.add(states);
+        }
         if (!q.mailboxText().isEmpty()) {
             conds.add("LOWER(mailbox) LIKE ? ESCAPE '\\'");
             params.add("%" + MailboxList.likeEscape(q.mailboxText().toLowerCase(java.util.Locale.ROOT)) + "%");
@@ -642,6 +1055,26 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
         if (!conds.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conds));
         }
+    }
+
+    /** The lanes of a set of states, as a condition (null: every state). */
+    private static String stateCondition(Set<QueueEntry.State> states) {
+        boolean waiting = states.contains(QueueEntry.State.WAITING);
+        boolean running = states.contains(QueueEntry.State.RUNNING);
+        boolean failed = states.contains(QueueEntry.State.FAILED);
+        if (waiting && running && failed) {
+            return null;
+        }
+        if (waiting && running) {
+            return "lane <> " + FAILED;
+        }
+        if (waiting && failed) {
+            return "lane <> " + RUNNING;
+        }
+        if (running && failed) {
+            return "lane >= " + RUNNING;
+        }
+        return waiting ? "lane < " + RUNNING : running ? "lane = " + RUNNING : failed ? "lane = " + FAILED : "FALSE";
     }
 
     private static void bind(PreparedStatement p, List<Object> params) throws SQLException {
@@ -667,34 +1100,100 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
         return out;
     }
 
+    /** The action of a stored label: the labels this class writes at once, anything else through {@link Action#fromLabel}. */
+    private static Action action(String label) {
+        return switch (label) {
+            case "Clean" -> Action.CLEAN;
+            case "Purge" -> Action.PURGE;
+            case "Repair" -> Action.REPAIR;
+            case "Remove" -> Action.REMOVE;
+            default -> Action.fromLabel(label);
+        };
+    }
+
+    /** A row of {@link #COLUMNS}, by position (a million rows are mapped for {@code imcheck -q}). */
     static QueueEntry map(ResultSet rs) throws SQLException {
-        long nb = rs.getLong("not_before");
+        long nb = rs.getLong(8);
         Instant notBefore = rs.wasNull() ? null : Instant.ofEpochMilli(nb);
-        return new QueueEntry(rs.getLong("recno"), rs.getString("mailbox"), Action.fromLabel(rs.getString("action")),
-                Instant.ofEpochMilli(rs.getLong("ts")), rs.getBoolean("forced"), rs.getInt("version"), rs.getString("picked_by"),
-                notBefore, rs.getInt("attempts"), rs.getString("last_error"));
+        int lane = rs.getInt(11);
+        QueueEntry.State state = lane == RUNNING ? QueueEntry.State.RUNNING : lane == FAILED ? QueueEntry.State.FAILED : QueueEntry.State.WAITING;
+        return new QueueEntry(rs.getLong(1), rs.getString(2), action(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)),
+                rs.getBoolean(5), rs.getInt(6), rs.getString(7), notBefore, rs.getInt(9), rs.getString(10), state);
+    }
+
+    // ---------------------------------------------------------------- the change log's questions
+
+    @Override
+    public List<QueueEntry> added(Connection c, long first, long last) throws SQLException {
+        List<QueueEntry> now = current(c, first, last);
+        if (now.size() == last - first + 1) {
+            return now;
+        }
+        // some have left the queue already: they were added all the same, as their history rows say
+        TreeMap<Long, QueueEntry> all = new TreeMap<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE recno BETWEEN ? AND ?")) {
+            p.setLong(1, first);
+            p.setLong(2, last);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    QueueEntry e = mapHistory(rs).entry();
+                    all.put(e.recno(), new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), 0, null, null, 0, null,
+                            QueueEntry.State.WAITING));
+                }
+            }
+        }
+        for (QueueEntry e : now) {
+            all.put(e.recno(), e);
+        }
+        return new ArrayList<>(all.values());
+    }
+
+    @Override
+    public List<QueueEntry> current(Connection c, long first, long last) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM maintenance_queue WHERE recno BETWEEN ? AND ? ORDER BY recno")) {
+            p.setLong(1, first);
+            p.setLong(2, last);
+            return list(p);
+        }
+    }
+
+    @Override
+    public List<HistoryEntry> history(Connection c, long first, long last) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE seq BETWEEN ? AND ? ORDER BY seq")) {
+            p.setLong(1, first);
+            p.setLong(2, last);
+            return historyList(p);
+        }
     }
 
     // ---------------------------------------------------------------- history
+
+    private static List<HistoryEntry> historyList(PreparedStatement p) throws SQLException {
+        List<HistoryEntry> out = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+                out.add(mapHistory(rs));
+            }
+        }
+        return out;
+    }
+
+    /** A row of {@link #HISTORY_COLUMNS}: the entry as it left the queue, with its attempts and last error. */
+    static HistoryEntry mapHistory(ResultSet rs) throws SQLException {
+        QueueEntry e = new QueueEntry(rs.getLong(2), rs.getString(3), action(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
+                rs.getBoolean(6), 0, null, null, rs.getInt(11), rs.getString(12), QueueEntry.State.WAITING);
+        return new HistoryEntry(rs.getLong(1), e, Outcome.valueOf(rs.getString(7)), rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)),
+                rs.getLong(10));
+    }
 
     /** History rows with sequence above {@code seq}, in order. */
     @Override
     public List<HistoryEntry> historyAfter(long seq, int limit) {
         return db.read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, "
-                    + "bytes_reclaimed FROM queue_history WHERE seq > ? ORDER BY seq LIMIT ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE seq > ? ORDER BY seq LIMIT ?")) {
                 p.setLong(1, seq);
                 p.setInt(2, limit);
-                List<HistoryEntry> out = new ArrayList<>();
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        QueueEntry e = new QueueEntry(rs.getLong("recno"), rs.getString("mailbox"), Action.fromLabel(rs.getString("action")),
-                                Instant.ofEpochMilli(rs.getLong("ts")), rs.getBoolean("forced"), 0, null, null, 0, null);
-                        out.add(new HistoryEntry(rs.getLong("seq"), e, Outcome.valueOf(rs.getString("outcome")), rs.getString("detail"),
-                                Instant.ofEpochMilli(rs.getLong("done_at")), rs.getLong("bytes_reclaimed")));
-                    }
-                }
-                return out;
+                return historyList(p);
             }
         });
     }
@@ -702,10 +1201,69 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
     /** The newest history rows, newest first. */
     @Override
     public List<HistoryEntry> recentHistory(int limit) {
-        long max = maxHistorySeq();
-        List<HistoryEntry> l = historyAfter(Math.max(0, max - limit), limit);
-        java.util.Collections.reverse(l);
-        return l;
+        return history(EnumSet.allOf(Outcome.class), Long.MAX_VALUE, limit);
+    }
+
+    /**
+     * History rows below {@code beforeSeq} with one of {@code outcomes}, newest first. Every outcome is read from its own
+     * range of the {@code (outcome, seq)} index, in the index's order (so H2 stops after {@code limit} rows), and the
+     * ranges are merged: a page costs the same however long the history.
+     */
+    @Override
+    public List<HistoryEntry> history(Set<Outcome> outcomes, long beforeSeq, int limit) {
+        if (outcomes.isEmpty() || limit < 1) {
+            return List.of();
+        }
+        return db.read(c -> {
+            List<HistoryEntry> all = new ArrayList<>();
+            if (outcomes.size() == Outcome.values().length) {
+                try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE seq < ? "
+                        + "ORDER BY seq DESC LIMIT ?")) {
+                    p.setLong(1, beforeSeq);
+                    p.setInt(2, limit);
+                    return historyList(p);
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE outcome = ? AND seq < ? "
+                    + "ORDER BY outcome DESC, seq DESC LIMIT ?")) {
+                for (Outcome o : outcomes) {
+                    p.setString(1, o.name());
+                    p.setLong(2, beforeSeq);
+                    p.setInt(3, limit);
+                    all.addAll(historyList(p));
+                }
+            }
+            all.sort(java.util.Comparator.comparingLong(HistoryEntry::seq).reversed());
+            return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+        });
+    }
+
+    @Override
+    public long historyCount(Set<Outcome> outcomes) {
+        return db.read(c -> {
+            long n = 0;
+            try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM queue_history WHERE outcome = ?")) {
+                for (Outcome o : outcomes) {
+                    p.setString(1, o.name());
+                    try (ResultSet rs = p.executeQuery()) {
+                        rs.next();
+                        n += rs.getLong(1);
+                    }
+                }
+            }
+            return n;
+        });
+    }
+
+    @Override
+    public Optional<HistoryEntry> finished(long recno) {
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + HISTORY_COLUMNS + " FROM queue_history WHERE recno = ? "
+                    + "ORDER BY seq DESC LIMIT 1")) {
+                p.setLong(1, recno);
+                return historyList(p).stream().findFirst();
+            }
+        });
     }
 
     @Override
@@ -720,9 +1278,9 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
 
     /** Entries finished with {@code outcome} per minute since {@code since}: minute start (epoch ms) to count. */
     @Override
-    public java.util.SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
+    public SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome) {
         return db.read(c -> {
-            java.util.SortedMap<Long, Long> out = new java.util.TreeMap<>();
+            SortedMap<Long, Long> out = new TreeMap<>();
             try (PreparedStatement p = c.prepareStatement("SELECT done_at / 60000 AS m, COUNT(*) FROM queue_history "
                     + "WHERE done_at >= ? AND outcome = ? GROUP BY m")) {
                 p.setLong(1, since);
@@ -761,5 +1319,4 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore {
             }
         });
     }
-
 }

@@ -217,4 +217,207 @@ class MaintenanceQueueTest {
         assertThat(q().count()).isEqualTo(1);
         assertThat(q().pickNext(now(), Duration.ofHours(1).toMillis(), "probe")).map(QueueEntry::recno).contains(recno);
     }
+
+    // ---------------------------------------------------------------- lanes: the order of picks
+
+    private List<Long> claimed(long now, Duration cleanupAge, int max) {
+        return q().claimDue(now, cleanupAge.toMillis(), "probe", max).stream().map(QueueEntry::recno).toList();
+    }
+
+    @Test
+    void picks_take_repair_first_then_recno_order_with_removes_once_due() {
+        long oldRemove = q().enqueue("user/alice", Action.REMOVE, now() - Duration.ofHours(2).toMillis(), false).recno();
+        long clean = q().enqueue("user/bob", Action.CLEAN, now(), false).recno();
+        long newRemove = q().enqueue("user/carol", Action.REMOVE, now(), false).recno(); // due in an hour
+        long purge = q().enqueue("user/dave", Action.PURGE, now(), false).recno();
+        long repair = q().enqueue("user/carol", Action.REPAIR, now(), false).recno();
+        long forcedRemove = s.engine.queue().request("user/dave", Action.REMOVE).recno(); // forced: due at once, by RecNo
+        assertThat(claimed(now(), Duration.ofHours(1), 10)).containsExactly(repair, oldRemove, clean, purge, forcedRemove);
+        assertThat(q().get(newRemove).orElseThrow().state()).isEqualTo(QueueEntry.State.WAITING);
+        s.clock.advance(Duration.ofHours(1));
+        assertThat(claimed(now(), Duration.ofHours(1), 10)).containsExactly(newRemove);
+    }
+
+    @Test
+    void a_pick_claims_one_entry_at_a_time_in_the_same_order() {
+        long clean = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
+        long repair = q().enqueue("user/bob", Action.REPAIR, now(), false).recno();
+        assertThat(q().pickNext(now(), 0, "probe")).map(QueueEntry::recno).contains(repair);
+        assertThat(q().pickNext(now(), 0, "probe")).map(QueueEntry::recno).contains(clean);
+        assertThat(q().pickNext(now(), 0, "probe")).isEmpty();
+        assertThat(q().get(clean).orElseThrow()).extracting(QueueEntry::state, QueueEntry::pickedBy)
+                .containsExactly(QueueEntry.State.RUNNING, "probe");
+    }
+
+    @Test
+    void an_entry_in_back_off_waits_until_it_is_due_and_then_keeps_its_place() {
+        long first = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
+        long second = q().enqueue("user/bob", Action.CLEAN, now(), false).recno();
+        QueueEntry failed = q().pickNext(now(), 0, "probe").orElseThrow();
+        assertThat(failed.recno()).isEqualTo(first);
+        q().release(failed, "disk full", now() + 10_000);
+        QueueEntry waiting = q().get(first).orElseThrow();
+        assertThat(waiting).extracting(QueueEntry::state, QueueEntry::attempts, QueueEntry::lastError, QueueEntry::notBefore)
+                .containsExactly(QueueEntry.State.WAITING, 1, "disk full", s.clock.instant().plusSeconds(10));
+        assertThat(q().nextDueTime(now(), 0)).contains(s.clock.instant().plusSeconds(10));
+        assertThat(claimed(now(), Duration.ZERO, 10)).containsExactly(second);
+        s.clock.advance(Duration.ofSeconds(10));
+        long third = q().enqueue("user/carol", Action.CLEAN, now(), false).recno();
+        assertThat(claimed(now(), Duration.ZERO, 10)).containsExactly(first, third);
+    }
+
+    @Test
+    void a_claim_made_on_an_entry_that_changed_since_it_was_read_fails() {
+        long recno = q().enqueue("user/alice", Action.REPAIR, now(), false).recno();
+        QueueEntry read = q().get(recno).orElseThrow();
+        s.clock.advance(Duration.ofMinutes(1));
+        q().enqueue("user/alice", Action.REPAIR, now(), false); // a later request moves the timestamp: version + 1
+        QueueEntry claimed = q().pickNext(now(), 0, "probe").orElseThrow();
+        assertThat(claimed.version()).isEqualTo(read.version() + 2);
+        assertThat(claimed.timestamp()).isEqualTo(s.clock.instant());
+        boolean completedWithOldVersion = s.engine.context().meta().transact(tx -> tx.complete(read, Outcome.DONE, "stale", 0));
+        assertThat(completedWithOldVersion).isFalse();
+        assertThat(q().get(recno)).isPresent();
+    }
+
+    // ---------------------------------------------------------------- uniqueness covers waiting entries only
+
+    @Test
+    void a_request_for_a_running_repair_runs_again() {
+        long first = q().enqueue("user/alice", Action.REPAIR, now(), false).recno();
+        QueueEntry running = q().pickNext(now(), 0, "impurge").orElseThrow();
+        // the Repair runs; meanwhile a client meets a corruption the repair does not cover and asks again
+        s.clock.advance(Duration.ofSeconds(5));
+        org.mstore.api.Enqueued again = q().enqueue("user/alice", Action.REPAIR, now(), false);
+        assertThat(again.added()).isTrue();
+        assertThat(again.recno()).isNotEqualTo(first);
+        assertThat(q().find("user/alice", Action.REPAIR)).map(QueueEntry::recno).contains(again.recno());
+        // a third request while one waits adds nothing
+        assertThat(q().enqueue("user/alice", Action.REPAIR, now(), false).added()).isFalse();
+        // the first one ends; the second still runs, after it
+        s.engine.context().meta().transact(tx -> tx.complete(running, Outcome.DONE, "rebuilt", 0));
+        assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno(), TaskResult::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(again.recno(), Outcome.DONE));
+    }
+
+    @Test
+    void a_failed_task_queued_again_while_it_ran_is_folded_into_the_new_entry() {
+        long first = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
+        QueueEntry running = q().pickNext(now(), 0, "impurge").orElseThrow();
+        long second = q().enqueue("user/alice", Action.CLEAN, now(), false).recno();
+        q().release(running, "disk full", now() + 10_000);
+        // one task, one entry: the new one carries the attempt and waits out the back-off
+        assertThat(q().get(first)).isEmpty();
+        assertThat(q().get(second).orElseThrow()).extracting(QueueEntry::attempts, QueueEntry::lastError, QueueEntry::notBefore)
+                .containsExactly(1, "disk full", s.clock.instant().plusSeconds(10));
+        assertThat(q().finished(first).orElseThrow()).extracting(HistoryEntry::outcome).isEqualTo(Outcome.SKIPPED);
+        assertThat(q().finished(first).orElseThrow().detail()).contains("RecNo " + second);
+    }
+
+    // ---------------------------------------------------------------- parked entries and the history
+
+    private QueueEntry parked(String mailbox, Action action, String error) {
+        q().enqueue(mailbox, action, now(), false);
+        QueueEntry e = q().claimDue(now(), 0, "probe", 1).get(0);
+        q().park(e, error);
+        return q().get(e.recno()).orElseThrow();
+    }
+
+    @Test
+    void a_parked_entry_is_not_picked_and_not_counted_in_the_queue() {
+        QueueEntry p = parked("user/alice", Action.CLEAN, "disk on fire");
+        assertThat(p).extracting(QueueEntry::state, QueueEntry::attempts, QueueEntry::lastError)
+                .containsExactly(QueueEntry.State.FAILED, 1, "disk on fire");
+        s.clock.advance(Duration.ofDays(1));
+        assertThat(q().pickNext(now(), 0, "probe")).isEmpty();
+        assertThat(q().nextDueTime(now(), 0)).isEmpty();
+        assertThat(q().count()).isZero();
+        assertThat(q().countsByAction()).containsEntry(Action.CLEAN, 0L);
+        assertThat(s.queue()).isEmpty();
+        assertThat(q().count(org.mstore.api.QueueQuery.failed())).isEqualTo(1);
+        assertThat(q().page(org.mstore.api.QueueQuery.failed(), 0, 10)).extracting(QueueEntry::recno).containsExactly(p.recno());
+        List<QueueEntry> streamed = new ArrayList<>();
+        s.engine.queue().forEach(org.mstore.api.QueueQuery.failed(), streamed::add);
+        assertThat(streamed).extracting(QueueEntry::recno).containsExactly(p.recno());
+    }
+
+    @Test
+    void a_request_for_a_parked_task_waits_for_the_administrator_unless_forced() {
+        QueueEntry p = parked("user/alice", Action.REPAIR, "cannot read the partition");
+        org.mstore.api.Enqueued again = q().enqueue("user/alice", Action.REPAIR, now(), false);
+        assertThat(again).isEqualTo(new org.mstore.api.Enqueued(p.recno(), false));
+        assertThat(q().enqueueAll(List.of(new org.mstore.api.QueueRequest("user/alice", Action.REPAIR, now(), false)))).isZero();
+        assertThat(q().get(p.recno()).orElseThrow().state()).isEqualTo(QueueEntry.State.FAILED);
+        assertThat(q().count()).isZero();
+        org.mstore.api.Enqueued forced = s.engine.queue().request("user/alice", Action.REPAIR);
+        assertThat(forced).isEqualTo(new org.mstore.api.Enqueued(p.recno(), false));
+        assertThat(q().get(p.recno()).orElseThrow()).extracting(QueueEntry::state, QueueEntry::forced, QueueEntry::attempts)
+                .containsExactly(QueueEntry.State.WAITING, true, 0);
+    }
+
+    @Test
+    void retry_brings_a_parked_entry_back() {
+        QueueEntry p = parked("user/alice", Action.CLEAN, "disk on fire");
+        List<QueueEntry> back = s.engine.queue().retry(List.of(p.recno(), 9999L));
+        assertThat(back).extracting(QueueEntry::recno, QueueEntry::state, QueueEntry::attempts)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(p.recno(), QueueEntry.State.WAITING, 0));
+        assertThat(q().get(p.recno()).orElseThrow().lastError()).isEqualTo("disk on fire"); // still there to read
+        assertThat(q().pickNext(now(), 0, "probe")).map(QueueEntry::recno).contains(p.recno());
+    }
+
+    @Test
+    void retrying_a_parked_entry_whose_task_waits_again_folds_it_into_that_one() {
+        q().enqueue("user/alice", Action.CLEAN, now(), false);
+        QueueEntry running = q().pickNext(now(), 0, "probe").orElseThrow();
+        long twin = q().enqueue("user/alice", Action.CLEAN, now(), false).recno(); // queued again while it ran
+        q().park(running, "disk on fire"); // then it failed for the last time
+        assertThat(s.engine.queue().retry(List.of(running.recno()))).extracting(QueueEntry::recno).containsExactly(twin);
+        assertThat(q().get(running.recno())).isEmpty();
+        assertThat(q().finished(running.recno()).orElseThrow().outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(q().count()).isEqualTo(1);
+    }
+
+    @Test
+    void discard_records_the_entry_in_the_history() {
+        QueueEntry p = parked("user/alice", Action.PURGE, "cache unreadable");
+        long waiting = q().enqueue("user/bob", Action.CLEAN, now(), false).recno();
+        assertThat(s.engine.queue().discard(List.of(p.recno(), waiting))).extracting(QueueEntry::recno).containsExactly(p.recno());
+        assertThat(q().get(p.recno())).isEmpty();
+        assertThat(q().get(waiting)).isPresent(); // only parked entries are discarded
+        HistoryEntry h = s.engine.queue().finished(p.recno()).orElseThrow();
+        assertThat(h).extracting(HistoryEntry::outcome, HistoryEntry::detail).containsExactly(Outcome.DISCARDED, "discarded by an administrator");
+        assertThat(h.entry()).extracting(QueueEntry::attempts, QueueEntry::lastError).containsExactly(1, "cache unreadable");
+        assertThat(s.engine.queue().history(java.util.EnumSet.of(Outcome.DISCARDED), Long.MAX_VALUE, 10))
+                .extracting(x -> x.entry().recno()).containsExactly(p.recno());
+    }
+
+    @Test
+    void retry_all_and_discard_all_take_every_parked_entry() {
+        parked("user/alice", Action.CLEAN, "e1");
+        parked("user/bob", Action.CLEAN, "e2");
+        QueueEntry third = parked("user/carol", Action.PURGE, "e3");
+        assertThat(s.engine.queue().retryAll()).isEqualTo(3);
+        assertThat(q().count()).isEqualTo(3);
+        q().park(q().claim(third.recno(), now(), "probe").orElseThrow(), "e3 again");
+        assertThat(s.engine.queue().discardAll()).isEqualTo(1);
+        assertThat(q().count(org.mstore.api.QueueQuery.failed())).isZero();
+    }
+
+    @Test
+    void the_history_pages_newest_first_filtered_by_outcome() {
+        s.engine.queue().remove(List.of(q().enqueue("user/alice", Action.CLEAN, now(), false).recno()));
+        List<Long> dropped = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            dropped.add(q().enqueue("user/ghost" + i, Action.PURGE, now(), false).recno());
+        }
+        s.engine.daemon().drain();
+        java.util.Set<Outcome> only = java.util.EnumSet.of(Outcome.DROPPED);
+        assertThat(s.engine.queue().historyCount(only)).isEqualTo(5);
+        List<HistoryEntry> page1 = s.engine.queue().history(only, Long.MAX_VALUE, 3);
+        assertThat(page1).extracting(h -> h.entry().recno()).containsExactly(dropped.get(4), dropped.get(3), dropped.get(2));
+        List<HistoryEntry> page2 = s.engine.queue().history(only, page1.get(2).seq(), 3);
+        assertThat(page2).extracting(h -> h.entry().recno()).containsExactly(dropped.get(1), dropped.get(0));
+        assertThat(s.engine.queue().history(java.util.EnumSet.of(Outcome.REMOVED, Outcome.DROPPED), Long.MAX_VALUE, 100)).hasSize(6);
+        assertThat(s.engine.queue().historyCount(java.util.EnumSet.of(Outcome.DONE))).isZero();
+    }
 }
