@@ -111,6 +111,32 @@ final class H2Metadata implements Metadata {
         }
 
         @Override
+        public void rename(String from, String to) {
+            sql(() -> {
+                long now = now();
+                List<String> names = mboxlist.subtree(c, from);
+                for (String old : names) {
+                    String neu = to + old.substring(from.length());
+                    try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE mailbox SET name = ? WHERE name = ?")) {
+                        p.setString(1, neu);
+                        p.setString(2, old);
+                        p.executeUpdate();
+                    }
+                    try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET mailbox = ? WHERE mailbox = ?")) {
+                        p.setString(1, neu);
+                        p.setString(2, old);
+                        if (p.executeUpdate() > 0) {
+                            queueChanged[0] = true;
+                        }
+                    }
+                    mboxlist.touch(c, old, now);
+                    mboxlist.touch(c, neu, now);
+                }
+                return null;
+            });
+        }
+
+        @Override
         public void clearMailboxes() {
             sql(() -> {
                 mboxlist.clear(c);

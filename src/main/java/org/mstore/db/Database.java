@@ -30,8 +30,12 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class Database implements AutoCloseable {
     public static final String DIR = "mboxlist";
     public static final String NAME = "mstore";
-    /** Migration scripts, in order; the schema version is the number of scripts applied. */
-    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql");
+    /**
+     * Migration scripts, in order; each one's version is the number in its name ({@code V3__...} is 3). A migration is
+     * applied when its version is not yet recorded, so that migrations written on different branches apply whichever
+     * order they arrive in; the schema version is the highest applied.
+     */
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V3__sessions.sql");
 
     private final Path file;
     private final JdbcConnectionPool pool;
@@ -178,14 +182,20 @@ public final class Database implements AutoCloseable {
     private void migrate() throws SQLException, IOException {
         try (Connection c = connection()) {
             int version = currentVersion(c);
-            if (version > MIGRATIONS.size()) {
+            int known = MIGRATIONS.stream().mapToInt(Database::versionOf).max().orElse(0);
+            if (version > known) {
                 throw new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
-                        + MIGRATIONS.size() + "); use a newer mstore");
+                        + known + "); use a newer mstore");
             }
-            for (int v = version + 1; v <= MIGRATIONS.size(); v++) {
+            java.util.Set<Integer> applied = appliedVersions(c);
+            for (String migration : MIGRATIONS) {
+                int v = versionOf(migration);
+                if (applied.contains(v)) {
+                    continue;
+                }
                 c.setAutoCommit(false);
                 try (Statement s = c.createStatement()) {
-                    for (String stmt : statements(MIGRATIONS.get(v - 1))) {
+                    for (String stmt : statements(migration)) {
                         s.execute(stmt);
                     }
                     try (PreparedStatement p = c.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
@@ -202,6 +212,25 @@ public final class Database implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The version a migration's file name carries: {@code db/V3__sessions.sql} is 3. */
+    static int versionOf(String resource) {
+        String name = resource.substring(resource.lastIndexOf('/') + 1);
+        return Integer.parseInt(name.substring(1, name.indexOf("__")));
+    }
+
+    private static java.util.Set<Integer> appliedVersions(Connection c) throws SQLException {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        if (currentVersion(c) == 0) {
+            return out;
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
     }
 
     private static List<String> statements(String resource) throws IOException {
