@@ -38,7 +38,15 @@ final class SessionQueue {
             }
             running = true;
         }
-        pool.execute(this::runNext);
+        execute(this::runNext);
+    }
+
+    private void execute(Runnable r) {
+        try {
+            pool.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the server is stopping: the session's remaining work goes with it
+        }
     }
 
     synchronized int pending() {
@@ -64,6 +72,6 @@ final class SessionQueue {
         if (stage == null) {
             stage = DONE;
         }
-        stage.whenComplete((v, e) -> pool.execute(this::runNext));
+        stage.whenComplete((v, e) -> execute(this::runNext));
     }
 }

@@ -270,7 +270,11 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
                 }
                 running = true;
             }
-            pool.execute(this::next);
+            try {
+                pool.execute(this::next);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the server is stopping
+            }
         }
 
         private void next() {
@@ -285,7 +289,11 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
             try {
                 r.run();
             } finally {
-                pool.execute(this::next);
+                try {
+                    pool.execute(this::next);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the server is stopping: what is left of this session is dropped with it
+                }
             }
         }
     }
