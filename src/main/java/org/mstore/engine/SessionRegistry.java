@@ -122,7 +122,9 @@ final class SessionRegistry implements Sessions {
         try {
             publish();
         } catch (RuntimeException e) {
-            LoggerFactory.getLogger(SessionRegistry.class).warn("publishing the sessions failed: {}", e.getMessage());
+            if (!ChangeWatcher.shuttingDown()) {
+                LoggerFactory.getLogger(SessionRegistry.class).warn("publishing the sessions failed: {}", e.getMessage());
+            }
         }
     }
 
