@@ -66,8 +66,9 @@ final class ImapReader {
         return r.length() > 40 ? r.substring(0, 40) + "..." : r;
     }
 
+    /** An atom character; 8-bit characters are taken too (UTF-8 typed into an atom by a lenient client). */
     private static boolean atomChar(char c) {
-        return c > ' ' && c < 127 && "(){%*\"\\]".indexOf(c) < 0;
+        return c > ' ' && c != 127 && "(){%*\"\\]".indexOf(c) < 0;
     }
 
     /** An atom (a command name, a flag keyword, a number). */
