@@ -226,6 +226,15 @@ final class ImapSession {
         } catch (IOException | RuntimeException e) {
             LOG.warn("IMAP {} failed for {}", name, user, e);
             tagged(tag, "NO", "[SERVERBUG] " + name + " failed: " + oneLine(String.valueOf(e.getMessage())));
+        } catch (Error e) {
+            // the client gets an answer even now; a JVM in trouble (out of memory) ends the connection too
+            LOG.error("IMAP {} failed for {}", name, user, e);
+            tagged(tag, "NO", "[SERVERBUG] " + name + " failed on the server");
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                conn.flush();
+                conn.close();
+                throw e;
+            }
         }
         return null;
     }
