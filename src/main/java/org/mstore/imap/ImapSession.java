@@ -998,42 +998,48 @@ final class ImapSession {
 
     // ---------------------------------------------------------------- message sets
 
-    /** Positions in the view of a set of message numbers or UIDs; BAD for a number past the end. */
+    /** Positions in the view of a set of message numbers or UIDs, ascending, each once; BAD for a number past the end. */
     private int[] positions(SequenceSet set, boolean byUid) {
         SelectedMailbox s = selected;
         int n = s.size();
-        List<Integer> out = new ArrayList<>();
-        if (byUid) {
-            if (n == 0) {
-                return new int[0];
+        if (!byUid && (set.maxExplicit() > n || n == 0)) {
+            throw new ImapSyntaxException(n == 0 ? "The mailbox is empty" : "Invalid message number " + set.maxExplicit()
+                    + " (there are " + n + ")");
+        }
+        if (n == 0) {
+            return new int[0];
+        }
+        long maxUid = s.uid(n - 1) & 0xffffffffL;
+        int[] out = new int[16];
+        int k = 0;
+        for (long[] range : set.ranges()) {
+            long max = byUid ? maxUid : n;
+            long a = range[0] == SequenceSet.STAR ? max : range[0];
+            long b = range[1] == SequenceSet.STAR ? max : range[1];
+            int from;
+            int to;
+            if (byUid) {
+                from = lowerBound(s, Math.min(a, b));
+                to = lowerBound(s, Math.max(a, b) + 1);
+            } else {
+                from = (int) Math.min(a, b) - 1;
+                to = (int) Math.max(a, b);
             }
-            long maxUid = s.uid(n - 1) & 0xffffffffL;
-            for (long[] range : set.ranges()) {
-                long a = range[0] == SequenceSet.STAR ? maxUid : range[0];
-                long b = range[1] == SequenceSet.STAR ? maxUid : range[1];
-                long lo = Math.min(a, b);
-                long hi = Math.max(a, b);
-                int p = lowerBound(s, lo);
-                for (; p < n && (s.uid(p) & 0xffffffffL) <= hi; p++) {
-                    out.add(p);
-                }
+            if (to - from > out.length - k) {
+                out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, k + to - from));
             }
-        } else {
-            if (set.maxExplicit() > n || (n == 0)) {
-                throw new ImapSyntaxException(n == 0 ? "The mailbox is empty" : "Invalid message number " + set.maxExplicit()
-                        + " (there are " + n + ")");
-            }
-            for (long[] range : set.ranges()) {
-                long a = range[0] == SequenceSet.STAR ? n : range[0];
-                long b = range[1] == SequenceSet.STAR ? n : range[1];
-                for (long q = Math.min(a, b); q <= Math.max(a, b); q++) {
-                    out.add((int) q - 1);
-                }
+            for (int p = from; p < to; p++) {
+                out[k++] = p;
             }
         }
-        return out.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
+        int[] r = java.util.Arrays.copyOf(out, k);
+        if (set.ranges().size() > 1) {
+            r = java.util.Arrays.stream(r).sorted().distinct().toArray();
+        }
+        return r;
     }
 
+    /** The first position whose UID is at least {@code uid}. */
     private static int lowerBound(SelectedMailbox s, long uid) {
         int lo = 0;
         int hi = s.size();
@@ -1095,6 +1101,18 @@ final class ImapSession {
             }
         }
 
+        /** ASCII text (responses without literals). */
+        void add(CharSequence text) {
+            byte[] b = new byte[text.length()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) text.charAt(i);
+            }
+            buf.writeBytes(b);
+            if (buf.size() >= 64 * 1024) {
+                done();
+            }
+        }
+
         void done() {
             if (buf.size() > 0) {
                 conn.write(new ImapResponse(buf.toByteArray()));
@@ -1120,7 +1138,31 @@ final class ImapSession {
             markSeen(pos);
         }
         Batch batch = new Batch();
-        if (!content) {
+        if (!content && all.stream().allMatch(i -> i.kind().equals("UID") || i.kind().equals("FLAGS"))) {
+            // the common resynchronisation of a client (UID FETCH 1:* (FLAGS)): one buffer, no object per message
+            StringBuilder sb = new StringBuilder(64 * 1024 + 256);
+            for (int p : pos) {
+                sb.append("* ").append(p + 1).append(" FETCH (");
+                boolean first = true;
+                for (FetchItem i : all) {
+                    if (!first) {
+                        sb.append(' ');
+                    }
+                    first = false;
+                    if (i.kind().equals("UID")) {
+                        sb.append("UID ").append(s.uid(p) & 0xffffffffL);
+                    } else {
+                        sb.append("FLAGS (").append(s.flagText(p)).append(')');
+                    }
+                }
+                sb.append(")\r\n");
+                if (sb.length() >= 64 * 1024) {
+                    batch.add(sb);
+                    sb.setLength(0);
+                }
+            }
+            batch.add(sb);
+        } else if (!content) {
             for (int p : pos) {
                 batch.add(fetchResponse(p, all, null, seen));
             }

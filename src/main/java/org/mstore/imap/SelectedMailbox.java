@@ -240,10 +240,18 @@ final class SelectedMailbox {
         goneCount = 0;
     }
 
+    private static final String[] FLAG_TEXT = new String[org.mstore.api.Flags.ALL + 1];
+
+    static {
+        for (int f = 0; f < FLAG_TEXT.length; f++) {
+            FLAG_TEXT[f] = org.mstore.api.Flags.format(f);
+        }
+    }
+
     /** The flags of a message as IMAP writes them, {@code \Recent} included. */
     String flagText(int p) {
-        String f = org.mstore.api.Flags.format(flags[p]);
-        if (recent.contains(uids[p])) {
+        String f = FLAG_TEXT[flags[p] & org.mstore.api.Flags.ALL];
+        if (!recent.isEmpty() && recent.contains(uids[p])) {
             f = f.isEmpty() ? "\\Recent" : f + " \\Recent";
         }
         return f;
