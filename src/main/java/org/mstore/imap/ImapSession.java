@@ -205,7 +205,7 @@ final class ImapSession {
             bad();
         } catch (ImapNo e) {
             badInARow = 0;
-            sync(true);
+            sync(false); // no EXPUNGE: the command may have been a FETCH, STORE or SEARCH
             tagged(tag, "NO", (e.code == null ? "" : "[" + e.code + "] ") + oneLine(e.getMessage()));
         } catch (MailboxFormatException e) {
             // the engine logged the seed's two lines under this server's name and queued a Repair
