@@ -49,7 +49,7 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("Clients").definedBy(CLIENTS)
                 .layer("Engine").definedBy("org.mstore.engine..")
-                .layer("Rules").definedBy("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..")
+                .layer("Rules").definedBy("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..", "org.mstore.users..")
                 .layer("Backends").definedBy(BACKENDS)
                 .layer("Spi").definedBy("org.mstore.backend..")
                 .layer("Log").definedBy("org.mstore.log..")
@@ -71,13 +71,13 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage(CLIENTS).and(DescribedPredicate.not(THE_BENCHMARK))
                 .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
                 .orShould().dependOnClassesThat().resideInAnyPackage("org.mstore.engine..", "org.mstore.mailbox..", "org.mstore.purge..",
-                        "org.mstore.expire..", "org.mstore.backend..", "org.mstore.log..", "org.mstore.fs..", "org.h2..", "java.sql..")
+                        "org.mstore.expire..", "org.mstore.users..", "org.mstore.backend..", "org.mstore.log..", "org.mstore.fs..", "org.h2..", "java.sql..")
                 .check(CLASSES);
     }
 
     @Test
     void the_rules_know_no_backend() {
-        noClasses().that().resideInAnyPackage("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..")
+        noClasses().that().resideInAnyPackage("org.mstore.mailbox..", "org.mstore.purge..", "org.mstore.expire..", "org.mstore.users..")
                 .should().dependOnClassesThat().resideInAnyPackage(BACKENDS)
                 .orShould().dependOnClassesThat().resideInAnyPackage("org.h2..", "java.sql..")
                 .check(CLASSES);

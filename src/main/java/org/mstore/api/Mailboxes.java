@@ -40,6 +40,19 @@ public interface Mailboxes {
     /** Deletes a mailbox and every mailbox below it, with their pending queue entries; returns their names. */
     List<String> delete(String name) throws IOException;
 
+    /**
+     * Renames a mailbox and every mailbox below it, within one user: their messages, UIDs and UID validity go along,
+     * and so do their pending queue entries. An INBOX cannot be renamed this way (IMAP's RENAME of INBOX moves its
+     * messages instead: {@link #copy} then {@link #expunge}). Returns the new names, in order.
+     */
+    List<String> rename(String from, String to) throws IOException;
+
+    /**
+     * Copies the messages of a UID set to another mailbox of the same store, keeping their flags and internal dates;
+     * all of them are appended at once (forced to disk) or none.
+     */
+    CopyResult copy(String from, UidSet uids, String to) throws IOException;
+
     /** Appends messages, each forced to disk before this returns. */
     default AppendResult append(String mailbox, List<NewMessage> messages) throws IOException {
         return append(mailbox, messages, true);
@@ -76,6 +89,19 @@ public interface Mailboxes {
 
     /** A message's bytes, exactly as appended; never altered bytes (a damaged message is a format error). */
     byte[] fetch(String mailbox, int uid) throws IOException;
+
+    /** Reads one message after another: what {@link #fetch(String, UidSet, MessageReader)} hands over. */
+    @FunctionalInterface
+    interface MessageReader {
+        void read(MessageRecord record, byte[] content) throws IOException;
+    }
+
+    /**
+     * Reads the messages of a UID set that are in the mailbox, in UID order, with one opening of it (a client's FETCH
+     * of many messages). The mailbox stays locked while {@code reader} runs: it must not call the store, and should
+     * only copy or parse what it is given. A damaged message is a format error, as for {@link #fetch(String, int)}.
+     */
+    void fetch(String mailbox, UidSet uids, MessageReader reader) throws IOException;
 
     /** The live messages with their envelope summaries, at most {@code limit} from position {@code offset}. */
     List<MessageView> messages(String mailbox, int offset, int limit) throws IOException;

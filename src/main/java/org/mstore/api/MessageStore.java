@@ -23,6 +23,15 @@ public interface MessageStore extends AutoCloseable {
 
     Maintenance maintenance();
 
+    /** The mail users and their subscriptions. */
+    Users users();
+
+    /** The protocol servers' connected sessions. */
+    Sessions sessions();
+
+    /** Writes one line to the default log under this process's name and pid (SPEC §7). */
+    void log(String category, LogLevel level, String message);
+
     /** Subscribes to events; they arrive on store threads. Closing the result unsubscribes. */
     AutoCloseable subscribe(Consumer<StoreEvent> listener);
 

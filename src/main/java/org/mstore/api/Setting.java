@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code store.*} options (SPEC §6): name, default, help text, and the parser that both validates
+ * The {@code store.*} options (SPEC §6) and the protocol servers' {@code imap.*} options: name, default, help text, and the parser that both validates
  * and normalises a value. Every accepted value has one canonical text form, which is what is stored.
  */
 public enum Setting {
@@ -89,6 +89,15 @@ public enum Setting {
         @Override
         String canonical(String v) {
             return Sizes.format(Sizes.parse(this, v));
+        }
+    },
+    IMAP_IMMEDIATE_FLAG_UPDATE("imap.immediateflagupdate", "false",
+            "IMAP: when true, a flag change or expunge made by one session reaches every other session that has the mailbox "
+                    + "selected at once (also during IDLE); when false, at that session's next command, as RFC 3501 allows.",
+            "true or false") {
+        @Override
+        String canonical(String v) {
+            return Boolean.toString(parseBoolean(this, v));
         }
     };
 

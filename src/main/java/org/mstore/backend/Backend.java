@@ -30,6 +30,16 @@ public interface Backend extends AutoCloseable {
     /** What changed in the shared metadata since a point, for events about other processes' changes. */
     ChangeFeed changes();
 
+    /** The mail users and their subscriptions (see {@link UserStore} for the contract). */
+    default UserStore users() {
+        throw new UnsupportedOperationException("the " + kind() + " backend keeps no mail users yet");
+    }
+
+    /** The protocol servers' sessions (see {@link SessionStore} for the contract). */
+    default SessionStore sessions() {
+        throw new UnsupportedOperationException("the " + kind() + " backend keeps no sessions yet");
+    }
+
     @Override
     void close();
 }

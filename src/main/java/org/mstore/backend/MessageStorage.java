@@ -36,6 +36,17 @@ public interface MessageStorage {
     void deleteTree(MailboxInfo info) throws IOException;
 
     /**
+     * Moves a mailbox and every mailbox below it to a new name ({@code to} differs from {@code from} only in its name):
+     * messages, UIDs, flags and UID validity go along. All of it moves or none of it does; the caller holds the locks of
+     * every mailbox of the subtree and renames the rows of the mailbox list after this returns (see
+     * {@link MetaTx#rename}), moving storage back with a second call if that fails. Refuses a target that storage
+     * already holds.
+     */
+    default void rename(MailboxInfo from, MailboxInfo to) throws IOException {
+        throw new UnsupportedOperationException("this backend cannot rename mailboxes yet");
+    }
+
+    /**
      * Repair: rebuilds the mailbox's index data from its messages, keeping every message that is intact, never
      * bringing back an expunged one, setting aside (quarantining) one whose bytes no longer match. The caller holds
      * the lock (see {@link #lock}).

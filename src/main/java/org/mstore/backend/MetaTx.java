@@ -30,6 +30,14 @@ public interface MetaTx {
     /** The mailbox {@code name} and every mailbox below it. */
     List<String> subtree(String name);
 
+    /**
+     * Renames the rows of the mailbox {@code from} and of every mailbox below it ({@code from/...} becomes
+     * {@code to/...}), and moves their pending queue entries along. Tells other processes that both names changed.
+     */
+    default void rename(String from, String to) {
+        throw new UnsupportedOperationException("this backend cannot rename mailboxes yet");
+    }
+
     /** Deletes every mailbox row (before a rebuild of the list). */
     void clearMailboxes();
 

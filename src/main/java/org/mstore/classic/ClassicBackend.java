@@ -37,6 +37,8 @@ public final class ClassicBackend implements Backend {
     private final ClassicStorage storage;
     private final H2Metadata metadata;
     private final ChangeLog changes;
+    private final ClassicUsers users;
+    private final H2Sessions sessions;
 
     private ClassicBackend(Path root, Database db, Clock clock) {
         this.root = root;
@@ -47,6 +49,8 @@ public final class ClassicBackend implements Backend {
         this.storage = new ClassicStorage(new ClassicStore(root));
         this.metadata = new H2Metadata(db, mboxlist, queue, clock);
         this.changes = new ChangeLog(db, queue);
+        this.users = new ClassicUsers(root, db);
+        this.sessions = new H2Sessions(db);
     }
 
     /** True when {@code root} holds a classic store (its database). */
@@ -138,6 +142,16 @@ public final class ClassicBackend implements Backend {
     @Override
     public ChangeFeed changes() {
         return changes;
+    }
+
+    @Override
+    public org.mstore.backend.UserStore users() {
+        return users;
+    }
+
+    @Override
+    public org.mstore.backend.SessionStore sessions() {
+        return sessions;
     }
 
     /** The H2 database (tests and the benchmark's baseline look inside). */

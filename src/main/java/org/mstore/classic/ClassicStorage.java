@@ -73,6 +73,25 @@ final class ClassicStorage implements MessageStorage {
     }
 
     @Override
+    public void rename(MailboxInfo from, MailboxInfo to) throws IOException {
+        Path source = directory(from);
+        Path target = directory(to);
+        if (!Files.isDirectory(source)) {
+            throw new MailboxFormatException("Mailbox does not exist", true);
+        }
+        if (Files.exists(target)) {
+            throw new IllegalArgumentException("cannot rename " + from.name() + " to " + to.name() + ": "
+                    + (Files.exists(target.resolve(MailboxIndex.FILE)) ? "storage already holds a mailbox of that name"
+                    : "mailboxes exist below that name"));
+        }
+        org.mstore.fs.OwnerOnly.createDirectories(target.getParent());
+        // one rename(2): the whole subtree moves at once, or not at all
+        java.nio.file.Files.move(source, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        org.mstore.store.Durable.syncDirectory(source.getParent());
+        org.mstore.store.Durable.syncDirectory(target.getParent());
+    }
+
+    @Override
     public RepairResult rebuild(MailboxInfo info, long now) throws IOException {
         Path dir = directory(info);
         Mailbox.RepairResult r = Mailbox.rebuild(dir, (int) info.uidValidity(), (int) Math.min(Integer.MAX_VALUE, info.nextUid()), now);

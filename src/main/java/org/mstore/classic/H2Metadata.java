@@ -118,6 +118,42 @@ final class H2Metadata implements Metadata {
         }
 
         @Override
+        public void rename(String from, String to) {
+            sql(() -> {
+                List<String> names = mboxlist.subtree(c, from);
+                for (String old : names) {
+                    String neu = to + old.substring(from.length());
+                    try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE mailbox SET name = ? WHERE name = ?")) {
+                        p.setString(1, neu);
+                        p.setString(2, old);
+                        p.executeUpdate();
+                    }
+                    List<Long> moved = new java.util.ArrayList<>();
+                    try (java.sql.PreparedStatement p = c.prepareStatement("SELECT recno FROM maintenance_queue WHERE mailbox = ?")) {
+                        p.setString(1, old);
+                        try (java.sql.ResultSet rs = p.executeQuery()) {
+                            while (rs.next()) {
+                                moved.add(rs.getLong(1));
+                            }
+                        }
+                    }
+                    if (!moved.isEmpty()) {
+                        try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET mailbox = ? WHERE mailbox = ?")) {
+                            p.setString(1, neu);
+                            p.setString(2, old);
+                            p.executeUpdate();
+                        }
+                        moved.forEach(changes::changed);
+                        queueChanged[0] = true;
+                    }
+                    changes.mailbox(old);
+                    changes.mailbox(neu);
+                }
+                return null;
+            });
+        }
+
+        @Override
         public void clearMailboxes() {
             sql(() -> {
                 mboxlist.clear(c);

@@ -48,8 +48,12 @@ public final class Database implements AutoCloseable {
 
     public static final String DIR = "mboxlist";
     public static final String NAME = "mstore";
-    /** Migration scripts, in order; the schema version is the number of scripts applied. */
-    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql");
+    /**
+     * Migration scripts, in order; each one's version is the number in its name ({@code V3__...} is 3). A migration is
+     * applied when its version is not yet recorded, so that migrations written on different branches apply whichever
+     * order they arrive in; the schema version is the highest applied.
+     */
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql", "db/V3__sessions.sql");
     static final int LOCK_TIMEOUT_MS = 10_000;
     /** How long a process waits for the database to be served (the owner starting, exiting, upgrading) before it says so. */
     static final java.time.Duration CONNECT_PATIENCE = java.time.Duration.ofSeconds(60);
@@ -381,22 +385,29 @@ public final class Database implements AutoCloseable {
      * admin, each migration in its own transaction with the application user's grant after it.
      */
     private void migrate() throws SQLException, IOException {
-        int version = unit(Database::currentVersion, false);
-        if (version > MIGRATIONS.size()) {
-            throw newer(version);
+        java.util.Set<Integer> applied = unit(Database::appliedVersions, false);
+        int known = MIGRATIONS.stream().mapToInt(Database::versionOf).max().orElse(0);
+        int version = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (version > known) {
+            throw newer(version, known);
         }
-        if (version == MIGRATIONS.size()) {
+        if (MIGRATIONS.stream().allMatch(m -> applied.contains(versionOf(m)))) {
             return;
         }
         try (Connection c = connect(true)) {
-            version = currentVersion(c);
-            if (version > MIGRATIONS.size()) {
-                throw newer(version);
+            java.util.Set<Integer> now = appliedVersions(c);
+            version = now.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (version > known) {
+                throw newer(version, known);
             }
-            for (int v = version + 1; v <= MIGRATIONS.size(); v++) {
+            for (String migration : MIGRATIONS) {
+                int v = versionOf(migration);
+                if (now.contains(v)) {
+                    continue;
+                }
                 c.setAutoCommit(false);
                 try (Statement s = c.createStatement()) {
-                    for (String stmt : statements(MIGRATIONS.get(v - 1))) {
+                    for (String stmt : statements(migration)) {
                         s.execute(stmt);
                     }
                     try (PreparedStatement p = c.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
@@ -416,9 +427,28 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static IOException newer(int version) {
+    private static IOException newer(int version, int known) {
         return new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
-                + MIGRATIONS.size() + "); use a newer mstore");
+                + known + "); use a newer mstore");
+    }
+
+    /** The version a migration's file name carries: {@code db/V3__sessions.sql} is 3. */
+    static int versionOf(String resource) {
+        String name = resource.substring(resource.lastIndexOf('/') + 1);
+        return Integer.parseInt(name.substring(1, name.indexOf("__")));
+    }
+
+    private static java.util.Set<Integer> appliedVersions(Connection c) throws SQLException {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        if (currentVersion(c) == 0) {
+            return out;
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
     }
 
     private static List<String> statements(String resource) throws IOException {

@@ -77,6 +77,9 @@ final class ChangeWatcher {
             try {
                 pollOnce();
             } catch (RuntimeException e) {
+                if (shuttingDown()) {
+                    return; // SIGTERM: H2's own shutdown hook closed the database under this poll; nothing to report
+                }
                 LOG.warn("watching the store's database failed: {}", e.getMessage());
             }
             synchronized (signal) {
@@ -89,6 +92,18 @@ final class ChangeWatcher {
                 }
                 poked = false;
             }
+        }
+    }
+
+    /** True once the JVM has begun to shut down (a hook can no longer be added). */
+    static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 

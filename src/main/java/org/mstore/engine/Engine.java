@@ -82,6 +82,9 @@ public final class Engine implements MessageStore {
     private final SettingsApi settingsApi = new SettingsApi();
     private final DaemonApi daemonApi = new DaemonApi();
     private final MaintenanceApi maintenanceApi = new MaintenanceApi();
+    private final UsersApi usersApi = new UsersApi();
+    private final org.mstore.users.UserService users;
+    private volatile SessionRegistry sessions;
     private volatile Consumer<TaskResult> resultListener = r -> { };
     private volatile boolean closed;
 
@@ -93,6 +96,7 @@ public final class Engine implements MessageStore {
                 options.readOnly());
         this.mailboxes = new MailboxService(ctx);
         this.runner = new TaskRunner(ctx, mailboxes);
+        this.users = new org.mstore.users.UserService(ctx, mailboxes);
         this.daemon = new PurgeDaemon(ctx, runner, new PurgeDaemon.Listener() {
             @Override
             public void status(DaemonStatus s) {
@@ -274,6 +278,30 @@ public final class Engine implements MessageStore {
         return maintenanceApi;
     }
 
+    @Override
+    public org.mstore.api.Users users() {
+        return usersApi;
+    }
+
+    @Override
+    public org.mstore.api.Sessions sessions() {
+        SessionRegistry s = sessions;
+        if (s == null) {
+            synchronized (this) {
+                if (sessions == null) {
+                    sessions = new SessionRegistry(backend.sessions(), options.clock(), options.processName());
+                }
+                s = sessions;
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void log(String category, org.mstore.api.LogLevel level, String message) {
+        ctx.log().log(options.processName(), category, level, message);
+    }
+
     // ---------------------------------------------------------------- internals, for tests and the benchmark
 
     public Path root() {
@@ -355,6 +383,9 @@ public final class Engine implements MessageStore {
             return;
         }
         closed = true;
+        if (sessions != null) {
+            sessions.shutdown();
+        }
         daemon.shutdown(Duration.ofSeconds(30));
         if (watcher != null) {
             watcher.stop();
@@ -400,6 +431,21 @@ public final class Engine implements MessageStore {
         @Override
         public List<String> delete(String name) throws IOException {
             return mailboxes.delete(name);
+        }
+
+        @Override
+        public List<String> rename(String from, String to) throws IOException {
+            return mailboxes.rename(from, to);
+        }
+
+        @Override
+        public org.mstore.api.CopyResult copy(String from, UidSet uids, String to) throws IOException {
+            return mailboxes.copy(from, uids, to);
+        }
+
+        @Override
+        public void fetch(String mailbox, UidSet uids, MessageReader reader) throws IOException {
+            mailboxes.read(mailbox, uids, reader);
         }
 
         @Override
@@ -456,6 +502,53 @@ public final class Engine implements MessageStore {
         @Override
         public MailboxDetails details(String mailbox) throws IOException {
             return mailboxes.details(mailbox);
+        }
+    }
+
+    private final class UsersApi implements org.mstore.api.Users {
+        @Override
+        public List<org.mstore.api.UserInfo> list() {
+            return users.list();
+        }
+
+        @Override
+        public Optional<org.mstore.api.UserInfo> find(String user) {
+            return users.find(user);
+        }
+
+        @Override
+        public org.mstore.api.UserInfo add(String user, char[] password) throws IOException {
+            return users.add(user, password);
+        }
+
+        @Override
+        public void setPassword(String user, char[] password) {
+            users.setPassword(user, password);
+        }
+
+        @Override
+        public void delete(String user) {
+            users.delete(user);
+        }
+
+        @Override
+        public boolean authenticate(String user, char[] password) {
+            return users.authenticate(user, password);
+        }
+
+        @Override
+        public List<String> subscriptions(String user) {
+            return users.subscriptions(user);
+        }
+
+        @Override
+        public void subscribe(String user, String mailbox) {
+            users.subscribe(user, mailbox);
+        }
+
+        @Override
+        public void unsubscribe(String user, String mailbox) {
+            users.unsubscribe(user, mailbox);
         }
     }
 

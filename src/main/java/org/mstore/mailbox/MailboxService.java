@@ -118,6 +118,105 @@ public final class MailboxService {
         }
     }
 
+    /**
+     * Renames a mailbox and its subtree within one user (see {@link org.mstore.api.Mailboxes#rename}): every mailbox of
+     * the subtree is locked, storage moves, then the rows of the mailbox list (and pending queue entries) are renamed in
+     * one transaction; if that fails, storage moves back.
+     */
+    public List<String> rename(String from, String to) throws IOException {
+        requireWritable("rename a mailbox");
+        MailboxName src = MailboxName.parse(from);
+        MailboxName dst = MailboxName.parse(to);
+        if (src.isInbox()) {
+            throw new IllegalArgumentException("cannot rename an INBOX (" + src + "); move its messages instead");
+        }
+        if (dst.isInbox() || !src.user().equals(dst.user())) {
+            throw new IllegalArgumentException("cannot rename " + src + " to " + dst + ": a folder stays a folder of the same user");
+        }
+        if (to.startsWith(from + "/") || to.equals(from)) {
+            throw new IllegalArgumentException("cannot rename " + src + " to " + dst + ": it would be inside itself");
+        }
+        MailboxInfo info = info(from);
+        if (ctx.mboxlist().exists(to)) {
+            throw new IllegalArgumentException("mailbox already exists: " + to);
+        }
+        List<MailboxInfo> tree = ctx.mboxlist().subtree(from);
+        for (MailboxInfo m : tree) {
+            if (!m.partition().equals(info.partition())) {
+                throw new IllegalArgumentException("cannot rename " + from + ": " + m.name() + " below it is in another partition ("
+                        + m.partition() + ")");
+            }
+        }
+        List<AutoCloseable> locks = new java.util.ArrayList<>();
+        try {
+            for (MailboxInfo m : tree) {
+                locks.add(ctx.storage().lock(m));
+            }
+            MailboxInfo target = new MailboxInfo(to, info.partition(), info.uidValidity(), info.nextUid(), info.messageCount(),
+                    info.sizeBytes(), info.expunged(), info.cacheRecords(), info.cacheExpunged(), info.created(), info.lastExpunge(),
+                    info.lastCleanup(), info.lastPurge(), info.lastRepair());
+            ctx.storage().rename(info, target);
+            try {
+                ctx.meta().transact(tx -> {
+                    tx.rename(from, to);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                ctx.storage().rename(target, info);
+                throw e;
+            }
+            return tree.stream().map(m -> to + m.name().substring(from.length())).toList();
+        } catch (MailboxFormatException e) {
+            throw corrupt(from, e);
+        } finally {
+            for (int i = locks.size() - 1; i >= 0; i--) {
+                try {
+                    locks.get(i).close();
+                } catch (Exception ignored) {
+                    // releasing a lock cannot fail in a way worth reporting over the rename's own outcome
+                }
+            }
+        }
+    }
+
+    /** The most bytes one copy takes at once (all of it is appended in one step, or none). */
+    public static final long MAX_COPY_BYTES = 256L << 20;
+
+    /** Copies messages to another mailbox, keeping flags and internal dates; one append, forced to disk. */
+    public org.mstore.api.CopyResult copy(String from, UidSet uids, String to) throws IOException {
+        requireWritable("copy messages");
+        info(to);
+        List<NewMessage> news = new java.util.ArrayList<>();
+        List<Integer> sources = new java.util.ArrayList<>();
+        long[] total = {0};
+        read(from, uids, (r, content) -> {
+            total[0] += content.length;
+            if (total[0] > MAX_COPY_BYTES) {
+                throw new IllegalArgumentException("cannot copy more than " + (MAX_COPY_BYTES >> 20) + " MB at once; copy fewer messages");
+            }
+            news.add(new NewMessage(content, r.internalDate(), r.flags()));
+            sources.add(r.uid());
+        });
+        if (news.isEmpty()) {
+            return new org.mstore.api.CopyResult(info(to).uidValidity(), new int[0], new int[0]);
+        }
+        AppendResult a = append(to, news, true);
+        return new org.mstore.api.CopyResult(a.uidValidity(), sources.stream().mapToInt(Integer::intValue).toArray(), a.uids());
+    }
+
+    /** Reads the messages of a UID set in UID order with one opening of the mailbox. */
+    public void read(String name, UidSet uids, org.mstore.api.Mailboxes.MessageReader reader) throws IOException {
+        try (MailboxHandle mb = open(name)) {
+            try {
+                for (MessageRecord r : mb.records(uids)) {
+                    reader.read(r, mb.fetch(r.uid()));
+                }
+            } catch (MailboxFormatException e) {
+                throw corrupt(name, e);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- opening with self-healing
 
     /**

@@ -165,6 +165,27 @@ final class Cli {
         return run(a);
     }
 
+    /** Runs {@code mstore <args> --store <store>} with {@code input} on its standard input (a password). */
+    Result withInput(String input, Path store, String... args) {
+        List<String> a = new ArrayList<>(Arrays.asList(args));
+        a.add("--store");
+        a.add(store.toString());
+        Path in = tmp.resolve("stdin-" + System.nanoTime());
+        try {
+            Files.writeString(in, input);
+            ProcessBuilder pb = builder(a, mapArchive()).redirectInput(in.toFile());
+            return await(pb.start(), a);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(in);
+            } catch (IOException ignored) {
+                // the test directory goes anyway
+            }
+        }
+    }
+
     Result run(List<String> args) {
         List<String> dump = dumpArchive();
         Process p = start(args, dump != null ? dump : mapArchive());

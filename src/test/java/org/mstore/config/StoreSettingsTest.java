@@ -67,7 +67,8 @@ class StoreSettingsTest {
     void defaults_come_from_the_seed() {
         assertThat(settings().all()).containsExactly(entry(Setting.CLEANUP_SIZE, "100"), entry(Setting.CLEANUP_AGE, "1h"),
                 entry(Setting.PURGE_COUNT, "500"), entry(Setting.PURGE_PERCENTAGE, "5"), entry(Setting.PURGE_ENABLE, "true"),
-                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"), entry(Setting.MESSAGE_MAX_SIZE, "50M"));
+                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"), entry(Setting.MESSAGE_MAX_SIZE, "50M"),
+                entry(Setting.IMAP_IMMEDIATE_FLAG_UPDATE, "false"));
         org.mstore.api.SettingsSnapshot d = settings().snapshot();
         assertThat(d.cleanupSize()).isEqualTo(100);
         assertThat(d.cleanupAge()).isEqualTo(Duration.ofHours(1));

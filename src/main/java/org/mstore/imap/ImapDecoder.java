@@ -1,0 +1,200 @@
+package org.mstore.imap;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+/**
+ * Turns the client's bytes into {@link ImapLine}s: lines up to CRLF, and the literals they announce ({@code {n}},
+ * or {@code {n+}} with LITERAL+), asking for a synchronizing literal with a continuation request. The limits live
+ * here: a line longer than {@code maxLine} is skipped and answered with {@code BAD}; a literal bigger than
+ * {@code maxLiteral} is refused before a byte of it is read ({@code NO [TOOBIG]} with no continuation; a
+ * non-synchronizing one cannot be refused, so the connection ends with {@code BYE}). A literal's bytes are held as
+ * they arrive (never allocated up front at the announced size), and a command cut off by a disconnect is dropped
+ * whole. After a STARTTLS command nothing more is decoded until {@link #resume()}: bytes sent behind it in the clear
+ * are thrown away (no command injection into the TLS session).
+ */
+final class ImapDecoder extends ByteToMessageDecoder {
+    private static final Pattern LITERAL = Pattern.compile("\\{(\\d{1,20})(\\+?)\\}$");
+    private static final Pattern STARTTLS = Pattern.compile("^[^ ]+ STARTTLS$", Pattern.CASE_INSENSITIVE);
+
+    private enum Mode { LINE, LITERAL, SKIP_LINE, PAUSED, CLOSED }
+
+    private final int maxLine;
+    private final long maxLiteral;
+    private Mode mode = Mode.LINE;
+    private List<Object> parts = new ArrayList<>();
+    private long commandBytes;
+    private byte[] literal;
+    private int literalFill;
+    private int literalSize;
+
+    ImapDecoder(int maxLine, long maxLiteral) {
+        this.maxLine = maxLine;
+        this.maxLiteral = maxLiteral;
+    }
+
+    /** Decoding goes on after a STARTTLS (the TLS handler is in place, or the command failed). */
+    void resume(ChannelHandlerContext ctx) {
+        if (mode == Mode.PAUSED) {
+            mode = Mode.LINE;
+        }
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.isReadable()) {
+            switch (mode) {
+                case PAUSED, CLOSED -> {
+                    in.skipBytes(in.readableBytes());
+                    return;
+                }
+                case SKIP_LINE -> {
+                    int nl = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+                    if (nl < 0) {
+                        in.skipBytes(in.readableBytes());
+                        return;
+                    }
+                    in.readerIndex(nl + 1);
+                    mode = Mode.LINE;
+                }
+                case LITERAL -> {
+                    int n = Math.min(in.readableBytes(), literalSize - literalFill);
+                    if (literal.length < literalFill + n) {
+                        long grown = Math.max((long) literal.length * 2, literalFill + n);
+                        literal = java.util.Arrays.copyOf(literal, (int) Math.min(literalSize, grown));
+                    }
+                    in.readBytes(literal, literalFill, n);
+                    literalFill += n;
+                    if (literalFill == literalSize) {
+                        parts.add(literal);
+                        literal = null;
+                        mode = Mode.LINE;
+                    }
+                }
+                case LINE -> {
+                    if (!line(ctx, in, out)) {
+                        return;
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+    }
+
+    /** Reads one line if it is all there; false when more bytes are needed. */
+    private boolean line(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int search = Math.min(in.readableBytes(), maxLine + 2);
+        int nl = in.indexOf(in.readerIndex(), in.readerIndex() + search, (byte) '\n');
+        if (nl < 0) {
+            if (in.readableBytes() > maxLine) {
+                String head = in.toString(in.readerIndex(), Math.min(in.readableBytes(), 100), StandardCharsets.ISO_8859_1);
+                refuse(out, tagOf(head), "BAD", "[TOOBIG] Line too long (the limit is " + maxLine + " bytes); command ignored", false);
+                in.skipBytes(in.readableBytes());
+                mode = Mode.SKIP_LINE;
+            }
+            return false;
+        }
+        int len = nl - in.readerIndex();
+        String text = in.toString(in.readerIndex(), len, StandardCharsets.UTF_8);
+        in.readerIndex(nl + 1);
+        if (text.endsWith("\r")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        if (len > maxLine) {
+            refuse(out, tagOf(text), "BAD", "[TOOBIG] Line too long (the limit is " + maxLine + " bytes); command ignored", false);
+            return true;
+        }
+        commandBytes += text.length();
+        Matcher m = LITERAL.matcher(text);
+        if (m.find()) {
+            boolean sync = m.group(2).isEmpty();
+            long n;
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                n = Long.MAX_VALUE;
+            }
+            if (n > maxLiteral || commandBytes + n > maxLiteral + 16L * maxLine) {
+                String tag = tagOf(parts.isEmpty() ? text : (String) parts.get(0));
+                String why = "[TOOBIG] Literal of " + n + " bytes refused: the limit is " + maxLiteral + " bytes";
+                if (sync) {
+                    refuse(out, tag, "NO", why, false);
+                } else {
+                    refuse(out, tag, "BAD", why + "; a non-synchronizing literal cannot be skipped", true);
+                    mode = Mode.CLOSED;
+                }
+                return true;
+            }
+            parts.add(text);
+            literalSize = (int) n;
+            literalFill = 0;
+            literal = new byte[(int) Math.min(n, 64 * 1024)];
+            commandBytes += n;
+            if (n == 0) {
+                parts.add(new byte[0]);
+                literal = null;
+            } else {
+                mode = Mode.LITERAL;
+            }
+            if (sync) {
+                ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
+            }
+            return true;
+        }
+        parts.add(text);
+        out.add(new ImapLine(parts));
+        boolean starttls = parts.size() == 1 && STARTTLS.matcher(text).matches();
+        parts = new ArrayList<>();
+        commandBytes = 0;
+        if (starttls) {
+            mode = Mode.PAUSED;
+            in.skipBytes(in.readableBytes());
+            return false;
+        }
+        return true;
+    }
+
+    private void refuse(List<Object> out, String tag, String status, String text, boolean close) {
+        out.add(new DecodeError(tag, status, text, close));
+        parts = new ArrayList<>();
+        commandBytes = 0;
+        literal = null;
+    }
+
+    /** The tag at the start of a command line, if it looks like one. */
+    static String tagOf(String line) {
+        int sp = line.indexOf(' ');
+        String t = sp < 0 ? line : line.substring(0, sp);
+        if (t.isEmpty() || t.length() > 64 || t.equals("*") || t.equals("+")) {
+            return "*";
+        }
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c <= ' ' || c >= 127 || "(){%*\"\\+".indexOf(c) >= 0) {
+                return "*";
+            }
+        }
+        return t;
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        // the connection is gone: a command that is not complete (an APPEND cut off mid-literal) is dropped whole
+        in.skipBytes(in.readableBytes());
+        parts = new ArrayList<>();
+        literal = null;
+    }
+
+    @Override
+    public String toString() {
+        return "ImapDecoder[" + mode.name().toLowerCase(Locale.ROOT) + "]";
+    }
+}

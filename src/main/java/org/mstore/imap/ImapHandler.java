@@ -1,0 +1,195 @@
+package org.mstore.imap;
+
+import java.net.InetSocketAddress;
+
+import org.mstore.api.Sessions;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * The end of a connection's pipeline: hands decoded lines to the session's queue (never running a command on the
+ * event loop), and is the session's {@link Connection}. Reading stops while a session has many commands waiting (a
+ * client that sends faster than it reads answers is held back, not buffered without end).
+ */
+final class ImapHandler extends ChannelInboundHandlerAdapter implements Connection {
+    private static final int PAUSE_AT = 32;
+    private static final int RESUME_AT = 8;
+
+    private final ImapServer server;
+    private final ImapDecoder decoder;
+    private Channel channel;
+    private ChannelHandlerContext ctx;
+    private ImapSession session;
+    private SessionQueue queue;
+    private String remote = "?";
+    private String remoteHost = "?";
+    private boolean admitted;
+    private volatile boolean secure;
+    private volatile long lastRead = System.nanoTime();
+    private final Object writable = new Object();
+
+    ImapHandler(ImapServer server, ImapDecoder decoder) {
+        this.server = server;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        InetSocketAddress a = (InetSocketAddress) channel.remoteAddress();
+        remoteHost = a.getAddress().getHostAddress();
+        remote = remoteHost + ":" + a.getPort();
+        if (!server.admit(remoteHost)) {
+            ctx.writeAndFlush(ImapResponse.of("* BYE [UNAVAILABLE] Too many connections; try again later\r\n"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        admitted = true;
+        queue = new SessionQueue(server.pool());
+        Sessions.Registration reg = server.store().sessions().register("imap", remote);
+        session = new ImapSession(server, this, queue, reg);
+        server.added(session);
+        queue.submit(session::greet);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastRead = System.nanoTime();
+        if (session == null) {
+            return;
+        }
+        if (msg instanceof ImapLine line) {
+            if (queue.pending() >= PAUSE_AT) {
+                channel.config().setAutoRead(false);
+            }
+            queue.submitAsync(() -> {
+                try {
+                    return session.line(line);
+                } finally {
+                    if (!channel.config().isAutoRead() && queue.pending() < RESUME_AT) {
+                        channel.config().setAutoRead(true);
+                    }
+                }
+            });
+        } else if (msg instanceof DecodeError e) {
+            queue.submit(() -> session.decodeError(e));
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && session != null) {
+            long silent = System.nanoTime() - lastRead;
+            long limit = session.loggedIn() ? server.config().idleTimeout().toNanos() : server.config().preAuthTimeout().toNanos();
+            if (silent >= limit) {
+                ctx.writeAndFlush(ImapResponse.of("* BYE Autologout: idle for too long\r\n")).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (admitted) {
+            admitted = false;
+            server.release(remoteHost);
+            server.removed(session);
+            queue.submit(session::closed);
+        }
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // a reset connection, a TLS failure: nothing to tell a client that is gone; the session ends with the channel
+        LoggerFactory.getLogger(ImapHandler.class).debug("IMAP connection {} failed: {}", remote, cause.toString());
+        ctx.close();
+    }
+
+    // ---------------------------------------------------------------- Connection
+
+    @Override
+    public void write(ImapResponse r) {
+        channel.write(r);
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public void awaitWritable() {
+        channel.flush();
+        synchronized (writable) {
+            while (!channel.isWritable() && channel.isActive()) {
+                try {
+                    writable.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public boolean secure() {
+        return secure;
+    }
+
+    @Override
+    public boolean loopback() {
+        return ((InetSocketAddress) channel.remoteAddress()).getAddress().isLoopbackAddress();
+    }
+
+    @Override
+    public String remote() {
+        return remote;
+    }
+
+    @Override
+    public String remoteHost() {
+        return remoteHost;
+    }
+
+    @Override
+    public void startTls(ImapResponse ok) {
+        channel.eventLoop().execute(() -> {
+            SslHandler tls = new SslHandler(server.config().tls().newEngine(channel.alloc()), true);
+            channel.pipeline().addFirst("tls", tls);
+            secure = true;
+            channel.writeAndFlush(ok);
+            decoder.resume(ctx);
+        });
+    }
+
+    @Override
+    public void resumeDecoding() {
+        channel.eventLoop().execute(() -> decoder.resume(ctx));
+    }
+}

@@ -1,0 +1,294 @@
+package org.mstore.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.testing.Await;
+
+/**
+ * Bad input never drops the store and never shows a client a stack trace: malformed commands, literals too big,
+ * unterminated literals, lines over the limit, floods of connections, plain-text logins from elsewhere.
+ */
+class ImapBadInputTest {
+    /** Connections opened and dropped: 10,000 with -Dmstore.imap.full=true, fewer in CI. */
+    static final int CONNECTIONS = Boolean.getBoolean("mstore.imap.full") ? 10_000 : 2_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void malformed_commands_are_answered_bad_with_a_reason() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.connect()) {
+            c.readLine();
+            c.send("");
+            assertThat(c.readLine()).startsWith("* BAD");
+            assertThat(RawImap.last(c.command("FROB"))).matches("t\\d+ BAD Unknown command FROB");
+            assertThat(RawImap.last(c.command("SELECT INBOX"))).contains("BAD Log in first");
+            assertThat(RawImap.last(c.command("LOGIN alice"))).contains("BAD");
+            assertThat(RawImap.last(c.command("LOGIN \"alice"))).contains("BAD").contains("unterminated");
+            c.ok("LOGIN alice \"" + ImapFixture.PASSWORD + "\"");
+            c.ok("SELECT INBOX");
+            assertThat(RawImap.last(c.command("FETCH 1:* (FLAGS"))).contains("BAD");
+            assertThat(RawImap.last(c.command("FETCH x FLAGS"))).contains("BAD");
+            assertThat(RawImap.last(c.command("UID FETCH 1 (BODY[9.TEXT.FOO])"))).contains("BAD");
+            assertThat(RawImap.last(c.command("SEARCH FOO"))).contains("BAD unknown SEARCH key FOO");
+            assertThat(RawImap.last(c.command("STORE 1 FLAGS.LOUD (\\Seen)"))).contains("BAD");
+            assertThat(RawImap.last(c.command("SEARCH CHARSET KOI8-R ALL"))).contains("NO [BADCHARSET (US-ASCII UTF-8)]");
+            c.ok("NOOP");
+            for (String l : c.command("LIST \"\" *")) {
+                assertThat(l).doesNotContain("Exception").doesNotContain("\tat ");
+            }
+        }
+    }
+
+    @Test
+    void a_literal_of_two_gigabytes_is_refused_before_a_byte_is_sent() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.send("a1 APPEND INBOX {2147483648}");
+            String r = c.readLine();
+            assertThat(r).startsWith("a1 NO [TOOBIG]");
+            c.ok("NOOP");
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isZero();
+        }
+    }
+
+    @Test
+    void a_non_synchronizing_literal_too_big_ends_the_connection_with_a_reason() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.send("a1 APPEND INBOX {2147483648+}");
+            assertThat(c.readLine()).startsWith("a1 BAD [TOOBIG]");
+            assertThat(c.readLine()).startsWith("* BYE");
+            assertThat(c.readLine()).isNull();
+        }
+    }
+
+    @Test
+    void a_client_that_disconnects_mid_append_leaves_nothing_half_written() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.send("a1 APPEND INBOX {1000}");
+            assertThat(c.readLine()).startsWith("+");
+            c.sendRaw("From: x@example.com\r\nSubject: cut\r\n\r\nonly part of it".getBytes(StandardCharsets.UTF_8));
+            c.close();
+            Thread.sleep(500);
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isZero();
+            assertThat(f.engine.mailboxes().snapshot("user/alice").records()).isEmpty();
+            try (RawImap d = f.login()) {
+                assertThat(d.ok("SELECT INBOX")).contains("* 0 EXISTS");
+            }
+        }
+    }
+
+    @Test
+    void a_line_over_the_limit_is_answered_bad_and_the_session_goes_on() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLimits(1024, 1 << 20, 100, 100, 1000)); RawImap c = f.login()) {
+            c.send("a1 NOOP " + "x".repeat(5000));
+            assertThat(c.readLine()).startsWith("a1 BAD [TOOBIG] Line too long");
+            c.ok("NOOP");
+            c.send("a2 APPEND INBOX {2000000}");
+            assertThat(c.readLine()).startsWith("a2 NO [TOOBIG]");
+            c.ok("NOOP");
+        }
+    }
+
+    @Test
+    void commands_past_the_session_limit_end_it_with_a_reason() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLimits(8192, 1 << 20, 100, 100, 5)); RawImap c = f.login()) {
+            for (int i = 0; i < 4; i++) {
+                c.ok("NOOP");
+            }
+            List<String> r = c.command("NOOP");
+            assertThat(r.get(0)).contains("NO [LIMIT] Too many commands");
+        }
+    }
+
+    @Test
+    void connections_past_the_limit_get_bye() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLimits(8192, 1 << 20, 3, 3, 1000))) {
+            List<RawImap> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    RawImap c = f.connect();
+                    assertThat(c.readLine()).startsWith("* OK");
+                    open.add(c);
+                }
+                try (RawImap extra = f.connect()) {
+                    assertThat(extra.readLine()).startsWith("* BYE [UNAVAILABLE] Too many connections");
+                }
+            } finally {
+                for (RawImap c : open) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void thousands_of_connections_opened_and_dropped_leave_the_server_serving() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir)) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < CONNECTIONS; i++) {
+                try (Socket s = new Socket()) {
+                    s.setSoLinger(true, 0); // dropped, not closed politely
+                    s.connect(f.address);
+                    if (i % 3 == 0) {
+                        s.getOutputStream().write("x1 LOGIN alice {5}\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            Await.until(java.time.Duration.ofSeconds(30), "every dropped session to end", () -> f.server.sessionCount() == 0);
+            try (RawImap c = f.login()) {
+                c.ok("SELECT INBOX");
+            }
+            System.out.println(CONNECTIONS + " connections opened and dropped in " + ms + " ms");
+        }
+    }
+
+    @Test
+    void plain_login_from_another_host_without_tls_is_refused() throws Exception {
+        // at the handler level: a session whose connection is neither loopback nor TLS
+        try (ImapFixture f = ImapFixture.start(dir)) {
+            FakeConnection conn = new FakeConnection(false);
+            ImapSession s = new ImapSession(f.server, conn, new SessionQueue(Runnable::run), f.engine.sessions().register("imap", "x"));
+            s.greet();
+            assertThat(conn.text()).contains("LOGINDISABLED").doesNotContain("AUTH=PLAIN");
+            conn.clear();
+            s.line(new ImapLine(List.of("a1 LOGIN alice \"" + ImapFixture.PASSWORD + "\"")));
+            assertThat(conn.text()).startsWith("a1 NO [PRIVACYREQUIRED]");
+            conn.clear();
+            s.line(new ImapLine(List.of("a2 AUTHENTICATE PLAIN")));
+            assertThat(conn.text()).startsWith("a2 NO [PRIVACYREQUIRED]");
+            s.closed();
+        }
+    }
+
+    @Test
+    void starttls_puts_tls_in_place_and_login_works_over_it() throws Exception {
+        // The rule for other hosts is tested at the handler level above: this workplace allows test traffic to loopback only.
+        Path ks = dir.resolve("tls/imapd.p12");
+        Path pw = dir.resolve("tls/imapd.pass");
+        Tls.make(ks, pw, "localhost");
+        io.netty.handler.ssl.SslContext tls = Tls.load(ks, pw);
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withTls(tls)); RawImap c = f.connect()) {
+            assertThat(c.readLine()).contains("STARTTLS").contains("AUTH=PLAIN");
+            c.send("a1 STARTTLS");
+            c.send("a2 LOGIN alice \"injected before TLS\""); // plain text sent behind STARTTLS is never run
+            assertThat(c.readLine()).startsWith("a1 OK");
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
+            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(c.socket, "localhost", f.port(), true);
+            ssl.startHandshake();
+            c.in = ssl.getInputStream();
+            c.out = ssl.getOutputStream();
+            List<String> caps = c.ok("CAPABILITY");
+            assertThat(String.join(" ", caps)).contains("AUTH=PLAIN").doesNotContain("STARTTLS").doesNotContain("a2 ");
+            c.ok("LOGIN alice \"" + ImapFixture.PASSWORD + "\"");
+            c.ok("SELECT INBOX");
+            assertThat(java.nio.file.Files.getPosixFilePermissions(ks)).containsExactlyInAnyOrder(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        }
+    }
+
+    @Test
+    void failed_logins_are_slowed_and_logged() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.connect()) {
+            c.readLine();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                assertThat(RawImap.last(c.command("LOGIN alice wrong" + i))).contains("NO [AUTHENTICATIONFAILED]");
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).as("250 + 500 + 1000 ms of delay").isGreaterThanOrEqualTo(1700);
+            List<String> log = java.nio.file.Files.readAllLines(f.engine.info().logFile());
+            assertThat(log.stream().filter(l -> l.contains("Account Warning: badlogin:") && l.contains("alice"))).hasSize(3);
+            assertThat(String.join("\n", log)).doesNotContain("wrong0");
+            c.ok("LOGIN alice \"" + ImapFixture.PASSWORD + "\"");
+        }
+    }
+
+    /** Trusts the test's self-signed certificate. */
+    static final class TrustAll implements javax.net.ssl.X509TrustManager {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+
+    /** A connection from another host, without TLS. */
+    static final class FakeConnection implements Connection {
+        private final StringBuilder out = new StringBuilder();
+        private final boolean loopback;
+
+        FakeConnection(boolean loopback) {
+            this.loopback = loopback;
+        }
+
+        String text() {
+            return out.toString();
+        }
+
+        void clear() {
+            out.setLength(0);
+        }
+
+        @Override
+        public void write(ImapResponse r) {
+            out.append(new String(r.bytes(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void awaitWritable() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public boolean secure() {
+            return false;
+        }
+
+        @Override
+        public boolean loopback() {
+            return loopback;
+        }
+
+        @Override
+        public String remote() {
+            return "192.0.2.1:5555";
+        }
+
+        @Override
+        public String remoteHost() {
+            return "192.0.2.1";
+        }
+
+        @Override
+        public void startTls(ImapResponse ok) {
+        }
+
+        @Override
+        public void resumeDecoding() {
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.mstore.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.SessionInfo;
+
+/** RFC 3501 commands and the announced extensions, as the wire shows them. */
+class ImapProtocolTest {
+    @TempDir
+    Path dir;
+
+    static final String MULTIPART = "From: \"Ann Example\" <ann@example.com>\r\nTo: alice@example.com, \"Grp\": x@y.org;\r\n"
+            + "Subject: =?UTF-8?Q?caf=C3=A9?=\r\nDate: Tue, 2 Jan 2024 10:00:00 +0100\r\nMessage-ID: <mp1@example.com>\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n\r\nfirst part\r\nline two\r\n--b1\r\n"
+            + "Content-Type: message/rfc822\r\n\r\nFrom: inner@example.com\r\nSubject: inner\r\n\r\ninner body\r\n--b1--\r\n";
+
+    private static String appendLiteral(RawImap c, String mailbox, String message) throws Exception {
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        String tag = c.nextTag();
+        c.send(tag + " APPEND " + mailbox + " (\\Flagged $Keyword) \"02-Jan-2024 10:00:00 +0100\" {" + b.length + "+}");
+        c.sendRaw(b);
+        c.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+        return RawImap.last(c.until(tag));
+    }
+
+    @Test
+    void fetch_envelope_bodystructure_and_sections_of_a_multipart_message() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            assertThat(appendLiteral(c, "INBOX", MULTIPART)).matches("t\\d+ OK \\[APPENDUID \\d+ 1\\] APPEND completed");
+            c.ok("SELECT INBOX");
+            String env = String.join("\n", c.ok("FETCH 1 (FLAGS INTERNALDATE ENVELOPE)"));
+            assertThat(env).contains("FLAGS (\\Flagged)").contains("INTERNALDATE \"02-Jan-2024")
+                    .contains("\"=?UTF-8?Q?caf=C3=A9?=\"").contains("((\"Ann Example\" NIL \"ann\" \"example.com\"))")
+                    .contains("((NIL NIL \"alice\" \"example.com\")(NIL NIL \"Grp\" NIL)(NIL NIL \"x\" \"y.org\")(NIL NIL NIL NIL))").contains("\"<mp1@example.com>\"");
+            String bs = String.join("\n", c.ok("FETCH 1 BODYSTRUCTURE"));
+            assertThat(bs).contains("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 20 2")
+                    .contains("\"MESSAGE\" \"RFC822\"").contains("\"MIXED\" (\"BOUNDARY\" \"b1\")");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[1]"))).contains("BODY[1] {20}\r\nfirst part\r\nline two)");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[2.HEADER]"))).contains("Subject: inner");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[2.TEXT]"))).contains("inner body");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[1.MIME]"))).contains("Content-Type: text/plain; charset=utf-8");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (TO DATE FROM MESSAGE-ID MIME-VERSION CONTENT-TYPE)]")))
+                    .contains("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n\r\n").doesNotContain("From:");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[]<0.4>"))).contains("BODY[]<0> {4}\r\nFrom");
+            assertThat(String.join("\n", c.ok("FETCH 1 FLAGS"))).doesNotContain("\\Seen");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY[TEXT]"))).contains("FLAGS (\\Seen \\Flagged)");
+            assertThat(String.join("\n", c.ok("FETCH 1 RFC822.SIZE"))).contains("RFC822.SIZE " + MULTIPART.length());
+            assertThat(String.join("\n", c.ok("UID FETCH 1:* (FLAGS)"))).contains("* 1 FETCH (UID 1 FLAGS");
+            assertThat(String.join("\n", c.ok("FETCH 1 BODY.PEEK[9]"))).contains("BODY[9] {0}");
+        }
+    }
+
+    @Test
+    void search_keys() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            appendLiteral(c, "INBOX", MULTIPART);
+            appendLiteral(c, "INBOX", "From: zed@example.org\r\nSubject: plain\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000\r\n\r\nnothing here\r\n");
+            c.ok("SELECT INBOX");
+            c.ok("STORE 2 +FLAGS.SILENT (\\Seen)");
+            assertThat(c.ok("SEARCH SUBJECT café")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH CHARSET UTF-8 SUBJECT CAFÉ")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH FROM zed")).contains("* SEARCH 2");
+            assertThat(c.ok("SEARCH BODY \"line two\"")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH TEXT inner")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH UNSEEN")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH OR SEEN FLAGGED")).contains("* SEARCH 1 2");
+            assertThat(c.ok("SEARCH NOT SEEN")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH LARGER 200")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH SENTBEFORE 3-Jan-2024")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH SENTSINCE 3-Jan-2024")).contains("* SEARCH 2");
+            assertThat(c.ok("SEARCH HEADER Message-ID mp1")).contains("* SEARCH 1");
+            assertThat(c.ok("SEARCH 2:* ALL")).contains("* SEARCH 2");
+            assertThat(c.ok("UID SEARCH UID 2")).contains("* SEARCH 2");
+            assertThat(c.ok("SEARCH (FLAGGED UNSEEN) KEYWORD $Keyword")).contains("* SEARCH");
+            assertThat(c.ok("SEARCH ON 2-Jan-2024")).contains("* SEARCH 1 2");
+        }
+    }
+
+    @Test
+    void mailboxes_list_rename_copy_move_status_subscriptions() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.ok("CREATE Work/Projects/2024");
+            c.ok("CREATE \"Caf&AOk-\"");
+            assertThat(RawImap.last(c.command("CREATE INBOX"))).contains("NO [ALREADYEXISTS]");
+            assertThat(c.ok("LIST \"\" %")).contains("* LIST (\\HasNoChildren) \"/\" \"INBOX\"", "* LIST (\\HasChildren) \"/\" \"Work\"",
+                    "* LIST (\\HasNoChildren) \"/\" \"Caf&AOk-\"");
+            assertThat(c.ok("LIST Work/ *")).contains("* LIST (\\HasChildren) \"/\" \"Work/Projects\"",
+                    "* LIST (\\HasNoChildren) \"/\" \"Work/Projects/2024\"");
+            assertThat(f.engine.mailboxes().exists("user/alice/Café")).isTrue();
+            assertThat(c.ok("NAMESPACE")).contains("* NAMESPACE ((\"\" \"/\")) NIL NIL");
+            assertThat(RawImap.last(c.command("DELETE Work"))).contains("NO [CANNOT]");
+
+            for (int i = 0; i < 3; i++) {
+                appendLiteral(c, "INBOX", "Subject: m" + i + "\r\n\r\nbody\r\n");
+            }
+            c.ok("SELECT INBOX");
+            assertThat(RawImap.last(c.ok("UID COPY 1:2 Work"))).contains("[COPYUID ").contains(" 1:2 1:2]");
+            assertThat(RawImap.last(c.command("COPY 1 Nowhere"))).contains("NO [TRYCREATE]");
+            List<String> moved = c.ok("MOVE 3 Work");
+            assertThat(moved).contains("* 3 EXPUNGE");
+            assertThat(String.join("\n", moved)).contains("[COPYUID ");
+            assertThat(c.ok("STATUS Work (MESSAGES UIDNEXT UNSEEN)")).contains("* STATUS \"Work\" (MESSAGES 3 UIDNEXT 4 UNSEEN 3)");
+            c.ok("RENAME Work Job");
+            assertThat(c.ok("LIST \"\" *")).contains("* LIST (\\HasNoChildren) \"/\" \"Job/Projects/2024\"");
+            assertThat(f.engine.mailboxes().get("user/alice/Job").messageCount()).isEqualTo(3);
+            c.ok("RENAME INBOX Old");
+            assertThat(f.engine.mailboxes().get("user/alice/Old").messageCount()).isEqualTo(2);
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isZero();
+
+            c.ok("SUBSCRIBE Job");
+            c.ok("SUBSCRIBE Gone");
+            assertThat(c.ok("LSUB \"\" *")).contains("* LSUB () \"/\" \"Job\"", "* LSUB () \"/\" \"Gone\"");
+            c.ok("UNSUBSCRIBE Gone");
+            assertThat(c.ok("LSUB \"\" *")).noneMatch(l -> l.contains("Gone"));
+        }
+    }
+
+    @Test
+    void examine_is_read_only_close_expunges_uid_expunge_only_the_set() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            for (int i = 0; i < 4; i++) {
+                appendLiteral(c, "INBOX", "Subject: m" + i + "\r\n\r\nbody\r\n");
+            }
+            assertThat(RawImap.last(c.ok("EXAMINE INBOX"))).contains("[READ-ONLY]");
+            assertThat(RawImap.last(c.command("STORE 1 +FLAGS (\\Deleted)"))).contains("NO [READ-ONLY]");
+            c.ok("FETCH 1 BODY[]");
+            assertThat(f.engine.mailboxes().snapshot("user/alice").records().get(0).seen()).isFalse();
+            assertThat(RawImap.last(c.ok("SELECT INBOX"))).contains("[READ-WRITE]");
+            c.ok("STORE 1:3 +FLAGS (\\Deleted)");
+            assertThat(c.ok("UID EXPUNGE 2")).containsSubsequence("* 2 EXPUNGE");
+            c.ok("CLOSE");
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isEqualTo(1);
+            assertThat(f.engine.mailboxes().get("user/alice").expunged()).isEqualTo(3);
+            assertThat(RawImap.last(c.command("FETCH 1 FLAGS"))).contains("BAD Select a mailbox first");
+        }
+    }
+
+    @Test
+    void authenticate_plain_with_and_without_initial_response_and_users_are_isolated() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir)) {
+            f.engine.users().add("bob", "bob's password".toCharArray());
+            f.engine.mailboxes().create("user/bob/Secret");
+            String resp = Base64.getEncoder().encodeToString(("\0alice\0" + ImapFixture.PASSWORD).getBytes(StandardCharsets.UTF_8));
+            try (RawImap c = f.connect()) {
+                c.readLine();
+                c.ok("AUTHENTICATE PLAIN " + resp);
+                assertThat(c.ok("LIST \"\" *")).noneMatch(l -> l.contains("Secret"));
+                assertThat(RawImap.last(c.command("SELECT ../bob/Secret"))).contains("NO");
+                assertThat(RawImap.last(c.command("SELECT user/bob/Secret"))).contains("NO");
+                assertThat(c.ok("ID (\"name\" \"test\")")).contains("* ID (\"name\" \"mstore\")");
+                assertThat(c.ok("ENABLE CONDSTORE")).contains("* ENABLED");
+            }
+            try (RawImap c = f.connect()) {
+                c.readLine();
+                c.send("a AUTHENTICATE PLAIN");
+                assertThat(c.readLine()).startsWith("+");
+                c.send(Base64.getEncoder().encodeToString("\0bob\0bob's password".getBytes(StandardCharsets.UTF_8)));
+                assertThat(c.readLine()).startsWith("a OK");
+                assertThat(c.ok("LIST \"\" *")).anyMatch(l -> l.contains("Secret"));
+            }
+        }
+    }
+
+    @Test
+    void the_sessions_are_listed_with_user_mailbox_and_idle() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.ok("SELECT INBOX");
+            c.send("i IDLE");
+            assertThat(c.readLine()).startsWith("+");
+            org.mstore.testing.Await.until(java.time.Duration.ofSeconds(10), "the session to be published", () -> {
+                List<SessionInfo> all = f.engine.sessions().list();
+                return all.size() == 1 && "alice".equals(all.get(0).user()) && "user/alice".equals(all.get(0).mailbox())
+                        && all.get(0).idle() && "IDLE".equals(all.get(0).lastCommand()) && all.get(0).process().startsWith("imapd[");
+            });
+            c.send("DONE");
+            c.until("i");
+            c.ok("LOGOUT");
+            org.mstore.testing.Await.until(java.time.Duration.ofSeconds(10), "the session to be removed",
+                    () -> f.engine.sessions().list().isEmpty());
+        }
+    }
+}
