@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.mstore.api.SessionLockedException;
@@ -25,8 +24,12 @@ import org.mstore.fs.OwnerOnly;
 public final class SessionLock implements AutoCloseable {
     public static final String FILE = "purge.session.lck";
     public static final String MESSAGE = org.mstore.api.SessionLockedException.MESSAGE;
-    /** Lock files held by this JVM (a second lock from the same JVM would throw, not fail). */
-    private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+    /**
+     * Lock files held by this JVM (a second lock from the same JVM would throw, not fail), with the holder text written
+     * into each. The file is never read while this JVM holds it: closing any other descriptor of a file releases the
+     * process's POSIX lock on it (fcntl semantics), so a read would silently give the lock away.
+     */
+    private static final java.util.Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
 
     private final Path file;
     private final FileChannel channel;
@@ -46,7 +49,7 @@ public final class SessionLock implements AutoCloseable {
     public static Optional<SessionLock> tryAcquire(Path storeRoot, String holder) throws IOException {
         Path file = lockFile(storeRoot);
         OwnerOnly.createDirectories(file.getParent());
-        if (!HELD_HERE.add(file)) {
+        if (HELD_HERE.putIfAbsent(file, holder) != null) {
             return Optional.empty();
         }
         FileChannel ch = null;
@@ -79,8 +82,9 @@ public final class SessionLock implements AutoCloseable {
     /** Who holds the lock, as written by the holder; empty if the lock is free. */
     public static Optional<String> holder(Path storeRoot) {
         Path file = lockFile(storeRoot);
-        if (HELD_HERE.contains(file)) {
-            return Optional.of(read(file).orElse("this process"));
+        String here = HELD_HERE.get(file);
+        if (here != null) {
+            return Optional.of(here.isBlank() ? "this process" : here.strip());
         }
         if (!Files.exists(file)) {
             return Optional.empty();

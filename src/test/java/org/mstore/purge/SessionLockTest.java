@@ -114,4 +114,19 @@ class SessionLockTest {
         s.engine.queue().request("user/alice", Action.REPAIR);
         assertThat(s.engine.daemon().drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
     }
+
+    @Test
+    void asking_who_holds_the_lock_in_the_holding_process_keeps_the_lock() throws Exception {
+        try (SessionLock held = SessionLock.tryAcquire(s.root, "impurge[" + ProcessHandle.current().pid() + "]").orElseThrow()) {
+            assertThat(SessionLock.holder(s.root)).contains("impurge[" + ProcessHandle.current().pid() + "]");
+            // a second process must still find the lock taken (reading the file here would have released it: fcntl)
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), "session",
+                    s.root.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(p.getInputStream().readAllBytes()).strip()).isEqualTo("BUSY");
+            assertThat(p.exitValue()).isEqualTo(2);
+        }
+    }
 }
