@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "imapd", description = {"Serve the store's mail over IMAP4rev1 (RFC 3501, IDLE, UIDPLUS, LITERAL+) until stopped.",
+@Command(name = "imapd", mixinStandardHelpOptions = true, header = "Serve the store's mail over IMAP4rev1 until stopped.", description = {"Serve the store's mail over IMAP4rev1 (RFC 3501, IDLE, UIDPLUS, LITERAL+) until stopped.",
         "Logins need TLS (STARTTLS) except from this host; without --keystore a self-signed keystore is made under <store>/tls/."})
 final class ImapdCommand implements Callable<Integer> {
     @Mixin

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sessions", description = "The clients connected to the store's IMAP and LMTP servers, in every process.")
+@Command(name = "sessions", mixinStandardHelpOptions = true, header = "Show the clients connected to the store's IMAP and LMTP servers.", description = "The clients connected to the store's IMAP and LMTP servers, in every process.")
 final class SessionsCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "user", description = {"The mail users who log in to imapd: add, passwd, del, list.",
+@Command(name = "user", mixinStandardHelpOptions = true, header = "Manage the mail users who log in to imapd.", description = {"The mail users who log in to imapd: add, passwd, del, list.",
         "Passwords are read from standard input (one line) or asked for at the terminal, never taken from the command line."},
         subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Del.class, UserCommand.ListUsers.class})
 final class UserCommand implements Callable<Integer> {
@@ -51,7 +51,7 @@ final class UserCommand implements Callable<Integer> {
         return line.toCharArray();
     }
 
-    @Command(name = "add", description = "Add a user (and their INBOX, user/NAME); the password comes from standard input.")
+    @Command(name = "add", mixinStandardHelpOptions = true, header = "Add a user and their INBOX.", description = "Add a user (and their INBOX, user/NAME); the password comes from standard input.")
     static final class Add implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -73,7 +73,7 @@ final class UserCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "passwd", description = "Change a user's password (from standard input).")
+    @Command(name = "passwd", mixinStandardHelpOptions = true, header = "Change a user's password.", description = "Change a user's password (from standard input).")
     static final class Passwd implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -95,7 +95,7 @@ final class UserCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "del", description = "Remove a user's login and subscriptions (their mail stays).")
+    @Command(name = "del", mixinStandardHelpOptions = true, header = "Remove a user's login (their mail stays).", description = "Remove a user's login and subscriptions (their mail stays).")
     static final class Del implements Callable<Integer> {
         @Mixin
         StoreOption store;
@@ -114,7 +114,7 @@ final class UserCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", description = "List the users.")
+    @Command(name = "list", mixinStandardHelpOptions = true, header = "List the users.", description = "List the users.")
     static final class ListUsers implements Callable<Integer> {
         @Mixin
         StoreOption store;

@@ -308,6 +308,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} on a connection of the database's administrator (schema changes), closed after it. Only for
+     * the store's own migrations and tools its owner runs (a benchmark's scratch table, a test's damage); everything
+     * else works as the application user, which cannot change the schema or define functions.
+     */
+    public <T> T administer(Work<T> work) {
+        try (Connection c = connect(true)) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreDatabaseException(e);
+        }
+    }
+
     private <T> T unit(Work<T> work, boolean transaction) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             if (closed.get()) {

@@ -19,6 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * Names are {@code <operation>.<step>}, e.g. {@code expunge.after-exp-written}.
+ *
+ * <p>In-process tests can also make a point fail instead of halting ({@link #injectFault}): the step throws an
+ * {@link java.io.UncheckedIOException} each time it is reached, as a disk that refuses a write would, until
+ * {@link #clearFaults} — for the rules about tasks that keep failing.
  */
 public final class CrashPoint {
     /** The exit status of a process halted at a crash point. */
@@ -37,7 +41,22 @@ public final class CrashPoint {
         TRACE = trace.isEmpty() ? null : Path.of(trace);
     }
 
+    private static final java.util.Set<String> FAULTS = ConcurrentHashMap.newKeySet();
+    private static volatile boolean faulty;
+
     private CrashPoint() {
+    }
+
+    /** Makes every later hit of {@code name} in this JVM throw (tests only). */
+    public static void injectFault(String name) {
+        FAULTS.add(name);
+        faulty = true;
+    }
+
+    /** Removes every injected fault. */
+    public static void clearFaults() {
+        FAULTS.clear();
+        faulty = false;
     }
 
     /** True when this process runs with a crash point or a trace set (tests only). */
@@ -47,8 +66,11 @@ public final class CrashPoint {
 
     /** Marks the crash point {@code name}: halts here if it is the one asked for. */
     public static void hit(String name) {
-        if (TARGET == null && TRACE == null) {
+        if (TARGET == null && TRACE == null && !faulty) {
             return;
+        }
+        if (faulty && FAULTS.contains(name)) {
+            throw new java.io.UncheckedIOException(new IOException("injected fault at " + name));
         }
         if (TRACE != null) {
             synchronized (CrashPoint.class) {

@@ -692,7 +692,7 @@ public final class Benchmark {
 
     private static void rawInsert(Connection c, List<org.mstore.api.QueueRequest> reqs) throws SQLException {
         c.setAutoCommit(false);
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced) VALUES (?, ?, ?, ?, ?)")) {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced, lane) VALUES (?, ?, ?, ?, ?, ?)")) {
             int n = 0;
             for (org.mstore.api.QueueRequest r : reqs) {
                 p.setString(1, r.action().queue());
@@ -700,6 +700,8 @@ public final class Benchmark {
                 p.setString(3, r.action().label());
                 p.setLong(4, r.ts());
                 p.setBoolean(5, r.forced());
+                // the lane the queue gives it (V2__queue_lanes.sql): Repair 0, a Remove waiting for its age 2, else 1
+                p.setInt(6, r.action() == Action.REPAIR ? 0 : r.action() == Action.REMOVE && !r.forced() ? 2 : 1);
                 p.addBatch();
                 if (++n % 5000 == 0) {
                     p.executeBatch();

@@ -29,11 +29,11 @@ class MigrationsTest {
     }
 
     @Test
-    void a_store_of_schema_version_1_gets_the_migrations_it_lacks() throws Exception {
+    void a_store_that_lacks_a_migration_gets_it_when_opened() throws Exception {
         try (Database db = Database.open(dir, true)) {
             assertThat(applied(db)).containsExactly(1, 2, 3);
             assertThat(Database.versionOf("db/V3__sessions.sql")).isEqualTo(3);
-            db.read(c -> {
+            db.administer(c -> {
                 try (Statement s = c.createStatement()) {
                     s.execute("DROP TABLE server_session");
                     s.execute("DROP TABLE subscription");

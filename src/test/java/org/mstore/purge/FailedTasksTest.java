@@ -15,7 +15,6 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
 import org.mstore.api.TaskResult;
-import org.mstore.store.Mailbox;
 import org.mstore.testing.TestStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +28,7 @@ class FailedTasksTest {
     @TempDir
     Path tmp;
     TestStore s;
-    Path obstacle;
+    static final String REMOVE_STEP = "remove.after-cache-marked";
 
     @BeforeEach
     void setUp() throws Exception {
@@ -38,15 +37,14 @@ class FailedTasksTest {
         s.append(BOX, 10);
         s.expunge(BOX, "1:5");
         s.requestAndDrain(BOX, Action.CLEAN); // queues the Remove of the five files, due in an hour
-        // a message file that cannot be deleted: a directory with something in it where the file was
-        Path m3 = Mailbox.messageFile(s.dir(BOX), 3);
-        Files.delete(m3);
-        obstacle = Files.createDirectories(m3.resolve("in-the-way"));
+        // a Remove that cannot finish: the disk refuses a step of it, every time, until the fault is cleared
+        org.mstore.fs.CrashPoint.injectFault(REMOVE_STEP);
         s.clock.advance(Duration.ofHours(1));
     }
 
     @AfterEach
     void tearDown() {
+        org.mstore.fs.CrashPoint.clearFaults();
         s.close();
     }
 
@@ -86,7 +84,7 @@ class FailedTasksTest {
         QueueEntry parked = remove();
         assertThat(parked).extracting(QueueEntry::state, QueueEntry::attempts, QueueEntry::pickedBy, QueueEntry::notBefore)
                 .containsExactly(QueueEntry.State.FAILED, 5, null, null);
-        assertThat(parked.lastError()).contains("3.msg");
+        assertThat(parked.lastError()).contains("injected fault at " + REMOVE_STEP);
         assertThat(s.engine.queue().count()).isZero();
         assertThat(s.engine.queue().count(QueueQuery.failed())).isEqualTo(1);
     }
@@ -105,8 +103,7 @@ class FailedTasksTest {
     @Test
     void retry_brings_a_parked_entry_back_and_it_runs() throws Exception {
         QueueEntry parked = parkIt();
-        Files.delete(obstacle);
-        Files.delete(obstacle.getParent()); // the obstacle is gone
+        org.mstore.fs.CrashPoint.clearFaults(); // the disk takes writes again
         assertThat(s.engine.queue().retry(List.of(parked.recno()))).extracting(QueueEntry::state, QueueEntry::attempts)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(QueueEntry.State.WAITING, 0));
         assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno(), TaskResult::outcome)
@@ -122,13 +119,12 @@ class FailedTasksTest {
         HistoryEntry h = s.engine.queue().finished(parked.recno()).orElseThrow();
         assertThat(h.outcome()).isEqualTo(Outcome.DISCARDED);
         assertThat(h.entry().attempts()).isEqualTo(5);
-        assertThat(h.entry().lastError()).contains("3.msg");
+        assertThat(h.entry().lastError()).contains("injected fault at " + REMOVE_STEP);
     }
 
     @Test
     void a_task_that_meets_a_damaged_mailbox_waits_for_the_repair_without_counting_an_attempt() throws Exception {
-        Files.delete(obstacle);
-        Files.delete(obstacle.getParent());
+        org.mstore.fs.CrashPoint.clearFaults();
         QueueEntry removal = remove();
         Files.write(s.dir(BOX).resolve("store.idx"), new byte[] {1, 2, 3}); // the index is damaged
         List<TaskResult> r = s.engine.daemon().drain();
