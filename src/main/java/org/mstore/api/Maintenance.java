@@ -20,6 +20,14 @@ public interface Maintenance {
      */
     int rebuildMailboxList() throws IOException;
 
+    /**
+     * What the last {@link #rebuildMailboxList} did besides listing the mailboxes, one line each: a damaged database
+     * set aside, settings restored from their mirror.
+     */
+    default java.util.List<String> rebuildNotes() {
+        return java.util.List.of();
+    }
+
     /** {@code imexpire}: applies the rules of a rule file ({@link RuleFileException} if it cannot be used). */
     ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException;
 }

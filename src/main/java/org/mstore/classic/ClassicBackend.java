@@ -45,7 +45,7 @@ public final class ClassicBackend implements Backend {
         this.db = db;
         this.mboxlist = new MailboxList(db);
         this.queue = new MaintenanceQueue(db, clock);
-        this.settings = new StoreSettings(db, clock);
+        this.settings = new StoreSettings(db, clock, root);
         this.storage = new ClassicStorage(new ClassicStore(root));
         this.metadata = new H2Metadata(db, mboxlist, queue, clock);
         this.changes = new ChangeLog(db, queue);
@@ -60,13 +60,57 @@ public final class ClassicBackend implements Backend {
 
     /** Opens the store at {@code root}; {@code create} makes its database (a new store, or a rebuild of a lost one). */
     public static ClassicBackend open(Path root, Clock clock, boolean create) throws IOException {
+        boolean fresh = !java.nio.file.Files.exists(root.resolve(Database.DIR).resolve(Database.NAME + ".mv.db"),
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
         Database db;
         try {
             db = Database.open(root, create);
         } catch (SQLException e) {
             throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
         }
-        return new ClassicBackend(root, db, clock);
+        ClassicBackend b = new ClassicBackend(root, db, clock);
+        b.freshDatabase = fresh;
+        return b;
+    }
+
+    /** True when this open made the database (a new store, or a rebuild of a lost one). */
+    private boolean freshDatabase;
+
+    public boolean freshDatabase() {
+        return freshDatabase;
+    }
+
+    /**
+     * Before a rebuild of the mailbox list: a database file that is damaged (empty, not a file, without the schema,
+     * refused by H2) is moved into {@code mboxlist/damaged-STAMP/}; returns where, or null when the database opens
+     * (or is missing).
+     */
+    public static Path setAsideIfDamaged(Path root, Clock clock, String stamp) throws IOException {
+        if (!java.nio.file.Files.exists(root.resolve(Database.DIR).resolve(Database.NAME + ".mv.db"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            Database.open(root, false).close();
+            return null;
+        } catch (org.mstore.db.DatabaseDamagedException e) {
+            return Database.setAside(root, stamp);
+        } catch (java.sql.SQLException e) {
+            throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Restores the settings from their mirror ({@code store.settings}); returns the values restored, adds what was skipped. */
+    public int restoreSettings(java.util.List<String> skipped) throws IOException {
+        java.util.Map<org.mstore.api.Setting, String> values = settings.readMirror(skipped);
+        if (!values.isEmpty()) {
+            settings.setAll(values);
+        }
+        return values.size();
+    }
+
+    /** Rewrites the settings' mirror from the database. */
+    public void writeSettingsMirror() {
+        settings.writeMirror();
     }
 
     private static String firstLine(String s) {

@@ -44,6 +44,9 @@ final class ReconstructCommand implements Callable<Integer> {
             Path root = store.root();
             try (MessageStore e = Stores.openForRebuild(root, OpenOptions.cli("reconstruct"))) {
                 out.println("mboxlist rebuilt: " + e.maintenance().rebuildMailboxList() + " mailboxes");
+                for (String note : e.maintenance().rebuildNotes()) {
+                    out.println(note);
+                }
             }
             return 0;
         }

@@ -22,13 +22,83 @@ import org.mstore.db.Database;
  * restart. Values are validated before anything is saved; a batch is saved all or nothing.
  */
 public final class StoreSettings implements org.mstore.backend.SettingsStore {
+    /**
+     * The copy of the explicitly set values kept outside the database, at the store's root, rewritten (atomically,
+     * owner-only) after every change: {@code reconstruct --mboxlist} restores the settings from it when the database
+     * itself was lost or damaged. Lines {@code key = value}.
+     */
+    public static final String MIRROR = "store.settings";
+    private static final String MIRROR_LOCK = "store.settings.lck";
+
     private final Database db;
     private final Clock clock;
+    private final java.nio.file.Path root;
     private volatile Runnable onChange = () -> { };
 
     public StoreSettings(Database db, Clock clock) {
+        this(db, clock, null);
+    }
+
+    /** Settings that keep their mirror in {@code root} (null: none). */
+    public StoreSettings(Database db, Clock clock, java.nio.file.Path root) {
         this.db = db;
         this.clock = clock;
+        this.root = root;
+    }
+
+    /**
+     * Rewrites the mirror from the database. Under a lock file, and reading after taking it, so that of two processes
+     * changing settings at once the later writer always writes what both committed.
+     */
+    public void writeMirror() {
+        if (root == null) {
+            return;
+        }
+        java.nio.file.Path lockFile = root.resolve(org.mstore.db.Database.DIR).resolve(MIRROR_LOCK);
+        try (java.nio.channels.FileChannel ch = org.mstore.fs.OwnerOnly.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock ignored = ch.lock()) {
+            StringBuilder sb = new StringBuilder("# the store's settings as last saved (a copy; the database holds them)\n");
+            for (Map.Entry<Setting, String> e : explicit().entrySet()) {
+                sb.append(e.getKey().key()).append(" = ").append(e.getValue()).append('\n');
+            }
+            org.mstore.fs.OwnerOnly.writeAtomically(root.resolve(MIRROR), sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + root.resolve(MIRROR) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** True when the mirror exists. */
+    public boolean hasMirror() {
+        return root != null && java.nio.file.Files.isRegularFile(root.resolve(MIRROR));
+    }
+
+    /**
+     * The values the mirror holds: each line {@code key = value} whose key is a setting and whose value is valid;
+     * the others are skipped (named in {@code skipped}).
+     */
+    public Map<Setting, String> readMirror(java.util.List<String> skipped) throws java.io.IOException {
+        Map<Setting, String> out = new EnumMap<>(Setting.class);
+        if (!hasMirror()) {
+            return out;
+        }
+        for (String line : java.nio.file.Files.readAllLines(root.resolve(MIRROR), java.nio.charset.StandardCharsets.UTF_8)) {
+            String l = line.strip();
+            int eq = l.indexOf('=');
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            if (eq < 0) {
+                skipped.add(l);
+                continue;
+            }
+            try {
+                Setting s = Setting.byKey(l.substring(0, eq).strip());
+                out.put(s, s.validate(l.substring(eq + 1).strip()));
+            } catch (RuntimeException e) {
+                skipped.add(l);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -120,6 +190,7 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
             ChangeLog.write(c, changes, now);
             return null;
         });
+        writeMirror();
         onChange.run();
         return canonical;
     }
@@ -140,6 +211,7 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
             ChangeLog.write(c, changes, now);
             return null;
         });
+        writeMirror();
         onChange.run();
     }
 }

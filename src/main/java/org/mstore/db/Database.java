@@ -92,15 +92,101 @@ public final class Database implements AutoCloseable {
             throw new IOException("no mboxlist database in " + storeRoot + " (expected " + dir.resolve(NAME + ".mv.db")
                     + "); create a store with 'init' or rebuild the list with 'reconstruct --mboxlist'");
         }
+        Path f = dir.resolve(NAME + ".mv.db");
+        if (!create || Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            String damage = damage(f);
+            if (damage != null) {
+                throw new DatabaseDamagedException("the mboxlist database " + f + " " + damage, null);
+            }
+        }
         OwnerOnly.createDirectories(dir);
         Database db = new Database(dir, create);
         try {
             db.migrate();
-        } catch (SQLException | IOException | RuntimeException e) {
+        } catch (SQLException e) {
+            db.close();
+            if (corrupted(e) || schemaContradicted(e)) {
+                throw new DatabaseDamagedException("the mboxlist database " + f + " is damaged (" + firstLine(e.getMessage()) + ")", e);
+            }
+            throw e;
+        } catch (IOException | RuntimeException e) {
             db.close();
             throw e;
         }
         return db;
+    }
+
+    /** What is wrong with the database file at a glance (null: nothing seen): not a file, or empty. */
+    static String damage(Path f) {
+        if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return "is not a regular file";
+        }
+        try {
+            if (Files.size(f) == 0) {
+                return "is empty (0 bytes)";
+            }
+        } catch (IOException e) {
+            return "cannot be read (" + e.getMessage() + ")";
+        }
+        return null;
+    }
+
+    /** H2's ways of saying a database file is not one it can read. */
+    static boolean corrupted(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && (s.getErrorCode() == org.h2.api.ErrorCode.FILE_CORRUPTED_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.FILE_VERSION_ERROR_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.FILE_NOT_FOUND_1)) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.contains("File corrupted") || m.contains("MVStoreException"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The schema contradicts the versions recorded in it (H2 fell back to an older state of a truncated file). */
+    static boolean schemaContradicted(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && (s.getErrorCode() == org.h2.api.ErrorCode.DUPLICATE_COLUMN_NAME_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.TABLE_OR_VIEW_ALREADY_EXISTS_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.COLUMN_NOT_FOUND_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.TABLE_OR_VIEW_NOT_FOUND_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.TABLE_OR_VIEW_NOT_FOUND_DATABASE_EMPTY_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.INDEX_ALREADY_EXISTS_1
+                    || s.getErrorCode() == org.h2.api.ErrorCode.CONSTRAINT_NOT_FOUND_1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Moves a damaged database file (and H2's files beside it) into {@code mboxlist/damaged-STAMP/}, kept for
+     * inspection; returns that directory, or null when there was no database file.
+     */
+    public static Path setAside(Path storeRoot, String stamp) throws IOException {
+        Path dir = storeRoot.resolve(DIR);
+        Path f = dir.resolve(NAME + ".mv.db");
+        if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Path aside = OwnerOnly.createDirectories(dir.resolve("damaged-" + stamp));
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(NAME + ".") || n.equals("server")) {
+                    Files.move(p, aside.resolve(n));
+                }
+            }
+        }
+        OwnerOnly.forceDirectory(dir);
+        return aside;
     }
 
     public Path file() {
@@ -399,6 +485,9 @@ public final class Database implements AutoCloseable {
      */
     private void migrate() throws SQLException, IOException {
         java.util.Set<Integer> applied = unit(Database::appliedVersions, false);
+        if (applied.isEmpty() && !create) {
+            throw new DatabaseDamagedException("the mboxlist database " + file + ".mv.db holds no mailbox list (no schema)", null);
+        }
         int known = MIGRATIONS.stream().mapToInt(Database::versionOf).max().orElse(0);
         int version = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
         if (version > known) {

@@ -5,7 +5,8 @@ import java.sql.SQLException;
 /** An SQL failure surfaced as an unchecked exception, with H2's message kept. */
 public class StoreDatabaseException extends RuntimeException {
     public StoreDatabaseException(SQLException cause) {
-        super("mboxlist database error: " + firstLine(cause.getMessage()), cause);
+        super("mboxlist database error: " + firstLine(cause.getMessage())
+                + (Database.corrupted(cause) ? "; the database is damaged: " + DatabaseDamagedException.HINT : ""), cause);
     }
 
     private static String firstLine(String s) {

@@ -203,8 +203,21 @@ public final class Engine implements MessageStore {
             throw new IllegalArgumentException("no store at " + r + ": no " + org.mstore.store.ClassicStore.PARTITIONS
                     + "/ directory to rebuild the mailbox list from");
         }
-        return open(r, options, true);
+        List<String> notes = new ArrayList<>();
+        if (StoreConfig.read(r).backend().equals(ClassicBackend.KIND)) {
+            String stamp = java.time.ZonedDateTime.now(options.clock()).format(org.mstore.store.Mailbox.STAMP);
+            Path aside = ClassicBackend.setAsideIfDamaged(r, options.clock(), stamp);
+            if (aside != null) {
+                notes.add("the damaged mboxlist database was set aside in " + aside);
+            }
+        }
+        Engine e = open(r, options, true);
+        e.rebuildNotes.addAll(notes);
+        return e;
     }
+
+    /** What openForRebuild and the last rebuild of the mailbox list did besides listing. */
+    private final List<String> rebuildNotes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static Engine open(Path root, OpenOptions options, boolean create) throws IOException {
         if (!Files.isDirectory(root)) {
@@ -799,6 +812,11 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public List<String> rebuildNotes() {
+            return List.copyOf(rebuildNotes);
+        }
+
+        @Override
         public ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException {
             List<org.mstore.expire.ExpireRule> rules = RuleFile.read(ruleFile);
             if (!dryRun) {
@@ -839,6 +857,21 @@ public final class Engine implements MessageStore {
             return null;
         });
         backend.queue().enqueueAll(pending);
+        if (backend instanceof ClassicBackend cb) {
+            if (cb.freshDatabase()) {
+                // the database was lost: the settings come back from their mirror
+                List<String> skipped = new ArrayList<>();
+                int restored = cb.restoreSettings(skipped);
+                rebuildNotes.add(restored == 0 ? "no settings to restore (no " + org.mstore.config.StoreSettings.MIRROR
+                        + " with values): the defaults apply" : "settings restored from " + org.mstore.config.StoreSettings.MIRROR
+                        + ": " + restored + " values" + (skipped.isEmpty() ? "" : "; skipped: " + String.join("; ", skipped)));
+            } else {
+                cb.writeSettingsMirror();
+            }
+        }
+        for (String n : rebuildNotes) {
+            ctx.log().log(options.processName(), "General", org.mstore.api.LogLevel.NOTICE, "reconstruct --mboxlist: " + n);
+        }
         return found.size();
     }
 }

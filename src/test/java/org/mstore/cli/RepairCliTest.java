@@ -155,7 +155,8 @@ class RepairCliTest {
         cli.on(store, "mboxutil", "-l").failsWith(1, "no mboxlist database", "reconstruct --mboxlist");
         assertThat(store.resolve("mboxlist")).doesNotExist();
 
-        assertThat(cli.on(store, "reconstruct", "--mboxlist").ok().out()).isEqualTo("mboxlist rebuilt: 1 mailboxes\n");
+        assertThat(cli.on(store, "reconstruct", "--mboxlist").ok().out()).isEqualTo("mboxlist rebuilt: 1 mailboxes\n"
+                + "no settings to restore (no store.settings with values): the defaults apply\n");
         assertThat(cli.on(store, "mboxutil", "-l").ok().outLines()).isEqualTo(before);
     }
 }
