@@ -59,7 +59,7 @@ final class ClassicStorage implements MessageStorage {
 
     @Override
     public MailboxHandle open(MailboxInfo info, boolean readOnly) throws IOException {
-        return new ClassicMailbox(Mailbox.open(directory(info), MailboxName.parse(info.name())));
+        return new ClassicMailbox(Mailbox.open(directory(info), MailboxName.parse(info.name()), readOnly));
     }
 
     @Override

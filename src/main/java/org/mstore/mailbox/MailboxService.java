@@ -397,7 +397,7 @@ public final class MailboxService {
     public CheckReport check(String name, boolean queueRepair) throws IOException {
         MailboxInfo info = info(name);
         List<String> problems;
-        try (MailboxHandle mb = ctx.storage().open(info, true)) {
+        try (MailboxHandle mb = ctx.storage().open(info, !queueRepair || ctx.readOnly())) {
             problems = mb.verify();
         } catch (MailboxFormatException e) {
             problems = List.of(e.indexMissing() ? "Mailbox does not exist (its index is missing)" : e.getMessage());

@@ -116,11 +116,27 @@ public final class Mailbox implements Closeable {
      * index committed. Records are checked when they are read. Throws {@link MailboxFormatException} if any fails.
      */
     public static Mailbox open(Path dir, MailboxName name) throws IOException {
+        return open(dir, name, false);
+    }
+
+    /**
+     * {@link #open(Path, MailboxName)}; {@code readOnly} (a read-only process) changes nothing on disk: an interrupted
+     * rewrite is not finished (the mailbox cannot be opened until a process that may write has done it: an
+     * {@link IOException} says so), leftovers are left, an interrupted Clean is not rolled forward.
+     */
+    public static Mailbox open(Path dir, MailboxName name, boolean readOnly) throws IOException {
         checkDirectory(dir);
         MailboxLocks.Lock lock = MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
         CacheFile cache = null;
         try {
-            recoverRewrite(dir);
+            if (readOnly) {
+                if (rewritePending(dir)) {
+                    throw new IOException("mailbox " + name + ": an interrupted rewrite waits to be finished by a process that may write "
+                            + "(impurge, or any mstore command not read-only); nothing was changed");
+                }
+            } else {
+                recoverRewrite(dir);
+            }
             MailboxIndex index = MailboxIndex.open(dir.resolve(MailboxIndex.FILE));
             cache = CacheFile.open(dir.resolve(CacheFile.FILE), true);
             MailboxIndex.Header h = index.header();
@@ -135,7 +151,7 @@ public final class Mailbox implements Closeable {
                 throw new MailboxFormatException(CacheFile.FILE + " is truncated: " + cache.length() + " bytes, index expects "
                         + h.cacheEnd());
             }
-            checkExpungeList(dir, index);
+            checkExpungeList(dir, index, readOnly);
             return new Mailbox(name, dir, lock, index, cache);
         } catch (IOException | RuntimeException e) {
             if (cache != null) {
@@ -167,7 +183,7 @@ public final class Mailbox implements Closeable {
      * {@code store.exp} is fine when nothing is committed; when something is and a renamed list carries the file id,
      * a Clean stopped between its rename and its header write: rolled forward here.
      */
-    private static void checkExpungeList(Path dir, MailboxIndex index) throws IOException {
+    private static void checkExpungeList(Path dir, MailboxIndex index, boolean readOnly) throws IOException {
         MailboxIndex.Header h = index.header();
         Path exp = dir.resolve(ExpungeFile.FILE);
         long size = StoreFiles.regularSize(exp, ExpungeFile.FILE);
@@ -182,6 +198,9 @@ public final class Mailbox implements Closeable {
                 return;
             }
             if (renamedListWithId(dir, h.expungeFileId()) != null) {
+                if (readOnly) {
+                    return; // what the roll-forward writes changes nothing a reader sees
+                }
                 index.writeHeaderInPlace(h.withExpunge(h.expungeSeq(), ExpungeFile.newFileId(), 0));
                 CrashPoint.hit("open.after-clean-rolled-forward");
                 return;
@@ -220,6 +239,20 @@ public final class Mailbox implements Closeable {
      * Finishes a Purge, Repair or upgrade that was interrupted: a complete {@code store.idx.new} means the new cache
      * was already durable, so both are moved into place; anything less is rolled back.
      */
+    /** True when {@link #recoverRewrite} would move a complete new index (and cache) into place. */
+    static boolean rewritePending(Path dir) throws IOException {
+        BasicFileAttributes a = StoreFiles.attributes(dir.resolve(IDX_NEW));
+        if (a == null || !a.isRegularFile()) {
+            return false;
+        }
+        try {
+            MailboxIndex.read(dir.resolve(IDX_NEW));
+            return true;
+        } catch (MailboxFormatException e) {
+            return false;
+        }
+    }
+
     static void recoverRewrite(Path dir) throws IOException {
         Path idxNew = dir.resolve(IDX_NEW);
         Path cacheNew = dir.resolve(CACHE_NEW);

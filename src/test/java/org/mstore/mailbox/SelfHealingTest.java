@@ -90,6 +90,32 @@ class SelfHealingTest {
     }
 
     @Test
+    void a_read_only_process_does_not_finish_an_interrupted_rewrite() throws Exception {
+        // a Purge that stopped after writing a complete new index: the next process that may write moves it in place
+        java.nio.file.Path idxNew = dir.resolve(MailboxIndex.FILE + ".new");
+        java.nio.file.Files.copy(dir.resolve(MailboxIndex.FILE), idxNew);
+        java.util.Map<String, Long> before = modified(dir);
+        try (Engine ro = Engine.open(s.root, TestStore.options(s.clock).withReadOnly(true))) {
+            assertThatThrownBy(() -> ro.mailboxes().fetch(BOX, 1)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("interrupted rewrite").hasMessageContaining("nothing was changed");
+        }
+        assertThat(modified(dir)).isEqualTo(before);
+        // a process that may write finishes it, and the mailbox reads
+        assertThat(s.engine.mailboxes().fetch(BOX, 1)).isNotEmpty();
+        assertThat(idxNew).doesNotExist();
+    }
+
+    private static java.util.Map<String, Long> modified(java.nio.file.Path d) throws java.io.IOException {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        try (var files = java.nio.file.Files.list(d)) {
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) files::iterator) {
+                m.put(p.getFileName().toString(), java.nio.file.Files.getLastModifiedTime(p).toMillis() * 31 + java.nio.file.Files.size(p));
+            }
+        }
+        return m;
+    }
+
+    @Test
     void opening_a_corrupt_mailbox_returns_an_error_logs_it_and_queues_repair() throws Exception {
         Disk.flipByte(dir.resolve(MailboxIndex.FILE), MailboxIndex.HEADER_SIZE + MailboxIndex.RECORD_SIZE + 5);
         assertThatThrownBy(() -> s.append(BOX, List.of(TestStore.message("x", "y")), 0))
