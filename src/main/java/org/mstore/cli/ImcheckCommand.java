@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -38,8 +39,12 @@ final class ImcheckCommand implements Callable<Integer> {
     static final class Op {
         @Option(names = "-q", description = "The maintenance queue (waiting and running entries), merged by RecNo.")
         boolean queue;
-        @Option(names = "-m", paramLabel = "MAILBOX", description = "A mailbox's metadata (including Expunged) and its messages.")
-        String mailbox;
+        @Option(names = "-m", paramLabel = "MAILBOX", description = "A mailbox's metadata (including Expunged) and its messages; "
+                + "repeat -m for several mailboxes in one run.")
+        List<String> mailboxes;
+        @Option(names = "--mailboxes-from", paramLabel = "FILE", description = "Like -m for every mailbox named in FILE (one per line; "
+                + "'-' reads standard input): one run for a script over many mailboxes.")
+        Path mailboxesFrom;
     }
 
     @Option(names = "--failed", description = "With -q: the parked entries (failed too often, waiting for 'impurge --retry' or "
@@ -62,11 +67,52 @@ final class ImcheckCommand implements Callable<Integer> {
             ZoneId zone = e.clock().getZone();
             if (op.queue) {
                 printQueue(e, out, zone);
-            } else {
-                printMailbox(e, op.mailbox, out, zone);
+                return 0;
             }
+            List<String> names = op.mailboxes != null ? op.mailboxes : readNames(op.mailboxesFrom);
+            if (names.size() == 1) {
+                printMailbox(e, names.get(0), out, zone);
+                return 0;
+            }
+            // many mailboxes: one report each, a blank line between; one that cannot be shown is said on standard error
+            // (one line, as a single -m would) and the others still come; the exit status says whether any failed
+            int failedCount = 0;
+            boolean first = true;
+            for (String name : names) {
+                java.io.StringWriter one = new java.io.StringWriter();
+                try (PrintWriter w = new PrintWriter(one)) {
+                    printMailbox(e, name, w, zone);
+                } catch (Exception ex) {
+                    failedCount++;
+                    spec.commandLine().getErr().println("mstore imcheck: " + name + ": " + Main.oneLine(ex.getMessage()));
+                    continue;
+                }
+                if (!first) {
+                    out.println();
+                }
+                first = false;
+                out.print(one);
+            }
+            out.flush();
+            return failedCount == 0 ? 0 : 1;
         }
-        return 0;
+    }
+
+    private static List<String> readNames(Path from) throws java.io.IOException {
+        List<String> lines;
+        if (from.toString().equals("-")) {
+            lines = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).lines().toList();
+        } else {
+            if (!java.nio.file.Files.isRegularFile(from)) {
+                throw new IllegalArgumentException("--mailboxes-from: no such file: " + from);
+            }
+            lines = java.nio.file.Files.readAllLines(from, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        List<String> names = lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("--mailboxes-from " + from + " names no mailbox");
+        }
+        return names;
     }
 
     /**
