@@ -238,10 +238,12 @@ final class DatabaseOwner {
     /**
      * An embedded connection. The first (the anchor, as admin) opens the file and sets how: {@code FILE_LOCK=FS} (the
      * OS lock on the file itself, no lock file), closed only by our SHUTDOWN, never by H2's own exit hook, no trace
-     * file. Later ones join the open database.
+     * file, and {@code WRITE_DELAY=0}: a commit is written to the file before it returns, so that a process that dies
+     * after a commit (kill -9, a crash point) keeps it; with H2's default delay the last second of commits was lost,
+     * and a mailbox deleted from the list could come back. Later ones join the open database.
      */
     private Connection embedded(String user, String password, boolean first, boolean create) throws SQLException {
-        String url = "jdbc:h2:file:" + databasePath() + (first ? ";FILE_LOCK=FS;DB_CLOSE_ON_EXIT=FALSE;DB_CLOSE_DELAY=-1;TRACE_LEVEL_FILE=0" : "")
+        String url = "jdbc:h2:file:" + databasePath() + (first ? ";FILE_LOCK=FS;DB_CLOSE_ON_EXIT=FALSE;DB_CLOSE_DELAY=-1;TRACE_LEVEL_FILE=0;WRITE_DELAY=0" : "")
                 + (create ? "" : ";IFEXISTS=TRUE") + ";LOCK_TIMEOUT=" + Database.LOCK_TIMEOUT_MS;
         Properties p = new Properties();
         p.setProperty("user", user);
