@@ -103,7 +103,12 @@ public final class MailboxService {
         requireWritable("delete a mailbox");
         MailboxInfo info = info(name);
         try (AutoCloseable lock = ctx.storage().lock(info)) {
-            List<String> names = ctx.meta().transact(tx -> {
+            // storage first: a crash before the rows go leaves rows of a mailbox that no longer exists (the open says so
+            // and its Repair makes it empty; reconstruct --mboxlist drops them), never a tree that reconstruct --mboxlist
+            // would list again with the messages of a mailbox the user deleted
+            ctx.storage().deleteTree(info);
+            CrashPoint.hit("mailbox-delete.after-storage");
+            return ctx.meta().transact(tx -> {
                 List<String> sub = tx.subtree(name);
                 for (String n : sub) {
                     tx.delete(n);
@@ -111,9 +116,6 @@ public final class MailboxService {
                 tx.dropEntries(sub);
                 return sub;
             });
-            CrashPoint.hit("mailbox-delete.after-mboxlist");
-            ctx.storage().deleteTree(info);
-            return names;
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
