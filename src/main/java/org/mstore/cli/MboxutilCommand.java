@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "mboxutil", mixinStandardHelpOptions = true, header = "Create, delete or list mailboxes.", description = "Create (-c), delete (-d) or list (-l) mailboxes.")
+@Command(name = "mboxutil", mixinStandardHelpOptions = true, header = "Create, delete, rename or list mailboxes.", description = "Create (-c), delete (-d), rename (-r) or list (-l) mailboxes.")
 final class MboxutilCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
@@ -29,6 +29,8 @@ final class MboxutilCommand implements Callable<Integer> {
         String create;
         @Option(names = "-d", paramLabel = "MAILBOX", description = "Delete a mailbox and every mailbox below it.")
         String delete;
+        @Option(names = "-r", arity = "2", paramLabel = "MAILBOX", description = "Rename a folder and every mailbox below it: -r OLD NEW.")
+        String[] rename;
         @Option(names = "-l", description = "List mailboxes.")
         boolean list;
     }
@@ -47,6 +49,10 @@ final class MboxutilCommand implements Callable<Integer> {
             } else if (op.delete != null) {
                 for (String n : e.mailboxes().delete(op.delete)) {
                     out.println("deleted " + n);
+                }
+            } else if (op.rename != null) {
+                for (String n : e.mailboxes().rename(op.rename[0], op.rename[1])) {
+                    out.println("renamed to " + n);
                 }
             } else {
                 out.printf("%-40s %-10s %10s %12s %9s%n", "Mailbox", "Partition", "Messages", "Size", "Expunged");

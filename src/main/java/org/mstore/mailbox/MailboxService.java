@@ -27,6 +27,7 @@ import org.mstore.api.RepairRequestedException;
 import org.mstore.api.StoreEvent;
 import org.mstore.api.UidSet;
 import org.mstore.backend.MailboxHandle;
+import org.mstore.fs.CrashPoint;
 
 /**
  * Mailboxes as the mail server's processes see them: create and delete, the user actions of the removal lifecycle
@@ -88,6 +89,7 @@ public final class MailboxService {
                     + "the mailbox list; run 'reconstruct --mboxlist' to list it");
         }
         try (MailboxHandle ignored = ctx.storage().create(info, now.toEpochMilli())) {
+            CrashPoint.hit("mailbox-create.after-storage");
             ctx.meta().transact(tx -> {
                 tx.insert(info);
                 return null;
@@ -101,7 +103,12 @@ public final class MailboxService {
         requireWritable("delete a mailbox");
         MailboxInfo info = info(name);
         try (AutoCloseable lock = ctx.storage().lock(info)) {
-            List<String> names = ctx.meta().transact(tx -> {
+            // storage first: a crash before the rows go leaves rows of a mailbox that no longer exists (the open says so
+            // and its Repair makes it empty; reconstruct --mboxlist drops them), never a tree that reconstruct --mboxlist
+            // would list again with the messages of a mailbox the user deleted
+            ctx.storage().deleteTree(info);
+            CrashPoint.hit("mailbox-delete.after-storage");
+            return ctx.meta().transact(tx -> {
                 List<String> sub = tx.subtree(name);
                 for (String n : sub) {
                     tx.delete(n);
@@ -109,8 +116,6 @@ public final class MailboxService {
                 tx.dropEntries(sub);
                 return sub;
             });
-            ctx.storage().deleteTree(info);
-            return names;
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -156,6 +161,7 @@ public final class MailboxService {
                     info.sizeBytes(), info.expunged(), info.cacheRecords(), info.cacheExpunged(), info.created(), info.lastExpunge(),
                     info.lastCleanup(), info.lastPurge(), info.lastRepair());
             ctx.storage().rename(info, target);
+            CrashPoint.hit("mailbox-rename.after-storage");
             try {
                 ctx.meta().transact(tx -> {
                     tx.rename(from, to);
@@ -264,6 +270,7 @@ public final class MailboxService {
             long messages = mb.messageCount();
             long size = mb.totalSize();
             long next = mb.nextUid();
+            CrashPoint.hit("mailbox-append.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo info = tx.mailbox(name).orElseThrow(() -> new NoSuchMailboxException(name));
                 tx.update(info.edit().nextUid(next).messages(messages, size)
@@ -327,6 +334,7 @@ public final class MailboxService {
             long pending = mb.pendingExpunged();
             long cleanupSize = ctx.settings().snapshot().cleanupSize();
             Action next = ctx.backend().features().cleanupStep() ? Action.CLEAN : Action.PURGE;
+            CrashPoint.hit("mailbox-expunge.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo info = tx.mailbox(name).orElseThrow(() -> new NoSuchMailboxException(name));
                 // storage also counts an expunge that crashed before its update here

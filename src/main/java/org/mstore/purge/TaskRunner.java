@@ -21,6 +21,7 @@ import org.mstore.backend.MailboxHandle;
 import org.mstore.backend.PurgeResult;
 import org.mstore.backend.RemoveResult;
 import org.mstore.backend.RepairResult;
+import org.mstore.fs.CrashPoint;
 import org.mstore.mailbox.MailboxService;
 import org.mstore.mailbox.StoreContext;
 
@@ -191,6 +192,7 @@ public final class TaskRunner {
             long pending = mb.pendingExpunged();
             String detail = used == null ? "nothing to clean" : "store.exp renamed to store.exp." + used
                     + "; files queued for Remove after store.cleanupage " + Setting.Durations.format(s.cleanupAge());
+            CrashPoint.hit("task-clean.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().expunged(pending).lastCleanup(Instant.ofEpochMilli(now)).build());
@@ -212,6 +214,7 @@ public final class TaskRunner {
             RemoveResult r = mb.remove(stamp -> e.forced() || ctx.stampInstant(stamp).toEpochMilli() + age <= now);
             String detail = "removed " + r.files() + " message files (" + r.bytes() + " bytes) from "
                     + (r.removedStamps().isEmpty() ? "no due expunge list" : "store.exp." + String.join(", store.exp.", r.removedStamps()));
+            CrashPoint.hit("task-remove.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().cache(r.counts().records(), r.counts().expunged()).build());
@@ -235,6 +238,7 @@ public final class TaskRunner {
             long now = ctx.now();
             String detail = "cache rewritten: " + r.recordsBefore() + " -> " + r.recordsAfter() + " records, "
                     + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes";
+            CrashPoint.hit("task-purge.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().cache(r.recordsAfter(), 0).lastPurge(Instant.ofEpochMilli(now)).build());
@@ -277,6 +281,7 @@ public final class TaskRunner {
                     + (r.lost() > 0 ? ", " + r.lost() + " indexed messages had no file" : "")
                     + (r.orphans() > 0 ? ", " + r.orphans() + " files of expunged messages queued for removal" : "");
             List<String> awaitingRemove = ctx.storage().details(info).awaitingRemove();
+            CrashPoint.hit("task-repair.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, info.name());
                 tx.update(cur.edit().nextUid(r.nextUid()).messages(r.messages(), r.bytes()).expunged(r.pendingExpunged())

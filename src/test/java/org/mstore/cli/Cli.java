@@ -186,6 +186,19 @@ final class Cli {
         }
     }
 
+    /**
+     * Runs {@code mstore <args> --store <store>} with extra JVM options before the main class (system properties such
+     * as {@code -Dmstore.crashpoint=NAME}).
+     */
+    Result withJvm(List<String> jvmOptions, Path store, String... args) {
+        List<String> a = new ArrayList<>(Arrays.asList(args));
+        a.add("--store");
+        a.add(store.toString());
+        List<String> opts = new ArrayList<>(mapArchive());
+        opts.addAll(jvmOptions);
+        return await(start(a, opts), a);
+    }
+
     Result run(List<String> args) {
         List<String> dump = dumpArchive();
         Process p = start(args, dump != null ? dump : mapArchive());
