@@ -55,11 +55,18 @@ final class BenchCommand implements Callable<Integer> {
     List<String> kinds;
     @Option(names = "--no-imcheck", description = "With --drain: do not time imcheck -q (it runs --rounds times).")
     boolean noImcheck;
+    @Option(names = "--cli", description = "Time the commands as processes (start-up included) beside the same work in-process: "
+            + "reconstruct, the 10% lifecycle, imcheck -q, imcheck -m, and start-up alone.")
+    boolean cliPart;
     @Option(names = "--drop-caches", description = "Drop the OS page cache before each reconstruct (Linux, root): a cold read.")
     boolean dropCaches;
 
     @Override
     public Integer call() throws Exception {
+        if (cliPart) {
+            new org.mstore.tools.BenchmarkCli(messages, rounds, dir, spec.commandLine().getOut()).run();
+            return 0;
+        }
         if (drain) {
             Set<org.mstore.tools.BenchmarkQueue.Kind> k = new java.util.HashSet<>();
             if (kinds != null) {
