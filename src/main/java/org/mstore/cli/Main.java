@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         description = "Message-store maintenance: the classic store, its maintenance queue, impurge and the admin console.",
         subcommands = {InitCommand.class, MboxutilCommand.class, ClientCommand.class, ImcheckCommand.class, ImpurgeCommand.class,
                 ImexpireCommand.class, ReconstructCommand.class, MsconfigCommand.class, GenerateCommand.class,
-                SimulateCommand.class, ConsoleCommand.class, BenchCommand.class})
+                SimulateCommand.class, ConsoleCommand.class, BenchCommand.class, CassandraCommand.class,
+                MigrateCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {

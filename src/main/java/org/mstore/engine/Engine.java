@@ -535,6 +535,39 @@ public final class Engine implements MessageStore {
         public long bytesReclaimedSince(long since) {
             return q().bytesReclaimedSince(since);
         }
+
+        @Override
+        public List<org.mstore.api.WorkerInfo> workers() {
+            List<org.mstore.api.WorkerInfo> w = q().workers();
+            if (!w.isEmpty()) {
+                return w;
+            }
+            // one worker per store: the purge session lock's holder, with its task when it is this process's daemon
+            Optional<String> holder = daemon.lockHolder();
+            if (holder.isEmpty()) {
+                return List.of();
+            }
+            String name = holder.get();
+            long pid = -1;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+)]").matcher(name);
+            if (m.find()) {
+                pid = Long.parseLong(m.group(1));
+            }
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+            DaemonStatus st = daemon.status();
+            boolean mine = pid == ProcessHandle.current().pid() && st.state() == org.mstore.api.DaemonState.WORKING && st.mailbox() != null;
+            Long recno = null;
+            if (mine) {
+                recno = q().find(st.mailbox(), st.action()).map(QueueEntry::recno).orElse(null);
+            }
+            return List.of(new org.mstore.api.WorkerInfo(host, pid, name, recno, mine ? st.mailbox() : null, mine ? st.action() : null,
+                    mine ? st.since() : null, ctx.instant()));
+        }
     }
 
     private final class SettingsApi implements Settings {

@@ -128,6 +128,9 @@ public final class TaskRunner {
     }
 
     private TaskResult purge(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
+        if (!ctx.backend().features().cleanupStep()) {
+            return purgeExpunged(e, info, s);
+        }
         if (!e.forced() && !s.purgeDue(info.cacheRecords(), info.cacheExpunged())) {
             return finish(e, Outcome.SKIPPED, String.format(Locale.ROOT,
                     "%d expunged cache records (%.1f%%) do not exceed store.purge.count %d and store.purge.percentage %s%%",
@@ -141,6 +144,39 @@ public final class TaskRunner {
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().cache(r.recordsAfter(), 0).lastPurge(Instant.ofEpochMilli(now)).build());
+                tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
+                return null;
+            });
+            ctx.log().log(PROCESS, "General", LogLevel.NOTICE, "purging " + e.mailbox() + ": " + detail);
+            return new TaskResult(e, Outcome.DONE, detail, r.bytesReclaimed());
+        }
+    }
+
+    /**
+     * Purge on a store without a cleanup step (SPEC §12: past {@code store.cleanupsize} the mailbox goes straight to
+     * Purge, always deferred): skipped if Expunged no longer exceeds {@code store.cleanupsize}; deletes the records and
+     * bytes of the messages expunged at least {@code store.cleanupage} ago (all of them if forced); the others, if they
+     * still exceed {@code store.cleanupsize}, get a Purge due when the oldest of them is. The follow-up is queued before
+     * this entry completes, so that a crash between the two loses nothing.
+     */
+    private TaskResult purgeExpunged(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
+        if (!e.forced() && !s.cleanupDue(info.expunged())) {
+            return finish(e, Outcome.SKIPPED, "Expunged " + info.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize(), 0);
+        }
+        try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
+            long now = ctx.now();
+            PurgeResult r = mb.purgeExpunged(e.forced() ? Long.MAX_VALUE : now - s.cleanupAge().toMillis());
+            long pending = mb.pendingExpunged();
+            java.util.OptionalLong oldest = pending > 0 ? mb.oldestExpunged() : java.util.OptionalLong.empty();
+            long purged = r.recordsBefore() - r.recordsAfter();
+            String detail = "purged " + purged + " expunged messages (" + r.bytesReclaimed() + " bytes)"
+                    + (pending > 0 ? "; " + pending + " expunged less than store.cleanupage " + Setting.Durations.format(s.cleanupAge()) + " ago wait" : "");
+            ctx.meta().transact(tx -> {
+                MailboxInfo cur = current(tx, e.mailbox());
+                tx.update(cur.edit().expunged(pending).cache(r.recordsAfter(), pending).lastPurge(Instant.ofEpochMilli(now)).build());
+                if (oldest.isPresent() && s.cleanupDue(pending)) {
+                    tx.enqueue(e.mailbox(), Action.PURGE, oldest.getAsLong(), false);
+                }
                 tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
                 return null;
             });
