@@ -133,6 +133,11 @@ public final class CassandraBackend implements Backend {
         cql.execute(statement, values);
     }
 
+    /** How many rows a query over the store's keyspaces returns (tests check that nothing is left behind). */
+    public long countForTests(String statement, Object... values) {
+        return cql.execute(statement, values).all().size();
+    }
+
     /** The mailbox id that keys a mailbox's rows (tests find its rows). */
     public java.util.UUID mailboxIdForTests(String name) {
         CassandraStorage.Header h = storage.header(name);
