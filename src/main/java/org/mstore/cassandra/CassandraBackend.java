@@ -138,6 +138,12 @@ public final class CassandraBackend implements Backend {
         return cql.execute(statement, values).all().size();
     }
 
+    /** The first column of the first row a query returns, as a UUID (tests find blobs). */
+    public java.util.UUID uuidForTests(String statement, Object... values) {
+        var r = cql.execute(statement, values).one();
+        return r == null ? null : r.getUuid(0);
+    }
+
     /** The mailbox id that keys a mailbox's rows (tests find its rows). */
     public java.util.UUID mailboxIdForTests(String name) {
         CassandraStorage.Header h = storage.header(name);
