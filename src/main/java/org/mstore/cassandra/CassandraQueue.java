@@ -632,8 +632,8 @@ final class CassandraQueue implements QueueStore {
                 boolean ok = cql.lwt("UPDATE {mbox}.queue_entries USING TTL ? SET lease_id = ?, lease_owner = ?, lease_at = ? "
                         + "WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = ?", leaseSeconds, c.leaseId(), c.worker(), c.claimedAt(),
                         c.lane(), c.bucket(), c.recno(), c.leaseId());
-                if (!ok) {
-                    claims.remove(c.recno(), c);
+                // not applied: lost, unless it was completed or released meanwhile (then it is no longer held)
+                if (!ok && claims.remove(c.recno(), c)) {
                     LOG.warn("lost the lease on RecNo {} ({} {})", c.recno(), c.action(), c.mailbox());
                 }
             } catch (RuntimeException e) {

@@ -2,7 +2,6 @@ package org.mstore.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,7 +134,7 @@ class CassandraWorkersTest {
             // host B's impurge, a process of its own, takes the Repair (reads 3,000 blobs) and is killed in the middle
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-cp", System.getProperty("java.class.path"), "org.mstore.cli.Main", "impurge", "--exit-when-empty", "--store",
-                    tmp.resolve("hostB").resolve("store").toString())
+                    tmp.resolve("hostB").toString())
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("impurge-b.log").toFile()).start();
             WorkerInfo busy = null;
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -143,7 +142,7 @@ class CassandraWorkersTest {
                 busy = a.queue().workers().stream().filter(w -> w.pid() == p.pid() && w.busy()).findFirst().orElse(null);
                 Thread.sleep(100);
             }
-            assertThat(busy).as("host B's worker claimed the Repair").isNotNull();
+            assertThat(busy).as(() -> "host B's worker claimed the Repair; its output: " + read(tmp.resolve("impurge-b.log"))).isNotNull();
             assertThat(busy.mailbox()).isEqualTo(box);
             assertThat(busy.action()).isEqualTo(Action.REPAIR);
             assertThat(busy.leaseAge(java.time.Instant.now())).isNotNull();
@@ -171,7 +170,11 @@ class CassandraWorkersTest {
         }
     }
 
-    static String classPath() {
-        return System.getProperty("java.class.path").replace(File.pathSeparator, File.pathSeparator);
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 }
