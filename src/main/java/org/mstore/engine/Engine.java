@@ -194,6 +194,10 @@ public final class Engine implements MessageStore {
     /** Opens a store for {@link Maintenance#rebuildMailboxList} when its mailbox list is lost: creates an empty one. */
     public static Engine openForRebuild(Path root, OpenOptions options) throws IOException {
         Path r = root.toAbsolutePath().normalize();
+        if (StoreConfig.exists(r) && !ClassicBackend.KIND.equals(StoreConfig.read(r).backend())) {
+            // the mailbox list lives beside the mailboxes' storage headers, in the same keyspaces: rebuilt from them
+            return open(r, options, false);
+        }
         // Rebuilding creates a database: only where there is a store to rebuild it from.
         if (!ClassicBackend.hasLayout(r)) {
             throw new IllegalArgumentException("no store at " + r + ": no " + org.mstore.store.ClassicStore.PARTITIONS

@@ -33,6 +33,17 @@ final class Migration {
     static MigrationReport run(Path source, Path target, String backend, Map<String, String> options, Consumer<String> progress)
             throws IOException {
         long t0 = System.nanoTime();
+        try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true))) {
+            // every mailbox must open cleanly before anything is created
+            for (MailboxInfo info : src.backend().mailboxList().list()) {
+                try (MailboxHandle ignored = src.backend().storage().open(info, true)) {
+                    // opened: its sanity checks passed
+                } catch (org.mstore.api.MailboxFormatException e) {
+                    throw new IOException(info.name() + " cannot be read in " + source + " (" + e.getMessage() + "): repair it first with "
+                            + "'mstore reconstruct " + info.name() + " --store " + source + "'", e);
+                }
+            }
+        }
         try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true));
              Engine dst = Engine.init(target, OpenOptions.cli("migrate"), backend, options)) {
             Map<Setting, String> explicit = src.backend().settings().explicit();
@@ -43,7 +54,13 @@ final class Migration {
             long messages = 0;
             long bytes = 0;
             for (MailboxInfo info : boxes) {
-                long[] n = copy(src, dst, info);
+                long[] n;
+                try {
+                    n = copy(src, dst, info);
+                } catch (org.mstore.api.MailboxFormatException e) {
+                    throw new IOException(info.name() + " cannot be read in " + source + " (" + e.getMessage() + "): repair it first with "
+                            + "'mstore reconstruct " + info.name() + " --store " + source + "', then migrate again to a new target", e);
+                }
                 messages += n[0];
                 bytes += n[1];
                 progress.accept("copied " + info.name() + ": " + n[0] + " messages");

@@ -52,6 +52,20 @@ class CassandraMigrateTest {
         SampleStore.copy(Path.of("sample-store"), src);
         Files.deleteIfExists(src.resolve(SampleStore.MARKER));
         Path target = tmp.resolve("cass");
+        // the sample holds damaged mailboxes (to show self-healing): migrate refuses them, naming the way out
+        String[] refused = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", tmp.resolve("refused").toString(),
+                "--contact-point", CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix + "r",
+                "--quiet");
+        assertThat(refused[0]).isEqualTo("1");
+        assertThat(refused[2]).contains("repair it first with 'mstore reconstruct ").hasLineCount(1);
+        assertThat(tmp.resolve("refused")).doesNotExist(); // nothing was made
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test"))) {
+            for (MailboxInfo m : a.mailboxes().list()) {
+                if (!a.maintenance().inspect(m.name()).problems().isEmpty()) {
+                    a.maintenance().reconstruct(m.name());
+                }
+            }
+        }
         String[] r = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", target.toString(), "--contact-point",
                 CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix, "--quiet");
         assertThat(r[2]).isEmpty();

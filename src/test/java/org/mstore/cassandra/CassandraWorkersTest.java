@@ -31,12 +31,12 @@ import org.mstore.testing.SettableClock;
 /**
  * Many impurge workers, one queue: engines with store directories of their own stand for hosts (each has its own
  * session lock) on one Cassandra store. Every entry is done exactly once; a worker killed with SIGKILL in the middle of
- * a task leaves its entry leased until the lease runs out, then another worker finishes it. The queue size is 2,000 in
+ * a task leaves its entry leased until the lease runs out, then another worker finishes it. The queue size is 1,000 in
  * CI; {@code -Dmstore.cassandra.queueSize=10000} runs the issue's full size.
  */
 @ExtendWith(CassandraFixture.class)
 class CassandraWorkersTest {
-    static final int SIZE = Integer.getInteger("mstore.cassandra.queueSize", 2000);
+    static final int SIZE = Integer.getInteger("mstore.cassandra.queueSize", 1000);
     static String prefix;
     @TempDir
     Path tmp;
