@@ -3,7 +3,7 @@
 # One node is killed (SIGKILL) while 'simulate' and two impurge workers (two "hosts": two store directories) run;
 # the work goes on at LOCAL_QUORUM; the node comes back, is repaired; then nothing may be lost or resurrected:
 # every mailbox reads the same at LOCAL_QUORUM and at ALL (every replica), passes 'reconstruct -n', and every
-# message listed reads back with its checksum intact.
+# message's blob matches its size and checksum (some are read back whole).
 #
 # Needs about 4 GiB of memory and 10 minutes on 2 cores. Usage: src/test/cassandra/three-node.sh [WORKDIR]
 set -euo pipefail
@@ -67,9 +67,11 @@ for box in $($M mboxutil -l $A | awk '{print $1}' | grep '^user/'); do
   all=$($M imcheck -m "$box" --limit 100000 --store "$W/check-all" | sed -n '/^UID/,$p')
   if [ "$q" != "$all" ]; then say "DIFFERENT at ALL: $box"; fail=1; fi
   $M reconstruct -n "$box" $A >/dev/null || { say "reconstruct -n found problems in $box"; fail=1; }
-  for uid in $(echo "$q" | awk 'NR>1 {print $1}'); do
+  # reconstruct -n checked every blob's size and checksum; read some messages whole (a JVM per read is slow)
+  for uid in $( (echo "$q" | awk 'NR>1 {print $1}' | head -3; echo "$q" | awk 'NR>1 {print $1}' | tail -2) | sort -u); do
     $M client fetch "$box" "$uid" $A >/dev/null 2>&1 || { say "cannot read $box $uid"; fail=1; }
-  done 2>/dev/null | head -3
+  done
+  say "$box: $(($(echo "$q" | wc -l) - 1)) messages, the same at LOCAL_QUORUM and ALL"
 done
 grep -h "Error\|Critical" "$W/hostA/log/default" "$W/hostB/log/default" | tail -5 || true
 [ $fail = 0 ] && say "PASS: nothing lost, nothing resurrected" || { say "FAIL"; exit 1; }

@@ -153,6 +153,7 @@ public final class CassandraBackend implements Backend {
     @Override
     public void close() {
         keeper.close();
+        queue.releaseAll();
         cql.close();
     }
 }

@@ -643,6 +643,20 @@ final class CassandraQueue implements QueueStore {
         heartbeatAll();
     }
 
+    /** Gives back every claim this process still holds (the store is closing): others need not wait for the leases. */
+    void releaseAll() {
+        for (Claim c : claims.values()) {
+            try {
+                if (claims.remove(c.recno(), c)) {
+                    cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null WHERE lane = ? AND bucket = ? "
+                            + "AND recno = ? IF lease_id = ?", c.lane(), c.bucket(), c.recno(), c.leaseId());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("could not give back RecNo {} (its lease expires by itself): {}", c.recno(), e.getMessage());
+            }
+        }
+    }
+
     /** Held claims (tests look). */
     int claimsHeld() {
         return claims.size();

@@ -6,7 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Semaphore;
 
 import org.mstore.api.MailboxBusyException;
 import org.slf4j.Logger;
@@ -23,7 +23,7 @@ final class MailboxLocks {
     private final Cql cql;
     private final int ttlSeconds;
     private final Duration maxWait;
-    private final ConcurrentHashMap<String, ReentrantLock> local = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Semaphore> local = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
 
     /** A lock this process holds. */
@@ -51,10 +51,7 @@ final class MailboxLocks {
             } catch (RuntimeException e) {
                 LOG.warn("could not let go of the lock on {} (it expires by itself): {}", name, e.getMessage());
             } finally {
-                ReentrantLock l = local.get(name);
-                if (l != null && l.isHeldByCurrentThread()) {
-                    l.unlock();
-                }
+                local.get(name).release(); // whichever thread closes it
             }
         }
     }
@@ -67,10 +64,10 @@ final class MailboxLocks {
 
     /** Takes the lock on a mailbox, waiting up to the limit; {@link MailboxBusyException} if another holder keeps it. */
     Held acquire(String name) throws IOException {
-        ReentrantLock l = local.computeIfAbsent(name, k -> new ReentrantLock(true));
+        Semaphore l = local.computeIfAbsent(name, k -> new Semaphore(1, true));
         long deadline = System.nanoTime() + maxWait.toNanos();
         try {
-            if (!l.tryLock(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!l.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new MailboxBusyException(java.nio.file.Path.of(name));
             }
         } catch (InterruptedException e) {
@@ -92,11 +89,11 @@ final class MailboxLocks {
                 Thread.sleep(ThreadLocalRandom.current().nextInt(10, 20 + 20 * Math.min(attempt, 10)));
             }
         } catch (InterruptedException e) {
-            l.unlock();
+            l.release();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the lock on " + name);
         } catch (IOException | RuntimeException e) {
-            l.unlock();
+            l.release();
             throw e;
         }
     }
