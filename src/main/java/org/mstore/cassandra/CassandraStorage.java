@@ -227,7 +227,8 @@ final class CassandraStorage implements MessageStorage {
             // the intent first: a deletion cut short is finished by the next one that opens the store
             cql.execute("INSERT INTO {mbox}.deleted_mailboxes (shard, mailbox_id, name, next_uid, at) VALUES (0, ?, ?, ?, ?)", h.id(), h.name(),
                     h.nextUid(), System.currentTimeMillis());
-            cql.execute("DELETE FROM {mbox}.mailbox_storage WHERE user = ? AND name = ?", Schema.user(h.name()), h.name());
+            // through Paxos like every other change of a header (a plain delete could lose to a header write's ballot timestamp)
+            cql.lwt("DELETE FROM {mbox}.mailbox_storage WHERE user = ? AND name = ? IF EXISTS", Schema.user(h.name()), h.name());
             purgeAll(h.id(), h.nextUid());
             cql.execute("DELETE FROM {mbox}.deleted_mailboxes WHERE shard = 0 AND mailbox_id = ?", h.id());
         }

@@ -127,6 +127,26 @@ final class Cql implements AutoCloseable {
     /** Schema changes: with a long timeout, at ALL so that every node has the table before it is used. */
     void ddl(String cql) {
         session.execute(SimpleStatement.newInstance(expand(cql)).setTimeout(Duration.ofSeconds(60)));
+        awaitSchemaAgreement();
+    }
+
+    /**
+     * Waits until every node has the same schema (the driver does not wait by itself when it keeps no schema metadata):
+     * a table just made on one coordinator is then known to all.
+     */
+    void awaitSchemaAgreement() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!session.checkSchemaAgreement()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the Cassandra nodes do not agree on the schema after 60 s (is a node down?)");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for schema agreement");
+            }
+        }
     }
 
     ConsistencyLevel consistency() {
