@@ -45,6 +45,10 @@ final class Cql implements AutoCloseable {
                 .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(30))
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
                 .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 2000)
+                // a request cut off by a node that died is tried on the next node: every statement of the store may run
+                // twice with the same effect, except counter updates (marked in bind); a lightweight transaction run twice
+                // reports "not applied" the second time, which every caller treats as lost contention and gets over
+                .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, true)
                 // the store knows its tables: no schema or token metadata to fetch at every start (seconds per command)
                 .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
                 .withBoolean(DefaultDriverOption.REQUEST_WARN_IF_SET_KEYSPACE, false)
@@ -89,7 +93,9 @@ final class Cql implements AutoCloseable {
     }
 
     BoundStatement bind(String cql, Object... values) {
-        return prepare(cql).bind(values);
+        BoundStatement b = prepare(cql).bind(values);
+        // a counter increment applied twice counts twice: never retried
+        return cql.contains(" = n + ") ? b.setIdempotent(false) : b;
     }
 
     ResultSet execute(String cql, Object... values) {

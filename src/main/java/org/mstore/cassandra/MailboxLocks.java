@@ -77,8 +77,10 @@ final class MailboxLocks {
         String owner = ProcessHandle.current().pid() + "/" + UUID.randomUUID();
         try {
             for (int attempt = 0; ; attempt++) {
-                if (cql.lwt("INSERT INTO {mbox}.mailbox_locks (name, owner, since) VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?", name, owner,
-                        System.currentTimeMillis(), ttlSeconds)) {
+                com.datastax.oss.driver.api.core.cql.Row r = cql.lwtRow("INSERT INTO {mbox}.mailbox_locks (name, owner, since) VALUES (?, ?, ?) "
+                        + "IF NOT EXISTS USING TTL ?", name, owner, System.currentTimeMillis(), ttlSeconds);
+                // "not applied" with our own owner: a retry of an insert that had been applied (its first node died)
+                if (r.getBoolean("[applied]") || owner.equals(r.getColumnDefinitions().contains("owner") ? r.getString("owner") : null)) {
                     Held h = new Held(name, owner);
                     held.put(name, h);
                     return h;
@@ -103,7 +105,7 @@ final class MailboxLocks {
         for (Held h : held.values()) {
             try {
                 if (!cql.lwt("UPDATE {mbox}.mailbox_locks USING TTL ? SET owner = ?, since = ? WHERE name = ? IF owner = ?", ttlSeconds, h.owner,
-                        h.since, h.name, h.owner)) {
+                        h.since, h.name, h.owner) && held.get(h.name) == h) { // (not if it was let go meanwhile)
                     h.lost = true;
                     LOG.warn("lost the lock on {} (its lease expired)", h.name);
                 }

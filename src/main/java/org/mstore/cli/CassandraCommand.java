@@ -109,6 +109,7 @@ final class CassandraCommand implements Callable<Integer> {
             StringBuilder out = new StringBuilder();
             int rc = CassandraNode.nodetool(dir, args == null ? List.of() : args, out);
             spec.commandLine().getOut().print(out);
+            spec.commandLine().getOut().flush();
             return rc;
         }
     }
