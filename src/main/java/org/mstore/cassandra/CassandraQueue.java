@@ -251,8 +251,16 @@ final class CassandraQueue implements QueueStore {
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, false)", lane(action), Schema.recnoBucket(recno), recno, mailbox, action.label(), ts, forced);
     }
 
+    /**
+     * Moves a count. Counts are for display and a counter update cannot be retried (it is not idempotent): it is sent
+     * once, and a failure (its leader replica died, say) is logged, never the queue's failure.
+     */
     private void count(Action a, long delta) {
-        cql.execute("UPDATE {mbox}.queue_counts SET n = n + ? WHERE action = ?", delta, a.label());
+        try {
+            cql.execute("UPDATE {mbox}.queue_counts SET n = n + ? WHERE action = ?", delta, a.label());
+        } catch (RuntimeException e) {
+            LOG.warn("the count of {} entries could not be moved by {}: {}", a, delta, Cql.oneLine(e.getMessage()));
+        }
     }
 
     // ---------------------------------------------------------------- enqueue
