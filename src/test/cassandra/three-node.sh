@@ -26,7 +26,7 @@ for n in 1 2 3; do   # one at a time: Cassandra refuses concurrent bootstraps
   say "starting node $n on 127.0.0.$n"
   $M cassandra start --dir "$W/n$n" --listen-address 127.0.0.$n --jmx-port $((7099 + 100 * n)) --seeds 127.0.0.1:7000 --heap 1g --timeout 300
 done
-$M cassandra nodetool --dir "$W/n1" status || true
+$M cassandra nodetool --dir "$W/n1" -- status || true
 
 A="--store $W/hostA"; B="--store $W/hostB"
 $M init $A --backend cassandra --contact-point $CP --datacenter datacenter1 --replication 3 --lease-seconds 10
@@ -51,7 +51,7 @@ say "node 3 comes back"
 $M cassandra start --dir "$W/n3" --listen-address 127.0.0.3 --jmx-port 7399 --seeds 127.0.0.1:7000 --heap 1g --timeout 300
 wait $SIM || { say "simulate failed"; cat "$W/simulate.log"; exit 1; }
 say "simulate done: $(tail -1 "$W/simulate.log")"
-for n in 1 2 3; do say "nodetool repair on node $n"; $M cassandra nodetool --dir "$W/n$n" repair -full >/dev/null; done
+for n in 1 2 3; do say "nodetool repair on node $n"; $M cassandra nodetool --dir "$W/n$n" -- repair -full >/dev/null; done
 $M msconfig set store.cleanupage 0s $A
 sleep 20
 kill $IA $IB 2>/dev/null || true; wait $IA $IB 2>/dev/null || true

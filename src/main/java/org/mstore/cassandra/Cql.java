@@ -49,6 +49,7 @@ final class Cql implements AutoCloseable {
                 // twice with the same effect, except counter updates (marked in bind); a lightweight transaction run twice
                 // reports "not applied" the second time, which every caller treats as lost contention and gets over
                 .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, true)
+                .withClass(DefaultDriverOption.RETRY_POLICY_CLASS, StoreRetryPolicy.class)
                 // the store knows its tables: no schema or token metadata to fetch at every start (seconds per command)
                 .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
                 .withBoolean(DefaultDriverOption.REQUEST_WARN_IF_SET_KEYSPACE, false)

@@ -95,7 +95,8 @@ final class CassandraCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "nodetool", description = "Run Cassandra's nodetool against the node of --dir (e.g. status, repair).")
+    @Command(name = "nodetool", description = "Run Cassandra's nodetool against the node of --dir; nodetool's own options after --, "
+            + "e.g. 'mstore cassandra nodetool --dir DIR -- repair -full'.")
     static final class Nodetool implements Callable<Integer> {
         @Spec
         CommandSpec spec;
