@@ -44,7 +44,8 @@ public final class CassandraBackend implements Backend {
         this.keeper = new LeaseKeeper(config.lease());
         this.changes = new CassandraChanges(cql, clock);
         this.mailboxes = new CassandraMailboxList(cql, changes);
-        this.queue = new CassandraQueue(cql, clock, mailboxes, (int) config.lease().toSeconds());
+        this.queue = new CassandraQueue(cql, clock, mailboxes, changes, (int) config.lease().toSeconds());
+        changes.resolver(queue);
         this.settings = new CassandraSettings(cql, clock, changes);
         MailboxLocks locks = new MailboxLocks(cql, config.lease(), Duration.ofMinutes(2));
         this.storage = new CassandraStorage(cql, locks);

@@ -6,10 +6,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -18,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.mstore.api.Action;
 import org.mstore.api.Enqueued;
@@ -32,6 +36,8 @@ import org.mstore.backend.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
@@ -40,45 +46,70 @@ import com.datastax.oss.driver.api.core.cql.Row;
  * <ul>
  * <li>An entry is a row of {@code queue_entries}, partitioned by lane ({@code r} for Repair, which runs first,
  * {@code m} for the rest) and by RecNo / 1,000: no partition grows past 1,000 rows, and a worker reads the lowest
- * partitions that may hold entries (a low-water mark in {@code queue_seq}).</li>
+ * partitions that may hold pending entries (a low-water mark, {@code low} in {@code queue_seq}).</li>
+ * <li>Its state: {@link QueueEntry.State#RUNNING running} while it holds a lease ({@code lease_id}, with a TTL),
+ * {@link QueueEntry.State#FAILED failed} (parked) when {@code state = 'f'}, else {@link QueueEntry.State#WAITING
+ * waiting}. Every change of state increments {@code version}, and every change is a lightweight transaction conditional
+ * on the version or on the lease: a claim, a retry or a discard made from a stale read does nothing. A parked entry
+ * stays in its partition; the picker never takes it, and the low-water mark moves past partitions that hold only parked
+ * entries. Parked entries are found from a mark of their own ({@code flow}).</li>
  * <li>RecNos are unique: a process reserves a block of them with a lightweight transaction on the {@code recno} row of
  * {@code queue_seq} (a block lives 5 seconds), so they increase with time within a process but only roughly across
  * processes, and leave gaps.</li>
  * <li>"Already waiting" is a row of {@code queue_pending} keyed by (mailbox, action), taken with {@code IF NOT EXISTS}:
- * two hosts queueing the same task at once make one entry. A request for a task that is running marks the entry to
- * run again ({@code again}).</li>
+ * two hosts queueing the same task at once make one entry. The row is given up lazily: it may still name an entry that
+ * has been claimed, which a request then recognises as stale and replaces (a running entry does not count). An entry
+ * that goes back to waiting takes the row again, or is folded into the entry that holds it (recorded as skipped).</li>
+ * <li>{@code queue_by_mailbox} lists every entry of a (mailbox, action) pair, in any state: a request finds a parked
+ * entry there, and the deletion of a mailbox its running and parked entries.</li>
  * <li>A worker claims an entry with a lightweight transaction that writes a lease with a TTL ({@code lease_id},
  * {@code lease_owner}, {@code lease_at}); the {@link LeaseKeeper} renews it while the task runs; completion deletes the
- * entry only if the lease is still this worker's. When a worker dies its lease expires and the entry is free again:
+ * entry only if the lease is still this worker's. When a worker dies its lease expires and the entry is waiting again:
  * another worker takes it over. No two workers hold one entry at once.</li>
  * <li>Counts per action are Cassandra counters (an approximation if a write fails half-way); the history and the
  * workers are rows with TTLs.</li>
  * </ul>
  */
-final class CassandraQueue implements QueueStore {
+final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     private static final Logger LOG = LoggerFactory.getLogger(CassandraQueue.class);
     static final String REPAIR_LANE = "r";
     static final String MAIN_LANE = "m";
-    private static final String ENTRY_COLS = "lane, bucket, recno, mailbox, action, ts, forced, not_before, attempts, last_error, again, "
-            + "lease_id, lease_owner, lease_at";
+    static final String WAITING = "w";
+    static final String FAILED = "f";
+    /** The low-water mark of partitions with pending (waiting or running) entries. */
+    private static final String LOW = "low";
+    /** The low-water mark of partitions with parked entries. */
+    private static final String FAILED_LOW = "flow";
+    private static final String FAILED_COUNT = "failed:";
+    private static final String ENTRY_COLS = "lane, bucket, recno, mailbox, action, ts, forced, not_before, attempts, last_error, state, "
+            + "version, lease_id, lease_owner, lease_at";
+    private static final String WHERE = " WHERE lane = ? AND bucket = ? AND recno = ?";
     private static final long HOUR = 3_600_000L;
+    private static final long DAY = 86_400_000L;
     private static final long BLOCK_LIFE_MS = 5000;
     private static final long CACHE_MS = 1000;
+    private static final int ERROR_MAX = 1000;
 
     /** An entry as stored, with its partition and its lease. */
-    record Row2(String lane, long bucket, QueueEntry entry, UUID leaseId, Instant leaseAt, boolean again) {
+    record Row2(String lane, long bucket, QueueEntry entry, UUID leaseId, Instant leaseAt) {
         long recno() {
             return entry.recno();
+        }
+
+        QueueEntry.State state() {
+            return entry.state();
         }
     }
 
     /** A claim this process holds: renewed by the lease keeper until completed or released. */
-    record Claim(long recno, String lane, long bucket, UUID leaseId, String worker, String mailbox, Action action, long claimedAt) {
+    record Claim(long recno, String lane, long bucket, UUID leaseId, String worker, String mailbox, Action action, long claimedAt,
+                 QueueEntry entry) {
     }
 
     private final Cql cql;
     private final Clock clock;
     private final CassandraMailboxList mailboxes;
+    private final CassandraChanges changes;
     private final int leaseSeconds;
     private final String host;
     private final long pid = ProcessHandle.current().pid();
@@ -98,10 +129,11 @@ final class CassandraQueue implements QueueStore {
     private long cachedAt;
     private Long nextDue;
 
-    CassandraQueue(Cql cql, Clock clock, CassandraMailboxList mailboxes, int leaseSeconds) {
+    CassandraQueue(Cql cql, Clock clock, CassandraMailboxList mailboxes, CassandraChanges changes, int leaseSeconds) {
         this.cql = cql;
         this.clock = clock;
         this.mailboxes = mailboxes;
+        this.changes = changes;
         this.leaseSeconds = leaseSeconds;
         String h;
         try {
@@ -137,7 +169,18 @@ final class CassandraQueue implements QueueStore {
         return owner + "@" + host + "/" + instance;
     }
 
-    // ---------------------------------------------------------------- RecNos
+    private static String cut(String s) {
+        return s == null ? null : s.length() > ERROR_MAX ? s.substring(0, ERROR_MAX) : s;
+    }
+
+    private void forgetCache() {
+        synchronized (cacheLock) {
+            cachedAt = 0;
+            candidates = new ArrayList<>();
+        }
+    }
+
+    // ---------------------------------------------------------------- RecNos and marks
 
     /** Reserves {@code n} consecutive RecNos (a block of at least 8, kept for 5 seconds); returns the first. */
     private synchronized long allocate(int n) {
@@ -174,8 +217,8 @@ final class CassandraQueue implements QueueStore {
         }
     }
 
-    private long low() {
-        Row r = cql.one("SELECT value FROM {mbox}.queue_seq WHERE name = 'low'");
+    private long mark(String name) {
+        Row r = cql.one("SELECT value FROM {mbox}.queue_seq WHERE name = ?", name);
         return r == null ? 0 : r.getLong(0);
     }
 
@@ -185,32 +228,40 @@ final class CassandraQueue implements QueueStore {
     }
 
     /**
-     * After writing an entry into {@code bucket}: makes sure the low-water mark is not above it (a worker may have moved
-     * it past an empty bucket just before this entry landed there). Read at LOCAL_SERIAL so that it sees every move.
+     * After making an entry pending ({@link #LOW}) or parked ({@link #FAILED_LOW}) in {@code bucket}: makes sure the mark
+     * is not above it (a reader may have moved it past the bucket just before). Read at LOCAL_SERIAL to see every move.
      */
-    private void ensureLow(long bucket) {
+    private void ensureMark(String name, long bucket) {
         for (int attempt = 0; attempt < 50; attempt++) {
-            Row r = cql.oneSerial("SELECT value FROM {mbox}.queue_seq WHERE name = 'low'");
+            Row r = cql.oneSerial("SELECT value FROM {mbox}.queue_seq WHERE name = ?", name);
             if (r == null || r.getLong(0) <= bucket) {
                 return;
             }
-            if (cql.lwt("UPDATE {mbox}.queue_seq SET value = ? WHERE name = 'low' IF value = ?", bucket, r.getLong(0))) {
+            if (cql.lwt("UPDATE {mbox}.queue_seq SET value = ? WHERE name = ? IF value = ?", bucket, name, r.getLong(0))) {
                 return;
             }
         }
     }
 
     /**
-     * Moves the low-water mark past {@code bucket}, which a scan found empty, then looks again: an entry that landed
-     * meanwhile moves it back (see {@link #ensureLow}).
+     * Moves a mark past {@code bucket}, in which a scan found nothing the mark stands for, then looks again: an entry
+     * that landed meanwhile moves it back (see {@link #ensureMark}).
      */
-    private void advanceLow(long bucket) {
-        Row r = cql.oneSerial("SELECT value FROM {mbox}.queue_seq WHERE name = 'low'");
-        boolean ok = r == null ? cql.lwt("INSERT INTO {mbox}.queue_seq (name, value) VALUES ('low', ?) IF NOT EXISTS", bucket + 1)
-                : r.getLong(0) == bucket && cql.lwt("UPDATE {mbox}.queue_seq SET value = ? WHERE name = 'low' IF value = ?", bucket + 1, bucket);
-        if (ok && !(bucketRows(REPAIR_LANE, bucket).isEmpty() && bucketRows(MAIN_LANE, bucket).isEmpty())) {
-            ensureLow(bucket);
+    private void advanceMark(String name, long bucket, Predicate<Row2> counts) {
+        Row r = cql.oneSerial("SELECT value FROM {mbox}.queue_seq WHERE name = ?", name);
+        boolean ok = r == null ? cql.lwt("INSERT INTO {mbox}.queue_seq (name, value) VALUES (?, ?) IF NOT EXISTS", name, bucket + 1)
+                : r.getLong(0) == bucket && cql.lwt("UPDATE {mbox}.queue_seq SET value = ? WHERE name = ? IF value = ?", bucket + 1, name, bucket);
+        if (ok && (bucketRows(REPAIR_LANE, bucket).stream().anyMatch(counts) || bucketRows(MAIN_LANE, bucket).stream().anyMatch(counts))) {
+            ensureMark(name, bucket);
         }
+    }
+
+    private static boolean pending(Row2 r) {
+        return r.state() != QueueEntry.State.FAILED;
+    }
+
+    private static boolean parked(Row2 r) {
+        return r.state() == QueueEntry.State.FAILED;
     }
 
     // ---------------------------------------------------------------- rows
@@ -218,11 +269,14 @@ final class CassandraQueue implements QueueStore {
     private static Row2 map(Row r) {
         Long nb = r.isNull("not_before") ? null : r.getLong("not_before");
         UUID lease = r.getUuid("lease_id");
+        QueueEntry.State state = lease != null ? QueueEntry.State.RUNNING
+                : FAILED.equals(r.getString("state")) ? QueueEntry.State.FAILED : QueueEntry.State.WAITING;
         QueueEntry e = new QueueEntry(r.getLong("recno"), r.getString("mailbox"), Action.fromLabel(r.getString("action")),
-                Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), r.getInt("attempts"), lease == null ? null : r.getString("lease_owner"),
-                nb == null ? null : Instant.ofEpochMilli(nb), r.getInt("attempts"), r.getString("last_error"));
+                Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), r.isNull("version") ? 0 : r.getInt("version"),
+                lease == null ? null : r.getString("lease_owner"), nb == null ? null : Instant.ofEpochMilli(nb), r.getInt("attempts"),
+                r.getString("last_error"), state);
         Instant leaseAt = r.isNull("lease_at") || lease == null ? null : Instant.ofEpochMilli(r.getLong("lease_at"));
-        return new Row2(r.getString("lane"), r.getLong("bucket"), e, lease, leaseAt, !r.isNull("again") && r.getBoolean("again"));
+        return new Row2(r.getString("lane"), r.getLong("bucket"), e, lease, leaseAt);
     }
 
     private List<Row2> bucketRows(String lane, long bucket) {
@@ -236,8 +290,7 @@ final class CassandraQueue implements QueueStore {
     }
 
     private Row2 row(String lane, long recno) {
-        Row r = cql.one("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno = ?", lane,
-                Schema.recnoBucket(recno), recno);
+        Row r = cql.one("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries" + WHERE, lane, Schema.recnoBucket(recno), recno);
         return r == null || r.isNull("mailbox") ? null : map(r);
     }
 
@@ -246,9 +299,16 @@ final class CassandraQueue implements QueueStore {
         return r != null ? r : row(REPAIR_LANE, recno);
     }
 
-    private void insertEntry(long recno, String mailbox, Action action, long ts, boolean forced) {
-        cql.execute("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, again) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, false)", lane(action), Schema.recnoBucket(recno), recno, mailbox, action.label(), ts, forced);
+    /** The entries of (mailbox, action), in any state, from {@code queue_by_mailbox}. */
+    private List<Row2> entriesOf(String mailbox, Action action) {
+        List<Row2> out = new ArrayList<>();
+        for (Row r : cql.execute("SELECT recno, lane FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ?", mailbox, action.label())) {
+            Row2 e = row(r.getString("lane"), r.getLong("recno"));
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     /**
@@ -256,11 +316,29 @@ final class CassandraQueue implements QueueStore {
      * once, and a failure (its leader replica died, say) is logged, never the queue's failure.
      */
     private void count(Action a, long delta) {
+        countKey(a.label(), delta);
+    }
+
+    private void countFailed(Action a, long delta) {
+        countKey(FAILED_COUNT + a.label(), delta);
+    }
+
+    private void countKey(String key, long delta) {
         try {
-            cql.execute("UPDATE {mbox}.queue_counts SET n = n + ? WHERE action = ?", delta, a.label());
+            cql.execute("UPDATE {mbox}.queue_counts SET n = n + ? WHERE action = ?", delta, key);
         } catch (RuntimeException e) {
-            LOG.warn("the count of {} entries could not be moved by {}: {}", a, delta, Cql.oneLine(e.getMessage()));
+            LOG.warn("the count of {} entries could not be moved by {}: {}", key, delta, Cql.oneLine(e.getMessage()));
         }
+    }
+
+    private void unlist(QueueEntry e) {
+        cql.execute("DELETE FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ? AND recno = ?", e.mailbox(), e.action().label(),
+                e.recno());
+    }
+
+    /** Gives up the "already waiting" row if it still names {@code recno}. */
+    private void freeSlot(QueueEntry e) {
+        cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", e.mailbox(), e.action().label(), e.recno());
     }
 
     // ---------------------------------------------------------------- enqueue
@@ -280,46 +358,82 @@ final class CassandraQueue implements QueueStore {
             if (slot != null) {
                 long recno = slot.getLong("recno");
                 Row2 e = row(slot.getString("lane"), recno);
-                if (e == null) { // its entry completed or was never written: the slot is stale
+                if (e == null || e.state() != QueueEntry.State.WAITING) {
+                    // its entry left the queue, was claimed or parked: the row is stale (a running entry does not count)
                     cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", mailbox, action.label(), recno);
                     continue;
                 }
-                String where = " WHERE lane = ? AND bucket = ? AND recno = ?";
-                if (e.leaseId() != null) {
-                    // running: a request made while it runs must run again, with the newer timestamp
-                    long newTs = Math.max(ts, e.entry().timestamp().toEpochMilli());
-                    if (!cql.lwt("UPDATE {mbox}.queue_entries SET again = true, ts = ?, forced = ?" + where + " IF mailbox = ?", newTs,
-                            forced || e.entry().forced(), e.lane(), e.bucket(), recno, mailbox)) {
+                QueueEntry q = e.entry();
+                int v = q.version();
+                if (forced && !q.forced()) {
+                    if (!cql.lwt("UPDATE {mbox}.queue_entries SET forced = true, not_before = null, version = ?" + WHERE
+                            + " IF lease_id = null AND version = ?", v + 1, e.lane(), e.bucket(), recno, v)) {
                         continue;
                     }
-                    return new Enqueued(recno, false);
+                    v++;
+                    changes.recordIds(CassandraChanges.CHANGED, recno);
+                    forgetCache();
                 }
-                if (forced && !e.entry().forced()) {
-                    cql.lwt("UPDATE {mbox}.queue_entries SET forced = true, not_before = null" + where + " IF mailbox = ?", e.lane(), e.bucket(),
-                            recno, mailbox);
-                }
-                if (action == Action.REPAIR && e.entry().timestamp().toEpochMilli() < ts) {
+                if (action == Action.REPAIR && q.timestamp().toEpochMilli() < ts) {
                     // impurge skips a Repair when the mailbox was repaired after the entry's time: a newer report moves it
-                    cql.lwt("UPDATE {mbox}.queue_entries SET ts = ?" + where + " IF lease_id = null AND mailbox = ?", ts, e.lane(), e.bucket(),
-                            recno, mailbox);
+                    // (version + 1: a claim made on the old timestamp fails and is made again on the new one)
+                    if (!cql.lwt("UPDATE {mbox}.queue_entries SET ts = ?, version = ?" + WHERE + " IF lease_id = null AND version = ?", ts, v + 1,
+                            e.lane(), e.bucket(), recno, v)) {
+                        continue;
+                    }
+                    changes.recordIds(CassandraChanges.CHANGED, recno);
+                    forgetCache();
                 }
                 return new Enqueued(recno, false);
             }
-            long recno = allocate(1);
-            insertEntry(recno, mailbox, action, ts, forced);
-            if (cql.lwt("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", mailbox,
-                    action.label(), recno, lane(action))) {
-                count(action, 1);
-                ensureLow(Schema.recnoBucket(recno));
+            // nothing waits: a parked entry takes the request in (retried if forced, else the task waits for an administrator)
+            Optional<Row2> parked = entriesOf(mailbox, action).stream().filter(CassandraQueue::parked).findFirst();
+            if (parked.isPresent()) {
+                if (!forced) {
+                    return new Enqueued(parked.get().recno(), false);
+                }
+                long now = retryParked(parked.get(), true, "retried as forced: the same task is waiting again");
+                if (now < 0) {
+                    continue;
+                }
+                return new Enqueued(now, false);
+            }
+            long recno = insertNew(mailbox, action, ts, forced);
+            if (recno > 0) {
                 return new Enqueued(recno, true);
             }
-            // another process queued the same task first: ours goes, theirs stands
-            cql.lwt("DELETE FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = null", lane(action),
-                    Schema.recnoBucket(recno), recno);
+            // another process queued the same task first: ours went, theirs stands (found at the next look)
         }
         throw new IllegalStateException("could not queue " + action + " for " + mailbox + ": the queue changed under every attempt");
     }
 
+    /** Adds a waiting entry and takes the "already waiting" row for it; -1 (and nothing left) if another took it first. */
+    private long insertNew(String mailbox, Action action, long ts, boolean forced) {
+        long recno = allocate(1);
+        String lane = lane(action);
+        long bucket = Schema.recnoBucket(recno);
+        cql.execute("INSERT INTO {mbox}.queue_by_mailbox (mailbox, action, recno, lane, parked) VALUES (?, ?, ?, ?, false)", mailbox,
+                action.label(), recno, lane);
+        cql.execute("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0)", lane, bucket, recno, mailbox, action.label(), ts, forced);
+        if (cql.lwt("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", mailbox,
+                action.label(), recno, lane)) {
+            count(action, 1);
+            ensureMark(LOW, bucket);
+            changes.recordIds(CassandraChanges.ADDED, recno);
+            forgetCache();
+            return recno;
+        }
+        if (cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = null", lane, bucket, recno)) {
+            cql.execute("DELETE FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ? AND recno = ?", mailbox, action.label(), recno);
+        }
+        return -1;
+    }
+
+    /**
+     * Queues many requests at once: pairs already waiting or parked are skipped (also within the batch). Each request is
+     * a chain of asynchronous statements (the parked check, the entry, the "already waiting" row), 64 in flight.
+     */
     @Override
     public int enqueueAll(Collection<QueueRequest> requests) {
         List<QueueRequest> todo = new ArrayList<>();
@@ -341,29 +455,49 @@ final class CassandraQueue implements QueueStore {
             long recno = first + i;
             String lane = lane(r.action());
             long bucket = Schema.recnoBucket(recno);
-            var entry = cql.bind("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, again) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, false)", lane, bucket, recno, r.mailbox(), r.action().label(), r.ts(), r.forced());
+            var parkedCheck = cql.bind("SELECT parked FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ?", r.mailbox(),
+                    r.action().label());
+            var listed = cql.bind("INSERT INTO {mbox}.queue_by_mailbox (mailbox, action, recno, lane, parked) VALUES (?, ?, ?, ?, false)",
+                    r.mailbox(), r.action().label(), recno, lane);
+            var entry = cql.bind("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0)", lane, bucket, recno, r.mailbox(), r.action().label(), r.ts(), r.forced());
             var slot = cql.bind("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", r.mailbox(),
                     r.action().label(), recno, lane);
-            var undo = cql.bind("DELETE FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = null", lane, bucket,
-                    recno);
+            var undo = cql.bind("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = null", lane, bucket, recno);
+            var unlisted = cql.bind("DELETE FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ? AND recno = ?", r.mailbox(),
+                    r.action().label(), recno);
             window.acquireUninterruptibly();
-            CompletableFuture<Boolean> f = cql.executeAsync(entry)
-                    .thenCompose(x -> cql.executeAsync(slot))
-                    .thenCompose(rs -> rs.wasApplied() ? CompletableFuture.completedFuture(true) : cql.executeAsync(undo).thenApply(x -> false))
+            CompletableFuture<Boolean> f = cql.executeAsync(parkedCheck)
+                    .thenCompose(rs -> {
+                        for (Row row : rs.currentPage()) {
+                            if (!row.isNull(0) && row.getBoolean(0)) {
+                                return CompletableFuture.completedFuture(false); // parked: waits for an administrator
+                            }
+                        }
+                        return cql.executeAsync(listed)
+                                .thenCompose(x -> cql.executeAsync(entry))
+                                .thenCompose(x -> cql.executeAsync(slot))
+                                .thenCompose(s -> s.wasApplied() ? CompletableFuture.completedFuture(true)
+                                        : cql.executeAsync(undo).thenCompose(u -> u.wasApplied() ? cql.executeAsync(unlisted) : CompletableFuture
+                                                .completedFuture(u)).thenApply(x -> false));
+                    })
                     .toCompletableFuture().whenComplete((x, t) -> window.release());
             added.add(f);
         }
         Map<Action, Long> perAction = new EnumMap<>(Action.class);
+        List<Long> recnos = new ArrayList<>();
         int n = 0;
         for (int i = 0; i < added.size(); i++) {
             if (added.get(i).join()) {
                 n++;
                 perAction.merge(todo.get(i).action(), 1L, Long::sum);
+                recnos.add(first + i);
             }
         }
         perAction.forEach(this::count);
-        ensureLow(Schema.recnoBucket(first));
+        ensureMark(LOW, Schema.recnoBucket(first));
+        changes.recordIds(CassandraChanges.ADDED, recnos);
+        forgetCache();
         notifyChanged();
         return n;
     }
@@ -405,11 +539,12 @@ final class CassandraQueue implements QueueStore {
     }
 
     /**
-     * Reads the lowest partitions that may hold entries: due, unclaimed Repairs first; else the first due entries of
-     * the main lane (up to 256). Moves the low-water mark past empty partitions below the newest.
+     * Reads the lowest partitions that may hold pending entries: due waiting Repairs first; else the first due waiting
+     * entries of the main lane (up to 256), in RecNo order. Moves the low-water mark past partitions below the newest that
+     * hold no pending entry (empty, or parked entries only).
      */
     private void refresh(long now, long cleanupAgeMillis) {
-        long low = low();
+        long low = mark(LOW);
         long max = maxBucket();
         List<Row2> repairs = new ArrayList<>();
         List<Row2> main = new ArrayList<>();
@@ -418,13 +553,13 @@ final class CassandraQueue implements QueueStore {
         for (long b = low; b <= max; b++) {
             List<Row2> r = bucketRows(REPAIR_LANE, b);
             List<Row2> m = main.size() < 256 || stillLow ? bucketRows(MAIN_LANE, b) : null;
-            if (m != null && r.isEmpty() && m.isEmpty() && stillLow && b < max) {
-                advanceLow(b);
+            if (m != null && stillLow && b < max && r.stream().noneMatch(CassandraQueue::pending) && m.stream().noneMatch(CassandraQueue::pending)) {
+                advanceMark(LOW, b, CassandraQueue::pending);
                 continue;
             }
             stillLow = false;
             for (Row2 x : r) {
-                if (x.leaseId() == null) {
+                if (x.state() == QueueEntry.State.WAITING) {
                     if (due(x.entry(), now, cleanupAgeMillis)) {
                         repairs.add(x);
                     } else {
@@ -434,7 +569,7 @@ final class CassandraQueue implements QueueStore {
             }
             if (m != null) {
                 for (Row2 x : m) {
-                    if (x.leaseId() == null) {
+                    if (x.state() == QueueEntry.State.WAITING) {
                         if (due(x.entry(), now, cleanupAgeMillis)) {
                             main.add(x);
                         } else {
@@ -444,6 +579,8 @@ final class CassandraQueue implements QueueStore {
                 }
             }
         }
+        repairs.sort(Comparator.comparingLong(Row2::recno));
+        main.sort(Comparator.comparingLong(Row2::recno));
         candidates = repairs.isEmpty() ? main : repairs;
         nextDue = soonest;
         cachedAt = System.currentTimeMillis();
@@ -453,58 +590,109 @@ final class CassandraQueue implements QueueStore {
         return a == null ? b : b == null ? a : Math.min(a, b);
     }
 
+    /**
+     * Claims up to {@code max} due entries: Repairs first, then the main lane, in RecNo order. One entry is taken at
+     * random among the first four due (so that workers do not all race for the head); a batch takes the first ones and
+     * claims them with parallel lightweight transactions, leaving out those another worker won.
+     */
     @Override
-    public Optional<QueueEntry> pickNext(long now, long cleanupAgeMillis, String owner) {
+    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max) {
+        if (max < 1) {
+            return List.of();
+        }
         owners.put(owner, System.currentTimeMillis());
         for (int attempt = 0; attempt < 64; attempt++) {
-            Row2 c;
+            List<Row2> picks = new ArrayList<>();
             synchronized (cacheLock) {
                 if (candidates.isEmpty() || System.currentTimeMillis() - cachedAt > CACHE_MS) {
                     refresh(now, cleanupAgeMillis);
                 }
                 if (candidates.isEmpty()) {
-                    return Optional.empty();
+                    return List.of();
                 }
-                // spread the workers over the first few due entries instead of all racing for the first
-                int i = ThreadLocalRandom.current().nextInt(Math.min(4, candidates.size()));
-                c = candidates.remove(i);
+                if (max == 1) {
+                    // spread the workers over the first few due entries instead of all racing for the first
+                    picks.add(candidates.remove(ThreadLocalRandom.current().nextInt(Math.min(4, candidates.size()))));
+                } else {
+                    while (picks.size() < max && !candidates.isEmpty()) {
+                        picks.add(candidates.remove(0));
+                    }
+                }
             }
-            if (!due(c.entry(), now, cleanupAgeMillis)) {
-                continue;
-            }
-            Optional<QueueEntry> got = claim(c, owner);
-            if (got.isPresent()) {
+            picks.removeIf(c -> !due(c.entry(), now, cleanupAgeMillis));
+            List<QueueEntry> got = claimAll(picks, owner);
+            if (!got.isEmpty()) {
+                changes.recordIds(CassandraChanges.CHANGED, got.stream().map(QueueEntry::recno).toList());
+                notifyChanged();
                 return got;
             }
         }
-        return Optional.empty();
+        return List.of();
     }
 
-    private Optional<QueueEntry> claim(Row2 c, String owner) {
-        UUID lease = UUID.randomUUID();
+    /**
+     * The claim: a conditional batch on the entry's row that writes the lease with a TTL and the version + 1 without
+     * one, if the entry is waiting with the version it was read with.
+     */
+    private static final String CLAIM = "BEGIN BATCH "
+            + "UPDATE {mbox}.queue_entries USING TTL ? SET lease_id = ?, lease_owner = ?, lease_at = ?" + WHERE
+            + " IF lease_id = null AND version = ? AND state = 'w'; "
+            + "UPDATE {mbox}.queue_entries SET version = ?" + WHERE + "; APPLY BATCH";
+
+    private List<QueueEntry> claimAll(List<Row2> picks, String owner) {
         String worker = workerName(owner);
-        long at = System.currentTimeMillis();
-        QueueEntry e = c.entry();
-        boolean ok = cql.lwt("UPDATE {mbox}.queue_entries USING TTL ? SET lease_id = ?, lease_owner = ?, lease_at = ? "
-                + "WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = null AND attempts = ? AND ts = ?", leaseSeconds, lease, worker, at,
-                c.lane(), c.bucket(), e.recno(), e.attempts(), e.timestamp().toEpochMilli());
-        if (!ok) {
-            return Optional.empty();
+        List<CompletableFuture<QueueEntry>> pending = new ArrayList<>();
+        for (Row2 c : picks) {
+            UUID lease = UUID.randomUUID();
+            long at = System.currentTimeMillis();
+            QueueEntry e = c.entry();
+            var st = cql.bind(CLAIM, leaseSeconds, lease, worker, at, c.lane(), c.bucket(), e.recno(), e.version(), e.version() + 1, c.lane(),
+                    c.bucket(), e.recno());
+            pending.add(cql.executeAsync(st).toCompletableFuture().thenApply(rs -> {
+                if (!rs.wasApplied()) {
+                    return null;
+                }
+                QueueEntry got = new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, worker,
+                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING);
+                claims.put(e.recno(), new Claim(e.recno(), c.lane(), c.bucket(), lease, worker, e.mailbox(), e.action(), at, got));
+                return got;
+            }));
         }
-        claims.put(e.recno(), new Claim(e.recno(), c.lane(), c.bucket(), lease, worker, e.mailbox(), e.action(), at));
-        heartbeat(owner);
-        return Optional.of(new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version(), worker, e.notBefore(),
-                e.attempts(), e.lastError()));
+        List<QueueEntry> got = new ArrayList<>();
+        RuntimeException failure = null;
+        for (CompletableFuture<QueueEntry> f : pending) {
+            try {
+                QueueEntry e = f.join();
+                if (e != null) {
+                    got.add(e);
+                }
+            } catch (RuntimeException ex) {
+                failure = ex; // an LWT whose outcome is unknown: if it was applied, the lease is not renewed and expires
+            }
+        }
+        if (got.isEmpty() && failure != null) {
+            throw failure;
+        }
+        if (!got.isEmpty()) {
+            heartbeat(owner);
+        }
+        return got;
     }
 
     @Override
     public Optional<QueueEntry> claim(long recno, long now, String owner) {
         owners.put(owner, System.currentTimeMillis());
         Row2 r = row(recno);
-        if (r == null || r.leaseId() != null) {
+        if (r == null || r.state() != QueueEntry.State.WAITING) {
             return Optional.empty();
         }
-        return claim(r, owner);
+        List<QueueEntry> got = claimAll(List.of(r), owner);
+        if (got.isEmpty()) {
+            return Optional.empty();
+        }
+        changes.recordIds(CassandraChanges.CHANGED, recno);
+        notifyChanged();
+        return Optional.of(got.get(0));
     }
 
     @Override
@@ -519,52 +707,138 @@ final class CassandraQueue implements QueueStore {
 
     @Override
     public void release(QueueEntry picked, String error, long notBefore) {
-        Claim c = claims.remove(picked.recno());
-        if (c != null) {
-            String err = error == null ? null : error.length() > 1000 ? error.substring(0, 1000) : error;
-            cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null, again = false, attempts = ?, "
-                    + "last_error = ?, not_before = ? WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = ?", picked.attempts() + 1, err,
-                    notBefore, c.lane(), c.bucket(), c.recno(), c.leaseId());
-            heartbeatAll();
+        toWaiting(picked, picked.attempts() + 1, cut(error), notBefore, "failed: " + error + "; the same task was queued again while it ran");
+        notifyChanged();
+    }
+
+    @Override
+    public void postpone(QueueEntry picked, String reason, long notBefore) {
+        toWaiting(picked, picked.attempts(), cut(reason), notBefore, "waiting for a Repair; the same task was queued again while it ran");
+        notifyChanged();
+    }
+
+    @Override
+    public void unclaim(Collection<QueueEntry> picked) {
+        for (QueueEntry e : picked) {
+            toWaiting(e, e.attempts(), e.lastError(), null, "the same task was queued again while it was claimed");
         }
+        if (!picked.isEmpty()) {
+            notifyChanged();
+        }
+    }
+
+    /**
+     * A claimed entry goes back to waiting (its lease given up, version + 1) with {@code attempts}, {@code error} and the
+     * back-off {@code notBefore}; then takes the "already waiting" row, or is folded into the entry that holds it. Does
+     * nothing if this process no longer holds the claim.
+     */
+    private void toWaiting(QueueEntry picked, int attempts, String error, Long notBefore, String foldDetail) {
+        Claim c = claims.remove(picked.recno());
+        if (c == null) {
+            return;
+        }
+        int v = picked.version() + 1;
+        boolean ok = cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null, attempts = ?, "
+                + "last_error = ?, not_before = ?, version = ?" + WHERE + " IF lease_id = ?", attempts, error, notBefore, v, c.lane(), c.bucket(),
+                c.recno(), c.leaseId());
+        heartbeatAll();
+        if (!ok) {
+            LOG.warn("claim on RecNo {} was lost before it was given back (its lease expired)", c.recno());
+            return;
+        }
+        changes.recordIds(CassandraChanges.CHANGED, picked.recno());
+        forgetCache();
+        QueueEntry now = new QueueEntry(picked.recno(), picked.mailbox(), picked.action(), picked.timestamp(), picked.forced(), v, null,
+                notBefore == null ? null : Instant.ofEpochMilli(notBefore), attempts, error, QueueEntry.State.WAITING);
+        settleWaiting(new Row2(c.lane(), c.bucket(), now, null, null), foldDetail);
+    }
+
+    /**
+     * An entry that is waiting again (released, given back, retried) takes the "already waiting" row of its (mailbox,
+     * action). If another waiting entry holds it (queued anew meanwhile), the two are one task: this one is folded into
+     * that one, which takes the larger attempt count, the error, the back-off and forced, and leaves the queue as
+     * {@link Outcome#SKIPPED}. Returns the RecNo now waiting for the task, or -1 when the entry changed meanwhile.
+     */
+    private long settleWaiting(Row2 x, String foldDetail) {
+        QueueEntry e = x.entry();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Row r = cql.lwtRow("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", e.mailbox(),
+                    e.action().label(), e.recno(), x.lane());
+            if (r.getBoolean("[applied]")) {
+                return e.recno();
+            }
+            long holder = r.getLong("recno");
+            if (holder == e.recno()) {
+                return e.recno(); // its own row, still there (given up lazily)
+            }
+            Row2 y = row(r.getString("lane"), holder);
+            if (y == null || y.state() != QueueEntry.State.WAITING) {
+                cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", e.mailbox(), e.action().label(), holder);
+                continue;
+            }
+            QueueEntry t = y.entry();
+            boolean forced = t.forced() || e.forced();
+            Long notBefore = e.notBefore() != null && !forced ? e.notBefore().toEpochMilli() : null;
+            if (!cql.lwt("UPDATE {mbox}.queue_entries SET attempts = ?, last_error = ?, forced = ?, not_before = ?, version = ?" + WHERE
+                    + " IF lease_id = null AND version = ?", Math.max(t.attempts(), e.attempts()), e.lastError() != null ? e.lastError()
+                    : t.lastError(), forced, notBefore, t.version() + 1, y.lane(), y.bucket(), t.recno(), t.version())) {
+                continue;
+            }
+            changes.recordIds(CassandraChanges.CHANGED, t.recno());
+            if (cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = null AND version = ?", x.lane(), x.bucket(), e.recno(),
+                    e.version())) {
+                unlist(e);
+                count(e.action(), -1);
+                history(e, Outcome.SKIPPED, foldDetail + " (RecNo " + t.recno() + " carries on)", 0, null);
+                return t.recno();
+            }
+            return -1; // claimed meanwhile by another worker: it runs (one running, one waiting)
+        }
+        LOG.warn("RecNo {} ({} {}) waits without the 'already waiting' row: the queue changed under every attempt", e.recno(), e.action(),
+                e.mailbox());
+        return e.recno();
+    }
+
+    @Override
+    public void park(QueueEntry picked, String error) {
+        Claim c = claims.remove(picked.recno());
+        if (c == null) {
+            return;
+        }
+        boolean ok = cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null, state = 'f', attempts = ?, "
+                + "last_error = ?, not_before = null, version = ?" + WHERE + " IF lease_id = ?", picked.attempts() + 1, cut(error),
+                picked.version() + 1, c.lane(), c.bucket(), c.recno(), c.leaseId());
+        heartbeatAll();
+        if (!ok) {
+            LOG.warn("claim on RecNo {} was lost before it was parked (its lease expired)", c.recno());
+            return;
+        }
+        cql.execute("UPDATE {mbox}.queue_by_mailbox SET parked = true, lane = ? WHERE mailbox = ? AND action = ? AND recno = ?", c.lane(),
+                picked.mailbox(), picked.action().label(), picked.recno());
+        freeSlot(picked);
+        count(picked.action(), -1);
+        countFailed(picked.action(), 1);
+        ensureMark(FAILED_LOW, c.bucket());
+        changes.recordIds(CassandraChanges.CHANGED, picked.recno());
         notifyChanged();
     }
 
     /**
-     * Completes a claimed entry: deletes it if the lease is still ours (or, when a request came while it ran, gives it
-     * back to run again), records the outcome. False when the claim was lost (the lease expired and another worker
-     * took the entry).
+     * Completes a claimed entry: deletes it if the lease is still ours, records the outcome. False when the claim was
+     * lost (the lease expired and another worker took the entry).
      */
     boolean complete(QueueEntry picked, Outcome outcome, String detail, long bytes) {
         Claim c = claims.remove(picked.recno());
         if (c == null) {
             return false;
         }
-        String where = " WHERE lane = ? AND bucket = ? AND recno = ?";
-        Row r = cql.lwtRow("DELETE FROM {mbox}.queue_entries" + where + " IF lease_id = ? AND again = false", c.lane(), c.bucket(), c.recno(),
-                c.leaseId());
-        boolean applied = r.getBoolean("[applied]");
-        if (!applied) {
-            UUID holder = r.getColumnDefinitions().contains("lease_id") ? r.getUuid("lease_id") : null;
-            if (!c.leaseId().equals(holder)) {
-                heartbeatAll();
-                LOG.warn("claim on RecNo {} was lost before it completed (its lease expired)", c.recno());
-                return false;
-            }
-            boolean again = r.getColumnDefinitions().contains("again") && !r.isNull("again") && r.getBoolean("again");
-            if (again) {
-                cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null, again = false, attempts = 0, "
-                        + "not_before = null" + where + " IF lease_id = ?", c.lane(), c.bucket(), c.recno(), c.leaseId());
-                history(picked, outcome, detail, bytes, c.worker());
-                heartbeatAll();
-                return true;
-            }
-            if (!cql.lwt("DELETE FROM {mbox}.queue_entries" + where + " IF lease_id = ?", c.lane(), c.bucket(), c.recno(), c.leaseId())) {
-                return false;
-            }
+        if (!cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = ?", c.lane(), c.bucket(), c.recno(), c.leaseId())) {
+            heartbeatAll();
+            LOG.warn("claim on RecNo {} was lost before it completed (its lease expired)", c.recno());
+            return false;
         }
-        cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", picked.mailbox(), picked.action().label(),
-                picked.recno());
+        freeSlot(picked);
+        unlist(picked);
         count(picked.action(), -1);
         history(picked, outcome, detail, bytes, c.worker());
         heartbeatAll();
@@ -577,20 +851,145 @@ final class CassandraQueue implements QueueStore {
         return 0;
     }
 
+    // ---------------------------------------------------------------- administrator actions
+
     @Override
     public List<QueueEntry> remove(Collection<Long> recnos, Outcome outcome, String detail, long now) {
         List<QueueEntry> out = new ArrayList<>();
         for (long recno : recnos) {
             Row2 r = row(recno);
-            if (r == null || r.leaseId() != null) {
+            if (r == null || r.state() != QueueEntry.State.WAITING) {
                 continue;
             }
-            if (cql.lwt("DELETE FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = null AND mailbox = ?",
-                    r.lane(), r.bucket(), recno, r.entry().mailbox())) {
-                cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", r.entry().mailbox(),
-                        r.entry().action().label(), recno);
+            if (cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = null AND version = ?", r.lane(), r.bucket(), recno,
+                    r.entry().version())) {
+                freeSlot(r.entry());
+                unlist(r.entry());
                 count(r.entry().action(), -1);
                 history(r.entry(), outcome, detail, 0, null);
+                out.add(r.entry());
+            }
+        }
+        forgetCache();
+        notifyChanged();
+        return out;
+    }
+
+    /** Removes every entry (waiting, running or parked) of the given (deleted) mailboxes, recorded as dropped. */
+    void drop(Collection<String> names) {
+        for (String m : names) {
+            for (Row l : cql.execute("SELECT action, recno, lane FROM {mbox}.queue_by_mailbox WHERE mailbox = ?", m).all()) {
+                long recno = l.getLong("recno");
+                Row2 r = row(l.getString("lane"), recno);
+                if (r != null && cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF version = ?", r.lane(), r.bucket(), recno,
+                        r.entry().version())) {
+                    if (r.state() == QueueEntry.State.FAILED) {
+                        countFailed(r.entry().action(), -1);
+                    } else {
+                        count(r.entry().action(), -1);
+                    }
+                    history(r.entry(), Outcome.DROPPED, "mailbox deleted", 0, null);
+                }
+                if (r == null || row(l.getString("lane"), recno) == null) {
+                    cql.execute("DELETE FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ? AND recno = ?", m, l.getString("action"), recno);
+                }
+            }
+            for (Row slot : cql.execute("SELECT action, recno FROM {mbox}.queue_pending WHERE mailbox = ?", m).all()) {
+                cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", m, slot.getString("action"),
+                        slot.getLong("recno"));
+            }
+        }
+        forgetCache();
+    }
+
+    @Override
+    public int force(Collection<Long> recnos) {
+        int n = 0;
+        List<Long> changed = new ArrayList<>();
+        for (long recno : recnos) {
+            Row2 r = row(recno);
+            if (r != null && r.state() == QueueEntry.State.WAITING && cql.lwt("UPDATE {mbox}.queue_entries SET forced = true, not_before = null, "
+                    + "version = ?" + WHERE + " IF lease_id = null AND version = ?", r.entry().version() + 1, r.lane(), r.bucket(), recno,
+                    r.entry().version())) {
+                n++;
+                changed.add(recno);
+            }
+        }
+        changes.recordIds(CassandraChanges.CHANGED, changed);
+        forgetCache();
+        notifyChanged();
+        return n;
+    }
+
+    @Override
+    public List<QueueEntry> retry(Collection<Long> recnos, long now) {
+        List<QueueEntry> out = new ArrayList<>();
+        for (long recno : recnos) {
+            Row2 r = row(recno);
+            if (r == null || r.state() != QueueEntry.State.FAILED) {
+                continue;
+            }
+            long waiting = retryParked(r, false, "retried by an administrator: the same task is waiting again");
+            if (waiting > 0) {
+                get(waiting).ifPresent(out::add);
+            }
+        }
+        notifyChanged();
+        return out;
+    }
+
+    /**
+     * A parked entry back to waiting (attempts reset, due at once; forced too if {@code force}): a lightweight transaction
+     * on its state and version, so that a concurrent retry or discard of the same entry does nothing. Then it takes the
+     * "already waiting" row or is folded into the entry that holds it. Returns the RecNo now waiting, or -1.
+     */
+    private long retryParked(Row2 r, boolean force, String foldDetail) {
+        QueueEntry e = r.entry();
+        boolean forced = e.forced() || force;
+        int v = e.version() + 1;
+        if (!cql.lwt("UPDATE {mbox}.queue_entries SET state = 'w', attempts = 0, not_before = null, forced = ?, version = ?" + WHERE
+                + " IF state = 'f' AND version = ?", forced, v, r.lane(), r.bucket(), e.recno(), e.version())) {
+            return -1;
+        }
+        cql.execute("UPDATE {mbox}.queue_by_mailbox SET parked = false WHERE mailbox = ? AND action = ? AND recno = ?", e.mailbox(),
+                e.action().label(), e.recno());
+        countFailed(e.action(), -1);
+        count(e.action(), 1);
+        ensureMark(LOW, r.bucket()); // the low-water mark may have moved past a partition that held only parked entries
+        changes.recordIds(CassandraChanges.CHANGED, e.recno());
+        forgetCache();
+        QueueEntry now = new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), forced, v, null, null, 0, e.lastError(),
+                QueueEntry.State.WAITING);
+        return settleWaiting(new Row2(r.lane(), r.bucket(), now, null, null), foldDetail);
+    }
+
+    @Override
+    public int retryAll(long now) {
+        int n = 0;
+        List<Long> chunk;
+        while (!(chunk = parkedRecnos(1000)).isEmpty()) {
+            int got = retry(chunk, now).size();
+            if (got == 0) {
+                break; // none could move (changed meanwhile): do not spin
+            }
+            n += got;
+        }
+        return n;
+    }
+
+    @Override
+    public List<QueueEntry> discard(Collection<Long> recnos, String detail, long now) {
+        List<QueueEntry> out = new ArrayList<>();
+        for (long recno : recnos) {
+            Row2 r = row(recno);
+            if (r == null || r.state() != QueueEntry.State.FAILED) {
+                continue;
+            }
+            if (cql.lwt("DELETE FROM {mbox}.queue_entries" + WHERE + " IF state = 'f' AND version = ?", r.lane(), r.bucket(), recno,
+                    r.entry().version())) {
+                unlist(r.entry());
+                countFailed(r.entry().action(), -1);
+                history(r.entry(), Outcome.DISCARDED, detail, 0, null);
                 out.add(r.entry());
             }
         }
@@ -598,37 +997,24 @@ final class CassandraQueue implements QueueStore {
         return out;
     }
 
-    /** Removes every entry of the given (deleted) mailboxes, recorded as dropped. */
-    void drop(Collection<String> names) {
-        for (String m : names) {
-            for (Row slot : cql.execute("SELECT action, recno, lane FROM {mbox}.queue_pending WHERE mailbox = ?", m).all()) {
-                long recno = slot.getLong("recno");
-                Row2 r = row(slot.getString("lane"), recno);
-                if (r != null && cql.lwt("DELETE FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno = ? IF mailbox = ?", r.lane(),
-                        r.bucket(), recno, m)) {
-                    count(r.entry().action(), -1);
-                    history(r.entry(), Outcome.DROPPED, "mailbox deleted", 0, null);
-                }
-                cql.lwt("DELETE FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ? IF recno = ?", m, slot.getString("action"), recno);
+    @Override
+    public int discardAll(String detail, long now) {
+        int n = 0;
+        List<Long> chunk;
+        while (!(chunk = parkedRecnos(1000)).isEmpty()) {
+            int got = discard(chunk, detail, now).size();
+            if (got == 0) {
+                break;
             }
+            n += got;
         }
+        return n;
     }
 
-    @Override
-    public int force(Collection<Long> recnos) {
-        int n = 0;
-        for (long recno : recnos) {
-            Row2 r = row(recno);
-            if (r != null && cql.lwt("UPDATE {mbox}.queue_entries SET forced = true, not_before = null WHERE lane = ? AND bucket = ? AND recno = ? "
-                    + "IF mailbox = ?", r.lane(), r.bucket(), recno, r.entry().mailbox())) {
-                n++;
-            }
-        }
-        synchronized (cacheLock) {
-            cachedAt = 0;
-        }
-        notifyChanged();
-        return n;
+    private List<Long> parkedRecnos(int limit) {
+        List<Long> out = new ArrayList<>();
+        scan(EnumSet.of(QueueEntry.State.FAILED), 0, limit, e -> true, e -> out.add(e.recno()));
+        return out;
     }
 
     // ---------------------------------------------------------------- the lease keeper's side
@@ -655,10 +1041,9 @@ final class CassandraQueue implements QueueStore {
     void releaseAll() {
         for (Claim c : claims.values()) {
             try {
-                if (claims.remove(c.recno(), c)) {
-                    cql.lwt("UPDATE {mbox}.queue_entries SET lease_id = null, lease_owner = null, lease_at = null WHERE lane = ? AND bucket = ? "
-                            + "AND recno = ? IF lease_id = ?", c.lane(), c.bucket(), c.recno(), c.leaseId());
-                }
+                QueueEntry e = c.entry();
+                toWaiting(e, e.attempts(), e.lastError(), e.notBefore() == null ? null : e.notBefore().toEpochMilli(),
+                        "the same task was queued again while a process that closed held it");
             } catch (RuntimeException e) {
                 LOG.warn("could not give back RecNo {} (its lease expires by itself): {}", c.recno(), e.getMessage());
             }
@@ -712,8 +1097,12 @@ final class CassandraQueue implements QueueStore {
 
     @Override
     public Optional<QueueEntry> find(String mailbox, Action action) {
-        Row slot = cql.one("SELECT recno, lane FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ?", mailbox, action.label());
-        return slot == null ? Optional.empty() : Optional.ofNullable(row(slot.getString("lane"), slot.getLong("recno"))).map(Row2::entry);
+        List<Row2> all = entriesOf(mailbox, action);
+        Optional<Row2> w = all.stream().filter(r -> r.state() == QueueEntry.State.WAITING).min(Comparator.comparingLong(Row2::recno));
+        if (w.isPresent()) {
+            return w.map(Row2::entry);
+        }
+        return all.stream().filter(r -> r.state() == QueueEntry.State.RUNNING).findFirst().map(Row2::entry);
     }
 
     @Override
@@ -725,22 +1114,33 @@ final class CassandraQueue implements QueueStore {
         return n;
     }
 
-    @Override
-    public Map<Action, Long> countsByAction() {
+    /** The counters: pending entries per action, and (with {@code failed}) parked ones. */
+    private Map<Action, Long> counters(boolean failed) {
         Map<Action, Long> out = new EnumMap<>(Action.class);
         for (Action a : Action.values()) {
             out.put(a, 0L);
         }
         for (Row r : cql.execute("SELECT action, n FROM {mbox}.queue_counts")) {
-            out.put(Action.fromLabel(r.getString(0)), Math.max(0, r.getLong(1)));
+            String key = r.getString(0);
+            boolean isFailed = key.startsWith(FAILED_COUNT);
+            if (isFailed == failed) {
+                out.put(Action.fromLabel(isFailed ? key.substring(FAILED_COUNT.length()) : key), Math.max(0, r.getLong(1)));
+            }
         }
         return out;
     }
 
     @Override
+    public Map<Action, Long> countsByAction() {
+        return counters(false);
+    }
+
+    @Override
     public long count(QueueQuery q) {
-        if (q.mailboxText().isEmpty()) {
-            Map<Action, Long> c = countsByAction();
+        boolean pendingOnly = q.states().equals(QueueQuery.PENDING);
+        boolean failedOnly = q.states().equals(EnumSet.of(QueueEntry.State.FAILED));
+        if (q.mailboxText().isEmpty() && (pendingOnly || failedOnly)) {
+            Map<Action, Long> c = counters(failedOnly);
             long n = 0;
             for (Action a : q.actions()) {
                 n += c.get(a);
@@ -748,30 +1148,57 @@ final class CassandraQueue implements QueueStore {
             return n;
         }
         long[] n = {0};
-        forEach(e -> {
-            if (q.matches(e)) {
-                n[0]++;
-            }
-        });
+        scan(q.states(), 0, Long.MAX_VALUE, q::matches, e -> n[0]++);
         return n[0];
     }
 
-    /** Every entry in RecNo order: partition by partition from the low-water mark, both lanes merged. */
+    /** Pending entries in RecNo order: partition by partition from the low-water mark, both lanes merged. */
     @Override
     public void forEach(Consumer<QueueEntry> sink) {
-        scan(0, Long.MAX_VALUE, sink);
+        scan(QueueQuery.PENDING, 0, Long.MAX_VALUE, e -> true, sink);
     }
 
-    private void scan(long afterRecno, long limit, Consumer<QueueEntry> sink) {
+    /**
+     * The entries a query matches. In RecNo order they are streamed partition by partition; in another order they are
+     * read and sorted here first (Cassandra sorts only within a partition).
+     */
+    @Override
+    public void forEach(QueueQuery q, Consumer<QueueEntry> sink) {
+        if (q.sort() == QueueQuery.Sort.RECNO && q.ascending()) {
+            scan(q.states(), 0, Long.MAX_VALUE, q::matches, sink);
+            return;
+        }
+        sorted(q).forEach(sink);
+    }
+
+    /**
+     * The entries in {@code states} with RecNo above {@code afterRecno} that pass {@code filter}, in RecNo order, up to
+     * {@code limit}: partition by partition from the lower of the marks the states need (parked entries may lie below the
+     * low-water mark of pending ones). A scan for parked entries moves their mark past partitions that hold none.
+     */
+    private void scan(Set<QueueEntry.State> states, long afterRecno, long limit, Predicate<QueueEntry> filter, Consumer<QueueEntry> sink) {
+        if (states.isEmpty()) {
+            return;
+        }
+        boolean wantFailed = states.contains(QueueEntry.State.FAILED);
+        boolean wantPending = states.contains(QueueEntry.State.WAITING) || states.contains(QueueEntry.State.RUNNING);
+        long from = wantFailed && wantPending ? Math.min(mark(LOW), mark(FAILED_LOW)) : wantFailed ? mark(FAILED_LOW) : mark(LOW);
         long max = maxBucket();
         long n = 0;
-        for (long b = Math.max(low(), Schema.recnoBucket(afterRecno + 1)); b <= max && n < limit; b++) {
-            List<QueueEntry> all = new ArrayList<>();
-            bucketRows(REPAIR_LANE, b).forEach(r -> all.add(r.entry()));
-            bucketRows(MAIN_LANE, b).forEach(r -> all.add(r.entry()));
-            all.sort(Comparator.comparingLong(QueueEntry::recno));
-            for (QueueEntry e : all) {
-                if (e.recno() > afterRecno && n < limit) {
+        boolean noParkedYet = wantFailed;
+        for (long b = Math.max(from, Schema.recnoBucket(afterRecno + 1)); b <= max && n < limit; b++) {
+            List<Row2> all = new ArrayList<>();
+            all.addAll(bucketRows(REPAIR_LANE, b));
+            all.addAll(bucketRows(MAIN_LANE, b));
+            if (noParkedYet && b < max && all.stream().noneMatch(CassandraQueue::parked)) {
+                advanceMark(FAILED_LOW, b, CassandraQueue::parked);
+            } else {
+                noParkedYet = false;
+            }
+            all.sort(Comparator.comparingLong(Row2::recno));
+            for (Row2 r : all) {
+                QueueEntry e = r.entry();
+                if (e.recno() > afterRecno && n < limit && states.contains(e.state()) && filter.test(e)) {
                     sink.accept(e);
                     n++;
                 }
@@ -782,7 +1209,7 @@ final class CassandraQueue implements QueueStore {
     @Override
     public List<QueueEntry> entriesAfter(long recno, int limit) {
         List<QueueEntry> out = new ArrayList<>();
-        scan(recno, limit, out::add);
+        scan(QueueQuery.PENDING, recno, limit, e -> true, out::add);
         return out;
     }
 
@@ -792,28 +1219,29 @@ final class CassandraQueue implements QueueStore {
         return r == null ? 0 : r.getLong(0);
     }
 
-    /** The console's page: the entries are read and sorted here (Cassandra sorts only within a partition). */
+    /** The console's page: in RecNo order read up to the page; in another order read and sorted here. */
     @Override
     public List<QueueEntry> page(QueueQuery q, long offset, int limit) {
-        List<QueueEntry> all = new ArrayList<>();
         if (q.sort() == QueueQuery.Sort.RECNO && q.ascending()) {
+            List<QueueEntry> all = new ArrayList<>();
             long[] skipped = {0};
-            scan(0, Long.MAX_VALUE, e -> {
-                if (q.matches(e) && all.size() < limit) {
-                    if (skipped[0] < offset) {
-                        skipped[0]++;
-                    } else {
-                        all.add(e);
-                    }
+            scan(q.states(), 0, offset + limit, q::matches, e -> {
+                if (skipped[0] < offset) {
+                    skipped[0]++;
+                } else {
+                    all.add(e);
                 }
             });
             return all;
         }
-        forEach(e -> {
-            if (q.matches(e)) {
-                all.add(e);
-            }
-        });
+        List<QueueEntry> all = sorted(q);
+        int from = (int) Math.min(all.size(), offset);
+        return new ArrayList<>(all.subList(from, Math.min(all.size(), from + limit)));
+    }
+
+    private List<QueueEntry> sorted(QueueQuery q) {
+        List<QueueEntry> all = new ArrayList<>();
+        scan(q.states(), 0, Long.MAX_VALUE, q::matches, all::add);
         Comparator<QueueEntry> c = switch (q.sort()) {
             case RECNO -> Comparator.comparingLong(QueueEntry::recno);
             case MAILBOX -> Comparator.comparing(QueueEntry::mailbox).thenComparing(e -> e.action().label());
@@ -821,8 +1249,65 @@ final class CassandraQueue implements QueueStore {
             case ACTION -> Comparator.comparing((QueueEntry e) -> e.action().label()).thenComparingLong(QueueEntry::recno);
         };
         all.sort(q.ascending() ? c : c.reversed());
-        int from = (int) Math.min(all.size(), offset);
-        return new ArrayList<>(all.subList(from, Math.min(all.size(), from + limit)));
+        return all;
+    }
+
+    // ---------------------------------------------------------------- the change feed's questions
+
+    @Override
+    public List<QueueEntry> current(Collection<Long> recnos) {
+        TreeMap<Long, QueueEntry> out = new TreeMap<>();
+        Map<Long, List<Long>> byBucket = new LinkedHashMap<>();
+        for (long r : recnos) {
+            byBucket.computeIfAbsent(Schema.recnoBucket(r), k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<Long, List<Long>> b : byBucket.entrySet()) {
+            for (String lane : List.of(REPAIR_LANE, MAIN_LANE)) {
+                for (Row r : cql.execute("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno IN ?", lane,
+                        b.getKey(), b.getValue())) {
+                    if (!r.isNull("mailbox")) {
+                        QueueEntry e = map(r).entry();
+                        out.put(e.recno(), e);
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    @Override
+    public List<QueueEntry> added(Collection<Long> recnos) {
+        List<QueueEntry> now = current(recnos);
+        if (now.size() == recnos.size()) {
+            return now;
+        }
+        // some have left the queue already: they were added all the same, as their history rows say
+        TreeMap<Long, QueueEntry> all = new TreeMap<>();
+        Set<Long> have = new java.util.HashSet<>();
+        now.forEach(e -> have.add(e.recno()));
+        for (long r : recnos) {
+            if (!have.contains(r)) {
+                finished(r).ifPresent(h -> {
+                    QueueEntry e = h.entry();
+                    all.put(r, new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), 0, null, null, 0, null,
+                            QueueEntry.State.WAITING));
+                });
+            }
+        }
+        now.forEach(e -> all.put(e.recno(), e));
+        return new ArrayList<>(all.values());
+    }
+
+    @Override
+    public List<HistoryEntry> history(Collection<Long> seqs) {
+        List<HistoryEntry> out = new ArrayList<>();
+        for (Map.Entry<Long, List<Long>> h : CassandraChanges.byHour(seqs).entrySet()) {
+            for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history WHERE hour = ? AND seq IN ?", h.getKey(), h.getValue())) {
+                out.add(mapHistory(r));
+            }
+        }
+        out.sort(Comparator.comparingLong(HistoryEntry::seq));
+        return out;
     }
 
     // ---------------------------------------------------------------- history
@@ -832,23 +1317,57 @@ final class CassandraQueue implements QueueStore {
         return (millis << CassandraChanges.SHIFT) | historyCounter;
     }
 
+    private static long dayOf(long seq) {
+        return (seq >>> CassandraChanges.SHIFT) / DAY;
+    }
+
+    private static final String HISTORY_VALUES = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, worker, "
+            + "attempts, last_error";
+
+    /**
+     * Records how an entry left the queue: one logged batch writes the row by time ({@code queue_history}), by outcome
+     * and day ({@code queue_history_by_outcome}) and by RecNo ({@code queue_history_by_recno}), all or none; then the
+     * day's counter of the outcome (display: not retried) and the change feed's row.
+     */
     private void history(QueueEntry e, Outcome outcome, String detail, long bytes, String worker) {
         long now = clock.millis();
         long seq = historySeq(now);
-        String d = detail == null ? null : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
-        cql.execute("INSERT INTO {mbox}.queue_history (hour, seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, "
-                + "worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", CassandraChanges.hourOf(seq), seq, e.recno(), e.mailbox(),
-                e.action().label(), e.timestamp().toEpochMilli(), e.forced(), outcome.name(), d, now, bytes, worker);
+        String d = cut(detail);
+        Object[] v = {seq, e.recno(), e.mailbox(), e.action().label(), e.timestamp().toEpochMilli(), e.forced(), outcome.name(), d, now, bytes,
+            worker, e.attempts(), cut(e.lastError())};
+        BatchStatement b = BatchStatement.newInstance(DefaultBatchType.LOGGED,
+                cql.bind("INSERT INTO {mbox}.queue_history (hour, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        prepend(CassandraChanges.hourOf(seq), v)),
+                cql.bind("INSERT INTO {mbox}.queue_history_by_outcome (day, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        prepend(dayOf(seq), v)),
+                cql.bind("INSERT INTO {mbox}.queue_history_by_recno (bucket, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        prepend(Schema.recnoBucket(e.recno()), v)));
+        cql.execute(b);
+        try {
+            cql.execute("UPDATE {mbox}.queue_history_counts SET n = n + 1 WHERE outcome = ? AND day = ?", outcome.name(), dayOf(seq));
+        } catch (RuntimeException ex) {
+            LOG.warn("the history count of {} could not be moved: {}", outcome, Cql.oneLine(ex.getMessage()));
+        }
+        changes.recordIds(CassandraChanges.DONE, seq);
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] out = new Object[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
     }
 
     private static HistoryEntry mapHistory(Row r) {
         QueueEntry e = new QueueEntry(r.getLong("recno"), r.getString("mailbox"), Action.fromLabel(r.getString("action")),
-                Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), 0, null, null, 0, null);
+                Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), 0, null, null, r.isNull("attempts") ? 0 : r.getInt("attempts"),
+                r.getString("last_error"), QueueEntry.State.WAITING);
         return new HistoryEntry(r.getLong("seq"), e, Outcome.valueOf(r.getString("outcome")), r.getString("detail"),
                 Instant.ofEpochMilli(r.getLong("done_at")), r.getLong("bytes_reclaimed"));
     }
 
-    private static final String HISTORY_COLS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed";
+    private static final String HISTORY_COLS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
+            + "last_error";
 
     @Override
     public List<HistoryEntry> historyAfter(long seq, int limit) {
@@ -874,6 +1393,56 @@ final class CassandraQueue implements QueueStore {
             }
         }
         return out;
+    }
+
+    /**
+     * History rows below {@code beforeSeq} with one of {@code outcomes}, newest first: each outcome is read from its own
+     * partitions of {@code queue_history_by_outcome}, a day at a time backwards (rows are kept 30 days), each read stopping
+     * at {@code limit} rows; the outcomes are merged. A page costs the same however long the history.
+     */
+    @Override
+    public List<HistoryEntry> history(Set<Outcome> outcomes, long beforeSeq, int limit) {
+        if (outcomes.isEmpty() || limit < 1) {
+            return List.of();
+        }
+        long today = clock.millis() / DAY;
+        long first = Math.min(today + 1, dayOf(beforeSeq));
+        List<HistoryEntry> all = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            int n = 0;
+            for (long d = first; d >= today - 31 && n < limit; d--) {
+                for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history_by_outcome WHERE outcome = ? AND day = ? AND seq < ? "
+                        + "LIMIT ?", o.name(), d, beforeSeq, limit - n)) {
+                    all.add(mapHistory(r));
+                    n++;
+                }
+            }
+        }
+        all.sort(Comparator.comparingLong(HistoryEntry::seq).reversed());
+        return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+    }
+
+    /**
+     * The history rows with these outcomes: the per-day counters of the 30 days the rows are kept. A counter is display
+     * (an update is never retried), and a day's rows expire a day at a time, so the figure is close, not exact.
+     */
+    @Override
+    public long historyCount(Set<Outcome> outcomes) {
+        long today = clock.millis() / DAY;
+        long n = 0;
+        for (Outcome o : outcomes) {
+            for (Row r : cql.execute("SELECT n FROM {mbox}.queue_history_counts WHERE outcome = ? AND day > ?", o.name(), today - 30)) {
+                n += Math.max(0, r.getLong(0));
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public Optional<HistoryEntry> finished(long recno) {
+        Row r = cql.one("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history_by_recno WHERE bucket = ? AND recno = ?", Schema.recnoBucket(recno),
+                recno);
+        return r == null ? Optional.empty() : Optional.of(mapHistory(r));
     }
 
     @Override

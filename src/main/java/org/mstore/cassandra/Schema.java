@@ -15,6 +15,8 @@ final class Schema {
     static final int CHUNK = 256 * 1024;
     /** gc_grace_seconds of tables whose every cell has a TTL (nothing there can come back from a missed tombstone). */
     static final int SHORT_GRACE = 3 * 3600;
+    /** How long the queue's history is kept (its rows' TTL): 30 days. */
+    static final int HISTORY_TTL = 30 * 86400;
     static final int VERSION = 1;
 
     private Schema() {
@@ -74,8 +76,12 @@ final class Schema {
             """
             CREATE TABLE IF NOT EXISTS {mbox}.queue_entries (
               lane text, bucket bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean, not_before bigint,
-              attempts int, last_error text, again boolean, lease_id uuid, lease_owner text, lease_at bigint,
+              attempts int, last_error text, state text, version int, lease_id uuid, lease_owner text, lease_at bigint,
               PRIMARY KEY ((lane, bucket), recno))""",
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.queue_by_mailbox (
+              mailbox text, action text, recno bigint, lane text, parked boolean,
+              PRIMARY KEY ((mailbox), action, recno))""",
             """
             CREATE TABLE IF NOT EXISTS {mbox}.queue_pending (
               mailbox text, action text, recno bigint, lane text,
@@ -89,10 +95,27 @@ final class Schema {
             """
             CREATE TABLE IF NOT EXISTS {mbox}.queue_history (
               hour bigint, seq bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean, outcome text,
-              detail text, done_at bigint, bytes_reclaimed bigint, worker text,
+              detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
               PRIMARY KEY ((hour), seq))
-              WITH default_time_to_live = 2592000 AND gc_grace_seconds = """ + SHORT_GRACE
+              WITH default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE
                     + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}",
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.queue_history_by_outcome (
+              outcome text, day bigint, seq bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean,
+              detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
+              PRIMARY KEY ((outcome, day), seq))
+              WITH CLUSTERING ORDER BY (seq DESC) AND default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE
+                    + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}",
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.queue_history_by_recno (
+              bucket bigint, recno bigint, seq bigint, mailbox text, action text, ts bigint, forced boolean, outcome text,
+              detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
+              PRIMARY KEY ((bucket), recno))
+              WITH default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE,
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.queue_history_counts (
+              outcome text, day bigint, n counter,
+              PRIMARY KEY ((outcome), day))""",
             """
             CREATE TABLE IF NOT EXISTS {mbox}.workers (
               shard int, worker text, host text, pid bigint, owner text, started bigint, seen bigint,
@@ -100,7 +123,7 @@ final class Schema {
               PRIMARY KEY ((shard), worker)) WITH gc_grace_seconds = """ + SHORT_GRACE,
             """
             CREATE TABLE IF NOT EXISTS {mbox}.changes (
-              hour bigint, seq bigint, kind text, subject text, at bigint,
+              hour bigint, seq bigint, kind text, subject text, ids list<bigint>, at bigint,
               PRIMARY KEY ((hour), seq))
               WITH default_time_to_live = 172800 AND gc_grace_seconds = """ + SHORT_GRACE
                     + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'HOURS', 'compaction_window_size': 6}",
