@@ -24,7 +24,7 @@ import org.mstore.backend.SettingsStore;
  */
 public final class CassandraBackend implements Backend {
     public static final String KIND = "cassandra";
-    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(false, true, false);
+    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(false, true, false, false);
 
     private final Path root;
     private final CassandraConfig config;
@@ -132,6 +132,11 @@ public final class CassandraBackend implements Backend {
     /** Runs a CQL statement on the store's keyspaces ({@code {msg}}, {@code {mbox}}, {@code {cache}}): tests damage the store with it. */
     public void cqlForTests(String statement, Object... values) {
         cql.execute(statement, values);
+    }
+
+    /** A schema statement on the store's keyspaces, waiting for schema agreement (tests take a table away to make tasks fail). */
+    public void ddlForTests(String statement) {
+        cql.ddl(statement);
     }
 
     /** How many rows a query over the store's keyspaces returns (tests check that nothing is left behind). */

@@ -89,6 +89,8 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     private static final long BLOCK_LIFE_MS = 5000;
     private static final long CACHE_MS = 1000;
     private static final int ERROR_MAX = 1000;
+    /** The most entries one {@link #claimDue} claims. */
+    static final int MAX_CLAIMS = 32;
 
     /** An entry as stored, with its partition and its lease. */
     record Row2(String lane, long bucket, QueueEntry entry, UUID leaseId, Instant leaseAt) {
@@ -596,10 +598,13 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
      * claims them with parallel lightweight transactions, leaving out those another worker won.
      */
     @Override
-    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max) {
-        if (max < 1) {
+    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int requested) {
+        if (requested < 1) {
             return List.of();
         }
+        // a claim is a lease that must be renewed until its entry completes: a batch is kept small enough to be settled
+        // well within a lease
+        int max = Math.min(requested, MAX_CLAIMS);
         owners.put(owner, System.currentTimeMillis());
         for (int attempt = 0; attempt < 64; attempt++) {
             List<Row2> picks = new ArrayList<>();
@@ -1019,19 +1024,28 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
 
     // ---------------------------------------------------------------- the lease keeper's side
 
-    /** Renews every claim this process holds; a claim whose lease was lost is forgotten (its completion will fail). */
+    /**
+     * Renews every claim this process holds, all at once (a batch of claims is renewed in one round trip's time, not one
+     * after the other); a claim whose lease was lost is forgotten (its completion will fail).
+     */
     void renewLeases() {
-        for (Claim c : claims.values()) {
+        List<Claim> held = new ArrayList<>(claims.values());
+        List<CompletableFuture<Boolean>> pending = new ArrayList<>(held.size());
+        for (Claim c : held) {
+            var st = cql.bind("UPDATE {mbox}.queue_entries USING TTL ? SET lease_id = ?, lease_owner = ?, lease_at = ? "
+                    + "WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = ?", leaseSeconds, c.leaseId(), c.worker(), c.claimedAt(),
+                    c.lane(), c.bucket(), c.recno(), c.leaseId());
+            pending.add(cql.executeAsync(st).toCompletableFuture().thenApply(rs -> rs.wasApplied()));
+        }
+        for (int i = 0; i < held.size(); i++) {
+            Claim c = held.get(i);
             try {
-                boolean ok = cql.lwt("UPDATE {mbox}.queue_entries USING TTL ? SET lease_id = ?, lease_owner = ?, lease_at = ? "
-                        + "WHERE lane = ? AND bucket = ? AND recno = ? IF lease_id = ?", leaseSeconds, c.leaseId(), c.worker(), c.claimedAt(),
-                        c.lane(), c.bucket(), c.recno(), c.leaseId());
                 // not applied: lost, unless it was completed or released meanwhile (then it is no longer held)
-                if (!ok && claims.remove(c.recno(), c)) {
+                if (!pending.get(i).join() && claims.remove(c.recno(), c)) {
                     LOG.warn("lost the lease on RecNo {} ({} {})", c.recno(), c.action(), c.mailbox());
                 }
             } catch (RuntimeException e) {
-                LOG.warn("could not renew the lease on RecNo {}: {}", c.recno(), e.getMessage());
+                LOG.warn("could not renew the lease on RecNo {}: {}", c.recno(), Cql.oneLine(e.getMessage()));
             }
         }
         heartbeatAll();

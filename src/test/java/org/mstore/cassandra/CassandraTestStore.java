@@ -13,7 +13,7 @@ import org.mstore.engine.Engine;
 import org.mstore.testing.SettableClock;
 import org.mstore.testing.TestStore;
 
-/** A Cassandra store for one test: its own local directory, the test class's keyspaces, a settable clock, a clean queue and default settings. */
+/** A Cassandra store for one test: its own local directory, the test class's keyspaces, a settable clock, a clean queue (no parked entries either) and default settings. */
 final class CassandraTestStore implements AutoCloseable {
     final Path root;
     final SettableClock clock;
@@ -35,8 +35,14 @@ final class CassandraTestStore implements AutoCloseable {
         List<Long> recnos = new ArrayList<>();
         e.queue().forEach(q -> recnos.add(q.recno()));
         e.queue().remove(recnos);
+        e.queue().discardAll(); // parked entries an earlier test left
         e.settings().reset(List.of(Setting.values()));
         return s;
+    }
+
+    /** Another process's store (a directory of its own) on the same keyspaces, as it is: nothing cleared. */
+    static CassandraTestStore join(Path dir, String prefix, SettableClock clock) throws IOException {
+        return new CassandraTestStore(dir, clock, CassandraFixture.store(dir, prefix, clock));
     }
 
     void mailbox(String name) throws IOException {
