@@ -171,6 +171,20 @@ class CassandraLifecycleTest {
     }
 
     @Test
+    void a_purge_is_skipped_when_expunged_only_equals_cleanupsize() throws Exception {
+        s.engine.settings().set(Setting.CLEANUP_SIZE, "3");
+        s.mailbox(BOX);
+        s.append(BOX, 10);
+        s.expunge(BOX, "1:5");
+        s.engine.settings().set(Setting.CLEANUP_SIZE, "5"); // Expunged 5 does not exceed 5
+        s.clock.advance(Duration.ofHours(2));
+        List<TaskResult> r = s.engine.daemon().drain();
+        assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.SKIPPED);
+        assertThat(r.get(0).detail()).isEqualTo("Expunged 5 does not exceed store.cleanupsize 5");
+        assertThat(s.engine.mailboxes().get(BOX).expunged()).isEqualTo(5);
+    }
+
+    @Test
     void flags_undelete_and_uids_behave_as_on_the_classic_store() throws Exception {
         s.mailbox(BOX);
         int[] uids = s.append(BOX, 5);
