@@ -98,4 +98,12 @@ public interface Queue {
 
     /** Bytes reclaimed by tasks finished since {@code since} (epoch ms). */
     long bytesReclaimedSince(long since);
+
+    /**
+     * The impurge workers draining this queue, whichever host they run on: host, pid, current task and when they
+     * claimed it. The classic store reports its one session-lock holder.
+     */
+    default List<WorkerInfo> workers() {
+        return List.of();
+    }
 }

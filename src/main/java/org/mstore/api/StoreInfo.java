@@ -21,7 +21,19 @@ public record StoreInfo(Path root, String location, String backend, Features fea
      * @param cleanupStep   the classic store's Clean and Remove steps exist (Cassandra goes straight to Purge)
      * @param uniqueRecnos  queue RecNos are unique
      * @param cacheOffsets  message records have cache offsets to show
+     * @param mailUsers     the store keeps mail users and protocol sessions, so {@code imapd}, {@code lmtpd},
+     *                      {@code user} and {@code sessions} can run on it (the Cassandra store does not yet)
      */
-    public record Features(boolean cleanupStep, boolean uniqueRecnos, boolean cacheOffsets) {
+    public record Features(boolean cleanupStep, boolean uniqueRecnos, boolean cacheOffsets, boolean mailUsers) {
+    }
+
+    /**
+     * Throws when the store keeps no mail users and sessions ({@link Features#mailUsers}), with a message that a command
+     * can show as it is: "not supported on a cassandra store yet ...".
+     */
+    public void requireMailUsers() {
+        if (!features.mailUsers()) {
+            throw new UnsupportedOperationException("not supported on a " + backend + " store yet (it keeps no mail users or sessions)");
+        }
     }
 }

@@ -23,6 +23,11 @@ public final class Stores {
         boolean exists(Path root);
 
         SampleCopy resolveSample(Path root, boolean fresh) throws IOException;
+
+        default MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+                                        java.util.function.Consumer<String> progress) throws IOException {
+            throw new UnsupportedOperationException("this engine cannot migrate stores");
+        }
     }
 
     /**
@@ -67,6 +72,17 @@ public final class Stores {
      */
     public static SampleCopy resolveSample(Path root, boolean fresh) throws IOException {
         return provider().resolveSample(root, fresh);
+    }
+
+    /**
+     * Copies the store at {@code source} (opened read-only) into a new store at {@code target} on {@code backend}:
+     * mailboxes with their UID validity and next UID, every live message with its bytes, flags, internal date and UID,
+     * the settings, the waiting queue entries; then reads every message back from both and compares them.
+     * {@code progress} hears a line now and then.
+     */
+    public static MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+                                          java.util.function.Consumer<String> progress) throws IOException {
+        return provider().migrate(source, target, backend, backendOptions, progress);
     }
 
     /** True when {@code root} holds a store. */

@@ -64,6 +64,28 @@ public interface MailboxHandle extends Closeable {
     /** Purge: drops expunged records from the index data. */
     PurgeResult purge() throws IOException;
 
+    /**
+     * Purge where the backend has no cleanup step (Cassandra): deletes the records and the bytes of the messages expunged
+     * at or before {@code expungedBy} (epoch ms); the others stay for a later Purge. The classic store has a cleanup step
+     * and is never asked.
+     */
+    default PurgeResult purgeExpunged(long expungedBy) throws IOException {
+        throw new UnsupportedOperationException("this store purges through its cleanup step");
+    }
+
+    /** When the oldest message that waits for {@link #purgeExpunged} was expunged (epoch ms); empty if none waits. */
+    default java.util.OptionalLong oldestExpunged() throws IOException {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * Writes messages with the UIDs they had in another store and sets the next UID (a migration into an empty
+     * mailbox); {@link UnsupportedOperationException} where the backend cannot take them.
+     */
+    default void restore(List<RestoredMessage> messages, long nextUid) throws IOException {
+        throw new UnsupportedOperationException("this store cannot take messages with their UIDs");
+    }
+
     /** Index data records, live and expunged. */
     CacheCounts cacheCounts() throws IOException;
 

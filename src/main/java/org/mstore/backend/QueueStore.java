@@ -166,6 +166,14 @@ public interface QueueStore {
     /** Called after each change made through this object. */
     void onChange(Runnable r);
 
+    /**
+     * The workers that share this queue, as the queue itself knows them (claims with leases); empty where the queue
+     * has one worker per store, whom the purge session lock names (the engine then reports that holder).
+     */
+    default List<org.mstore.api.WorkerInfo> workers() {
+        return List.of();
+    }
+
     /** Tells listeners the queue changed (after a transaction that changed it). */
     void notifyChanged();
 }

@@ -27,7 +27,7 @@ import org.mstore.store.ClassicStore;
  */
 public final class ClassicBackend implements Backend {
     public static final String KIND = "classic";
-    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(true, true, true);
+    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(true, true, true, true);
 
     private final Path root;
     private final Database db;

@@ -10,8 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.mstore.store.ClassicStore;
-
 /**
  * Build step ({@code mvn package}): runs the everyday commands once, in one JVM, on a scratch store, so that the JVM
  * started with {@code -XX:ArchiveClassesAtExit=target/mstore.jsa} writes a class-data archive of every class they
@@ -26,7 +24,7 @@ public final class CdsTraining {
     public static void main(String[] args) throws IOException {
         Path target = Path.of(args[0]).toAbsolutePath().normalize();
         Path scratch = target.resolve("cds-training");
-        ClassicStore.deleteRecursively(scratch);
+        deleteTree(scratch);
         Files.createDirectories(scratch);
         String store = scratch.resolve("store").toString();
         Path msg = scratch.resolve("m.eml");
@@ -58,9 +56,20 @@ public final class CdsTraining {
                 System.err.println("cds training: mstore " + String.join(" ", c) + ": " + err.toString().strip());
             }
         }
-        ClassicStore.deleteRecursively(scratch);
+        deleteTree(scratch);
         writeLauncher(target);
         System.out.println("cds training: " + commands.size() + " commands run, " + failed + " failed; launcher " + target.resolve("mstore"));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** {@code target/mstore}: java with the archive (when it maps; silently without it otherwise) and the jar beside it. */

@@ -75,20 +75,21 @@ final class ImapdCommand implements Callable<Integer> {
         if (!Stores.exists(root)) {
             throw new IllegalArgumentException("no store at " + root + "; create one with 'mstore init --store " + root + "'");
         }
-        SslContext tls = null;
-        if (!noTls) {
-            Path ks = keystore != null ? keystore : Tls.defaultKeystore(root);
-            Path pw = passwordFile != null ? passwordFile : Tls.defaultPasswordFile(root);
-            if (keystore == null && !Files.exists(ks)) {
-                Tls.make(ks, pw, host());
-                spec.commandLine().getErr().println("imapd: made a self-signed keystore " + ks);
-            }
-            tls = Tls.load(ks, pw);
-        }
-        boolean withTls = tls != null;
-        ImapConfig config = ImapConfig.defaults(new InetSocketAddress(bind, port)).withTls(tls)
-                .withLimits(maxLine, maxLiteral, maxConnections, Math.max(1, Math.min(200, maxConnections)), maxCommands);
         return Serve.run(spec, root, "imapd", s -> {
+            // after the store is open and known to keep users: no keystore is made for a store imapd cannot serve
+            SslContext tls = null;
+            if (!noTls) {
+                Path ks = keystore != null ? keystore : Tls.defaultKeystore(root);
+                Path pw = passwordFile != null ? passwordFile : Tls.defaultPasswordFile(root);
+                if (keystore == null && !Files.exists(ks)) {
+                    Tls.make(ks, pw, host());
+                    spec.commandLine().getErr().println("imapd: made a self-signed keystore " + ks);
+                }
+                tls = Tls.load(ks, pw);
+            }
+            boolean withTls = tls != null;
+            ImapConfig config = ImapConfig.defaults(new InetSocketAddress(bind, port)).withTls(tls)
+                    .withLimits(maxLine, maxLiteral, maxConnections, Math.max(1, Math.min(200, maxConnections)), maxCommands);
             ImapServer server = new ImapServer(s, config);
             InetSocketAddress a = server.start();
             spec.commandLine().getOut().println("imapd: listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
@@ -117,6 +118,7 @@ final class ImapdCommand implements Callable<Integer> {
             CountDownLatch stopped = new CountDownLatch(1);
             OpenOptions options = new OpenOptions(Clock.systemDefaultZone(), process, false, true);
             try (MessageStore s = Stores.open(root, options)) {
+                s.info().requireMailUsers(); // the servers log users in and publish their sessions
                 AutoCloseable server = starter.start(s);
                 Thread hook = new Thread(() -> {
                     stop.countDown();

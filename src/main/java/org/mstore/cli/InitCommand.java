@@ -1,6 +1,9 @@
 package org.mstore.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.mstore.api.MessageStore;
@@ -10,14 +13,32 @@ import org.mstore.api.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "init", mixinStandardHelpOptions = true, header = "Create an empty store.", description = "Create an empty store.")
+@Command(name = "init", mixinStandardHelpOptions = true, header = "Create an empty store (classic, or on Cassandra).", description = {"Create an empty store: the classic store (default), or a Cassandra store whose mail lives on a "
+        + "Cassandra cluster (--backend cassandra); the store directory then keeps its configuration, default log and session lock.",
+        "A second host's init with the same contact points and keyspace prefix joins that Cassandra store."})
 final class InitCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--backend", defaultValue = "classic", paramLabel = "KIND", description = "classic (default) or cassandra.")
+    String backend;
+    @Option(names = "--contact-point", split = ",", paramLabel = "HOST:PORT", description = "Cassandra: a node to connect to (repeat, or separate with commas).")
+    List<String> contactPoints;
+    @Option(names = "--datacenter", paramLabel = "DC", description = "Cassandra: the local datacenter (a node from 'mstore cassandra start' is in datacenter1).")
+    String datacenter;
+    @Option(names = "--keyspace-prefix", paramLabel = "PREFIX", description = "Cassandra: keyspaces PREFIXmsg, PREFIXmbox, PREFIXcache (default ms_).")
+    String prefix;
+    @Option(names = "--replication", paramLabel = "N|DC:N,...", description = "Cassandra: replicas per datacenter (default 1; 3 in production).")
+    String replication;
+    @Option(names = "--consistency", paramLabel = "LEVEL", description = "Cassandra: reads and writes (default LOCAL_QUORUM).")
+    String consistency;
+    @Option(names = "--lease-seconds", paramLabel = "N", description = "Cassandra: how long a worker's claim and a mailbox lock live unrenewed (default 30).")
+    String lease;
 
     @Override
     public Integer call() throws Exception {
@@ -32,9 +53,29 @@ final class InitCommand implements Callable<Integer> {
             }
             root = Path.of(env);
         }
-        try (MessageStore e = Stores.init(root, OpenOptions.cli("init"))) {
-            spec.commandLine().getOut().println("created store " + e.info().root());
+        Map<String, String> options = new LinkedHashMap<>();
+        if (contactPoints != null && !contactPoints.isEmpty()) {
+            options.put("contact-points", String.join(",", contactPoints));
+        }
+        put(options, "datacenter", datacenter);
+        put(options, "keyspace-prefix", prefix);
+        put(options, "replication", replication);
+        put(options, "consistency", consistency);
+        put(options, "lease-seconds", lease);
+        if ("classic".equals(backend) && !options.isEmpty()) {
+            throw new IllegalArgumentException("--contact-point, --datacenter and the other Cassandra options need --backend cassandra");
+        }
+        try (MessageStore e = Stores.init(root, OpenOptions.cli("init"), backend, options)) {
+            boolean classic = "classic".equals(e.info().backend());
+            spec.commandLine().getOut().println("created " + (classic ? "" : e.info().backend() + " ") + "store " + e.info().root()
+                    + (classic ? "" : " on " + e.info().location()));
         }
         return 0;
+    }
+
+    private static void put(Map<String, String> m, String k, String v) {
+        if (v != null) {
+            m.put(k, v);
+        }
     }
 }

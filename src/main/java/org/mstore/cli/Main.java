@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         subcommands = {InitCommand.class, MboxutilCommand.class, ClientCommand.class, ImcheckCommand.class, ImpurgeCommand.class,
                 ImexpireCommand.class, ReconstructCommand.class, MsconfigCommand.class, GenerateCommand.class,
                 SimulateCommand.class, ConsoleCommand.class, BenchCommand.class, UserCommand.class, ImapdCommand.class,
-                SessionsCommand.class, LmtpdCommand.class, ImapBenchCommand.class, CommandLine.HelpCommand.class})
+                SessionsCommand.class, LmtpdCommand.class, ImapBenchCommand.class, CassandraCommand.class,
+                MigrateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {

@@ -23,6 +23,7 @@ final class SessionsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (MessageStore s = store.open("sessions")) {
+            s.info().requireMailUsers();
             List<SessionInfo> all = s.sessions().list();
             PrintWriter out = spec.commandLine().getOut();
             DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(s.clock().getZone());

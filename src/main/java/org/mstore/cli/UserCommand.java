@@ -62,12 +62,15 @@ final class UserCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            char[] pw = password(spec);
             try (MessageStore s = store.open(PROCESS)) {
-                s.users().add(name, pw);
+                s.info().requireMailUsers(); // before asking for a password
+                char[] pw = password(spec);
+                try {
+                    s.users().add(name, pw);
+                } finally {
+                    java.util.Arrays.fill(pw, '\0');
+                }
                 spec.commandLine().getOut().println("added user " + name + " (INBOX user/" + name + ")");
-            } finally {
-                java.util.Arrays.fill(pw, '\0');
             }
             return 0;
         }
@@ -84,12 +87,15 @@ final class UserCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            char[] pw = password(spec);
             try (MessageStore s = store.open(PROCESS)) {
-                s.users().setPassword(name, pw);
+                s.info().requireMailUsers(); // before asking for a password
+                char[] pw = password(spec);
+                try {
+                    s.users().setPassword(name, pw);
+                } finally {
+                    java.util.Arrays.fill(pw, '\0');
+                }
                 spec.commandLine().getOut().println("changed the password of " + name);
-            } finally {
-                java.util.Arrays.fill(pw, '\0');
             }
             return 0;
         }
@@ -107,6 +113,7 @@ final class UserCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             try (MessageStore s = store.open(PROCESS)) {
+                s.info().requireMailUsers();
                 s.users().delete(name);
                 spec.commandLine().getOut().println("removed user " + name + " (their mailboxes are kept)");
             }
@@ -124,6 +131,7 @@ final class UserCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             try (MessageStore s = store.open(PROCESS)) {
+                s.info().requireMailUsers();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-30s %-20s %-20s%n", "User", "Added", "Password changed");
                 java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")

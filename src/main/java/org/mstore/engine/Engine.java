@@ -198,6 +198,10 @@ public final class Engine implements MessageStore {
     /** Opens a store for {@link Maintenance#rebuildMailboxList} when its mailbox list is lost: creates an empty one. */
     public static Engine openForRebuild(Path root, OpenOptions options) throws IOException {
         Path r = root.toAbsolutePath().normalize();
+        if (StoreConfig.exists(r) && !ClassicBackend.KIND.equals(StoreConfig.read(r).backend())) {
+            // the mailbox list lives beside the mailboxes' storage headers, in the same keyspaces: rebuilt from them
+            return open(r, options, false);
+        }
         // Rebuilding creates a database: only where there is a store to rebuild it from.
         if (!ClassicBackend.hasLayout(r)) {
             throw new IllegalArgumentException("no store at " + r + ": no " + org.mstore.store.ClassicStore.PARTITIONS
@@ -694,6 +698,39 @@ public final class Engine implements MessageStore {
         @Override
         public long bytesReclaimedSince(long since) {
             return q().bytesReclaimedSince(since);
+        }
+
+        @Override
+        public List<org.mstore.api.WorkerInfo> workers() {
+            List<org.mstore.api.WorkerInfo> w = q().workers();
+            if (!w.isEmpty()) {
+                return w;
+            }
+            // one worker per store: the purge session lock's holder, with its task when it is this process's daemon
+            Optional<String> holder = daemon.lockHolder();
+            if (holder.isEmpty()) {
+                return List.of();
+            }
+            String name = holder.get();
+            long pid = -1;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+)]").matcher(name);
+            if (m.find()) {
+                pid = Long.parseLong(m.group(1));
+            }
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+            DaemonStatus st = daemon.status();
+            boolean mine = pid == ProcessHandle.current().pid() && st.state() == org.mstore.api.DaemonState.WORKING && st.mailbox() != null;
+            Long recno = null;
+            if (mine) {
+                recno = q().find(st.mailbox(), st.action()).map(QueueEntry::recno).orElse(null);
+            }
+            return List.of(new org.mstore.api.WorkerInfo(host, pid, name, recno, mine ? st.mailbox() : null, mine ? st.action() : null,
+                    mine ? st.since() : null, ctx.instant()));
         }
     }
 

@@ -35,6 +35,12 @@ public final class EngineProvider implements Stores.Provider {
     }
 
     @Override
+    public org.mstore.api.MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+                                                  java.util.function.Consumer<String> progress) throws IOException {
+        return Migration.run(source, target, backend, backendOptions, progress);
+    }
+
+    @Override
     public boolean exists(Path root) {
         return Engine.exists(root);
     }

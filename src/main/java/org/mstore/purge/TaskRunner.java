@@ -56,7 +56,7 @@ public final class TaskRunner {
             return switch (e.action()) {
                 case CLEAN -> clean(e, info.get(), s);
                 case REMOVE -> remove(e, s);
-                case PURGE -> purge(e);
+                case PURGE -> purge(e, info.get(), s);
                 case REPAIR -> repair(e, info.get());
             };
         } catch (MailboxFormatException ex) {
@@ -119,7 +119,7 @@ public final class TaskRunner {
      * exists; unless forced, a Clean skipped when Expunged no longer exceeds {@code store.cleanupsize}, a Purge when the
      * thresholds are no longer met, a Repair when the mailbox was repaired after the request. Null: the task must run.
      */
-    private static Quick quick(QueueEntry e, Optional<MailboxInfo> info, SettingsSnapshot s) {
+    private Quick quick(QueueEntry e, Optional<MailboxInfo> info, SettingsSnapshot s) {
         if (info.isEmpty()) {
             return new Quick(Outcome.DROPPED, "mailbox no longer exists");
         }
@@ -130,7 +130,11 @@ public final class TaskRunner {
         return switch (e.action()) {
             case CLEAN -> s.cleanupDue(m.expunged()) ? null
                     : new Quick(Outcome.SKIPPED, "Expunged " + m.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize());
-            case PURGE -> s.purgeDue(m.cacheRecords(), m.cacheExpunged()) ? null : new Quick(Outcome.SKIPPED, String.format(Locale.ROOT,
+            // without a cleanup step (SPEC §12) a Purge is due while Expunged exceeds store.cleanupsize
+            case PURGE -> !ctx.backend().features().cleanupStep()
+                    ? (s.cleanupDue(m.expunged()) ? null
+                            : new Quick(Outcome.SKIPPED, "Expunged " + m.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize()))
+                    : s.purgeDue(m.cacheRecords(), m.cacheExpunged()) ? null : new Quick(Outcome.SKIPPED, String.format(Locale.ROOT,
                     "%d expunged cache records (%.1f%%) do not exceed store.purge.count %d and store.purge.percentage %s%%",
                     m.cacheExpunged(), m.cacheExpungedPercent(), s.purgeCount(), trim(s.purgePercentage())));
             case REPAIR -> m.lastRepair() != null && m.lastRepair().isAfter(e.timestamp())
@@ -232,7 +236,10 @@ public final class TaskRunner {
         }
     }
 
-    private TaskResult purge(QueueEntry e) throws IOException {
+    private TaskResult purge(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
+        if (!ctx.backend().features().cleanupStep()) {
+            return purgeExpunged(e, info, s);
+        }
         try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
             PurgeResult r = mb.purge();
             long now = ctx.now();
@@ -242,6 +249,39 @@ public final class TaskRunner {
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().cache(r.recordsAfter(), 0).lastPurge(Instant.ofEpochMilli(now)).build());
+                tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
+                return null;
+            });
+            ctx.log().log(PROCESS, "General", LogLevel.NOTICE, "purging " + e.mailbox() + ": " + detail);
+            return new TaskResult(e, Outcome.DONE, detail, r.bytesReclaimed());
+        }
+    }
+
+    /**
+     * Purge on a store without a cleanup step (SPEC §12: past {@code store.cleanupsize} the mailbox goes straight to
+     * Purge, always deferred): skipped if Expunged no longer exceeds {@code store.cleanupsize}; deletes the records and
+     * bytes of the messages expunged at least {@code store.cleanupage} ago (all of them if forced); the others, if they
+     * still exceed {@code store.cleanupsize}, get a Purge due when the oldest of them is. The follow-up is queued before
+     * this entry completes, so that a crash between the two loses nothing.
+     */
+    private TaskResult purgeExpunged(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
+        if (!e.forced() && !s.cleanupDue(info.expunged())) {
+            return finish(e, Outcome.SKIPPED, "Expunged " + info.expunged() + " does not exceed store.cleanupsize " + s.cleanupSize(), 0);
+        }
+        try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
+            long now = ctx.now();
+            PurgeResult r = mb.purgeExpunged(e.forced() ? Long.MAX_VALUE : now - s.cleanupAge().toMillis());
+            long pending = mb.pendingExpunged();
+            java.util.OptionalLong oldest = pending > 0 ? mb.oldestExpunged() : java.util.OptionalLong.empty();
+            long purged = r.recordsBefore() - r.recordsAfter();
+            String detail = "purged " + purged + " expunged messages (" + r.bytesReclaimed() + " bytes)"
+                    + (pending > 0 ? "; " + pending + " expunged less than store.cleanupage " + Setting.Durations.format(s.cleanupAge()) + " ago wait" : "");
+            ctx.meta().transact(tx -> {
+                MailboxInfo cur = current(tx, e.mailbox());
+                tx.update(cur.edit().expunged(pending).cache(r.recordsAfter(), pending).lastPurge(Instant.ofEpochMilli(now)).build());
+                if (oldest.isPresent() && s.cleanupDue(pending)) {
+                    tx.enqueue(e.mailbox(), Action.PURGE, oldest.getAsLong(), false);
+                }
                 tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
                 return null;
             });

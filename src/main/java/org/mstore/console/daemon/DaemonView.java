@@ -111,9 +111,35 @@ public final class DaemonView extends ScrollPane {
         message.getStyleClass().add("muted");
         message.textProperty().bind(vm.messageProperty());
 
-        VBox box = new VBox(12, status, window, message);
+        Label kTitle = new Label("Workers");
+        kTitle.getStyleClass().add("heading");
+        javafx.scene.control.TableView<DaemonViewModel.WorkerRow> table = new javafx.scene.control.TableView<>(vm.workers());
+        table.setId("workersTable");
+        table.setPrefHeight(140);
+        table.setPlaceholder(new Label("No impurge is running"));
+        table.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY);
+        table.getColumns().add(column("Host", DaemonViewModel.WorkerRow::host));
+        table.getColumns().add(column("PID", r -> Long.toString(r.pid())));
+        table.getColumns().add(column("Current task", DaemonViewModel.WorkerRow::task));
+        table.getColumns().add(column("Lease age", DaemonViewModel.WorkerRow::leaseAge));
+        Button refresh = new Button("Refresh");
+        refresh.setId("refreshWorkers");
+        refresh.setOnAction(e -> vm.refreshWorkers());
+        HBox kHead = new HBox(8, kTitle, refresh);
+        kHead.setAlignment(Pos.CENTER_LEFT);
+        VBox workersCard = new VBox(8, kHead, table);
+        workersCard.getStyleClass().add("card");
+
+        VBox box = new VBox(12, status, workersCard, window, message);
         box.getStyleClass().add("pane-padding");
         setContent(box);
+    }
+
+    private static javafx.scene.control.TableColumn<DaemonViewModel.WorkerRow, String> column(String title,
+            java.util.function.Function<DaemonViewModel.WorkerRow, String> value) {
+        javafx.scene.control.TableColumn<DaemonViewModel.WorkerRow, String> c = new javafx.scene.control.TableColumn<>(title);
+        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(value.apply(d.getValue())));
+        return c;
     }
 
     private static void styleState(Label l, DaemonState s) {

@@ -15,6 +15,8 @@ import org.mstore.api.Setting;
 import org.mstore.console.TaskExecutor;
 
 import javafx.beans.property.BooleanProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleBooleanProperty;
@@ -46,6 +48,11 @@ public final class DaemonViewModel {
     private final StringProperty windowError = new SimpleStringProperty("");
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
+    private final ObservableList<WorkerRow> workers = FXCollections.observableArrayList();
+
+    /** One impurge worker as the workers table shows it. */
+    public record WorkerRow(String host, long pid, String name, String task, String leaseAge) {
+    }
 
     public DaemonViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -119,6 +126,24 @@ public final class DaemonViewModel {
         return readOnly;
     }
 
+    /**
+     * The impurge workers draining the store's queue, on any host (the Cassandra store has one per host; the classic
+     * store at most one, the session lock's holder): host, pid, current task, lease age.
+     */
+    public ObservableList<WorkerRow> workers() {
+        return workers;
+    }
+
+    /** Reads the workers again (off the UI thread). */
+    public void refreshWorkers() {
+        executor.execute("Reading the workers", () -> {
+            java.time.Instant now = java.time.Instant.now();
+            return engine.queue().workers().stream().map(w -> new WorkerRow(w.host(), w.pid(), w.name(),
+                    w.busy() ? "RecNo " + w.recno() + ": " + w.action() + " " + w.mailbox() : "idle",
+                    w.busy() ? w.leaseAge(now).toSeconds() + " s" : "-")).toList();
+        }, rows -> workers.setAll(rows), e -> { });
+    }
+
     /** Reads the window settings and the daemon's state. */
     public void load() {
         statusChanged(engine.daemon().status());
@@ -131,10 +156,12 @@ public final class DaemonViewModel {
             exitWhenEmpty.set(s.exitWhenEmpty());
         }, e -> { });
         probeLock();
+        refreshWorkers();
     }
 
     /** The daemon reported a new state (on the UI thread). */
     public void statusChanged(DaemonStatus s) {
+        boolean changed = state.get() != s.state();
         state.set(s.state());
         stateText.set(s.describe());
         working.set(s.state() == DaemonState.WORKING && s.mailbox() != null ? s.action() + " " + s.mailbox() : "");
@@ -145,6 +172,9 @@ public final class DaemonViewModel {
             error.set("General Error: " + org.mstore.api.SessionLockedException.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
         } else {
             error.set(""); // no longer locked out: the other impurge let go (or this one stopped)
+        }
+        if (changed && s.state() != DaemonState.WORKING) {
+            refreshWorkers(); // started, stopped, locked out: who works changed (not at every task)
         }
     }
 

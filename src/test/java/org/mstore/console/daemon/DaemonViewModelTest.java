@@ -252,4 +252,19 @@ class DaemonViewModelTest {
             assertThat(s.engine.settings().get(Setting.PURGE_WINDOW)).isEmpty();
         }
     }
+
+    @Test
+    void the_workers_table_shows_the_session_lock_holder_on_the_classic_store() throws Exception {
+        vm.refreshWorkers();
+        assertThat(vm.workers()).isEmpty();
+        s.engine.daemon().start(DaemonMode.daemon());
+        try {
+            vm.refreshWorkers();
+            assertThat(vm.workers()).hasSize(1);
+            assertThat(vm.workers().get(0).pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(vm.workers().get(0).name()).contains("[" + ProcessHandle.current().pid() + "]");
+        } finally {
+            s.engine.daemon().stop();
+        }
+    }
 }

@@ -1,0 +1,165 @@
+package org.mstore.cassandra;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import org.mstore.api.StoreInfo;
+import org.mstore.backend.Backend;
+import org.mstore.backend.ChangeFeed;
+import org.mstore.backend.MailboxDirectory;
+import org.mstore.backend.MessageStorage;
+import org.mstore.backend.Metadata;
+import org.mstore.backend.QueueStore;
+import org.mstore.backend.SettingsStore;
+
+/**
+ * The Cassandra message store (SPEC §12): message blobs in {@code <prefix>msg}, mailboxes, message records, flags and
+ * the single maintenance queue in {@code <prefix>mbox}, envelope summaries in {@code <prefix>cache}. The store's
+ * local directory keeps only its configuration, its default log and the host's purge session lock.
+ *
+ * <p>Features: no cleanup step (past {@code store.cleanupsize} a Purge is queued, deferred by
+ * {@code store.cleanupage}); RecNos unique but ordered only roughly across hosts; no cache offsets.
+ */
+public final class CassandraBackend implements Backend {
+    public static final String KIND = "cassandra";
+    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(false, true, false, false);
+
+    private final Path root;
+    private final CassandraConfig config;
+    private final Cql cql;
+    private final LeaseKeeper keeper;
+    private final CassandraChanges changes;
+    private final CassandraMailboxList mailboxes;
+    private final CassandraQueue queue;
+    private final CassandraSettings settings;
+    private final CassandraStorage storage;
+    private final CassandraMetadata metadata;
+
+    private CassandraBackend(Path root, CassandraConfig config, Cql cql, Clock clock) {
+        this.root = root;
+        this.config = config;
+        this.cql = cql;
+        this.keeper = new LeaseKeeper(config.lease());
+        this.changes = new CassandraChanges(cql, clock);
+        this.mailboxes = new CassandraMailboxList(cql, changes);
+        this.queue = new CassandraQueue(cql, clock, mailboxes, changes, (int) config.lease().toSeconds());
+        changes.resolver(queue);
+        this.settings = new CassandraSettings(cql, clock, changes);
+        MailboxLocks locks = new MailboxLocks(cql, config.lease(), Duration.ofMinutes(2));
+        this.storage = new CassandraStorage(cql, locks);
+        this.metadata = new CassandraMetadata(mailboxes, queue, changes);
+        keeper.add(queue::renewLeases);
+        keeper.add(locks::renew);
+    }
+
+    static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create) throws IOException {
+        Cql cql = Cql.connect(config);
+        try {
+            if (create) {
+                Schema.create(cql);
+            } else if (!Schema.exists(cql)) {
+                throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
+                        + " (was it created with 'mstore init --backend cassandra'?)");
+            }
+            CassandraBackend b = new CassandraBackend(root, config, cql, clock);
+            if (!create) {
+                b.storage.finishDeletions();
+            }
+            return b;
+        } catch (IOException | RuntimeException e) {
+            cql.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public StoreInfo.Features features() {
+        return FEATURES;
+    }
+
+    @Override
+    public String location() {
+        return config.location();
+    }
+
+    @Override
+    public Path localDir() {
+        return root;
+    }
+
+    @Override
+    public MailboxDirectory mailboxList() {
+        return mailboxes;
+    }
+
+    @Override
+    public QueueStore queue() {
+        return queue;
+    }
+
+    @Override
+    public SettingsStore settings() {
+        return settings;
+    }
+
+    @Override
+    public MessageStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public Metadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public ChangeFeed changes() {
+        return changes;
+    }
+
+    /** Claims on queue entries this process holds (tests look). */
+    public int claimsHeld() {
+        return queue.claimsHeld();
+    }
+
+    /** Runs a CQL statement on the store's keyspaces ({@code {msg}}, {@code {mbox}}, {@code {cache}}): tests damage the store with it. */
+    public void cqlForTests(String statement, Object... values) {
+        cql.execute(statement, values);
+    }
+
+    /** A schema statement on the store's keyspaces, waiting for schema agreement (tests take a table away to make tasks fail). */
+    public void ddlForTests(String statement) {
+        cql.ddl(statement);
+    }
+
+    /** How many rows a query over the store's keyspaces returns (tests check that nothing is left behind). */
+    public long countForTests(String statement, Object... values) {
+        return cql.execute(statement, values).all().size();
+    }
+
+    /** The first column of the first row a query returns, as a UUID (tests find blobs). */
+    public java.util.UUID uuidForTests(String statement, Object... values) {
+        var r = cql.execute(statement, values).one();
+        return r == null ? null : r.getUuid(0);
+    }
+
+    /** The mailbox id that keys a mailbox's rows (tests find its rows). */
+    public java.util.UUID mailboxIdForTests(String name) {
+        CassandraStorage.Header h = storage.header(name);
+        return h == null ? null : h.id();
+    }
+
+    @Override
+    public void close() {
+        keeper.close();
+        queue.releaseAll();
+        cql.close();
+    }
+}

@@ -1,0 +1,31 @@
+package org.mstore.cassandra;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+import org.mstore.backend.Backend;
+import org.mstore.backend.BackendProvider;
+
+/**
+ * The Cassandra store's {@link BackendProvider}: {@code init}'s options (contact points, datacenter, keyspace prefix,
+ * replication, consistency, lease) are checked here and kept in {@code store.conf}; opening connects to the cluster,
+ * and {@code create} makes the keyspaces and tables (or joins a store that another host created in them).
+ */
+public final class CassandraProvider implements BackendProvider {
+    @Override
+    public String kind() {
+        return CassandraBackend.KIND;
+    }
+
+    @Override
+    public Map<String, String> configure(Map<String, String> options) {
+        return CassandraConfig.parse(options).toOptions();
+    }
+
+    @Override
+    public Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException {
+        return CassandraBackend.open(root, CassandraConfig.parse(config), clock, create);
+    }
+}

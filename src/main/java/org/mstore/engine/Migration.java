@@ -1,0 +1,159 @@
+package org.mstore.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MessageRecord;
+import org.mstore.api.MigrationReport;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.QueueRequest;
+import org.mstore.api.Setting;
+import org.mstore.backend.MailboxHandle;
+import org.mstore.backend.RestoredMessage;
+
+/**
+ * {@code mstore migrate}: copies a store into a new store on another backend through the backend SPI, then verifies
+ * the copy message by message. The source is opened read-only and never changed. Each mailbox is copied under the
+ * target mailbox's lock, its messages with their UIDs ({@link MailboxHandle#restore}), then its row in the mailbox list.
+ */
+final class Migration {
+    private static final int BATCH = 200;
+
+    private Migration() {
+    }
+
+    static MigrationReport run(Path source, Path target, String backend, Map<String, String> options, Consumer<String> progress)
+            throws IOException {
+        long t0 = System.nanoTime();
+        try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true))) {
+            // every mailbox must open cleanly before anything is created
+            for (MailboxInfo info : src.backend().mailboxList().list()) {
+                try (MailboxHandle ignored = src.backend().storage().open(info, true)) {
+                    // opened: its sanity checks passed
+                } catch (org.mstore.api.MailboxFormatException e) {
+                    throw new IOException(info.name() + " cannot be read in " + source + " (" + e.getMessage() + "): repair it first with "
+                            + "'mstore reconstruct " + info.name() + " --store " + source + "'", e);
+                }
+            }
+        }
+        try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true));
+             Engine dst = Engine.init(target, OpenOptions.cli("migrate"), backend, options)) {
+            Map<Setting, String> explicit = src.backend().settings().explicit();
+            if (!explicit.isEmpty()) {
+                dst.backend().settings().setAll(explicit);
+            }
+            List<MailboxInfo> boxes = src.backend().mailboxList().list();
+            long messages = 0;
+            long bytes = 0;
+            for (MailboxInfo info : boxes) {
+                long[] n;
+                try {
+                    n = copy(src, dst, info);
+                } catch (org.mstore.api.MailboxFormatException e) {
+                    throw new IOException(info.name() + " cannot be read in " + source + " (" + e.getMessage() + "): repair it first with "
+                            + "'mstore reconstruct " + info.name() + " --store " + source + "', then migrate again to a new target", e);
+                }
+                messages += n[0];
+                bytes += n[1];
+                progress.accept("copied " + info.name() + ": " + n[0] + " messages");
+            }
+            int entries = 0;
+            int leftOut = 0;
+            List<QueueRequest> requests = new ArrayList<>();
+            List<QueueEntry> waiting = new ArrayList<>();
+            src.backend().queue().forEach(waiting::add);
+            for (QueueEntry e : waiting) {
+                if (e.action().cleanupStep() && !dst.backend().features().cleanupStep()) {
+                    leftOut++; // the expunged messages a Clean or Remove waits on are not copied
+                } else {
+                    requests.add(new QueueRequest(e.mailbox(), e.action(), e.timestamp().toEpochMilli(), e.forced()));
+                }
+            }
+            if (!requests.isEmpty()) {
+                entries = dst.backend().queue().enqueueAll(requests);
+            }
+            progress.accept("verifying " + messages + " messages");
+            List<String> differences = new ArrayList<>();
+            long verified = 0;
+            for (MailboxInfo info : boxes) {
+                verified += verify(src, dst, info, differences);
+            }
+            return new MigrationReport(boxes.size(), messages, bytes, explicit.size(), entries, leftOut, verified, differences,
+                    Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    /** Copies one mailbox; returns its messages and bytes. */
+    private static long[] copy(Engine src, Engine dst, MailboxInfo info) throws IOException {
+        long count = 0;
+        long bytes = 0;
+        MailboxInfo target = MailboxInfo.created(info.name(), dst.backend().storage().partitions().get(0), info.uidValidity(), info.created());
+        try (MailboxHandle from = src.backend().storage().open(info, true);
+             MailboxHandle to = dst.backend().storage().create(target, dst.context().now())) {
+            List<MessageRecord> records = from.records();
+            for (int i = 0; i < records.size(); i += BATCH) {
+                List<RestoredMessage> batch = new ArrayList<>();
+                for (MessageRecord r : records.subList(i, Math.min(records.size(), i + BATCH))) {
+                    byte[] b = from.fetch(r.uid());
+                    batch.add(new RestoredMessage(r.uid(), b, r.internalDate(), r.flags()));
+                    bytes += b.length;
+                }
+                boolean last = i + BATCH >= records.size();
+                to.restore(batch, last ? from.nextUid() : 1);
+                count += batch.size();
+            }
+            if (records.isEmpty()) {
+                to.restore(List.of(), from.nextUid());
+            }
+            MailboxInfo row = target.edit().nextUid(to.nextUid()).messages(to.messageCount(), to.totalSize()).cache(to.messageCount(), 0)
+                    .lastExpunge(info.lastExpunge()).lastPurge(info.lastPurge()).lastRepair(info.lastRepair()).build();
+            dst.context().meta().transact(tx -> {
+                tx.insert(row);
+                return null;
+            });
+        }
+        return new long[] {count, bytes};
+    }
+
+    /** Reads every message back from both stores; returns how many were compared. */
+    private static long verify(Engine src, Engine dst, MailboxInfo info, List<String> differences) throws IOException {
+        MailboxInfo copied = dst.backend().mailboxList().get(info.name()).orElse(null);
+        if (copied == null) {
+            differences.add(info.name() + ": missing from the target's mailbox list");
+            return 0;
+        }
+        long n = 0;
+        try (MailboxHandle a = src.backend().storage().open(info, true); MailboxHandle b = dst.backend().storage().open(copied, true)) {
+            if (a.uidValidity() != b.uidValidity() || a.nextUid() != b.nextUid()) {
+                differences.add(info.name() + ": UID validity/next UID " + a.uidValidity() + "/" + a.nextUid() + " became " + b.uidValidity() + "/"
+                        + b.nextUid());
+            }
+            List<MessageRecord> ra = a.records();
+            List<MessageRecord> rb = b.records();
+            if (ra.size() != rb.size()) {
+                differences.add(info.name() + ": " + ra.size() + " messages became " + rb.size());
+            }
+            for (int i = 0; i < Math.min(ra.size(), rb.size()); i++) {
+                MessageRecord x = ra.get(i);
+                MessageRecord y = rb.get(i);
+                if (!x.equals(y)) {
+                    differences.add(info.name() + " UID " + x.uid() + ": record " + x + " became " + y);
+                    continue;
+                }
+                if (!Arrays.equals(a.fetch(x.uid()), b.fetch(y.uid()))) {
+                    differences.add(info.name() + " UID " + x.uid() + ": its bytes differ");
+                }
+                n++;
+            }
+        }
+        return n;
+    }
+}

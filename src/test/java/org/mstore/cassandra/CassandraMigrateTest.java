@@ -1,0 +1,134 @@
+package org.mstore.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.MessageRecord;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Stores;
+import org.mstore.cli.Main;
+import org.mstore.engine.SampleStore;
+import org.mstore.tools.CassandraNode;
+
+/**
+ * {@code mstore migrate --to cassandra} of the sample store (through a copy: the committed sample never changes), and
+ * the commands on a Cassandra store: every message's bytes and flags equal after the copy; imcheck -q in the seed's
+ * layout; imcheck -m without offsets.
+ */
+@ExtendWith(CassandraFixture.class)
+class CassandraMigrateTest {
+    static String prefix;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void keyspaces() {
+        prefix = CassandraFixture.newPrefix("mig");
+    }
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    }
+
+    @Test
+    void migrate_of_the_sample_store_copies_every_message_bytes_and_flags_equal() throws Exception {
+        Path src = tmp.resolve("classic");
+        SampleStore.copy(Path.of("sample-store"), src);
+        Files.deleteIfExists(src.resolve(SampleStore.MARKER));
+        Path target = tmp.resolve("cass");
+        // the sample holds damaged mailboxes (to show self-healing): migrate refuses them, naming the way out
+        String[] refused = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", tmp.resolve("refused").toString(),
+                "--contact-point", CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix + "r",
+                "--quiet");
+        assertThat(refused[0]).isEqualTo("1");
+        assertThat(refused[2]).contains("repair it first with 'mstore reconstruct ").hasLineCount(1);
+        assertThat(tmp.resolve("refused")).doesNotExist(); // nothing was made
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test"))) {
+            for (MailboxInfo m : a.mailboxes().list()) {
+                if (!a.maintenance().inspect(m.name()).problems().isEmpty()) {
+                    a.maintenance().reconstruct(m.name());
+                }
+            }
+        }
+        String[] r = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", target.toString(), "--contact-point",
+                CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix, "--quiet");
+        assertThat(r[2]).isEmpty();
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1].strip()).startsWith("migrated ").contains("bytes and flags equal").doesNotContain("\n");
+
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test").withReadOnly(true)); MessageStore b = Stores.open(target, OpenOptions.cli("test"))) {
+            assertThat(b.info().backend()).isEqualTo("cassandra");
+            List<MailboxInfo> boxes = a.mailboxes().list();
+            assertThat(b.mailboxes().list()).extracting(MailboxInfo::name).containsExactlyElementsOf(boxes.stream().map(MailboxInfo::name).toList());
+            long messages = 0;
+            for (MailboxInfo m : boxes) {
+                var sa = a.mailboxes().snapshot(m.name());
+                var sb = b.mailboxes().snapshot(m.name());
+                assertThat(sb.uidValidity()).as(m.name()).isEqualTo(sa.uidValidity());
+                assertThat(sb.nextUid()).as(m.name()).isEqualTo(sa.nextUid());
+                assertThat(sb.records()).as(m.name()).containsExactlyElementsOf(sa.records());
+                for (MessageRecord rec : sa.records()) {
+                    assertThat(b.mailboxes().fetch(m.name(), rec.uid())).isEqualTo(a.mailboxes().fetch(m.name(), rec.uid()));
+                    messages++;
+                }
+            }
+            assertThat(r[1]).contains(messages + " messages");
+            assertThat(messages).isGreaterThan(1000);
+            // the waiting entries that exist on Cassandra came along; Clean and Remove have no meaning there
+            List<QueueEntry> waiting = a.queue().entriesAfter(0, 100_000).stream().filter(e -> !e.action().cleanupStep()).toList();
+            assertThat(b.queue().entriesAfter(0, 100_000)).extracting(e -> e.mailbox() + " " + e.action())
+                    .containsExactlyInAnyOrderElementsOf(waiting.stream().map(e -> e.mailbox() + " " + e.action()).toList());
+            assertThat(b.settings().explicit()).isEqualTo(a.settings().explicit());
+        }
+    }
+
+    @Test
+    void the_commands_work_on_a_cassandra_store_imcheck_in_the_seeds_layout_without_offsets() throws Exception {
+        String p = CassandraFixture.newPrefix("cli");
+        Path store = tmp.resolve("store");
+        String s = store.toString();
+        String[] init = run("init", "--store", s, "--backend", "cassandra", "--contact-point", CassandraFixture.contactPoint(), "--datacenter",
+                CassandraNode.DATACENTER, "--keyspace-prefix", p);
+        assertThat(init[0]).as(init[2]).isEqualTo("0");
+        assertThat(init[1]).contains("created cassandra store " + store);
+        assertThat(Files.readString(store.resolve("store.conf"))).contains("backend=cassandra").contains("keyspace-prefix=" + p);
+        assertThat(run("mboxutil", "-c", "user/carol", "--store", s)[0]).isEqualTo("0");
+        Path eml = tmp.resolve("m.eml");
+        Files.writeString(eml, "From: Dave <dave@example.com>\r\nSubject: hello\r\n\r\nhi\r\n");
+        assertThat(run("client", "append", "user/carol", eml.toString(), eml.toString(), "--store", s)[1]).contains("1").contains("2");
+        assertThat(run("msconfig", "set", "store.cleanupsize", "0", "--store", s)[0]).isEqualTo("0");
+        assertThat(run("client", "delete", "user/carol", "1", "--store", s)[0]).isEqualTo("0");
+        assertThat(run("client", "expunge", "user/carol", "--store", s)[0]).isEqualTo("0");
+        String[] q = run("imcheck", "-q", "--store", s);
+        List<String> lines = q[1].lines().toList();
+        assertThat(lines.get(0)).isEqualTo("RecNo      Mailbox                             Timestamp      Action");
+        assertThat(lines.get(1)).isEqualTo("---------- ----------------------------------- -------------- ------");
+        assertThat(lines.get(2)).matches("[0-9]+ +user/carol +[0-9]{14} Purge");
+        String[] m = run("imcheck", "-m", "user/carol", "--store", s);
+        assertThat(m[1]).contains("Expunged:               1").contains("hello").doesNotContainIgnoringCase("offset");
+        String[] clean = run("reconstruct", "-n", "user/carol", "--store", s);
+        assertThat(clean[0]).as(clean[2]).isEqualTo("0");
+        assertThat(run("imcheck", "-q", "--store", s)[1]).contains("Purge");
+        // Clean does not exist on this store
+        try (MessageStore e = Stores.open(store, OpenOptions.cli("test"))) {
+            assertThat(e.info().features().cleanupStep()).isFalse();
+            assertThat(e.queue().countsByAction()).containsEntry(Action.PURGE, 1L);
+        }
+    }
+}
