@@ -3,7 +3,6 @@ package org.mstore.console.daemon;
 import org.mstore.api.DaemonState;
 import org.mstore.console.Format;
 import org.mstore.console.Metrics;
-import org.mstore.purge.PurgeDaemon;
 
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Pos;
@@ -64,8 +63,8 @@ public final class DaemonView extends ScrollPane {
         stats.setVgap(6);
         Metrics.row(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
                 vm.workingProperty().get().isEmpty() ? "-" : vm.workingProperty().get(), vm.workingProperty()));
-        Metrics.row(stats, 1, "Tasks done", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get()),
-                vm.tasksDoneProperty()));
+        Metrics.row(stats, 1, "Tasks finished", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get())
+                + " since it started (done, skipped or dropped)", vm.tasksDoneProperty()));
         Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
                 vm.bytesReclaimedProperty()));
         VBox status = new VBox(10, controls, error, other, stats);

@@ -101,7 +101,25 @@ public final class QueueView extends BorderPane {
         setTop(bar);
 
         buildTable(zone, showMailbox);
-        setCenter(table);
+        javafx.scene.control.SplitPane split = new javafx.scene.control.SplitPane(table, detailPane());
+        split.setId("queueSplit");
+        split.setDividerPositions(0.72);
+        javafx.scene.control.SplitPane.setResizableWithParent(split.getItems().get(1), false);
+        setCenter(split);
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (b != null && (a == null || a.recno() != b.recno())) {
+                vm.showDetail(b);
+            }
+        });
+        table.setRowFactory(t -> {
+            javafx.scene.control.TableRow<QueueEntry> row = new javafx.scene.control.TableRow<>();
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && !row.isEmpty()) {
+                    openDetail(row.getItem());
+                }
+            });
+            return row;
+        });
 
         Label message = new Label();
         message.setId("queueMessage");
@@ -113,6 +131,66 @@ public final class QueueView extends BorderPane {
         bottom.setAlignment(Pos.CENTER_LEFT);
         bottom.getStyleClass().add("pager-row");
         setBottom(bottom);
+    }
+
+    /** The selected entry's detail: why it is queued, who has it, when it is due, attempts, last error. */
+    private javafx.scene.Node detailPane() {
+        Label title = new Label();
+        title.setId("detailTitle");
+        title.getStyleClass().add("heading");
+        title.setWrapText(true);
+        title.textProperty().bind(Bindings.createStringBinding(() -> {
+            EntryDetail d = vm.detailProperty().get();
+            return d == null ? "Select an entry (double-click opens it)"
+                    : d.entry().action().label() + " " + d.entry().mailbox() + "  (RecNo " + d.entry().recno() + ")";
+        }, vm.detailProperty()));
+        javafx.scene.layout.GridPane grid = new javafx.scene.layout.GridPane();
+        grid.setHgap(10);
+        grid.setVgap(6);
+        javafx.scene.layout.ColumnConstraints names = new javafx.scene.layout.ColumnConstraints();
+        names.setMinWidth(80);
+        javafx.scene.layout.ColumnConstraints values = new javafx.scene.layout.ColumnConstraints();
+        values.setHgrow(Priority.ALWAYS);
+        grid.getColumnConstraints().addAll(names, values);
+        int r = 0;
+        r = detailRow(grid, r, "State", "detailState", EntryDetail::state);
+        r = detailRow(grid, r, "Why", "detailWhy", EntryDetail::why);
+        r = detailRow(grid, r, "Who", "detailWho", EntryDetail::who);
+        r = detailRow(grid, r, "Due", "detailDue", EntryDetail::dueText);
+        r = detailRow(grid, r, "Attempts", "detailAttempts", EntryDetail::attempts);
+        r = detailRow(grid, r, "Last error", "detailLastError", EntryDetail::lastError);
+        detailRow(grid, r, "Finished", "detailFinished", d -> d.finished().isEmpty() ? "-" : d.finished());
+        javafx.scene.layout.VBox box = new javafx.scene.layout.VBox(10, title, grid);
+        box.getStyleClass().addAll("pane-padding", "entry-detail");
+        box.setId("entryDetail");
+        javafx.scene.control.ScrollPane scroll = new javafx.scene.control.ScrollPane(box);
+        scroll.setFitToWidth(true);
+        scroll.setMinWidth(220);
+        return scroll;
+    }
+
+    private int detailRow(javafx.scene.layout.GridPane grid, int row, String name, String id,
+                          java.util.function.Function<EntryDetail, String> f) {
+        Label n = new Label(name);
+        n.getStyleClass().add("metric-name");
+        Label v = new Label();
+        v.setId(id);
+        v.setWrapText(true);
+        v.getStyleClass().add("metric-value");
+        v.textProperty().bind(Bindings.createStringBinding(() -> vm.detailProperty().get() == null ? ""
+                : f.apply(vm.detailProperty().get()), vm.detailProperty()));
+        grid.add(n, 0, row);
+        grid.add(v, 1, row);
+        javafx.scene.layout.GridPane.setValignment(n, javafx.geometry.VPos.TOP);
+        return row + 1;
+    }
+
+    /** Double-click or Enter: selects the entry alone and shows its detail. */
+    public void openDetail(QueueEntry e) {
+        if (e == null || e.recno() <= 0) {
+            return;
+        }
+        vm.showDetail(e);
     }
 
     /** First / previous / next / last page, where we are, and a field to jump to a row. */
@@ -239,7 +317,15 @@ public final class QueueView extends BorderPane {
         }));
         state.setPrefWidth(200);
 
-        List<TableColumn<QueueEntry, ?>> cols = List.of(recno, mailbox, ts, action, state);
+        TableColumn<QueueEntry, String> due = new TableColumn<>("Due");
+        due.setId("colDue");
+        due.setSortable(false);
+        due.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(""));
+        due.setCellFactory(c -> cell(e -> e.parked() ? "-" : Format.when(vm.due(e), zone)));
+        due.setPrefWidth(170);
+        vm.settingsProperty().addListener((o, a, b) -> table.refresh()); // store.cleanupage changed: Remove's due moves
+
+        List<TableColumn<QueueEntry, ?>> cols = List.of(recno, mailbox, ts, due, action, state);
         table.getColumns().setAll(cols);
         recno.setSortType(TableColumn.SortType.ASCENDING);
         table.getSortOrder().setAll(List.of(recno));

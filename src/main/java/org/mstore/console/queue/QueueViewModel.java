@@ -13,6 +13,7 @@ import org.mstore.api.HistoryEntry;
 import org.mstore.api.MessageStore;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
+import org.mstore.api.SettingsSnapshot;
 import org.mstore.api.TaskResult;
 import org.mstore.console.TaskExecutor;
 
@@ -45,7 +46,10 @@ public final class QueueViewModel {
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final LongBinding total;
+    private final ObjectProperty<SettingsSnapshot> settings = new SimpleObjectProperty<>();
+    private final ObjectProperty<EntryDetail> detail = new SimpleObjectProperty<>();
     private QueueQuery applied = QueueQuery.all();
+    private long detailGeneration;
 
     public QueueViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -113,11 +117,64 @@ public final class QueueViewModel {
         return readOnly;
     }
 
+    /** The settings the Due column and the detail read ({@code store.cleanupage}, the thresholds); null until read. */
+    public ObjectProperty<SettingsSnapshot> settingsProperty() {
+        return settings;
+    }
+
+    /** The selected entry's detail (why, who, due, attempts, last error), or null. */
+    public ObjectProperty<EntryDetail> detailProperty() {
+        return detail;
+    }
+
     /** Loads counts and the first rows. */
     public void load() {
         applied = query();
         rows.setQuery(applied);
         refreshCounts();
+        loadSettings();
+    }
+
+    /** Reads the settings (again: they changed). */
+    public void loadSettings() {
+        executor.execute("Reading settings", () -> engine.settings().snapshot(), s -> {
+            settings.set(s);
+            EntryDetail d = detail.get();
+            if (d != null && d.entry().recno() > 0) {
+                showDetail(d.entry());
+            }
+        }, e -> { });
+    }
+
+    /** When {@code e} is due, by the settings read last. */
+    public java.time.Instant due(QueueEntry e) {
+        return EntryDetail.due(e, settings.get());
+    }
+
+    /** Reads the entry afresh with its mailbox's figures and shows its detail (null clears). */
+    public void showDetail(QueueEntry e) {
+        long gen = ++detailGeneration;
+        if (e == null || e.recno() <= 0) {
+            detail.set(null);
+            return;
+        }
+        java.time.ZoneId zone = engine.clock().getZone();
+        executor.execute("Reading entry " + e.recno(), () -> {
+            java.util.Optional<QueueEntry> now = engine.queue().get(e.recno());
+            if (now.isEmpty()) {
+                return engine.queue().finished(e.recno()).map(h -> EntryDetail.finished(h, zone)).orElse(null);
+            }
+            SettingsSnapshot s = engine.settings().snapshot();
+            return EntryDetail.of(now.get(), engine.mailboxes().find(e.mailbox()).orElse(null), s, engine.clock().instant(), zone);
+        }, d -> {
+            if (gen == detailGeneration) {
+                detail.set(d);
+            }
+        }, x -> {
+            if (gen == detailGeneration) {
+                detail.set(null);
+            }
+        });
     }
 
     /** Applies the current filter and sort (the view debounces the mailbox text). */
@@ -171,6 +228,27 @@ public final class QueueViewModel {
             c.set(Math.max(0, c.get() - 1));
         }
         rows.done(entries);
+        followDetail(entries.stream().map(HistoryEntry::entry).toList());
+    }
+
+    /**
+     * Pending entries whose state changed: claimed, released for a retry, parked (they leave the table), retried (they come
+     * back). Rows on the page are updated in place; a parked or retried entry changes the counts, which are read again.
+     */
+    public void entriesChanged(List<QueueEntry> entries) {
+        boolean recount = entries.stream().anyMatch(e -> e.parked() || (e.state() == QueueEntry.State.WAITING && e.attempts() == 0));
+        rows.changed(entries);
+        if (recount) {
+            refreshCounts();
+        }
+        followDetail(entries);
+    }
+
+    private void followDetail(List<QueueEntry> entries) {
+        EntryDetail d = detail.get();
+        if (d != null && entries.stream().anyMatch(e -> e.recno() == d.entry().recno())) {
+            showDetail(d.entry());
+        }
     }
 
     // ---------------------------------------------------------------- moves

@@ -262,4 +262,100 @@ class QueueViewModelTest {
         assertThat(all(live.rows())).isEqualTo(db(QueueQuery.all().withSort(QueueQuery.Sort.RECNO, false)));
         assertThat(live.totalProperty().get()).isEqualTo(31);
     }
+
+    @Test
+    void a_remove_is_due_at_its_timestamp_plus_store_cleanupage() {
+        s.engine.settings().set(Setting.CLEANUP_AGE, "2h");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        QueueEntry clean = enqueue(s.engine, BOX, Action.CLEAN, s.engine.context().now());
+        vm.load();
+
+        assertThat(vm.due(remove)).isEqualTo(remove.timestamp().plus(Duration.ofHours(2)));
+        assertThat(vm.due(clean)).isEqualTo(clean.timestamp());
+    }
+
+    @Test
+    void shortening_store_cleanupage_moves_a_removes_due_time_at_once() {
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        vm.load();
+        s.engine.settings().set(Setting.CLEANUP_AGE, "10m");
+
+        vm.loadSettings();
+
+        assertThat(vm.due(remove)).isEqualTo(remove.timestamp().plus(Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void the_detail_of_a_clean_names_the_threshold_it_crossed_with_the_figures() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 150);
+        s.expunge(BOX, "1:150"); // Expunged 150 > store.cleanupsize 100: Clean is queued
+        QueueEntry clean = s.engine.queue().find(BOX, Action.CLEAN).orElseThrow();
+        vm.load();
+
+        vm.showDetail(clean);
+
+        EntryDetail d = vm.detailProperty().get();
+        assertThat(d.why()).isEqualTo("Expunged 150 > store.cleanupsize 100");
+        assertThat(d.who()).isEqualTo("queued by the store's rules; not picked yet");
+        assertThat(d.state()).isEqualTo("waiting");
+        assertThat(d.attempts()).isEqualTo("none failed");
+        assertThat(d.dueText()).startsWith("now");
+    }
+
+    @Test
+    void the_detail_of_an_entry_an_administrator_requested_says_so() throws Exception {
+        s.mailbox(BOX);
+        long recno = s.engine.queue().request(BOX, Action.PURGE).recno();
+        vm.load();
+
+        vm.showDetail(s.engine.queue().get(recno).orElseThrow());
+
+        assertThat(vm.detailProperty().get().why()).startsWith("An administrator's request (Purge now)");
+    }
+
+    @Test
+    void the_detail_of_a_parked_entry_shows_its_attempts_and_last_error() {
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        org.mstore.console.Parking.park(s.engine, remove.recno(), "cannot delete 3.msg");
+        vm.load();
+
+        vm.showDetail(remove);
+
+        EntryDetail d = vm.detailProperty().get();
+        assertThat(d.state()).startsWith("failed 5 times: parked");
+        assertThat(d.attempts()).isEqualTo("5 failed");
+        assertThat(d.lastError()).isEqualTo("cannot delete 3.msg");
+        assertThat(d.dueText()).isEqualTo("not until it is retried");
+    }
+
+    @Test
+    void the_detail_of_an_entry_that_left_the_queue_says_how_it_ended() {
+        QueueEntry clean = enqueue(s.engine, "user/nobody", Action.CLEAN, s.engine.context().now());
+        vm.load();
+        s.engine.daemon().drain();
+
+        vm.showDetail(clean);
+
+        assertThat(vm.detailProperty().get().finished()).startsWith("dropped at ").endsWith(": mailbox no longer exists");
+    }
+
+    @Test
+    void a_parked_entry_leaves_the_table_and_a_retried_one_comes_back() {
+        fill(s.engine, 10);
+        vm.load();
+        QueueEntry first = vm.rows().get(0);
+
+        QueueEntry parked = org.mstore.console.Parking.park(s.engine, first.recno(), "boom");
+        vm.entriesChanged(List.of(parked));
+
+        assertThat(all(vm.rows())).extracting(QueueEntry::recno).doesNotContain(first.recno()).hasSize(9);
+        assertThat(vm.totalProperty().get()).isEqualTo(9);
+
+        List<QueueEntry> back = s.engine.queue().retry(List.of(first.recno()));
+        vm.entriesChanged(back);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).hasSize(10);
+        assertThat(vm.totalProperty().get()).isEqualTo(10);
+    }
 }
