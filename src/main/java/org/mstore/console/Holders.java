@@ -27,7 +27,7 @@ public final class Holders {
         }
         String name = m.group(1);
         long pid = Long.parseLong(m.group(2));
-        if (pid == ownPid) {
+        if (pid == ownPid && name.equals("console")) {
             return "this console's impurge (pid " + pid + ")";
         }
         String what = switch (name) {

@@ -98,14 +98,74 @@ class ConsoleFxTest {
     }
 
     @Test
-    void clicking_repair_now_on_the_corrupt_sample_mailbox_puts_repair_in_the_queue_table(FxRobot robot) {
+    void queueing_a_repair_of_the_corrupt_sample_mailbox_puts_it_in_the_queue_table(FxRobot robot) {
         loaded(robot);
         assertThat(queued(robot, CORRUPT, Action.REPAIR)).isFalse();
         selectMailbox(robot, CORRUPT);
-        robot.clickOn("#repairNow");
+        queueRepair(robot);
         robot.clickOn("#tabQueue");
         await("Repair of " + CORRUPT + " appears in the table", () -> queued(robot, CORRUPT, Action.REPAIR));
         assertThat(robot.lookup("#showRepair").queryAs(ToggleButton.class).getText()).isEqualTo("Repair  1");
+    }
+
+    private void queueRepair(FxRobot robot) {
+        console.engine().daemon().stop(); // the console starts impurge (store.purge.enable): the entry would not wait
+        robot.clickOn("#queueLater");
+        robot.clickOn("#queueRepair");
+    }
+
+    @Test
+    void repair_now_outside_the_off_peak_window_runs_at_once_and_shows_the_outcome(FxRobot robot) {
+        loaded(robot);
+        java.time.LocalTime now = java.time.LocalTime.now();
+        console.engine().settings().set(Setting.PURGE_WINDOW, now.plusHours(3).withMinute(0).withSecond(0).withNano(0) + "-"
+                + now.plusHours(4).withMinute(0).withSecond(0).withNano(0));
+        selectMailbox(robot, CORRUPT);
+
+        robot.clickOn("#repairNow");
+
+        Label message = robot.lookup("#mailboxMessage").queryAs(Label.class);
+        await("the outcome shows", () -> message.getText().startsWith("Repair " + CORRUPT + ": done in "));
+        assertThat(message.getText()).contains("reclaimed");
+        await("the last repair time changes", () -> !robot.lookup("#mbLastRepair").queryAs(Label.class).getText().equals("never"));
+        assertThat(console.engine().queue().find(CORRUPT, Action.REPAIR)).isEmpty();
+    }
+
+    @Test
+    void run_now_on_a_selected_queue_entry_runs_it_at_once_and_shows_the_outcome(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        QueueEntry first = rows(robot).get(0);
+        robot.clickOn(robot.lookup(".table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn("#runNow");
+
+        Label message = robot.lookup("#queueMessage").queryAs(Label.class);
+        await("the outcome shows", () -> message.getText().startsWith(first.action().label() + " " + first.mailbox() + ": "));
+        assertThat(message.getText()).contains(" in ");
+        await("the entry leaves the table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
+    }
+
+    @Test
+    void a_parked_entry_is_in_the_failed_list_and_retry_brings_it_back_to_the_queue(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        QueueEntry first = rows(robot).get(0);
+        Parking.park(console.engine(), first.recno(), "cannot delete 3.msg");
+        await("it leaves the queue table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
+
+        robot.clickOn("#tabHistory");
+        robot.clickOn("#tabFailed");
+        @SuppressWarnings("unchecked")
+        TableView<QueueEntry> failed = robot.lookup("#failedTable").queryAs(TableView.class);
+        await("it is in the Failed list", () -> failed.getItems().stream().anyMatch(e -> e.recno() == first.recno()));
+        robot.clickOn(robot.lookup("#failedTable .table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn("#retryFailed");
+
+        await("the Failed list is empty", () -> failed.getItems().isEmpty());
+        robot.clickOn("#tabQueue");
+        await("it is back in the queue table", () -> rows(robot).stream().anyMatch(e -> e.recno() == first.recno()
+                && e.state() == QueueEntry.State.WAITING));
+        assertThat(console.engine().queue().get(first.recno()).orElseThrow().attempts()).isZero();
     }
 
     @Test
@@ -113,7 +173,7 @@ class ConsoleFxTest {
         loaded(robot);
         selectMailbox(robot, CORRUPT);
         assertThat(robot.lookup("#mbLastRepair").queryAs(Label.class).getText()).isEqualTo("never");
-        robot.clickOn("#repairNow");
+        queueRepair(robot);
         robot.clickOn("#tabQueue");
         await("Repair queued", () -> queued(robot, CORRUPT, Action.REPAIR));
 

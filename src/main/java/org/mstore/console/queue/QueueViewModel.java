@@ -257,22 +257,30 @@ public final class QueueViewModel {
         return selected.stream().filter(e -> e != null && e.recno() > 0).map(QueueEntry::recno).distinct().collect(Collectors.toList());
     }
 
-    /** Runs the selected entries now (the daemon takes them first, or they run here). */
+    /**
+     * Runs the selected entries now, whatever the window: by the running daemon, or here under the session lock; says
+     * how it went (outcome, bytes reclaimed, time). When another process holds the lock the entries stay queued.
+     */
     public void runNow(List<QueueEntry> selected) {
-        List<Long> ids = recnos(selected);
+        runNowIds(recnos(selected));
+    }
+
+    void runNowIds(List<Long> ids) {
         if (readOnly.get() || ids.isEmpty()) {
             return;
         }
-        message.set("Running " + ids.size() + " entries...");
-        executor.execute("Running " + ids.size() + " entries", () -> engine.daemon().runNow(ids), results -> {
-            if (results.isEmpty()) {
-                message.set("None of the " + ids.size() + " entries was waiting any more: already run or removed");
-            } else {
-                long done = results.stream().filter(TaskResult::finished).count();
-                message.set("Ran " + done + " of " + ids.size() + " entries"
-                        + (done < results.size() ? " (" + (results.size() - done) + " will be retried)" : ""));
-            }
-        }, e -> message.set(e.getMessage()));
+        message.set("Running " + ids.size() + (ids.size() == 1 ? " entry" : " entries") + " now...");
+        executor.execute("Running " + ids.size() + " entries", () -> {
+            long t0 = System.nanoTime();
+            List<TaskResult> r = engine.daemon().runNow(ids);
+            return new Ran(r, java.time.Duration.ofNanos(System.nanoTime() - t0));
+        }, ran -> message.set(org.mstore.console.RunReport.of(ran.results(), ran.took())), e -> message.set(
+                e instanceof org.mstore.api.SessionLockedException ? org.mstore.console.RunReport.locked(org.mstore.console.RunReport.holderOf(e),
+                        (ids.size() == 1 ? "The entry stays queued and runs" : "The entries stay queued and run") + " when the lock is free.")
+                        : "Not run: " + e.getMessage()));
+    }
+
+    private record Ran(List<TaskResult> results, java.time.Duration took) {
     }
 
     /** Removes the selected entries from the queue. */
