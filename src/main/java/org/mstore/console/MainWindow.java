@@ -71,6 +71,15 @@ public final class MainWindow extends BorderPane {
         setBottom(statusBar());
         showEmpty();
         vm.sessionProperty().addListener((o, a, s) -> show(s));
+        // Ctrl+Page Up / Down: the previous / next view (the queue table uses them for its pages while it has the focus)
+        addEventHandler(javafx.scene.input.KeyEvent.KEY_PRESSED, e -> {
+            if (e.isShortcutDown() && (e.getCode() == KeyCode.PAGE_DOWN || e.getCode() == KeyCode.PAGE_UP)) {
+                int n = tabs.getTabs().size();
+                int i = tabs.getSelectionModel().getSelectedIndex();
+                tabs.getSelectionModel().select((i + (e.getCode() == KeyCode.PAGE_DOWN ? 1 : n - 1)) % n);
+                e.consume();
+            }
+        });
     }
 
     private static Tab tab(String title, String id) {
@@ -306,7 +315,7 @@ public final class MainWindow extends BorderPane {
 
     private void showShortcuts() {
         Alert a = new Alert(Alert.AlertType.INFORMATION, String.join("\n",
-                "Ctrl+O   open a store", "Ctrl+1…7  switch view", "Ctrl+F   focus the filter / search", "F5       refresh",
+                "Ctrl+O   open a store", "Ctrl+1…7  switch view", "Ctrl+PgUp / Ctrl+PgDn  previous / next view (in the queue table: its pages)", "Ctrl+F   focus the filter / search", "F5       refresh",
                 "Ctrl+R   repair the selected mailbox (or the selected entries' mailboxes)",
                 "Ctrl+K   check the selected mailbox", "Ctrl+Enter  run the selected queue entries now",
                 "Delete   remove the selected queue entries", "Ctrl+T   dark / light theme", "Ctrl+Q   quit"), ButtonType.OK);

@@ -249,4 +249,46 @@ class ConsoleFxTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(robot.lookup("#queueFilter").queryAs(TextField.class).isFocused()).isTrue();
     }
+
+    @Test
+    void hold_still_keeps_the_rows_where_they_are_while_entries_come(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        robot.clickOn("#pauseQueue");
+        List<QueueEntry> before = rows(robot);
+
+        console.engine().queue().requestAll(List.of(new org.mstore.api.QueueRequest("user/aaa-new", Action.CLEAN, 0, false)));
+        console.engine().pollChanges();
+        WaitForAsyncUtils.waitForFxEvents();
+        await("the new entry is counted", () -> console.session().queue().totalProperty().get() == before.size() + 1);
+
+        assertThat(rows(robot)).isEqualTo(before);
+        robot.clickOn("#pauseQueue");
+        await("resuming shows it", () -> rows(robot).stream().anyMatch(e -> e.mailbox().equals("user/aaa-new")));
+    }
+
+    @Test
+    void a_bulk_remove_over_a_filter_of_1000_entries_removes_exactly_those(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        List<org.mstore.api.QueueRequest> bulk = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            bulk.add(new org.mstore.api.QueueRequest(String.format("user/bulk%04d", i), Action.values()[i % 4], 0, false));
+        }
+        console.engine().queue().requestAll(bulk);
+        long others = console.engine().queue().count() - 1000;
+        robot.clickOn("#queueFilter").write("user/bulk").type(KeyCode.ENTER);
+        await("the filter matches 1,000", () -> console.session().queue().rows().totalProperty().get() == 1000);
+
+        robot.clickOn("#bulkMenu");
+        robot.clickOn("#removeAllMatching");
+        await("the confirmation says how many", () -> robot.lookup(".dialog-pane .content").tryQuery().isPresent());
+        assertThat(robot.lookup(".dialog-pane .content").queryLabeled().getText()).startsWith("Remove all 1,000 matching entries");
+        robot.clickOn(robot.lookup(".dialog-pane .button").match((Node n) -> n instanceof Button b && b.getText().equals("OK"))
+                .queryButton());
+
+        await("they are gone", () -> console.engine().queue().count(org.mstore.api.QueueQuery.all().withMailboxText("user/bulk")) == 0);
+        assertThat(console.engine().queue().count()).isEqualTo(others);
+        await("the table is empty", () -> rows(robot).isEmpty());
+    }
 }

@@ -78,10 +78,14 @@ public final class DaemonView extends ScrollPane {
         TextField from = new TextField();
         from.setId("windowStart");
         from.setPrefColumnCount(5);
+        from.setPromptText("HH:MM");
+        from.setTextFormatter(timeFormatter());
         from.textProperty().bindBidirectional(vm.windowStartProperty());
         TextField to = new TextField();
         to.setId("windowEnd");
         to.setPrefColumnCount(5);
+        to.setPromptText("HH:MM");
+        to.setTextFormatter(timeFormatter());
         to.textProperty().bindBidirectional(vm.windowEndProperty());
         from.disableProperty().bind(use.selectedProperty().not());
         to.disableProperty().bind(use.selectedProperty().not());
@@ -113,6 +117,11 @@ public final class DaemonView extends ScrollPane {
         VBox box = new VBox(12, status, window, message);
         box.getStyleClass().add("pane-padding");
         setContent(box);
+    }
+
+    /** Accepts only what can still become HH:MM (at most two digits, a colon, two digits): never "01:001:000". */
+    static javafx.scene.control.TextFormatter<String> timeFormatter() {
+        return new javafx.scene.control.TextFormatter<>(c -> c.getControlNewText().matches("\\d{0,2}(:\\d{0,2})?") ? c : null);
     }
 
     private static void styleState(Label l, DaemonState s) {

@@ -93,10 +93,31 @@ public final class QueueView extends BorderPane {
         refresh.setOnAction(e -> vm.refresh());
         runNow.disableProperty().bind(vm.readOnlyProperty().or(Bindings.isEmpty(table.getSelectionModel().getSelectedIndices())));
         remove.disableProperty().bind(runNow.disableProperty());
+        ToggleButton pause = new ToggleButton();
+        pause.setId("pauseQueue");
+        pause.textProperty().bind(Bindings.when(vm.pausedProperty()).then("Resume live updates").otherwise("Hold still"));
+        pause.setTooltip(new Tooltip("Stop the rows moving while you pick one (entries are still counted); resume reads the page again"));
+        pause.selectedProperty().bindBidirectional(vm.pausedProperty());
+        javafx.scene.control.MenuButton bulk = new javafx.scene.control.MenuButton("All matching");
+        bulk.setId("bulkMenu");
+        bulk.setTooltip(new Tooltip("Moves on every entry the filter matches, not only this page"));
+        MenuItem runAll = new MenuItem("Run all matching now...");
+        runAll.setId("runAllMatching");
+        runAll.setOnAction(e -> vm.countMatching(n -> confirm("Run all " + Format.count(n) + " matching entr" + (n == 1 ? "y" : "ies")
+                + " now? They run at once, also outside the off-peak window.", vm::runAllMatching)));
+        MenuItem removeAll = new MenuItem("Remove all matching...");
+        removeAll.setId("removeAllMatching");
+        removeAll.setOnAction(e -> vm.countMatching(n -> confirm("Remove all " + Format.count(n) + " matching entr" + (n == 1 ? "y" : "ies")
+                + " from the maintenance queue? Their tasks will not run.", vm::removeAllMatching)));
+        bulk.getItems().addAll(runAll, removeAll);
+        bulk.disableProperty().bind(vm.readOnlyProperty());
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {runNow, remove, refresh, pause, bulk}) {
+            c.setMinWidth(Region.USE_PREF_SIZE); // never "Ref..."
+        }
 
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox bar = new HBox(filter, toggles, total, spacer, runNow, remove, refresh);
+        HBox bar = new HBox(filter, toggles, total, spacer, pause, runNow, remove, bulk, refresh);
         bar.getStyleClass().add("toolbar-row");
         setTop(bar);
 
@@ -215,7 +236,11 @@ public final class QueueView extends BorderPane {
         };
         page.totalProperty().addListener((o, a, b) -> update.run());
         page.pageStartProperty().addListener((o, a, b) -> update.run());
-        page.addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> update.run());
+        page.addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> {
+            update.run();
+            javafx.application.Platform.runLater(this::selectWantedRow);
+        });
+        page.pageStartProperty().addListener((o, a, b) -> javafx.application.Platform.runLater(this::selectWantedRow));
         update.run();
         TextField go = new TextField();
         go.setId("goToRow");
@@ -224,7 +249,9 @@ public final class QueueView extends BorderPane {
         go.setOnAction(e -> {
             try {
                 long row = Long.parseLong(go.getText().replace(",", "").strip());
-                page.showRow(Math.max(0, row - 1));
+                wantedRow = Math.max(0, row - 1);
+                page.showRow(wantedRow);
+                selectWantedRow();
                 go.clear();
             } catch (NumberFormatException ex) {
                 vm.messageProperty().set("'" + go.getText() + "' is not a row number");
@@ -233,6 +260,28 @@ public final class QueueView extends BorderPane {
         HBox box = new HBox(6, where, first, prev, next, last, go);
         box.setAlignment(Pos.CENTER_RIGHT);
         return box;
+    }
+
+    private long wantedRow = -1;
+
+    /** Go to row: once the page that holds it is shown, select that row and scroll to it. */
+    private void selectWantedRow() {
+        QueuePage page = vm.rows();
+        long i = wantedRow - page.pageStartProperty().get();
+        if (wantedRow < 0 || i < 0 || i >= page.size()) {
+            return;
+        }
+        wantedRow = -1;
+        table.getSelectionModel().clearAndSelect((int) i);
+        table.scrollTo(Math.max(0, (int) i - 3));
+        table.requestFocus();
+    }
+
+    private void confirm(String question, Runnable then) {
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, question, ButtonType.OK, ButtonType.CANCEL);
+        a.setHeaderText(null);
+        a.initOwner(getScene() == null ? null : getScene().getWindow());
+        a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> then.run());
     }
 
     private static Button pagerButton(String text, String id, String tip, Runnable action) {

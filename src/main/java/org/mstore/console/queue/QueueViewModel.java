@@ -50,6 +50,7 @@ public final class QueueViewModel {
     private final ObjectProperty<EntryDetail> detail = new SimpleObjectProperty<>();
     private QueueQuery applied = QueueQuery.all();
     private long detailGeneration;
+    private final BooleanProperty paused = new SimpleBooleanProperty(false);
 
     public QueueViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -76,6 +77,12 @@ public final class QueueViewModel {
                 counts.values().toArray(new LongProperty[0]));
         sort.addListener((o, was, is) -> applyFilter());
         ascending.addListener((o, was, is) -> applyFilter());
+        paused.addListener((o, was, is) -> {
+            if (!is) {
+                rows.reload();
+                refreshCounts();
+            }
+        });
     }
 
     public QueuePage rows() {
@@ -125,6 +132,14 @@ public final class QueueViewModel {
     /** The selected entry's detail (why, who, due, attempts, last error), or null. */
     public ObjectProperty<EntryDetail> detailProperty() {
         return detail;
+    }
+
+    /**
+     * Hold still: while paused the rows do not move (entries that come and go are counted, not shown); resuming reads
+     * the page again.
+     */
+    public BooleanProperty pausedProperty() {
+        return paused;
     }
 
     /** Loads counts and the first rows. */
@@ -209,6 +224,9 @@ public final class QueueViewModel {
 
     /** Periodic check that the counts and the list still match the database. */
     public void reconcile() {
+        if (paused.get()) {
+            return;
+        }
         rows.reconcile();
         refreshCounts();
     }
@@ -219,7 +237,9 @@ public final class QueueViewModel {
         for (QueueEntry e : entries) {
             counts.get(e.action()).set(counts.get(e.action()).get() + 1);
         }
-        rows.added(entries);
+        if (!paused.get()) {
+            rows.added(entries);
+        }
     }
 
     public void entriesDone(List<HistoryEntry> entries) {
@@ -227,7 +247,9 @@ public final class QueueViewModel {
             LongProperty c = counts.get(h.entry().action());
             c.set(Math.max(0, c.get() - 1));
         }
-        rows.done(entries);
+        if (!paused.get()) {
+            rows.done(entries);
+        }
         followDetail(entries.stream().map(HistoryEntry::entry).toList());
     }
 
@@ -237,7 +259,9 @@ public final class QueueViewModel {
      */
     public void entriesChanged(List<QueueEntry> entries) {
         boolean recount = entries.stream().anyMatch(e -> e.parked() || (e.state() == QueueEntry.State.WAITING && e.attempts() == 0));
-        rows.changed(entries);
+        if (!paused.get()) {
+            rows.changed(entries);
+        }
         if (recount) {
             refreshCounts();
         }
@@ -293,6 +317,41 @@ public final class QueueViewModel {
                 removed -> message.set("Removed " + removed.size() + " entries"
                         + (removed.size() < ids.size() ? " (" + (ids.size() - removed.size() + " were in progress or gone)") : "")),
                 e -> message.set(e.getMessage()));
+    }
+
+    /** How many entries the applied filter matches in the whole queue (for the bulk moves' confirmation). */
+    public void countMatching(java.util.function.Consumer<Long> then) {
+        QueueQuery q = applied;
+        executor.execute("Counting the matching entries", () -> engine.queue().count(q), then::accept,
+                e -> message.set("Could not count: " + e.getMessage()));
+    }
+
+    private List<Long> matchingRecnos(QueueQuery q) {
+        List<Long> ids = new ArrayList<>();
+        engine.queue().forEach(q, e -> ids.add(e.recno()));
+        return ids;
+    }
+
+    /** Removes every waiting entry the filter matches (not only the page shown); says how many. */
+    public void removeAllMatching() {
+        if (readOnly.get()) {
+            return;
+        }
+        QueueQuery q = applied;
+        executor.execute("Removing the matching entries", () -> engine.queue().remove(matchingRecnos(q)), removed -> {
+            message.set("Removed " + org.mstore.console.Format.count(removed.size()) + " matching entries");
+            refresh();
+        }, e -> message.set("Not removed: " + e.getMessage()));
+    }
+
+    /** Runs every entry the filter matches now (see {@link #runNow}). */
+    public void runAllMatching() {
+        if (readOnly.get()) {
+            return;
+        }
+        QueueQuery q = applied;
+        executor.execute("Reading the matching entries", () -> matchingRecnos(q), this::runNowIds,
+                e -> message.set("Not run: " + e.getMessage()));
     }
 
     /** The mailboxes of a selection (for "repair the selection"). */

@@ -361,4 +361,43 @@ class QueueViewModelTest {
         assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).hasSize(10);
         assertThat(vm.totalProperty().get()).isEqualTo(10);
     }
+
+    @Test
+    void while_paused_the_rows_hold_still_and_resuming_shows_what_changed() {
+        fill(s.engine, 20);
+        vm.load();
+        List<QueueEntry> before = all(vm.rows());
+        vm.pausedProperty().set(true);
+
+        QueueEntry added = enqueue(s.engine, "user/new", Action.CLEAN, s.engine.context().now());
+        vm.entriesAdded(List.of(added));
+        s.engine.queue().remove(List.of(before.get(0).recno()));
+        vm.entriesDone(s.engine.queue().recentHistory(1));
+
+        assertThat(all(vm.rows())).isEqualTo(before);
+        assertThat(vm.totalProperty().get()).as("still counted").isEqualTo(20);
+
+        vm.pausedProperty().set(false);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).contains(added).doesNotContain(before.get(0));
+    }
+
+    @Test
+    void a_bulk_remove_over_a_filter_removes_exactly_the_matching_entries() {
+        fill(s.engine, 1_000);
+        vm.load();
+        vm.mailboxFilterProperty().set("u001");
+        vm.applyFilter();
+        List<Long> matching = db(QueueQuery.all().withMailboxText("u001")).stream().map(QueueEntry::recno).toList();
+        long[] counted = {-1};
+        vm.countMatching(n -> counted[0] = n);
+        assertThat(counted[0]).isEqualTo(matching.size()).isGreaterThan(QueuePage.PAGE_SIZE / 10);
+
+        vm.removeAllMatching();
+
+        assertThat(db(QueueQuery.all())).hasSize(1_000 - matching.size())
+                .noneSatisfy(e -> assertThat(e.mailbox()).contains("u001"));
+        assertThat(vm.messageProperty().get()).isEqualTo("Removed " + matching.size() + " matching entries");
+        assertThat(vm.rows()).isEmpty();
+    }
 }
