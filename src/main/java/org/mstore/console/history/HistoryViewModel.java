@@ -46,6 +46,8 @@ public final class HistoryViewModel {
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty();
     private long seenSeq;
+    /** Entries retried or discarded here, with the version they had then: a late "parked" event of theirs is stale. */
+    private final java.util.Map<Long, Integer> settled = new java.util.HashMap<>();
 
     public HistoryViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -149,6 +151,10 @@ public final class HistoryViewModel {
     public void entriesChanged(List<QueueEntry> entries) {
         for (QueueEntry e : entries) {
             int i = indexOfFailed(e.recno());
+            Integer gone = settled.get(e.recno());
+            if (e.parked() && gone != null && e.version() <= gone) {
+                continue; // told before the retry or discard that settled it
+            }
             if (e.parked()) {
                 if (i >= 0) {
                     failed.set(i, e);
@@ -195,7 +201,9 @@ public final class HistoryViewModel {
         if (readOnly.get() || ids.isEmpty()) {
             return;
         }
+        List<QueueEntry> before = List.copyOf(selected);
         executor.execute("Retrying " + ids.size() + " entries", () -> engine.queue().retry(ids), back -> {
+            before.forEach(e -> settled.merge(e.recno(), e.version(), Math::max));
             ids.forEach(this::removeFailed);
             message.set("Retried " + plural(back.size(), "entry", "entries") + ": waiting again in the queue"
                     + (back.size() < ids.size() ? " (" + (ids.size() - back.size()) + " had already left the Failed list)" : ""));
@@ -209,6 +217,7 @@ public final class HistoryViewModel {
             return;
         }
         executor.execute("Discarding " + ids.size() + " entries", () -> engine.queue().discard(ids), gone -> {
+            gone.forEach(e -> settled.merge(e.recno(), e.version(), Math::max));
             ids.forEach(this::removeFailed);
             message.set("Discarded " + plural(gone.size(), "entry", "entries") + "; they are in the Dropped list");
         }, e -> message.set("Not discarded: " + e.getMessage()));
