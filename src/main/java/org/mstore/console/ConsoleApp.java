@@ -17,6 +17,7 @@ import javafx.util.Duration;
  * one browse without being able to change anything.
  */
 public class ConsoleApp extends Application {
+    private static final String DARK_KEY = "darkTheme";
     private MainViewModel vm;
     private FxTaskExecutor executor;
     private Timeline ticker;
@@ -34,6 +35,9 @@ public class ConsoleApp extends Application {
         executor = new FxTaskExecutor();
         vm = new MainViewModel(executor, RecentStores.inUserConfig(), args.readOnly());
         MainWindow window = new MainWindow(vm, executor, p -> openSample());
+        java.util.prefs.Preferences prefs = java.util.prefs.Preferences.userNodeForPackage(ConsoleApp.class);
+        vm.darkProperty().set(prefs.getBoolean(DARK_KEY, false)); // the theme chosen last time
+        vm.darkProperty().addListener((o, a, b) -> prefs.putBoolean(DARK_KEY, b));
         Scene scene = new Scene(window, 1280, 820);
         Themes.apply(scene, vm.darkProperty().get());
         vm.darkProperty().addListener((o, a, b) -> Themes.apply(scene, b));

@@ -35,4 +35,25 @@ public final class Format {
     public static String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);
     }
+
+    /** 90 s → "1 min 30 s"; 3 h 5 min → "3 h 5 min"; under a second → "412 ms". */
+    public static String duration(java.time.Duration d) {
+        long ms = Math.max(0, d.toMillis());
+        if (ms < 1000) {
+            return ms + " ms";
+        }
+        long s = ms / 1000;
+        if (s < 60) {
+            return ms < 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000.0) : s + " s";
+        }
+        long m = s / 60;
+        if (m < 60) {
+            return m + " min" + (s % 60 == 0 ? "" : " " + s % 60 + " s");
+        }
+        long h = m / 60;
+        if (h < 48) {
+            return h + " h" + (m % 60 == 0 ? "" : " " + m % 60 + " min");
+        }
+        return h / 24 + " days" + (h % 24 == 0 ? "" : " " + h % 24 + " h");
+    }
 }

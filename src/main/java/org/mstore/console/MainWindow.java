@@ -43,6 +43,7 @@ public final class MainWindow extends BorderPane {
     private final TaskExecutor executor;
     private final TabPane tabs = new TabPane();
     private final Tab queueTab = tab("Queue", "tabQueue");
+    private final Tab historyTab = tab("History", "tabHistory");
     private final Tab mailboxesTab = tab("Mailboxes", "tabMailboxes");
     private final Tab settingsTab = tab("Settings", "tabSettings");
     private final Tab daemonTab = tab("Purge daemon", "tabDaemon");
@@ -56,19 +57,29 @@ public final class MainWindow extends BorderPane {
     private QueueView queueView;
     private MailboxesView mailboxesView;
     private LogView logView;
+    private org.mstore.console.history.HistoryView historyView;
 
     public MainWindow(MainViewModel vm, TaskExecutor executor, Consumer<Path> openSample) {
         this.vm = vm;
         this.executor = executor;
         this.openSample = openSample;
         setId("mainWindow");
-        tabs.getTabs().addAll(queueTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab);
+        tabs.getTabs().addAll(queueTab, historyTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab);
         tabs.setId("mainTabs");
         setTop(menus());
         setCenter(tabs);
         setBottom(statusBar());
         showEmpty();
         vm.sessionProperty().addListener((o, a, s) -> show(s));
+        // Ctrl+Page Up / Down: the previous / next view (the queue table uses them for its pages while it has the focus)
+        addEventHandler(javafx.scene.input.KeyEvent.KEY_PRESSED, e -> {
+            if (e.isShortcutDown() && (e.getCode() == KeyCode.PAGE_DOWN || e.getCode() == KeyCode.PAGE_UP)) {
+                int n = tabs.getTabs().size();
+                int i = tabs.getSelectionModel().getSelectedIndex();
+                tabs.getSelectionModel().select((i + (e.getCode() == KeyCode.PAGE_DOWN ? 1 : n - 1)) % n);
+                e.consume();
+            }
+        });
     }
 
     private static Tab tab(String title, String id) {
@@ -96,11 +107,13 @@ public final class MainWindow extends BorderPane {
         }
         ZoneId zone = s.engine().clock().getZone();
         queueView = null;
+        historyView = null;
         mailboxesView = null;
         logView = null;
         // Each view is built when its tab is first shown: the window comes up with only the queue to style and lay out.
         java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> builders = new java.util.LinkedHashMap<>();
         builders.put(queueTab, () -> queueView = new QueueView(s.queue(), zone, this::showMailbox));
+        builders.put(historyTab, () -> historyView = new org.mstore.console.history.HistoryView(s.history(), zone));
         builders.put(mailboxesTab, () -> mailboxesView = new MailboxesView(s.mailboxes(), zone));
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
         builders.put(daemonTab, () -> new DaemonView(s.daemon()));
@@ -183,8 +196,8 @@ public final class MainWindow extends BorderPane {
         file.getItems().addAll(open, recent, sample, new SeparatorMenuItem(), quit);
 
         Menu view = new Menu("_View");
-        Tab[] all = {queueTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab};
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6};
+        Tab[] all = {queueTab, historyTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab};
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6, KeyCode.DIGIT7};
         for (int i = 0; i < all.length; i++) {
             Tab t = all[i];
             view.getItems().add(item(t.getText(), new KeyCodeCombination(digits[i], KeyCombination.SHORTCUT_DOWN),
@@ -302,7 +315,7 @@ public final class MainWindow extends BorderPane {
 
     private void showShortcuts() {
         Alert a = new Alert(Alert.AlertType.INFORMATION, String.join("\n",
-                "Ctrl+O   open a store", "Ctrl+1…6  switch view", "Ctrl+F   focus the filter / search", "F5       refresh",
+                "Ctrl+O   open a store", "Ctrl+1…7  switch view", "Ctrl+PgUp / Ctrl+PgDn  previous / next view (in the queue table: its pages)", "Ctrl+F   focus the filter / search", "F5       refresh",
                 "Ctrl+R   repair the selected mailbox (or the selected entries' mailboxes)",
                 "Ctrl+K   check the selected mailbox", "Ctrl+Enter  run the selected queue entries now",
                 "Delete   remove the selected queue entries", "Ctrl+T   dark / light theme", "Ctrl+Q   quit"), ButtonType.OK);

@@ -10,6 +10,7 @@ import org.mstore.api.MessageStore;
 import org.mstore.api.StoreEvent;
 import org.mstore.console.daemon.DaemonViewModel;
 import org.mstore.console.dashboard.DashboardViewModel;
+import org.mstore.console.history.HistoryViewModel;
 import org.mstore.console.log.LogViewModel;
 import org.mstore.console.mailboxes.MailboxesViewModel;
 import org.mstore.console.queue.QueueViewModel;
@@ -29,6 +30,7 @@ public final class StoreSession {
     private final DaemonViewModel daemon;
     private final LogViewModel log;
     private final DashboardViewModel dashboard;
+    private final HistoryViewModel history;
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
     private AutoCloseable subscription;
     private long ticks;
@@ -43,6 +45,7 @@ public final class StoreSession {
         this.daemon = new DaemonViewModel(engine, executor, readOnly);
         this.log = new LogViewModel(engine.info().logFile(), executor);
         this.dashboard = new DashboardViewModel(engine, executor);
+        this.history = new HistoryViewModel(engine, executor, readOnly);
     }
 
     /** Subscribes to the engine and loads every view. */
@@ -54,6 +57,7 @@ public final class StoreSession {
         daemon.load();
         log.poll();
         dashboard.load();
+        history.load();
     }
 
     private void onEvent(StoreEvent e) {
@@ -72,11 +76,16 @@ public final class StoreSession {
         } else if (e instanceof StoreEvent.EntriesDone d) {
             queue.entriesDone(d.entries());
             dashboard.entriesDone(d.entries());
+            history.entriesDone(d.entries());
+        } else if (e instanceof StoreEvent.EntriesChanged c) {
+            queue.entriesChanged(c.entries());
+            history.entriesChanged(c.entries());
         } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
         } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
             mailboxes.loadThresholds();
+            queue.loadSettings();
         } else if (e instanceof StoreEvent.DaemonChanged d) {
             daemon.statusChanged(d.status());
         }
@@ -98,6 +107,9 @@ public final class StoreSession {
         }
         if (ticks % 15 == 0) {
             queue.reconcile();
+        }
+        if (ticks % 60 == 0) {
+            history.load(); // counts that drifted (changes seen by neither event nor load)
         }
     }
 
@@ -127,6 +139,10 @@ public final class StoreSession {
 
     public LogViewModel log() {
         return log;
+    }
+
+    public HistoryViewModel history() {
+        return history;
     }
 
     public DashboardViewModel dashboard() {

@@ -98,14 +98,74 @@ class ConsoleFxTest {
     }
 
     @Test
-    void clicking_repair_now_on_the_corrupt_sample_mailbox_puts_repair_in_the_queue_table(FxRobot robot) {
+    void queueing_a_repair_of_the_corrupt_sample_mailbox_puts_it_in_the_queue_table(FxRobot robot) {
         loaded(robot);
         assertThat(queued(robot, CORRUPT, Action.REPAIR)).isFalse();
         selectMailbox(robot, CORRUPT);
-        robot.clickOn("#repairNow");
+        queueRepair(robot);
         robot.clickOn("#tabQueue");
         await("Repair of " + CORRUPT + " appears in the table", () -> queued(robot, CORRUPT, Action.REPAIR));
         assertThat(robot.lookup("#showRepair").queryAs(ToggleButton.class).getText()).isEqualTo("Repair  1");
+    }
+
+    private void queueRepair(FxRobot robot) {
+        console.engine().daemon().stop(); // the console starts impurge (store.purge.enable): the entry would not wait
+        robot.clickOn("#queueLater");
+        robot.clickOn("#queueRepair");
+    }
+
+    @Test
+    void repair_now_outside_the_off_peak_window_runs_at_once_and_shows_the_outcome(FxRobot robot) {
+        loaded(robot);
+        java.time.LocalTime now = java.time.LocalTime.now();
+        console.engine().settings().set(Setting.PURGE_WINDOW, now.plusHours(3).withMinute(0).withSecond(0).withNano(0) + "-"
+                + now.plusHours(4).withMinute(0).withSecond(0).withNano(0));
+        selectMailbox(robot, CORRUPT);
+
+        robot.clickOn("#repairNow");
+
+        Label message = robot.lookup("#mailboxMessage").queryAs(Label.class);
+        await("the outcome shows", () -> message.getText().startsWith("Repair " + CORRUPT + ": done in "));
+        assertThat(message.getText()).contains("reclaimed");
+        await("the last repair time changes", () -> !robot.lookup("#mbLastRepair").queryAs(Label.class).getText().equals("never"));
+        assertThat(console.engine().queue().find(CORRUPT, Action.REPAIR)).isEmpty();
+    }
+
+    @Test
+    void run_now_on_a_selected_queue_entry_runs_it_at_once_and_shows_the_outcome(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        QueueEntry first = rows(robot).get(0);
+        robot.clickOn(robot.lookup(".table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn("#runNow");
+
+        Label message = robot.lookup("#queueMessage").queryAs(Label.class);
+        await("the outcome shows", () -> message.getText().startsWith(first.action().label() + " " + first.mailbox() + ": "));
+        assertThat(message.getText()).contains(" in ");
+        await("the entry leaves the table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
+    }
+
+    @Test
+    void a_parked_entry_is_in_the_failed_list_and_retry_brings_it_back_to_the_queue(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        QueueEntry first = rows(robot).get(0);
+        Parking.park(console.engine(), first.recno(), "cannot delete 3.msg");
+        await("it leaves the queue table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
+
+        robot.clickOn("#tabHistory");
+        robot.clickOn("#tabFailed");
+        @SuppressWarnings("unchecked")
+        TableView<QueueEntry> failed = robot.lookup("#failedTable").queryAs(TableView.class);
+        await("it is in the Failed list", () -> failed.getItems().stream().anyMatch(e -> e.recno() == first.recno()));
+        robot.clickOn(robot.lookup("#failedTable .table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn("#retryFailed");
+
+        await("the Failed list is empty", () -> failed.getItems().isEmpty());
+        robot.clickOn("#tabQueue");
+        await("it is back in the queue table", () -> rows(robot).stream().anyMatch(e -> e.recno() == first.recno()
+                && e.state() == QueueEntry.State.WAITING));
+        assertThat(console.engine().queue().get(first.recno()).orElseThrow().attempts()).isZero();
     }
 
     @Test
@@ -113,7 +173,7 @@ class ConsoleFxTest {
         loaded(robot);
         selectMailbox(robot, CORRUPT);
         assertThat(robot.lookup("#mbLastRepair").queryAs(Label.class).getText()).isEqualTo("never");
-        robot.clickOn("#repairNow");
+        queueRepair(robot);
         robot.clickOn("#tabQueue");
         await("Repair queued", () -> queued(robot, CORRUPT, Action.REPAIR));
 
@@ -188,5 +248,47 @@ class ConsoleFxTest {
         robot.press(KeyCode.CONTROL).press(KeyCode.F).release(KeyCode.F).release(KeyCode.CONTROL);
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(robot.lookup("#queueFilter").queryAs(TextField.class).isFocused()).isTrue();
+    }
+
+    @Test
+    void hold_still_keeps_the_rows_where_they_are_while_entries_come(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        robot.clickOn("#pauseQueue");
+        List<QueueEntry> before = rows(robot);
+
+        console.engine().queue().requestAll(List.of(new org.mstore.api.QueueRequest("user/aaa-new", Action.CLEAN, 0, false)));
+        console.engine().pollChanges();
+        WaitForAsyncUtils.waitForFxEvents();
+        await("the new entry is counted", () -> console.session().queue().totalProperty().get() == before.size() + 1);
+
+        assertThat(rows(robot)).isEqualTo(before);
+        robot.clickOn("#pauseQueue");
+        await("resuming shows it", () -> rows(robot).stream().anyMatch(e -> e.mailbox().equals("user/aaa-new")));
+    }
+
+    @Test
+    void a_bulk_remove_over_a_filter_of_1000_entries_removes_exactly_those(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        List<org.mstore.api.QueueRequest> bulk = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            bulk.add(new org.mstore.api.QueueRequest(String.format("user/bulk%04d", i), Action.values()[i % 4], 0, false));
+        }
+        console.engine().queue().requestAll(bulk);
+        long others = console.engine().queue().count() - 1000;
+        robot.clickOn("#queueFilter").write("user/bulk").type(KeyCode.ENTER);
+        await("the filter matches 1,000", () -> console.session().queue().rows().totalProperty().get() == 1000);
+
+        robot.clickOn("#bulkMenu");
+        robot.clickOn("#removeAllMatching");
+        await("the confirmation says how many", () -> robot.lookup(".dialog-pane .content").tryQuery().isPresent());
+        assertThat(robot.lookup(".dialog-pane .content").queryLabeled().getText()).startsWith("Remove all 1,000 matching entries");
+        robot.clickOn(robot.lookup(".dialog-pane .button").match((Node n) -> n instanceof Button b && b.getText().equals("OK"))
+                .queryButton());
+
+        await("they are gone", () -> console.engine().queue().count(org.mstore.api.QueueQuery.all().withMailboxText("user/bulk")) == 0);
+        assertThat(console.engine().queue().count()).isEqualTo(others);
+        await("the table is empty", () -> rows(robot).isEmpty());
     }
 }

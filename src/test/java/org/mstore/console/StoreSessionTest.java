@@ -81,7 +81,9 @@ class StoreSessionTest {
 
         assertThat(session.queue().totalProperty().get()).isZero();
         assertThat(session.queue().rows()).isEmpty();
-        assertThat(session.dashboard().doneLastHourProperty().get()).isEqualTo(1);
+        assertThat(session.dashboard().doneLastHourProperty().get()).as("finished: one done, two dropped").isEqualTo(3);
+        assertThat(session.history().doneCountProperty().get()).isEqualTo(1);
+        assertThat(session.history().droppedCountProperty().get()).isEqualTo(2);
     }
 
     @Test

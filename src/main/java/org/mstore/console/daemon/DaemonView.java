@@ -3,7 +3,6 @@ package org.mstore.console.daemon;
 import org.mstore.api.DaemonState;
 import org.mstore.console.Format;
 import org.mstore.console.Metrics;
-import org.mstore.purge.PurgeDaemon;
 
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Pos;
@@ -64,8 +63,8 @@ public final class DaemonView extends ScrollPane {
         stats.setVgap(6);
         Metrics.row(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
                 vm.workingProperty().get().isEmpty() ? "-" : vm.workingProperty().get(), vm.workingProperty()));
-        Metrics.row(stats, 1, "Tasks done", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get()),
-                vm.tasksDoneProperty()));
+        Metrics.row(stats, 1, "Tasks finished", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get())
+                + " since it started (done, skipped or dropped)", vm.tasksDoneProperty()));
         Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
                 vm.bytesReclaimedProperty()));
         VBox status = new VBox(10, controls, error, other, stats);
@@ -79,10 +78,14 @@ public final class DaemonView extends ScrollPane {
         TextField from = new TextField();
         from.setId("windowStart");
         from.setPrefColumnCount(5);
+        from.setPromptText("HH:MM");
+        from.setTextFormatter(timeFormatter());
         from.textProperty().bindBidirectional(vm.windowStartProperty());
         TextField to = new TextField();
         to.setId("windowEnd");
         to.setPrefColumnCount(5);
+        to.setPromptText("HH:MM");
+        to.setTextFormatter(timeFormatter());
         to.textProperty().bindBidirectional(vm.windowEndProperty());
         from.disableProperty().bind(use.selectedProperty().not());
         to.disableProperty().bind(use.selectedProperty().not());
@@ -140,6 +143,11 @@ public final class DaemonView extends ScrollPane {
         javafx.scene.control.TableColumn<DaemonViewModel.WorkerRow, String> c = new javafx.scene.control.TableColumn<>(title);
         c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(value.apply(d.getValue())));
         return c;
+    }
+
+    /** Accepts only what can still become HH:MM (at most two digits, a colon, two digits): never "01:001:000". */
+    static javafx.scene.control.TextFormatter<String> timeFormatter() {
+        return new javafx.scene.control.TextFormatter<>(c -> c.getControlNewText().matches("\\d{0,2}(:\\d{0,2})?") ? c : null);
     }
 
     private static void styleState(Label l, DaemonState s) {

@@ -42,8 +42,8 @@ public final class DaemonViewModel {
     private final StringProperty error = new SimpleStringProperty("");
     private final StringProperty otherHolder = new SimpleStringProperty("");
     private final BooleanProperty useWindow = new SimpleBooleanProperty(false);
-    private final StringProperty windowStart = new SimpleStringProperty("01:00");
-    private final StringProperty windowEnd = new SimpleStringProperty("05:00");
+    private final StringProperty windowStart = new SimpleStringProperty("");
+    private final StringProperty windowEnd = new SimpleStringProperty("");
     private final BooleanProperty exitWhenEmpty = new SimpleBooleanProperty(false);
     private final StringProperty windowError = new SimpleStringProperty("");
     private final StringProperty message = new SimpleStringProperty("");
@@ -170,6 +170,7 @@ public final class DaemonViewModel {
         running.set(engine.daemon().running());
         if (s.state() == DaemonState.LOCKED_OUT) {
             error.set("General Error: " + org.mstore.api.SessionLockedException.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));
+            otherHolder.set(""); // said once, in the error
         } else {
             error.set(""); // no longer locked out: the other impurge let go (or this one stopped)
         }
@@ -185,7 +186,7 @@ public final class DaemonViewModel {
             return;
         }
         executor.execute("Checking the session lock", () -> engine.daemon().lockHolder(), (Optional<String> h) ->
-                otherHolder.set(h.filter(x -> !engine.daemon().running()).map(x -> "Another impurge holds the session lock: " + x)
+                otherHolder.set(!error.get().isEmpty() ? "" : h.filter(x -> !engine.daemon().running()).map(x -> org.mstore.console.Holders.describe(x) + " holds the purge session lock")
                         .orElse("")), e -> { });
     }
 
@@ -202,7 +203,9 @@ public final class DaemonViewModel {
             message.set("impurge started");
         }, e -> {
             if (e instanceof SessionLockedException) {
-                error.set("General Error: " + e.getMessage());
+                String h = org.mstore.console.RunReport.holderOf(e);
+                error.set("General Error: " + SessionLockedException.MESSAGE + (h == null ? "" : " (held by " + org.mstore.console.Holders.describe(h) + ")"));
+                otherHolder.set("");
             } else {
                 error.set(e.getMessage());
             }

@@ -33,7 +33,7 @@ public final class DashboardView extends VBox {
         Label done = new Label();
         done.setId("dashDone");
         done.getStyleClass().add("big");
-        done.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.doneLastHourProperty().get()) + " tasks done",
+        done.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.doneLastHourProperty().get()) + " tasks finished",
                 vm.doneLastHourProperty()));
         Label bytes = new Label();
         bytes.getStyleClass().add("big");
@@ -70,7 +70,7 @@ public final class DashboardView extends VBox {
         LineChart<Number, Number> perMinute = new LineChart<>(timeAxis(zone), new NumberAxis());
         perMinute.setId("doneChart");
         perMinute.getStyleClass().add("done-chart");
-        perMinute.setTitle("Tasks done per minute");
+        perMinute.setTitle("Tasks finished per minute (done, skipped or dropped)");
         perMinute.setAnimated(false);
         perMinute.setLegendVisible(false);
         perMinute.setCreateSymbols(false);

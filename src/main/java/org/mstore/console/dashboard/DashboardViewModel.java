@@ -19,7 +19,7 @@ import javafx.collections.ObservableList;
 
 /**
  * The dashboard's series: queue depth per action over time (sampled from the live counts) and tasks done
- * per minute (from the history, then from "entry done" events), over the last hour.
+ * finished (done, skipped or dropped, as the daemon counts them) per minute (from the history, then from "entry done" events), over the last hour.
  */
 public final class DashboardViewModel {
     public static final long WINDOW_MS = 60 * 60_000L;
@@ -62,13 +62,27 @@ public final class DashboardViewModel {
         return bytesLastHour;
     }
 
+    /**
+     * What counts as a finished task: done, skipped or dropped, as the daemon counts its "tasks finished" (an entry an
+     * administrator removed or discarded never ran, and is not counted by either).
+     */
+    public static final java.util.Set<Outcome> FINISHED = java.util.EnumSet.of(Outcome.DONE, Outcome.SKIPPED, Outcome.DROPPED);
+
     private record HistoryLoad(SortedMap<Long, Long> perMinute, long bytes) {
+    }
+
+    private SortedMap<Long, Long> finishedPerMinute(long since) {
+        SortedMap<Long, Long> all = new java.util.TreeMap<>();
+        for (Outcome o : FINISHED) {
+            engine.queue().finishedPerMinute(since, o).forEach((m, n) -> all.merge(m, n, Long::sum));
+        }
+        return all;
     }
 
     /** Loads the last hour of finished tasks from the history. */
     public void load() {
         long since = clock.millis() - WINDOW_MS;
-        executor.execute("Reading the history", () -> new HistoryLoad(engine.queue().finishedPerMinute(since, Outcome.DONE),
+        executor.execute("Reading the history", () -> new HistoryLoad(finishedPerMinute(since),
                 engine.queue().bytesReclaimedSince(since)), r -> {
                     perMinute.setAll(r.perMinute().entrySet().stream().map(e -> new MinuteCount(e.getKey(), e.getValue())).toList());
                     bytesLastHour.set(r.bytes());
@@ -96,10 +110,10 @@ public final class DashboardViewModel {
         }
     }
 
-    /** Entries that left the queue: the ones done count in their minute. */
+    /** Entries that left the queue: the finished ones (done, skipped, dropped) count in their minute. */
     public void entriesDone(List<HistoryEntry> entries) {
         for (HistoryEntry h : entries) {
-            if (h.outcome() != Outcome.DONE) {
+            if (!FINISHED.contains(h.outcome())) {
                 continue;
             }
             long minute = h.doneAt().toEpochMilli() / 60_000L * 60_000L;

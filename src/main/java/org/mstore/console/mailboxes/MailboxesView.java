@@ -186,16 +186,34 @@ public final class MailboxesView extends SplitPane {
         r = Metrics.row(grid, r, "UID validity / next UID", "mbUids", text(m -> m.uidValidity() + " / " + m.nextUid(), ""));
         Metrics.row(grid, r, "Created", "mbCreated", text(m -> Format.when(m.created(), zone), ""));
 
-        Button repair = button("Repair now", "repairNow", "Queue a forced Repair: rebuild the index and cache from the message files (Ctrl+R)",
-                vm::repairNow);
-        Button clean = button("Clean now", "cleanNow", "Queue a forced Clean: rename store.exp and queue its files for Remove", vm::cleanNow);
-        Button purge = button("Purge now", "purgeNow", "Queue a forced Purge: rewrite the cache without expunged records", vm::purgeNow);
+        Button repair = button("Repair now", "repairNow", "Repair at once, also outside the off-peak window: rebuild the index and "
+                + "cache from the message files (Ctrl+R)", vm::repairNow);
+        Button clean = button("Clean now", "cleanNow", "Clean at once: rename store.exp and queue its files for Remove", vm::cleanNow);
+        Button purge = button("Purge now", "purgeNow", "Purge at once: rewrite the cache without expunged records", vm::purgeNow);
+        javafx.scene.control.MenuButton queueLater = new javafx.scene.control.MenuButton("Queue");
+        queueLater.setId("queueLater");
+        queueLater.setTooltip(new Tooltip("Queue a forced task for impurge to run in its turn (inside its window), instead of now"));
+        for (org.mstore.api.Action a : new org.mstore.api.Action[] {org.mstore.api.Action.REPAIR, org.mstore.api.Action.CLEAN,
+                org.mstore.api.Action.PURGE}) {
+            javafx.scene.control.MenuItem i = new javafx.scene.control.MenuItem(a.label());
+            i.setId("queue" + a.label());
+            i.setOnAction(e -> vm.request(a));
+            queueLater.getItems().add(i);
+        }
+        queueLater.disableProperty().bind(vm.actionsDisabledProperty());
+        Button queueInstead = new Button();
+        queueInstead.setId("queueInstead");
+        queueInstead.textProperty().bind(Bindings.createStringBinding(() -> vm.queueInsteadProperty().get() == null ? ""
+                : "Queue " + vm.queueInsteadProperty().get().label() + " instead", vm.queueInsteadProperty()));
+        queueInstead.visibleProperty().bind(vm.queueInsteadProperty().isNotNull());
+        queueInstead.managedProperty().bind(queueInstead.visibleProperty());
+        queueInstead.setOnAction(e -> vm.queueInstead());
         Button check = button("Check", "checkMailbox", "Run the full sanity check; corruption queues a Repair", vm::check);
         repair.disableProperty().bind(vm.actionsDisabledProperty());
         clean.disableProperty().bind(vm.actionsDisabledProperty());
         purge.disableProperty().bind(vm.actionsDisabledProperty());
         check.disableProperty().bind(vm.selectedProperty().isNull());
-        HBox buttons = new HBox(8, repair, clean, purge, check);
+        HBox buttons = new HBox(8, repair, clean, purge, check, queueLater);
         buttons.setAlignment(Pos.CENTER_LEFT);
 
         Label message = new Label();
@@ -219,7 +237,7 @@ public final class MailboxesView extends SplitPane {
         problems.visibleProperty().bind(Bindings.isNotEmpty(vm.problems()));
         problems.managedProperty().bind(problems.visibleProperty());
 
-        VBox box = new VBox(12, title, grid, buttons, message, problems);
+        VBox box = new VBox(12, title, grid, buttons, message, queueInstead, problems);
         box.getStyleClass().add("pane-padding");
         BorderPane p = new BorderPane(box);
         return p;

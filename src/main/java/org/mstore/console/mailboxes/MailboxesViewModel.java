@@ -8,9 +8,11 @@ import org.mstore.api.Action;
 import org.mstore.api.CheckReport;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.MessageStore;
-import org.mstore.config.StoreSettings;
+import org.mstore.api.Enqueued;
+import org.mstore.api.SessionLockedException;
+import org.mstore.api.TaskResult;
+import org.mstore.console.RunReport;
 import org.mstore.console.TaskExecutor;
-import org.mstore.mailbox.MailboxService;
 
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -41,6 +43,7 @@ public final class MailboxesViewModel {
     private final ObservableList<String> problems = FXCollections.observableArrayList();
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanBinding actionsDisabled;
+    private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
 
     public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -55,6 +58,7 @@ public final class MailboxesViewModel {
             if (is == null || was == null || !is.name().equals(was.name())) {
                 problems.clear();
                 message.set("");
+                queueInstead.set(null);
             }
         });
     }
@@ -155,15 +159,66 @@ public final class MailboxesViewModel {
     // ---------------------------------------------------------------- moves
 
     public void repairNow() {
-        request(Action.REPAIR);
+        runNow(Action.REPAIR);
     }
 
     public void cleanNow() {
-        request(Action.CLEAN);
+        runNow(Action.CLEAN);
     }
 
     public void purgeNow() {
-        request(Action.PURGE);
+        runNow(Action.PURGE);
+    }
+
+    /** A move the session lock kept from running now, which the administrator may queue instead; null when none. */
+    public ObjectProperty<Action> queueInsteadProperty() {
+        return queueInstead;
+    }
+
+    private record Ran(List<TaskResult> results, java.time.Duration took) {
+    }
+
+    /**
+     * "Repair now", "Clean now", "Purge now": a forced entry run at once (also outside the off-peak window), by the
+     * daemon here or under the session lock; the result (outcome, bytes, time) is said here. When another process holds
+     * the lock nothing is queued: the administrator is offered to queue it instead.
+     */
+    public void runNow(Action action) {
+        MailboxInfo m = selected.get();
+        if (m == null || readOnly.get()) {
+            return;
+        }
+        String name = m.name();
+        queueInstead.set(null);
+        message.set(action + " " + name + " now...");
+        executor.execute(action + " " + name + " now", () -> {
+            if (!engine.daemon().running()) {
+                java.util.Optional<String> holder = engine.daemon().lockHolder();
+                if (holder.isPresent()) {
+                    throw new SessionLockedException(holder.get());
+                }
+            }
+            long t0 = System.nanoTime();
+            Enqueued q = engine.queue().request(name, action);
+            List<TaskResult> r = engine.daemon().runNow(List.of(q.recno()));
+            return new Ran(r, java.time.Duration.ofNanos(System.nanoTime() - t0));
+        }, ran -> message.set(RunReport.of(ran.results(), ran.took())), e -> {
+            if (e instanceof SessionLockedException) {
+                queueInstead.set(action);
+                message.set(RunReport.locked(RunReport.holderOf(e), "Queue it instead, to run when the lock is free?"));
+            } else {
+                message.set(action + " " + name + " failed: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Queues the move the session lock kept from running now. */
+    public void queueInstead() {
+        Action a = queueInstead.get();
+        queueInstead.set(null);
+        if (a != null) {
+            request(a);
+        }
     }
 
     /** Queues a forced task for the selected mailbox. */

@@ -292,6 +292,38 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
         }
     }
 
+    /**
+     * Pending entries whose state changed: replaced in place when on the page and still matching; removed when they no
+     * longer match (parked); a matching entry not on the page that may have come back (retried: waiting, no attempts)
+     * refreshes the page.
+     */
+    public void changed(List<QueueEntry> entries) {
+        List<Runnable> changes = new ArrayList<>();
+        boolean again = false;
+        for (QueueEntry e : entries) {
+            int i = indexOf(e.recno());
+            if (query.matches(e)) {
+                if (i >= 0) {
+                    QueueEntry old = rows.set(i, e);
+                    changes.add(() -> nextSet(i, old));
+                } else if (e.state() == QueueEntry.State.WAITING && e.attempts() == 0) {
+                    again = true;
+                }
+            } else if (i >= 0) {
+                QueueEntry out = rows.remove(i);
+                total.set(Math.max(0, total.get() - 1));
+                changes.add(() -> nextRemove(i, out));
+                again |= pageStart.get() + rows.size() < total.get();
+            }
+        }
+        if (!changes.isEmpty()) {
+            fire(() -> changes.forEach(Runnable::run));
+        }
+        if (again) {
+            refresh();
+        }
+    }
+
     private int indexOf(long recno) {
         for (int i = 0; i < rows.size(); i++) {
             if (rows.get(i).recno() == recno) {

@@ -93,15 +93,54 @@ public final class QueueView extends BorderPane {
         refresh.setOnAction(e -> vm.refresh());
         runNow.disableProperty().bind(vm.readOnlyProperty().or(Bindings.isEmpty(table.getSelectionModel().getSelectedIndices())));
         remove.disableProperty().bind(runNow.disableProperty());
+        ToggleButton pause = new ToggleButton();
+        pause.setId("pauseQueue");
+        pause.textProperty().bind(Bindings.when(vm.pausedProperty()).then("Resume live updates").otherwise("Hold still"));
+        pause.setTooltip(new Tooltip("Stop the rows moving while you pick one (entries are still counted); resume reads the page again"));
+        pause.selectedProperty().bindBidirectional(vm.pausedProperty());
+        javafx.scene.control.MenuButton bulk = new javafx.scene.control.MenuButton("All matching");
+        bulk.setId("bulkMenu");
+        bulk.setTooltip(new Tooltip("Moves on every entry the filter matches, not only this page"));
+        MenuItem runAll = new MenuItem("Run all matching now...");
+        runAll.setId("runAllMatching");
+        runAll.setOnAction(e -> vm.countMatching(n -> confirm("Run all " + Format.count(n) + " matching entr" + (n == 1 ? "y" : "ies")
+                + " now? They run at once, also outside the off-peak window.", vm::runAllMatching)));
+        MenuItem removeAll = new MenuItem("Remove all matching...");
+        removeAll.setId("removeAllMatching");
+        removeAll.setOnAction(e -> vm.countMatching(n -> confirm("Remove all " + Format.count(n) + " matching entr" + (n == 1 ? "y" : "ies")
+                + " from the maintenance queue? Their tasks will not run.", vm::removeAllMatching)));
+        bulk.getItems().addAll(runAll, removeAll);
+        bulk.disableProperty().bind(vm.readOnlyProperty());
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {runNow, remove, refresh, pause, bulk}) {
+            c.setMinWidth(Region.USE_PREF_SIZE); // never "Ref..."
+        }
 
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox bar = new HBox(filter, toggles, total, spacer, runNow, remove, refresh);
+        HBox bar = new HBox(filter, toggles, total, spacer, pause, runNow, remove, bulk, refresh);
         bar.getStyleClass().add("toolbar-row");
         setTop(bar);
 
         buildTable(zone, showMailbox);
-        setCenter(table);
+        javafx.scene.control.SplitPane split = new javafx.scene.control.SplitPane(table, detailPane());
+        split.setId("queueSplit");
+        split.setDividerPositions(0.72);
+        javafx.scene.control.SplitPane.setResizableWithParent(split.getItems().get(1), false);
+        setCenter(split);
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (b != null && (a == null || a.recno() != b.recno())) {
+                vm.showDetail(b);
+            }
+        });
+        table.setRowFactory(t -> {
+            javafx.scene.control.TableRow<QueueEntry> row = new javafx.scene.control.TableRow<>();
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && !row.isEmpty()) {
+                    openDetail(row.getItem());
+                }
+            });
+            return row;
+        });
 
         Label message = new Label();
         message.setId("queueMessage");
@@ -113,6 +152,66 @@ public final class QueueView extends BorderPane {
         bottom.setAlignment(Pos.CENTER_LEFT);
         bottom.getStyleClass().add("pager-row");
         setBottom(bottom);
+    }
+
+    /** The selected entry's detail: why it is queued, who has it, when it is due, attempts, last error. */
+    private javafx.scene.Node detailPane() {
+        Label title = new Label();
+        title.setId("detailTitle");
+        title.getStyleClass().add("heading");
+        title.setWrapText(true);
+        title.textProperty().bind(Bindings.createStringBinding(() -> {
+            EntryDetail d = vm.detailProperty().get();
+            return d == null ? "Select an entry (double-click opens it)"
+                    : d.entry().action().label() + " " + d.entry().mailbox() + "  (RecNo " + d.entry().recno() + ")";
+        }, vm.detailProperty()));
+        javafx.scene.layout.GridPane grid = new javafx.scene.layout.GridPane();
+        grid.setHgap(10);
+        grid.setVgap(6);
+        javafx.scene.layout.ColumnConstraints names = new javafx.scene.layout.ColumnConstraints();
+        names.setMinWidth(80);
+        javafx.scene.layout.ColumnConstraints values = new javafx.scene.layout.ColumnConstraints();
+        values.setHgrow(Priority.ALWAYS);
+        grid.getColumnConstraints().addAll(names, values);
+        int r = 0;
+        r = detailRow(grid, r, "State", "detailState", EntryDetail::state);
+        r = detailRow(grid, r, "Why", "detailWhy", EntryDetail::why);
+        r = detailRow(grid, r, "Who", "detailWho", EntryDetail::who);
+        r = detailRow(grid, r, "Due", "detailDue", EntryDetail::dueText);
+        r = detailRow(grid, r, "Attempts", "detailAttempts", EntryDetail::attempts);
+        r = detailRow(grid, r, "Last error", "detailLastError", EntryDetail::lastError);
+        detailRow(grid, r, "Finished", "detailFinished", d -> d.finished().isEmpty() ? "-" : d.finished());
+        javafx.scene.layout.VBox box = new javafx.scene.layout.VBox(10, title, grid);
+        box.getStyleClass().addAll("pane-padding", "entry-detail");
+        box.setId("entryDetail");
+        javafx.scene.control.ScrollPane scroll = new javafx.scene.control.ScrollPane(box);
+        scroll.setFitToWidth(true);
+        scroll.setMinWidth(220);
+        return scroll;
+    }
+
+    private int detailRow(javafx.scene.layout.GridPane grid, int row, String name, String id,
+                          java.util.function.Function<EntryDetail, String> f) {
+        Label n = new Label(name);
+        n.getStyleClass().add("metric-name");
+        Label v = new Label();
+        v.setId(id);
+        v.setWrapText(true);
+        v.getStyleClass().add("metric-value");
+        v.textProperty().bind(Bindings.createStringBinding(() -> vm.detailProperty().get() == null ? ""
+                : f.apply(vm.detailProperty().get()), vm.detailProperty()));
+        grid.add(n, 0, row);
+        grid.add(v, 1, row);
+        javafx.scene.layout.GridPane.setValignment(n, javafx.geometry.VPos.TOP);
+        return row + 1;
+    }
+
+    /** Double-click or Enter: selects the entry alone and shows its detail. */
+    public void openDetail(QueueEntry e) {
+        if (e == null || e.recno() <= 0) {
+            return;
+        }
+        vm.showDetail(e);
     }
 
     /** First / previous / next / last page, where we are, and a field to jump to a row. */
@@ -137,7 +236,11 @@ public final class QueueView extends BorderPane {
         };
         page.totalProperty().addListener((o, a, b) -> update.run());
         page.pageStartProperty().addListener((o, a, b) -> update.run());
-        page.addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> update.run());
+        page.addListener((javafx.collections.ListChangeListener<QueueEntry>) c -> {
+            update.run();
+            javafx.application.Platform.runLater(this::selectWantedRow);
+        });
+        page.pageStartProperty().addListener((o, a, b) -> javafx.application.Platform.runLater(this::selectWantedRow));
         update.run();
         TextField go = new TextField();
         go.setId("goToRow");
@@ -146,7 +249,9 @@ public final class QueueView extends BorderPane {
         go.setOnAction(e -> {
             try {
                 long row = Long.parseLong(go.getText().replace(",", "").strip());
-                page.showRow(Math.max(0, row - 1));
+                wantedRow = Math.max(0, row - 1);
+                page.showRow(wantedRow);
+                selectWantedRow();
                 go.clear();
             } catch (NumberFormatException ex) {
                 vm.messageProperty().set("'" + go.getText() + "' is not a row number");
@@ -155,6 +260,28 @@ public final class QueueView extends BorderPane {
         HBox box = new HBox(6, where, first, prev, next, last, go);
         box.setAlignment(Pos.CENTER_RIGHT);
         return box;
+    }
+
+    private long wantedRow = -1;
+
+    /** Go to row: once the page that holds it is shown, select that row and scroll to it. */
+    private void selectWantedRow() {
+        QueuePage page = vm.rows();
+        long i = wantedRow - page.pageStartProperty().get();
+        if (wantedRow < 0 || i < 0 || i >= page.size()) {
+            return;
+        }
+        wantedRow = -1;
+        table.getSelectionModel().clearAndSelect((int) i);
+        table.scrollTo(Math.max(0, (int) i - 3));
+        table.requestFocus();
+    }
+
+    private void confirm(String question, Runnable then) {
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, question, ButtonType.OK, ButtonType.CANCEL);
+        a.setHeaderText(null);
+        a.initOwner(getScene() == null ? null : getScene().getWindow());
+        a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> then.run());
     }
 
     private static Button pagerButton(String text, String id, String tip, Runnable action) {
@@ -239,7 +366,15 @@ public final class QueueView extends BorderPane {
         }));
         state.setPrefWidth(200);
 
-        List<TableColumn<QueueEntry, ?>> cols = List.of(recno, mailbox, ts, action, state);
+        TableColumn<QueueEntry, String> due = new TableColumn<>("Due");
+        due.setId("colDue");
+        due.setSortable(false);
+        due.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(""));
+        due.setCellFactory(c -> cell(e -> e.parked() ? "-" : Format.when(vm.due(e), zone)));
+        due.setPrefWidth(170);
+        vm.settingsProperty().addListener((o, a, b) -> table.refresh()); // store.cleanupage changed: Remove's due moves
+
+        List<TableColumn<QueueEntry, ?>> cols = List.of(recno, mailbox, ts, due, action, state);
         table.getColumns().setAll(cols);
         recno.setSortType(TableColumn.SortType.ASCENDING);
         table.getSortOrder().setAll(List.of(recno));

@@ -13,6 +13,7 @@ import org.mstore.api.HistoryEntry;
 import org.mstore.api.MessageStore;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
+import org.mstore.api.SettingsSnapshot;
 import org.mstore.api.TaskResult;
 import org.mstore.console.TaskExecutor;
 
@@ -45,7 +46,11 @@ public final class QueueViewModel {
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final LongBinding total;
+    private final ObjectProperty<SettingsSnapshot> settings = new SimpleObjectProperty<>();
+    private final ObjectProperty<EntryDetail> detail = new SimpleObjectProperty<>();
     private QueueQuery applied = QueueQuery.all();
+    private long detailGeneration;
+    private final BooleanProperty paused = new SimpleBooleanProperty(false);
 
     public QueueViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -72,6 +77,12 @@ public final class QueueViewModel {
                 counts.values().toArray(new LongProperty[0]));
         sort.addListener((o, was, is) -> applyFilter());
         ascending.addListener((o, was, is) -> applyFilter());
+        paused.addListener((o, was, is) -> {
+            if (!is) {
+                rows.reload();
+                refreshCounts();
+            }
+        });
     }
 
     public QueuePage rows() {
@@ -113,11 +124,72 @@ public final class QueueViewModel {
         return readOnly;
     }
 
+    /** The settings the Due column and the detail read ({@code store.cleanupage}, the thresholds); null until read. */
+    public ObjectProperty<SettingsSnapshot> settingsProperty() {
+        return settings;
+    }
+
+    /** The selected entry's detail (why, who, due, attempts, last error), or null. */
+    public ObjectProperty<EntryDetail> detailProperty() {
+        return detail;
+    }
+
+    /**
+     * Hold still: while paused the rows do not move (entries that come and go are counted, not shown); resuming reads
+     * the page again.
+     */
+    public BooleanProperty pausedProperty() {
+        return paused;
+    }
+
     /** Loads counts and the first rows. */
     public void load() {
         applied = query();
         rows.setQuery(applied);
         refreshCounts();
+        loadSettings();
+    }
+
+    /** Reads the settings (again: they changed). */
+    public void loadSettings() {
+        executor.execute("Reading settings", () -> engine.settings().snapshot(), s -> {
+            settings.set(s);
+            EntryDetail d = detail.get();
+            if (d != null && d.entry().recno() > 0) {
+                showDetail(d.entry());
+            }
+        }, e -> { });
+    }
+
+    /** When {@code e} is due, by the settings read last. */
+    public java.time.Instant due(QueueEntry e) {
+        return EntryDetail.due(e, settings.get());
+    }
+
+    /** Reads the entry afresh with its mailbox's figures and shows its detail (null clears). */
+    public void showDetail(QueueEntry e) {
+        long gen = ++detailGeneration;
+        if (e == null || e.recno() <= 0) {
+            detail.set(null);
+            return;
+        }
+        java.time.ZoneId zone = engine.clock().getZone();
+        executor.execute("Reading entry " + e.recno(), () -> {
+            java.util.Optional<QueueEntry> now = engine.queue().get(e.recno());
+            if (now.isEmpty()) {
+                return engine.queue().finished(e.recno()).map(h -> EntryDetail.finished(h, zone)).orElse(null);
+            }
+            SettingsSnapshot s = engine.settings().snapshot();
+            return EntryDetail.of(now.get(), engine.mailboxes().find(e.mailbox()).orElse(null), s, engine.clock().instant(), zone);
+        }, d -> {
+            if (gen == detailGeneration) {
+                detail.set(d);
+            }
+        }, x -> {
+            if (gen == detailGeneration) {
+                detail.set(null);
+            }
+        });
     }
 
     /** Applies the current filter and sort (the view debounces the mailbox text). */
@@ -152,6 +224,9 @@ public final class QueueViewModel {
 
     /** Periodic check that the counts and the list still match the database. */
     public void reconcile() {
+        if (paused.get()) {
+            return;
+        }
         rows.reconcile();
         refreshCounts();
     }
@@ -162,7 +237,9 @@ public final class QueueViewModel {
         for (QueueEntry e : entries) {
             counts.get(e.action()).set(counts.get(e.action()).get() + 1);
         }
-        rows.added(entries);
+        if (!paused.get()) {
+            rows.added(entries);
+        }
     }
 
     public void entriesDone(List<HistoryEntry> entries) {
@@ -170,7 +247,32 @@ public final class QueueViewModel {
             LongProperty c = counts.get(h.entry().action());
             c.set(Math.max(0, c.get() - 1));
         }
-        rows.done(entries);
+        if (!paused.get()) {
+            rows.done(entries);
+        }
+        followDetail(entries.stream().map(HistoryEntry::entry).toList());
+    }
+
+    /**
+     * Pending entries whose state changed: claimed, released for a retry, parked (they leave the table), retried (they come
+     * back). Rows on the page are updated in place; a parked or retried entry changes the counts, which are read again.
+     */
+    public void entriesChanged(List<QueueEntry> entries) {
+        boolean recount = entries.stream().anyMatch(e -> e.parked() || (e.state() == QueueEntry.State.WAITING && e.attempts() == 0));
+        if (!paused.get()) {
+            rows.changed(entries);
+        }
+        if (recount) {
+            refreshCounts();
+        }
+        followDetail(entries);
+    }
+
+    private void followDetail(List<QueueEntry> entries) {
+        EntryDetail d = detail.get();
+        if (d != null && entries.stream().anyMatch(e -> e.recno() == d.entry().recno())) {
+            showDetail(d.entry());
+        }
     }
 
     // ---------------------------------------------------------------- moves
@@ -179,22 +281,30 @@ public final class QueueViewModel {
         return selected.stream().filter(e -> e != null && e.recno() > 0).map(QueueEntry::recno).distinct().collect(Collectors.toList());
     }
 
-    /** Runs the selected entries now (the daemon takes them first, or they run here). */
+    /**
+     * Runs the selected entries now, whatever the window: by the running daemon, or here under the session lock; says
+     * how it went (outcome, bytes reclaimed, time). When another process holds the lock the entries stay queued.
+     */
     public void runNow(List<QueueEntry> selected) {
-        List<Long> ids = recnos(selected);
+        runNowIds(recnos(selected));
+    }
+
+    void runNowIds(List<Long> ids) {
         if (readOnly.get() || ids.isEmpty()) {
             return;
         }
-        message.set("Running " + ids.size() + " entries...");
-        executor.execute("Running " + ids.size() + " entries", () -> engine.daemon().runNow(ids), results -> {
-            if (results.isEmpty()) {
-                message.set("None of the " + ids.size() + " entries was waiting any more: already run or removed");
-            } else {
-                long done = results.stream().filter(TaskResult::finished).count();
-                message.set("Ran " + done + " of " + ids.size() + " entries"
-                        + (done < results.size() ? " (" + (results.size() - done) + " will be retried)" : ""));
-            }
-        }, e -> message.set(e.getMessage()));
+        message.set("Running " + ids.size() + (ids.size() == 1 ? " entry" : " entries") + " now...");
+        executor.execute("Running " + ids.size() + " entries", () -> {
+            long t0 = System.nanoTime();
+            List<TaskResult> r = engine.daemon().runNow(ids);
+            return new Ran(r, java.time.Duration.ofNanos(System.nanoTime() - t0));
+        }, ran -> message.set(org.mstore.console.RunReport.of(ran.results(), ran.took())), e -> message.set(
+                e instanceof org.mstore.api.SessionLockedException ? org.mstore.console.RunReport.locked(org.mstore.console.RunReport.holderOf(e),
+                        (ids.size() == 1 ? "The entry stays queued and runs" : "The entries stay queued and run") + " when the lock is free.")
+                        : "Not run: " + e.getMessage()));
+    }
+
+    private record Ran(List<TaskResult> results, java.time.Duration took) {
     }
 
     /** Removes the selected entries from the queue. */
@@ -207,6 +317,41 @@ public final class QueueViewModel {
                 removed -> message.set("Removed " + removed.size() + " entries"
                         + (removed.size() < ids.size() ? " (" + (ids.size() - removed.size() + " were in progress or gone)") : "")),
                 e -> message.set(e.getMessage()));
+    }
+
+    /** How many entries the applied filter matches in the whole queue (for the bulk moves' confirmation). */
+    public void countMatching(java.util.function.Consumer<Long> then) {
+        QueueQuery q = applied;
+        executor.execute("Counting the matching entries", () -> engine.queue().count(q), then::accept,
+                e -> message.set("Could not count: " + e.getMessage()));
+    }
+
+    private List<Long> matchingRecnos(QueueQuery q) {
+        List<Long> ids = new ArrayList<>();
+        engine.queue().forEach(q, e -> ids.add(e.recno()));
+        return ids;
+    }
+
+    /** Removes every waiting entry the filter matches (not only the page shown); says how many. */
+    public void removeAllMatching() {
+        if (readOnly.get()) {
+            return;
+        }
+        QueueQuery q = applied;
+        executor.execute("Removing the matching entries", () -> engine.queue().remove(matchingRecnos(q)), removed -> {
+            message.set("Removed " + org.mstore.console.Format.count(removed.size()) + " matching entries");
+            refresh();
+        }, e -> message.set("Not removed: " + e.getMessage()));
+    }
+
+    /** Runs every entry the filter matches now (see {@link #runNow}). */
+    public void runAllMatching() {
+        if (readOnly.get()) {
+            return;
+        }
+        QueueQuery q = applied;
+        executor.execute("Reading the matching entries", () -> matchingRecnos(q), this::runNowIds,
+                e -> message.set("Not run: " + e.getMessage()));
     }
 
     /** The mailboxes of a selection (for "repair the selection"). */

@@ -67,7 +67,11 @@ public final class SettingsView extends ScrollPane {
         apply.setId("applySettings");
         apply.setDefaultButton(true);
         apply.disableProperty().bind(vm.canApplyProperty().not());
-        apply.setOnAction(e -> vm.apply());
+        apply.setOnAction(e -> {
+            vm.apply();
+            grid.requestFocus(); // not on the next button (Restore defaults), where Space would fill in every default
+        });
+        grid.setFocusTraversable(false);
         Button revert = new Button("Revert");
         revert.setId("revertSettings");
         revert.disableProperty().bind(vm.anyDirtyProperty().not());
@@ -94,6 +98,18 @@ public final class SettingsView extends ScrollPane {
         setContent(box);
     }
 
+    /** An edited value that is not applied yet shows it (style class {@code edited}). */
+    private static void markEdited(javafx.scene.Node n, SettingField f) {
+        Runnable mark = () -> {
+            n.getStyleClass().remove("edited");
+            if (f.dirtyProperty().get()) {
+                n.getStyleClass().add("edited");
+            }
+        };
+        f.dirtyProperty().addListener((o, a, b) -> mark.run());
+        mark.run();
+    }
+
     private static boolean isBoolean(Setting s) {
         return s == Setting.PURGE_ENABLE || s == Setting.PURGE_EXIT_WHEN_EMPTY;
     }
@@ -104,6 +120,7 @@ public final class SettingsView extends ScrollPane {
         t.textProperty().bindBidirectional(f.valueProperty());
         t.setTooltip(new Tooltip(f.setting().help() + "\nAllowed: " + f.setting().allowed()));
         t.editableProperty().bind(vm.readOnlyProperty().not());
+        markEdited(t, f);
         f.errorProperty().addListener((o, a, b) -> {
             t.getStyleClass().remove("invalid");
             if (!b.isEmpty()) {
@@ -120,6 +137,7 @@ public final class SettingsView extends ScrollPane {
         f.valueProperty().addListener((o, a, b) -> c.setSelected(Boolean.parseBoolean(b)));
         c.selectedProperty().addListener((o, a, b) -> f.valueProperty().set(Boolean.toString(b)));
         c.disableProperty().bind(vm.readOnlyProperty());
+        markEdited(c, f);
         return c;
     }
 }

@@ -40,6 +40,12 @@ public final class SettingsViewModel {
         for (Setting s : Setting.values()) {
             SettingField f = new SettingField(s);
             fields.put(s, f);
+            // "Saved ..." is about the values as they were applied: typing again makes it stale
+            f.valueProperty().addListener((o, was, is) -> {
+                if (message.get().startsWith("Saved ") && f.dirtyProperty().get()) {
+                    message.set("");
+                }
+            });
             deps.add(f.validProperty());
             deps.add(f.dirtyProperty());
         }

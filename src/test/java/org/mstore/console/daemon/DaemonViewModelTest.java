@@ -109,7 +109,8 @@ class DaemonViewModelTest {
             assertThat(vm.runningProperty().get()).isFalse();
             assertThat(s.engine.daemon().running()).isFalse();
             assertThat(other.daemon().running()).as("the holder is left alone").isTrue();
-            assertThat(vm.otherHolderProperty().get()).startsWith("Another impurge holds the session lock: test[");
+            assertThat(vm.errorProperty().get()).endsWith("(held by mstore test (pid " + ProcessHandle.current().pid() + "))");
+            assertThat(vm.otherHolderProperty().get()).as("the lock error is said once").isEmpty();
         }
     }
 
@@ -120,12 +121,24 @@ class DaemonViewModelTest {
 
             vm.probeLock();
             assertThat(vm.otherHolderProperty().get())
-                    .isEqualTo("Another impurge holds the session lock: test[" + ProcessHandle.current().pid() + "]");
+                    .isEqualTo("mstore test (pid " + ProcessHandle.current().pid() + ") holds the purge session lock");
 
             other.daemon().stop();
             vm.probeLock();
             assertThat(vm.otherHolderProperty().get()).isEmpty();
         }
+    }
+
+    @Test
+    void the_off_peak_fields_start_empty_not_with_values_that_look_real() {
+        assertThat(vm.windowStartProperty().get()).isEmpty();
+        assertThat(vm.windowEndProperty().get()).isEmpty();
+    }
+
+    @Test
+    void a_console_holding_the_lock_is_named_as_a_console() {
+        assertThat(org.mstore.console.Holders.describe("console[6701]")).isEqualTo("another mstore console (pid 6701)");
+        assertThat(org.mstore.console.Holders.describe("impurge[17986]")).isEqualTo("a command-line impurge (pid 17986)");
     }
 
     @Test

@@ -125,7 +125,7 @@ class DashboardViewModelTest {
     }
 
     @Test
-    void entries_that_left_without_being_done_do_not_count() {
+    void skipped_tasks_count_as_finished_as_the_daemon_counts_them_and_removed_entries_do_not() {
         repair("user/a");
         vm.load();
         s.engine.backend().queue().enqueue("user/b", Action.CLEAN, 0, false);
@@ -138,8 +138,22 @@ class DashboardViewModelTest {
 
         vm.entriesDone(h);
 
-        assertThat(vm.perMinute()).extracting(DashboardViewModel.MinuteCount::done).containsExactly(1L);
-        assertThat(vm.doneLastHourProperty().get()).isEqualTo(1);
+        assertThat(vm.perMinute()).extracting(DashboardViewModel.MinuteCount::done).containsExactly(3L);
+        assertThat(vm.doneLastHourProperty().get()).isEqualTo(3);
+    }
+
+    @Test
+    void dropped_and_skipped_entries_count_as_finished_tasks_on_the_dashboard() throws Exception {
+        s.mailbox("user/gone");
+        s.engine.queue().request("user/gone", Action.PURGE);
+        s.engine.mailboxes().delete("user/gone");
+        s.engine.backend().queue().enqueue("user/b", Action.CLEAN, 0, false);
+        s.engine.daemon().drain();
+
+        vm.load();
+
+        assertThat(newHistory()).extracting(HistoryEntry::outcome).contains(Outcome.DROPPED, Outcome.SKIPPED);
+        assertThat(vm.doneLastHourProperty().get()).isEqualTo(s.engine.queue().historyCount(DashboardViewModel.FINISHED)).isEqualTo(2);
     }
 
     @Test

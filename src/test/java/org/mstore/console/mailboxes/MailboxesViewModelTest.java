@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.Outcome;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
@@ -81,7 +83,7 @@ class MailboxesViewModelTest {
 
     @ParameterizedTest
     @EnumSource(value = Action.class, names = {"REPAIR", "CLEAN", "PURGE"})
-    void a_move_now_queues_a_forced_entry_for_the_selected_mailbox(Action action) {
+    void a_move_now_runs_a_forced_entry_at_once_and_says_how_it_went(Action action) {
         vm.select(ALICE);
 
         switch (action) {
@@ -90,26 +92,66 @@ class MailboxesViewModelTest {
             default -> vm.purgeNow();
         }
 
-        assertThat(queue()).singleElement().satisfies(e -> {
-            assertThat(e.mailbox()).isEqualTo(ALICE);
-            assertThat(e.action()).isEqualTo(action);
-            assertThat(e.forced()).isTrue();
-        });
-        assertThat(vm.messageProperty().get()).isEqualTo(action + " queued for user/alice (RecNo " + queue().get(0).recno() + ")");
+        assertThat(queue()).isEmpty();
+        HistoryEntry h = s.engine.queue().recentHistory(1).get(0);
+        assertThat(h.entry()).extracting(QueueEntry::mailbox, QueueEntry::action, QueueEntry::forced).containsExactly(ALICE, action, true);
+        assertThat(h.outcome()).isEqualTo(Outcome.DONE);
+        assertThat(vm.messageProperty().get()).startsWith(action.label() + " user/alice: done in ").contains("reclaimed");
     }
 
     @Test
-    void a_move_on_a_pending_entry_forces_it_instead_of_queueing_another() {
+    void repair_now_runs_at_once_while_the_daemon_sleeps_outside_its_window() throws Exception {
+        java.time.LocalTime now = java.time.LocalTime.now(s.clock);
+        s.engine.settings().set(Setting.PURGE_WINDOW, now.plusHours(3).withMinute(0) + "-" + now.plusHours(4).withMinute(0));
+        s.engine.daemon().start(org.mstore.api.DaemonMode.daemon());
+        vm.select(ALICE);
+
+        vm.repairNow();
+
+        assertThat(s.info(ALICE).lastRepair()).isEqualTo(s.clock.instant());
+        assertThat(queue()).isEmpty();
+        assertThat(vm.messageProperty().get()).startsWith("Repair user/alice: done in ");
+    }
+
+    @Test
+    void a_move_now_on_a_pending_entry_runs_that_entry() {
         long recno = s.engine.backend().queue().enqueue(ALICE, Action.PURGE, 0, false).recno();
         vm.select(ALICE);
 
         vm.purgeNow();
 
-        assertThat(queue()).singleElement().satisfies(e -> {
-            assertThat(e.recno()).isEqualTo(recno);
-            assertThat(e.forced()).isTrue();
-        });
-        assertThat(vm.messageProperty().get()).isEqualTo("Purge was already queued for user/alice (RecNo " + recno + "); it is now forced");
+        assertThat(queue()).isEmpty();
+        assertThat(s.engine.queue().finished(recno).orElseThrow().outcome()).isEqualTo(Outcome.DONE);
+    }
+
+    @Test
+    void a_move_now_while_another_impurge_holds_the_lock_queues_nothing_and_offers_to_queue_instead() throws Exception {
+        vm.select(ALICE);
+        try (Engine other = s.openAgain()) {
+            other.daemon().start(org.mstore.api.DaemonMode.daemon());
+
+            vm.repairNow();
+
+            assertThat(queue()).isEmpty();
+            assertThat(vm.messageProperty().get()).startsWith("Not run now: mstore test (pid ")
+                    .contains("holds the purge session lock").endsWith("Queue it instead, to run when the lock is free?");
+            assertThat(vm.queueInsteadProperty().get()).isEqualTo(Action.REPAIR);
+
+            vm.queueInstead();
+
+            assertThat(queue()).singleElement().satisfies(e -> assertThat(e.action()).isEqualTo(Action.REPAIR));
+            assertThat(vm.queueInsteadProperty().get()).isNull();
+        }
+    }
+
+    @Test
+    void queue_puts_a_forced_entry_in_the_queue_without_running_it() {
+        vm.select(ALICE);
+
+        vm.request(Action.PURGE);
+
+        assertThat(queue()).singleElement().satisfies(e -> assertThat(e.forced()).isTrue());
+        assertThat(vm.messageProperty().get()).isEqualTo("Purge queued for user/alice (RecNo " + queue().get(0).recno() + ")");
     }
 
     @Test

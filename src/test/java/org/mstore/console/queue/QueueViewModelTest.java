@@ -168,7 +168,8 @@ class QueueViewModelTest {
         assertThat(s.info(BOX).lastRepair()).isEqualTo(s.clock.instant());
         assertThat(s.engine.queue().get(other.recno())).as("not selected").isPresent();
         assertThat(s.engine.queue().recentHistory(1)).extracting(HistoryEntry::outcome).containsExactly(Outcome.DONE);
-        assertThat(vm.messageProperty().get()).isEqualTo("Ran 1 of 1 entries");
+        assertThat(vm.messageProperty().get()).startsWith("Repair user/alice: done in ")
+                .endsWith("; nothing reclaimed (rebuilt index and cache: 5 messages)");
     }
 
     @Test
@@ -182,7 +183,7 @@ class QueueViewModelTest {
 
         vm.runNow(List.of(remove));
 
-        assertThat(vm.messageProperty().get()).isEqualTo("Ran 1 of 1 entries");
+        assertThat(vm.messageProperty().get()).startsWith("Remove user/alice: done in ");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (s.engine.queue().get(remove.recno()).isPresent()) {
             assertThat(System.nanoTime()).as("waited 10 s for the daemon").isLessThan(deadline);
@@ -202,8 +203,10 @@ class QueueViewModelTest {
 
             vm.runNow(List.of(remove));
 
-            assertThat(vm.messageProperty().get())
-                    .startsWith("Could not get purge session lock. Possibly another impurge is running (held by test[");
+            assertThat(vm.messageProperty().get()).startsWith("Not run now: mstore test (pid ")
+                    .contains("holds the purge session lock (\"Could not get purge session lock. Possibly another impurge is running\")")
+                    .endsWith("The entry stays queued and runs when the lock is free.");
+            assertThat(s.engine.queue().get(remove.recno())).isPresent();
         }
     }
 
@@ -261,5 +264,140 @@ class QueueViewModelTest {
 
         assertThat(all(live.rows())).isEqualTo(db(QueueQuery.all().withSort(QueueQuery.Sort.RECNO, false)));
         assertThat(live.totalProperty().get()).isEqualTo(31);
+    }
+
+    @Test
+    void a_remove_is_due_at_its_timestamp_plus_store_cleanupage() {
+        s.engine.settings().set(Setting.CLEANUP_AGE, "2h");
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        QueueEntry clean = enqueue(s.engine, BOX, Action.CLEAN, s.engine.context().now());
+        vm.load();
+
+        assertThat(vm.due(remove)).isEqualTo(remove.timestamp().plus(Duration.ofHours(2)));
+        assertThat(vm.due(clean)).isEqualTo(clean.timestamp());
+    }
+
+    @Test
+    void shortening_store_cleanupage_moves_a_removes_due_time_at_once() {
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        vm.load();
+        s.engine.settings().set(Setting.CLEANUP_AGE, "10m");
+
+        vm.loadSettings();
+
+        assertThat(vm.due(remove)).isEqualTo(remove.timestamp().plus(Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void the_detail_of_a_clean_names_the_threshold_it_crossed_with_the_figures() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 150);
+        s.expunge(BOX, "1:150"); // Expunged 150 > store.cleanupsize 100: Clean is queued
+        QueueEntry clean = s.engine.queue().find(BOX, Action.CLEAN).orElseThrow();
+        vm.load();
+
+        vm.showDetail(clean);
+
+        EntryDetail d = vm.detailProperty().get();
+        assertThat(d.why()).isEqualTo("Expunged 150 > store.cleanupsize 100");
+        assertThat(d.who()).isEqualTo("queued by the store's rules; not picked yet");
+        assertThat(d.state()).isEqualTo("waiting");
+        assertThat(d.attempts()).isEqualTo("none failed");
+        assertThat(d.dueText()).startsWith("now");
+    }
+
+    @Test
+    void the_detail_of_an_entry_an_administrator_requested_says_so() throws Exception {
+        s.mailbox(BOX);
+        long recno = s.engine.queue().request(BOX, Action.PURGE).recno();
+        vm.load();
+
+        vm.showDetail(s.engine.queue().get(recno).orElseThrow());
+
+        assertThat(vm.detailProperty().get().why()).startsWith("An administrator's request (Purge now)");
+    }
+
+    @Test
+    void the_detail_of_a_parked_entry_shows_its_attempts_and_last_error() {
+        QueueEntry remove = enqueue(s.engine, BOX, Action.REMOVE, s.engine.context().now());
+        org.mstore.console.Parking.park(s.engine, remove.recno(), "cannot delete 3.msg");
+        vm.load();
+
+        vm.showDetail(remove);
+
+        EntryDetail d = vm.detailProperty().get();
+        assertThat(d.state()).startsWith("failed 5 times: parked");
+        assertThat(d.attempts()).isEqualTo("5 failed");
+        assertThat(d.lastError()).isEqualTo("cannot delete 3.msg");
+        assertThat(d.dueText()).isEqualTo("not until it is retried");
+    }
+
+    @Test
+    void the_detail_of_an_entry_that_left_the_queue_says_how_it_ended() {
+        QueueEntry clean = enqueue(s.engine, "user/nobody", Action.CLEAN, s.engine.context().now());
+        vm.load();
+        s.engine.daemon().drain();
+
+        vm.showDetail(clean);
+
+        assertThat(vm.detailProperty().get().finished()).startsWith("dropped at ").endsWith(": mailbox no longer exists");
+    }
+
+    @Test
+    void a_parked_entry_leaves_the_table_and_a_retried_one_comes_back() {
+        fill(s.engine, 10);
+        vm.load();
+        QueueEntry first = vm.rows().get(0);
+
+        QueueEntry parked = org.mstore.console.Parking.park(s.engine, first.recno(), "boom");
+        vm.entriesChanged(List.of(parked));
+
+        assertThat(all(vm.rows())).extracting(QueueEntry::recno).doesNotContain(first.recno()).hasSize(9);
+        assertThat(vm.totalProperty().get()).isEqualTo(9);
+
+        List<QueueEntry> back = s.engine.queue().retry(List.of(first.recno()));
+        vm.entriesChanged(back);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).hasSize(10);
+        assertThat(vm.totalProperty().get()).isEqualTo(10);
+    }
+
+    @Test
+    void while_paused_the_rows_hold_still_and_resuming_shows_what_changed() {
+        fill(s.engine, 20);
+        vm.load();
+        List<QueueEntry> before = all(vm.rows());
+        vm.pausedProperty().set(true);
+
+        QueueEntry added = enqueue(s.engine, "user/new", Action.CLEAN, s.engine.context().now());
+        vm.entriesAdded(List.of(added));
+        s.engine.queue().remove(List.of(before.get(0).recno()));
+        vm.entriesDone(s.engine.queue().recentHistory(1));
+
+        assertThat(all(vm.rows())).isEqualTo(before);
+        assertThat(vm.totalProperty().get()).as("still counted").isEqualTo(20);
+
+        vm.pausedProperty().set(false);
+
+        assertThat(all(vm.rows())).isEqualTo(db(QueueQuery.all())).contains(added).doesNotContain(before.get(0));
+    }
+
+    @Test
+    void a_bulk_remove_over_a_filter_removes_exactly_the_matching_entries() {
+        fill(s.engine, 1_000);
+        vm.load();
+        vm.mailboxFilterProperty().set("u001");
+        vm.applyFilter();
+        List<Long> matching = db(QueueQuery.all().withMailboxText("u001")).stream().map(QueueEntry::recno).toList();
+        long[] counted = {-1};
+        vm.countMatching(n -> counted[0] = n);
+        assertThat(counted[0]).isEqualTo(matching.size()).isGreaterThan(QueuePage.PAGE_SIZE / 10);
+
+        vm.removeAllMatching();
+
+        assertThat(db(QueueQuery.all())).hasSize(1_000 - matching.size())
+                .noneSatisfy(e -> assertThat(e.mailbox()).contains("u001"));
+        assertThat(vm.messageProperty().get()).isEqualTo("Removed " + matching.size() + " matching entries");
+        assertThat(vm.rows()).isEmpty();
     }
 }

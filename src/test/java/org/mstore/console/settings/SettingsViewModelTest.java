@@ -199,4 +199,15 @@ class SettingsViewModelTest {
             assertThat(s.engine.settings().get(Setting.CLEANUP_SIZE)).isEqualTo("250");
         }
     }
+
+    @Test
+    void saved_clears_once_a_value_is_edited_again() {
+        vm.field(Setting.CLEANUP_SIZE).valueProperty().set("150");
+        vm.apply();
+        assertThat(vm.messageProperty().get()).startsWith("Saved ");
+
+        vm.field(Setting.CLEANUP_SIZE).valueProperty().set("160");
+
+        assertThat(vm.messageProperty().get()).isEmpty();
+    }
 }

@@ -1,0 +1,96 @@
+package org.mstore.console.queue;
+
+import java.time.Instant;
+import java.util.Locale;
+
+import org.mstore.api.Action;
+import org.mstore.api.HistoryEntry;
+import org.mstore.api.MailboxInfo;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.SettingsSnapshot;
+
+/**
+ * What the console says about one queue entry: why it is queued (the threshold it crossed, with the figures now; a
+ * corruption; an administrator's request), who has it, when it is due, its attempts and last error, and how it ended.
+ *
+ * <p>The store keeps no "reason" column: the reason is read from the rule that queues each action and the mailbox's
+ * figures as they are now, which are the figures impurge re-checks before it acts (SPEC §4).
+ */
+public record EntryDetail(QueueEntry entry, String why, String who, Instant due, String dueText, String state, String attempts,
+                          String lastError, String finished) {
+
+    /** When the entry is due: a back-off's end, else for a Remove its timestamp plus {@code store.cleanupage}, else at once. */
+    public static Instant due(QueueEntry e, SettingsSnapshot s) {
+        if (e.notBefore() != null) {
+            return e.notBefore();
+        }
+        if (e.action() == Action.REMOVE && !e.forced() && s != null) {
+            return e.timestamp().plus(s.cleanupAge());
+        }
+        return e.timestamp();
+    }
+
+    /** Why {@code e} is in the queue, in the seed's terms, with the mailbox's figures now ({@code m} null if it is gone). */
+    public static String why(QueueEntry e, MailboxInfo m, SettingsSnapshot s) {
+        if (m == null) {
+            return "The mailbox no longer exists: impurge drops the entry (\"mailbox no longer exists\")";
+        }
+        if (e.forced()) {
+            return "An administrator's request (" + e.action().label() + " now): forced, it skips the threshold checks";
+        }
+        return switch (e.action()) {
+            case CLEAN -> s == null ? "Expunged " + m.expunged() + " past store.cleanupsize"
+                    : "Expunged " + m.expunged() + (s.cleanupDue(m.expunged()) ? " > " : " (now within) ") + "store.cleanupsize "
+                    + s.cleanupSize() + (s.cleanupDue(m.expunged()) ? "" : ": impurge will skip it");
+            case PURGE -> s == null ? m.cacheExpunged() + " expunged cache records"
+                    : String.format(Locale.ROOT, "Expunged cache records %d > store.purge.count %d and %.1f%% > store.purge.percentage %s%%",
+                    m.cacheExpunged(), s.purgeCount(), m.cacheExpungedPercent(), trim(s.purgePercentage()))
+                    + (s.purgeDue(m.cacheRecords(), m.cacheExpunged()) ? "" : " (no longer met: impurge will skip it)");
+            case REPAIR -> "A corruption found when the mailbox was opened or checked (self-healing; the log line "
+                    + "\"Store Error: " + e.mailbox() + ": Mailbox has an invalid format; repair requested\" says what)"
+                    + (m.lastRepair() != null && m.lastRepair().isAfter(e.timestamp()) ? "; already repaired since: impurge will skip it" : "");
+            case REMOVE -> "A Clean renamed store.exp: the expunged messages' files are removed once store.cleanupage has passed "
+                    + "(a grace period for clients that still hold an old view)";
+        };
+    }
+
+    /** Who has the entry: the impurge running it, or nobody yet. */
+    public static String who(QueueEntry e) {
+        if (e.pickedBy() != null) {
+            return "running in " + org.mstore.console.Holders.describe(e.pickedBy());
+        }
+        return e.forced() ? "queued by an administrator (console or command line); not picked yet" : "queued by the store's rules; not picked yet";
+    }
+
+    public static String state(QueueEntry e) {
+        return switch (e.state()) {
+            case WAITING -> e.attempts() > 0 ? "waiting to be retried" : "waiting";
+            case RUNNING -> "running";
+            case FAILED -> "failed " + e.attempts() + " times: parked until an administrator retries or discards it";
+        };
+    }
+
+    /** The detail of a pending or parked entry. */
+    public static EntryDetail of(QueueEntry e, MailboxInfo m, SettingsSnapshot s, Instant now, java.time.ZoneId zone) {
+        Instant due = due(e, s);
+        String dueText = e.parked() ? "not until it is retried"
+                : !due.isAfter(now) ? "now (due since " + org.mstore.console.Format.when(due, zone) + ")"
+                : org.mstore.console.Format.when(due, zone) + " (in " + org.mstore.console.Format.duration(java.time.Duration.between(now, due)) + ")";
+        return new EntryDetail(e, why(e, m, s), who(e), due, dueText, state(e),
+                e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), "");
+    }
+
+    /** The detail of an entry that has left the queue. */
+    public static EntryDetail finished(HistoryEntry h, java.time.ZoneId zone) {
+        QueueEntry e = h.entry();
+        String how = h.outcome().name().toLowerCase(Locale.ROOT) + " at " + org.mstore.console.Format.when(h.doneAt(), zone)
+                + (h.detail() == null || h.detail().isEmpty() ? "" : ": " + h.detail())
+                + (h.bytesReclaimed() > 0 ? "; " + org.mstore.console.Format.bytes(h.bytesReclaimed()) + " reclaimed" : "");
+        return new EntryDetail(e, e.forced() ? "An administrator's request" : "-", "-", null, "-", "left the queue",
+                e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), how);
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}
