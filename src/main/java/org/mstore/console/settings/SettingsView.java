@@ -19,10 +19,11 @@ import javafx.scene.layout.VBox;
  * The threshold editors for every {@code store.*} option: the value (validated as it is typed), the default
  * and the help text; Apply, Revert, Restore defaults.
  */
-public final class SettingsView extends ScrollPane {
+public final class SettingsView extends javafx.scene.layout.BorderPane {
     public SettingsView(SettingsViewModel vm) {
         setId("settingsView");
-        setFitToWidth(true);
+        ScrollPane scroll = new ScrollPane();
+        scroll.setFitToWidth(true);
         GridPane grid = new GridPane();
         grid.setHgap(14);
         grid.setVgap(4);
@@ -93,9 +94,13 @@ public final class SettingsView extends ScrollPane {
                 + "before its next task: no restart.");
         intro.getStyleClass().add("help");
         intro.setWrapText(true);
-        VBox box = new VBox(10, title, intro, grid, buttons);
+        // the fields scroll; Apply, Revert and Restore defaults stay in sight below them, whatever the window's height
+        VBox box = new VBox(10, title, intro, grid);
         box.getStyleClass().add("pane-padding");
-        setContent(box);
+        scroll.setContent(box);
+        setCenter(scroll);
+        buttons.getStyleClass().addAll("pane-padding", "button-bar-fixed");
+        setBottom(buttons);
     }
 
     /** An edited value that is not applied yet shows it (style class {@code edited}). */
