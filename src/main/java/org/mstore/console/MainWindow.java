@@ -45,6 +45,7 @@ public final class MainWindow extends BorderPane {
     private final Tab queueTab = tab("Queue", "tabQueue");
     private final Tab historyTab = tab("History", "tabHistory");
     private final Tab mailboxesTab = tab("Mailboxes", "tabMailboxes");
+    private final Tab sessionsTab = tab("Sessions", "tabSessions");
     private final Tab settingsTab = tab("Settings", "tabSettings");
     private final Tab daemonTab = tab("Purge daemon", "tabDaemon");
     private final Tab logTab = tab("Log", "tabLog");
@@ -64,7 +65,7 @@ public final class MainWindow extends BorderPane {
         this.executor = executor;
         this.openSample = openSample;
         setId("mainWindow");
-        tabs.getTabs().addAll(queueTab, historyTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab);
+        tabs.getTabs().addAll(queueTab, historyTab, mailboxesTab, sessionsTab, settingsTab, daemonTab, logTab, dashboardTab);
         tabs.setId("mainTabs");
         setTop(menus());
         setCenter(tabs);
@@ -115,6 +116,7 @@ public final class MainWindow extends BorderPane {
         builders.put(queueTab, () -> queueView = new QueueView(s.queue(), zone, this::showMailbox));
         builders.put(historyTab, () -> historyView = new org.mstore.console.history.HistoryView(s.history(), zone));
         builders.put(mailboxesTab, () -> mailboxesView = new MailboxesView(s.mailboxes(), zone));
+        builders.put(sessionsTab, () -> new org.mstore.console.sessions.SessionsView(s.sessions(), zone));
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
         builders.put(daemonTab, () -> new DaemonView(s.daemon()));
         builders.put(logTab, () -> logView = new LogView(s.log()));

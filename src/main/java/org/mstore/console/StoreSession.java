@@ -31,6 +31,7 @@ public final class StoreSession {
     private final LogViewModel log;
     private final DashboardViewModel dashboard;
     private final HistoryViewModel history;
+    private final org.mstore.console.sessions.SessionsViewModel sessions;
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
     private AutoCloseable subscription;
     private long ticks;
@@ -46,6 +47,7 @@ public final class StoreSession {
         this.log = new LogViewModel(engine.info().logFile(), executor);
         this.dashboard = new DashboardViewModel(engine, executor);
         this.history = new HistoryViewModel(engine, executor, readOnly);
+        this.sessions = new org.mstore.console.sessions.SessionsViewModel(engine, executor);
     }
 
     /** Subscribes to the engine and loads every view. */
@@ -58,6 +60,11 @@ public final class StoreSession {
         log.poll();
         dashboard.load();
         history.load();
+        sessions.load();
+    }
+
+    public org.mstore.console.sessions.SessionsViewModel sessions() {
+        return sessions;
     }
 
     private void onEvent(StoreEvent e) {
@@ -104,6 +111,7 @@ public final class StoreSession {
         }
         if (ticks % 3 == 0) {
             daemon.probeLock();
+            sessions.load();
         }
         if (ticks % 15 == 0) {
             queue.reconcile();
