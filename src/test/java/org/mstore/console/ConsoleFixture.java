@@ -55,4 +55,36 @@ final class ConsoleFixture {
         }
         executor.shutdown();
     }
+
+    /**
+     * Clicks a tab's header and waits until that tab is selected and its view built (views are built when their tab
+     * is first shown); clicks again if a click made on a busy machine did not select it. Any node given by id
+     * (a tab inside a view, e.g. {@code #tabFailed}) is first waited for, then clicked.
+     */
+    static void openTab(org.testfx.api.FxRobot robot, String id) {
+        String bare = id.startsWith("#") ? id.substring(1) : id;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        javafx.scene.control.TabPane tabs = robot.lookup("#mainTabs").queryAs(javafx.scene.control.TabPane.class);
+        boolean mainTab = tabs.getTabs().stream().anyMatch(t -> bare.equals(t.getId()));
+        while (System.nanoTime() < deadline) {
+            if (robot.lookup(id).tryQuery().isPresent()) {
+                robot.clickOn(id);
+                org.testfx.util.WaitForAsyncUtils.waitForFxEvents();
+                if (!mainTab) {
+                    return;
+                }
+                javafx.scene.control.Tab t = tabs.getSelectionModel().getSelectedItem();
+                if (t != null && bare.equals(t.getId()) && t.getContent() != null) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new AssertionError("the tab " + id + " could not be shown");
+    }
 }

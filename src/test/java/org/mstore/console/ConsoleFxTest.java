@@ -85,7 +85,7 @@ class ConsoleFxTest {
     }
 
     private void selectMailbox(FxRobot robot, String name) {
-        robot.clickOn("#tabMailboxes");
+        ConsoleFixture.openTab(robot, "#tabMailboxes");
         robot.clickOn("#mailboxSearch").write(name);
         String leaf = name.substring(name.lastIndexOf('/') + 1);
         await("the tree shows " + name, () -> robot.lookup(".tree-cell").queryAll().stream()
@@ -103,7 +103,7 @@ class ConsoleFxTest {
         assertThat(queued(robot, CORRUPT, Action.REPAIR)).isFalse();
         selectMailbox(robot, CORRUPT);
         queueRepair(robot);
-        robot.clickOn("#tabQueue");
+        ConsoleFixture.openTab(robot, "#tabQueue");
         await("Repair of " + CORRUPT + " appears in the table", () -> queued(robot, CORRUPT, Action.REPAIR));
         assertThat(robot.lookup("#showRepair").queryAs(ToggleButton.class).getText()).isEqualTo("Repair  1");
     }
@@ -153,8 +153,8 @@ class ConsoleFxTest {
         Parking.park(console.engine(), first.recno(), "cannot delete 3.msg");
         await("it leaves the queue table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
 
-        robot.clickOn("#tabHistory");
-        robot.clickOn("#tabFailed");
+        ConsoleFixture.openTab(robot, "#tabHistory");
+        ConsoleFixture.openTab(robot, "#tabFailed");
         @SuppressWarnings("unchecked")
         TableView<QueueEntry> failed = robot.lookup("#failedTable").queryAs(TableView.class);
         await("it is in the Failed list", () -> failed.getItems().stream().anyMatch(e -> e.recno() == first.recno()));
@@ -162,7 +162,7 @@ class ConsoleFxTest {
         robot.clickOn("#retryFailed");
 
         await("the Failed list is empty", () -> failed.getItems().isEmpty());
-        robot.clickOn("#tabQueue");
+        ConsoleFixture.openTab(robot, "#tabQueue");
         await("it is back in the queue table", () -> rows(robot).stream().anyMatch(e -> e.recno() == first.recno()
                 && e.state() == QueueEntry.State.WAITING));
         assertThat(console.engine().queue().get(first.recno()).orElseThrow().attempts()).isZero();
@@ -174,14 +174,14 @@ class ConsoleFxTest {
         selectMailbox(robot, CORRUPT);
         assertThat(robot.lookup("#mbLastRepair").queryAs(Label.class).getText()).isEqualTo("never");
         queueRepair(robot);
-        robot.clickOn("#tabQueue");
+        ConsoleFixture.openTab(robot, "#tabQueue");
         await("Repair queued", () -> queued(robot, CORRUPT, Action.REPAIR));
 
-        robot.clickOn("#tabDaemon");
+        ConsoleFixture.openTab(robot, "#tabDaemon");
         robot.clickOn("#startDaemon");
-        robot.clickOn("#tabQueue");
+        ConsoleFixture.openTab(robot, "#tabQueue");
         await("the Repair entry goes", () -> !queued(robot, CORRUPT, Action.REPAIR));
-        robot.clickOn("#tabMailboxes");
+        ConsoleFixture.openTab(robot, "#tabMailboxes");
         await("the last repair time changes", () -> !robot.lookup("#mbLastRepair").queryAs(Label.class).getText().equals("never"));
         assertThat(console.engine().mailboxes().get(CORRUPT).lastRepair()).isNotNull();
     }
@@ -189,7 +189,7 @@ class ConsoleFxTest {
     @Test
     void typing_150_into_purge_percentage_is_refused_and_nothing_is_saved(FxRobot robot) {
         loaded(robot);
-        robot.clickOn("#tabSettings");
+        ConsoleFixture.openTab(robot, "#tabSettings");
         TextField field = robot.lookup(n -> "field-store.purge.percentage".equals(n.getId())).queryAs(TextField.class);
         robot.doubleClickOn(field).eraseText(field.getText().length()).write("150");
         Label error = robot.lookup(n -> "error-store.purge.percentage".equals(n.getId())).queryAs(Label.class);
@@ -216,7 +216,7 @@ class ConsoleFxTest {
                 .redirectErrorStream(true).redirectOutput(console.store.resolveSibling("impurge.out").toFile()).start();
         await("the other impurge holds the lock", () -> org.mstore.purge.SessionLock.holder(console.store)
                 .filter(h -> h.contains("[" + otherImpurge.pid() + "]")).isPresent());
-        robot.clickOn("#tabDaemon");
+        ConsoleFixture.openTab(robot, "#tabDaemon");
         robot.clickOn("#startDaemon");
         Label error = robot.lookup("#daemonError").queryAs(Label.class);
         await("the error shows", error::isVisible);

@@ -48,7 +48,7 @@ class ReadOnlyConsoleFxTest {
         assertThat(console.engine().readOnly()).isTrue();
         assertThat(console.engine().daemon().running()).isFalse();
 
-        robot.clickOn("#tabMailboxes");
+        ConsoleFixture.openTab(robot, "#tabMailboxes");
         robot.interact(() -> console.session().mailboxes().select("user/user0003/Drafts"));
         WaitForAsyncUtils.waitForFxEvents();
         for (String id : new String[] {"#repairNow", "#cleanNow", "#purgeNow"}) {
@@ -56,16 +56,16 @@ class ReadOnlyConsoleFxTest {
         }
         assertThat(robot.lookup("#checkMailbox").queryAs(Button.class).isDisabled()).isFalse();
 
-        robot.clickOn("#tabDaemon");
+        ConsoleFixture.openTab(robot, "#tabDaemon");
         assertThat(robot.lookup("#startDaemon").queryAs(Button.class).isDisabled()).isTrue();
 
-        robot.clickOn("#tabSettings");
+        ConsoleFixture.openTab(robot, "#tabSettings");
         TextField f = robot.lookup(n -> "field-store.cleanupsize".equals(n.getId())).queryAs(TextField.class);
         assertThat(f.isEditable()).isFalse();
         assertThat(robot.lookup("#applySettings").queryAs(Button.class).isDisabled()).isTrue();
 
         // Ctrl+R (repair the selection) does nothing either
-        robot.clickOn("#tabMailboxes");
+        ConsoleFixture.openTab(robot, "#tabMailboxes");
         robot.press(javafx.scene.input.KeyCode.CONTROL).press(javafx.scene.input.KeyCode.R)
                 .release(javafx.scene.input.KeyCode.R).release(javafx.scene.input.KeyCode.CONTROL);
         WaitForAsyncUtils.waitForFxEvents();
