@@ -37,25 +37,34 @@ final class Screenshots {
             steps.add(new Step(4, () -> save(stage, dir.resolve("queue.png"))));
             steps.add(new Step(0.5, () -> window.showMailbox("user/user0002/Lists")));
             steps.add(new Step(1.5, () -> save(stage, dir.resolve("mailboxes.png"))));
-            steps.add(new Step(0.5, () -> window.tabs().getSelectionModel().select(2)));
+            steps.add(new Step(0.5, () -> select(window, "tabSettings")));
             steps.add(new Step(1.5, () -> save(stage, dir.resolve("settings.png"))));
             steps.add(new Step(0.5, () -> {
-                window.tabs().getSelectionModel().select(3);
+                select(window, "tabDaemon");
                 s.daemon().start();
             }));
             steps.add(new Step(6, () -> save(stage, dir.resolve("daemon.png"))));
-            steps.add(new Step(20, () -> window.tabs().getSelectionModel().select(4)));
+            steps.add(new Step(20, () -> select(window, "tabHistory")));
+            steps.add(new Step(2, () -> save(stage, dir.resolve("history.png"))));
+            steps.add(new Step(0.5, () -> select(window, "tabSessions")));
+            steps.add(new Step(2, () -> save(stage, dir.resolve("sessions.png"))));
+            steps.add(new Step(0.5, () -> select(window, "tabLog")));
             steps.add(new Step(1.5, () -> save(stage, dir.resolve("log.png"))));
-            steps.add(new Step(20, () -> window.tabs().getSelectionModel().select(5)));
+            steps.add(new Step(0.5, () -> select(window, "tabDashboard")));
             steps.add(new Step(3, () -> save(stage, dir.resolve("dashboard.png"))));
             steps.add(new Step(0.5, () -> {
                 vm.darkProperty().set(true);
-                window.tabs().getSelectionModel().select(0);
+                select(window, "tabQueue");
             }));
             steps.add(new Step(2, () -> save(stage, dir.resolve("queue-dark.png"))));
             steps.add(new Step(0.5, done));
             run(steps, 0);
         });
+    }
+
+    private static void select(MainWindow window, String tabId) {
+        window.tabs().getTabs().stream().filter(t -> tabId.equals(t.getId())).findFirst()
+                .ifPresent(t -> window.tabs().getSelectionModel().select(t));
     }
 
     private static void run(List<Step> steps, int i) {
