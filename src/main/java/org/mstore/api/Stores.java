@@ -24,6 +24,11 @@ public final class Stores {
 
         SampleCopy resolveSample(Path root, boolean fresh) throws IOException;
 
+        /** Where the sample carried in the jar is unpacked when opened (null: this build carries none). */
+        default Path bundledSample() {
+            return null;
+        }
+
         default MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
                                         java.util.function.Consumer<String> progress) throws IOException {
             throw new UnsupportedOperationException("this engine cannot migrate stores");
@@ -70,6 +75,14 @@ public final class Stores {
      * Resolves {@code root}: itself, or, for the committed sample store, its working copy ({@code fresh}: a new one,
      * unless another process has the current copy open).
      */
+    /**
+     * The sample store carried in the jar, for a console started where no {@code sample-store/} is found: a path that
+     * {@link #resolveSample} unpacks it to on first use (null when the jar carries none).
+     */
+    public static Path bundledSample() {
+        return provider().bundledSample();
+    }
+
     public static SampleCopy resolveSample(Path root, boolean fresh) throws IOException {
         return provider().resolveSample(root, fresh);
     }

@@ -72,6 +72,9 @@ public class ConsoleApp extends Application {
     private void openSample() {
         Path sample = ConsoleArgs.findSample();
         if (sample == null) {
+            sample = org.mstore.api.Stores.bundledSample(); // the copy carried in the jar, unpacked in the background
+        }
+        if (sample == null) {
             vm.errorProperty().set("No store given and no sample-store/ found here: File › Open store...");
             return;
         }

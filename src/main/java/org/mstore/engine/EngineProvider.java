@@ -46,6 +46,11 @@ public final class EngineProvider implements Stores.Provider {
     }
 
     @Override
+    public Path bundledSample() {
+        return SampleStore.bundledPath();
+    }
+
+    @Override
     public Stores.SampleCopy resolveSample(Path root, boolean fresh) throws IOException {
         // a working copy that another process has open is reused, never replaced under it
         boolean replace = fresh && !(SampleStore.isSample(root) && inUse(SampleStore.workingCopyPath(root)));

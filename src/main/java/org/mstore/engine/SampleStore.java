@@ -26,6 +26,52 @@ public final class SampleStore {
     private SampleStore() {
     }
 
+    /** The sample store, zipped into the jar by the build ({@code mvn package}), for a console run from anywhere. */
+    public static final String BUNDLED_RESOURCE = "sample-store.zip";
+
+    /** Where the bundled sample is unpacked (null when the jar carries none). */
+    public static Path bundledPath() {
+        if (SampleStore.class.getClassLoader().getResource(BUNDLED_RESOURCE) == null) {
+            return null;
+        }
+        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "mstore-" + user, "sample-bundled").toAbsolutePath().normalize();
+    }
+
+    /**
+     * Unpacks the bundled sample into {@code dir} (owner-only, each message file with its time: its internal date),
+     * into a temporary sibling first, renamed into place once whole.
+     */
+    static void unpackBundled(Path dir) throws IOException {
+        OwnerOnly.privateDirectory(dir.getParent());
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".unpacking");
+        ClassicStore.deleteRecursively(tmp);
+        OwnerOnly.createDirectories(tmp);
+        try (java.io.InputStream raw = SampleStore.class.getClassLoader().getResourceAsStream(BUNDLED_RESOURCE);
+             java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(raw)) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                Path p = tmp.resolve(e.getName()).normalize();
+                if (!p.startsWith(tmp)) {
+                    throw new IOException("bad entry in the bundled sample: " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    OwnerOnly.createDirectories(p);
+                    continue;
+                }
+                OwnerOnly.createDirectories(p.getParent());
+                OwnerOnly.write(p, zip.readAllBytes());
+                if (e.getLastModifiedTime() != null) {
+                    Files.setLastModifiedTime(p, e.getLastModifiedTime());
+                }
+            }
+        }
+        if (!isSample(tmp)) {
+            throw new IOException("the bundled sample has no " + MARKER);
+        }
+        ClassicStore.deleteRecursively(dir);
+        Files.move(tmp, dir);
+    }
+
     public static boolean isSample(Path root) {
         return Files.exists(root.resolve(MARKER));
     }
@@ -40,6 +86,9 @@ public final class SampleStore {
     /** The store to open for {@code root}: itself, or the working copy of a sample (made if needed). */
     public static Resolved resolve(Path root, boolean fresh) throws IOException {
         Path abs = root.toAbsolutePath().normalize();
+        if (abs.equals(bundledPath()) && !isSample(abs)) {
+            unpackBundled(abs);
+        }
         if (!isSample(abs)) {
             return new Resolved(abs, false, false);
         }
