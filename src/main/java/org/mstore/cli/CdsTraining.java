@@ -85,7 +85,8 @@ public final class CdsTraining {
                 fi
                 # short commands start faster with the quick compiler alone; servers and long runs keep the full one
                 case "$1" in
-                  impurge|imapd|lmtpd|console|bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
+                  console) quick="-Xmx512m" ;;  # the console's heap is capped: a million queue entries fit in it
+                  impurge|imapd|lmtpd|bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
                   *) quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
                 esac
                 exec "${JAVA:-java}" $cds $quick -XX:-UsePerfData $MSTORE_JAVA_OPTS -jar "$here/mstore.jar" "$@"
