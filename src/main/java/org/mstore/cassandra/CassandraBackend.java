@@ -168,6 +168,12 @@ public final class CassandraBackend implements Backend {
         return r == null ? null : r.getUuid(0);
     }
 
+    /** The first column of the first row a query returns, as the driver gives it, or null (tests read a TTL). */
+    public Object valueForTests(String statement, Object... values) {
+        var r = cql.execute(statement, values).one();
+        return r == null ? null : r.getObject(0);
+    }
+
     /** The mailbox id that keys a mailbox's rows (tests find its rows). */
     public java.util.UUID mailboxIdForTests(String name) {
         CassandraStorage.Header h = storage.header(name);
