@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.NoSuchUserException;
+import org.mstore.api.OpenOptions;
 import org.mstore.api.SessionInfo;
 import org.mstore.api.Sessions;
 import org.mstore.backend.SessionStore;
 import org.mstore.backend.UserStore;
+import org.mstore.engine.Engine;
 
 /**
  * Mail users, subscriptions and the servers' sessions on the Cassandra store: kept in the metadata keyspace, so what
@@ -172,5 +174,20 @@ class CassandraMailUsersTest {
         assertThat((Integer) beatTtl).isBetween(1, CassandraSessions.TTL_SECONDS);
         store.removeOwners(List.of("faraway:7"));
         assertThat(store.list()).extracting(st -> st.owner()).doesNotContain("faraway:7");
+    }
+
+    @Test
+    void a_store_made_before_the_users_tables_gets_them_when_opened() throws Exception {
+        for (String t : List.of("users", "subscriptions", "sessions", "session_owners")) {
+            s.backend.ddlForTests("DROP TABLE {mbox}." + t);
+        }
+        s.close();
+        try (Engine e = Engine.open(s.root, new OpenOptions(s.clock, "test", false, false))) {
+            e.users().add("mona", "mona's password".toCharArray());
+            e.users().subscribe("mona", "user/mona/Lists");
+            assertThat(e.users().authenticate("mona", "mona's password".toCharArray())).isTrue();
+            assertThat(e.users().subscriptions("mona")).containsExactly("user/mona/Lists");
+            assertThat(e.sessions().list()).isEmpty();
+        }
     }
 }
