@@ -22,7 +22,8 @@ public record StoreInfo(Path root, String location, String backend, Features fea
      * @param uniqueRecnos  queue RecNos are unique
      * @param cacheOffsets  message records have cache offsets to show
      * @param mailUsers     the store keeps mail users and protocol sessions, so {@code imapd}, {@code lmtpd},
-     *                      {@code user} and {@code sessions} can run on it (the Cassandra store does not yet)
+     *                      {@code user} and {@code sessions} can run on it (both stores do; a
+     *                      backend may leave them out, and the commands then refuse in one line)
      */
     public record Features(boolean cleanupStep, boolean uniqueRecnos, boolean cacheOffsets, boolean mailUsers) {
     }

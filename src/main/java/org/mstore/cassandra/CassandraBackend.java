@@ -20,11 +20,13 @@ import org.mstore.backend.SettingsStore;
  * local directory keeps only its configuration, its default log and the host's purge session lock.
  *
  * <p>Features: no cleanup step (past {@code store.cleanupsize} a Purge is queued, deferred by
- * {@code store.cleanupage}); RecNos unique but ordered only roughly across hosts; no cache offsets.
+ * {@code store.cleanupage}); RecNos unique but ordered only roughly across hosts; no cache offsets; mail users,
+ * subscriptions and the servers' sessions in {@code <prefix>mbox} (so imapd and lmtpd run on any host of the store);
+ * no mailbox rename.
  */
 public final class CassandraBackend implements Backend {
     public static final String KIND = "cassandra";
-    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(false, true, false, false);
+    private static final StoreInfo.Features FEATURES = new StoreInfo.Features(false, true, false, true);
 
     private final Path root;
     private final CassandraConfig config;
@@ -36,6 +38,8 @@ public final class CassandraBackend implements Backend {
     private final CassandraSettings settings;
     private final CassandraStorage storage;
     private final CassandraMetadata metadata;
+    private final CassandraUsers users;
+    private final CassandraSessions sessions;
 
     private CassandraBackend(Path root, CassandraConfig config, Cql cql, Clock clock) {
         this.root = root;
@@ -50,6 +54,8 @@ public final class CassandraBackend implements Backend {
         MailboxLocks locks = new MailboxLocks(cql, config.lease(), Duration.ofMinutes(2));
         this.storage = new CassandraStorage(cql, locks);
         this.metadata = new CassandraMetadata(mailboxes, queue, changes);
+        this.users = new CassandraUsers(cql);
+        this.sessions = new CassandraSessions(cql);
         keeper.add(queue::renewLeases);
         keeper.add(locks::renew);
     }
@@ -62,6 +68,8 @@ public final class CassandraBackend implements Backend {
             } else if (!Schema.exists(cql)) {
                 throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
                         + " (was it created with 'mstore init --backend cassandra'?)");
+            } else {
+                Schema.addMissing(cql);
             }
             CassandraBackend b = new CassandraBackend(root, config, cql, clock);
             if (!create) {
@@ -124,6 +132,16 @@ public final class CassandraBackend implements Backend {
         return changes;
     }
 
+    @Override
+    public org.mstore.backend.UserStore users() {
+        return users;
+    }
+
+    @Override
+    public org.mstore.backend.SessionStore sessions() {
+        return sessions;
+    }
+
     /** Claims on queue entries this process holds (tests look). */
     public int claimsHeld() {
         return queue.claimsHeld();
@@ -148,6 +166,12 @@ public final class CassandraBackend implements Backend {
     public java.util.UUID uuidForTests(String statement, Object... values) {
         var r = cql.execute(statement, values).one();
         return r == null ? null : r.getUuid(0);
+    }
+
+    /** The first column of the first row a query returns, as the driver gives it, or null (tests read a TTL). */
+    public Object valueForTests(String statement, Object... values) {
+        var r = cql.execute(statement, values).one();
+        return r == null ? null : r.getObject(0);
     }
 
     /** The mailbox id that keys a mailbox's rows (tests find its rows). */

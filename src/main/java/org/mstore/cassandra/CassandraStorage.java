@@ -211,6 +211,15 @@ final class CassandraStorage implements MessageStorage {
         return locks.acquire(info.name());
     }
 
+    /**
+     * Not on this store: a mailbox's rows are keyed by an id made from its name, so a rename is a copy of every row
+     * (SPEC §12 leaves it out). Refused before anything changes; IMAP answers {@code NO [CANNOT]}.
+     */
+    @Override
+    public void rename(MailboxInfo from, MailboxInfo to) {
+        throw new UnsupportedOperationException("renaming a mailbox is not supported on a cassandra store");
+    }
+
     @Override
     public void deleteTree(MailboxInfo info) throws IOException {
         List<Header> all = new ArrayList<>();

@@ -30,6 +30,28 @@ final class Schema {
                 "CREATE KEYSPACE IF NOT EXISTS {cache} WITH replication = " + r);
     }
 
+    /**
+     * The mail users, their subscriptions and the servers' sessions (issue 9), in the metadata keyspace. Also made when
+     * a store made before them is opened ({@link #addMissing}).
+     */
+    static final List<String> USER_TABLES = List.of(
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.users (
+              name text PRIMARY KEY, credential text, created bigint, updated bigint)""",
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.subscriptions (
+              user text, mailbox text,
+              PRIMARY KEY ((user), mailbox))""",
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.session_owners (
+              shard int, owner text, heartbeat bigint,
+              PRIMARY KEY ((shard), owner)) WITH gc_grace_seconds = """ + SHORT_GRACE,
+            """
+            CREATE TABLE IF NOT EXISTS {mbox}.sessions (
+              shard int, owner text, id text, process text, host text, protocol text, user_name text, remote text,
+              mailbox text, since bigint, last_command text, last_active bigint, idle boolean,
+              PRIMARY KEY ((shard), owner, id)) WITH gc_grace_seconds = """ + SHORT_GRACE);
+
     static final List<String> TABLES = List.of(
             // ---- {msg}: message bytes
             """
@@ -163,7 +185,27 @@ final class Schema {
         for (String t : TABLES) {
             cql.ddl(t);
         }
+        for (String t : USER_TABLES) {
+            cql.ddl(t);
+        }
         cql.execute("INSERT INTO {mbox}.store_meta (key, value) VALUES ('schema_version', ?) IF NOT EXISTS", Integer.toString(VERSION));
+    }
+
+    /**
+     * Makes the tables of a store made by an earlier release that lacked them (the users and sessions tables): one
+     * cheap read when they are there.
+     */
+    static void addMissing(Cql cql) {
+        try {
+            cql.execute("SELECT name FROM {mbox}.users LIMIT 1");
+            cql.execute("SELECT owner FROM {mbox}.sessions WHERE shard = 0 LIMIT 1");
+            return;
+        } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
+            // unconfigured table: made below
+        }
+        for (String t : USER_TABLES) {
+            cql.ddl(t);
+        }
     }
 
     /** True when the store's keyspaces hold a store (its schema version row). */

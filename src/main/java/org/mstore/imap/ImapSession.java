@@ -221,7 +221,10 @@ final class ImapSession {
         } catch (SelectedMailbox.Invalidated e) {
             write("* BYE The selected mailbox was replaced (its UID validity changed); select it again\r\n");
             conn.close();
-        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+        } catch (UnsupportedOperationException e) {
+            // what this store can never do (a RENAME on a Cassandra store): RFC 5530's CANNOT
+            tagged(tag, "NO", "[CANNOT] " + oneLine(e.getMessage()));
+        } catch (IllegalArgumentException | IllegalStateException e) {
             tagged(tag, "NO", oneLine(e.getMessage()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("IMAP {} failed for {}", name, user, e);

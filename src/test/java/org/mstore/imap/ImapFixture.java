@@ -39,7 +39,11 @@ final class ImapFixture implements AutoCloseable {
 
     static ImapFixture start(Path dir, boolean immediate, UnaryOperator<ImapConfig> config) throws Exception {
         Path root = dir.resolve("store");
-        Engine e = Engine.init(root, options());
+        return on(root, Engine.init(root, options()), immediate, config);
+    }
+
+    /** The server over a store already open (a Cassandra store, say), with alice added. */
+    static ImapFixture on(Path root, Engine e, boolean immediate, UnaryOperator<ImapConfig> config) throws Exception {
         e.settings().set(Setting.IMAP_IMMEDIATE_FLAG_UPDATE, Boolean.toString(immediate));
         e.users().add("alice", PASSWORD.toCharArray());
         ImapConfig c = config.apply(ImapConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));

@@ -14,7 +14,7 @@ import org.mstore.console.TaskExecutor;
 /**
  * The clients connected to the store's IMAP and LMTP servers, in every process (issue 8): who is in which mailbox, so
  * that an administrator sees it before repairing one. Read in the background, every few seconds while the view is
- * shown; a store that keeps no sessions (the Cassandra store) says so.
+ * shown; a store that keeps no sessions (a backend without them; both stores keep them) says so.
  */
 public final class SessionsViewModel {
     private final MessageStore engine;
