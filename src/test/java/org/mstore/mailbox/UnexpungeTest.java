@@ -150,4 +150,33 @@ class UnexpungeTest {
         }
         assertThat(s.engine.mailboxes().expunged(BOX).get(0).recoverable()).isTrue();
     }
+
+    @Test
+    void a_crash_after_the_append_leaves_the_copy_and_the_message_recoverable_again_never_lost() throws Exception {
+        byte[] original = s.engine.mailboxes().fetch(BOX, 2);
+        expunge("2");
+        s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2"));
+        // what a halt at unexpunge.after-append leaves: the copy committed, the recovery not recorded
+        Files.delete(s.dir(BOX).resolve("store.unexp"));
+
+        assertThat(s.engine.mailboxes().fetch(BOX, 6)).isEqualTo(original);
+        assertThat(s.engine.mailboxes().expunged(BOX).get(0).recoverable()).isTrue();
+        assertThat(s.engine.maintenance().check(BOX).problems()).isEmpty();
+    }
+
+    @Test
+    void a_file_whose_bytes_no_longer_match_its_checksum_is_not_recovered() throws Exception {
+        expunge("2:3");
+        Path f = Mailbox.messageFile(s.dir(BOX), 3);
+        byte[] b = Files.readAllBytes(f);
+        b[b.length - 3] ^= 0x20; // same size, other bytes
+        Files.write(f, b);
+        long next = s.info(BOX).nextUid();
+
+        assertThatThrownBy(() -> s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2:3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("UID 3 of user/alice cannot be recovered: its file is damaged (its checksum does not match its cache record)");
+        assertThat(s.info(BOX).nextUid()).isEqualTo(next);
+        assertThat(s.engine.mailboxes().expunged(BOX).get(0).recoverable()).isTrue();
+    }
 }
