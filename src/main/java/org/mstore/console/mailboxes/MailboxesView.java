@@ -241,6 +241,7 @@ public final class MailboxesView extends SplitPane {
         box.getStyleClass().add("pane-padding");
         javafx.scene.control.ScrollPane scroll = new javafx.scene.control.ScrollPane(box);
         scroll.setFitToWidth(true);
+        scroll.setId("mailboxDetailsScroll");
         BorderPane p = new BorderPane(scroll);
         return p;
     }
