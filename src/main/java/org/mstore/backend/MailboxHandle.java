@@ -93,10 +93,11 @@ public interface MailboxHandle extends Closeable {
     List<String> verify() throws IOException;
 
     /**
-     * The expunged messages this mailbox still knows of, by old UID, with whether each can be recovered. Where the
-     * backend cannot recover expunged messages: {@link UnsupportedOperationException}.
+     * The expunged messages this mailbox still knows of, by old UID, with whether each can be recovered; with
+     * {@code headers}, Date, From and Subject read from the start of each file (else empty). Where the backend cannot
+     * recover expunged messages: {@link UnsupportedOperationException}.
      */
-    default List<org.mstore.api.ExpungedMessage> expunged() throws IOException {
+    default List<org.mstore.api.ExpungedMessage> expunged(boolean headers) throws IOException {
         throw new UnsupportedOperationException("this store cannot recover expunged messages");
     }
 

@@ -170,10 +170,10 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
-    public List<org.mstore.api.ExpungedMessage> expunged() throws IOException {
+    public List<org.mstore.api.ExpungedMessage> expunged(boolean headers) throws IOException {
         List<org.mstore.api.ExpungedMessage> out = new ArrayList<>();
         for (Mailbox.Expunged x : mb.expunged()) {
-            org.mstore.api.MessageSummary s = x.filePresent() ? mb.expungedSummary(x.uid()) : null;
+            org.mstore.api.MessageSummary s = headers && x.filePresent() ? mb.expungedSummary(x.uid()) : null;
             org.mstore.api.ExpungedMessage.State state = x.recoveredAs() != 0 ? org.mstore.api.ExpungedMessage.State.RECOVERED
                     : x.filePresent() ? org.mstore.api.ExpungedMessage.State.RECOVERABLE : org.mstore.api.ExpungedMessage.State.REMOVED;
             out.add(new org.mstore.api.ExpungedMessage(x.uid(), x.size(), java.time.Instant.ofEpochMilli(x.expungedAt()),

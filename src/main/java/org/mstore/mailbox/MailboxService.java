@@ -356,7 +356,7 @@ public final class MailboxService {
     public List<org.mstore.api.ExpungedMessage> expunged(String name) throws IOException {
         try (MailboxHandle mb = open(name)) {
             try {
-                return mb.expunged();
+                return mb.expunged(true);
             } catch (MailboxFormatException e) {
                 throw corrupt(name, e);
             }
@@ -372,7 +372,7 @@ public final class MailboxService {
     public org.mstore.api.UnexpungeResult unexpunge(String name, UidSet uids) throws IOException {
         requireWritable("recover expunged messages");
         try (MailboxHandle mb = open(name)) {
-            List<org.mstore.api.ExpungedMessage> all = mb.expunged();
+            List<org.mstore.api.ExpungedMessage> all = mb.expunged(false); // UIDs only: no file is read for this
             int max = all.isEmpty() ? 0 : all.get(all.size() - 1).uid();
             List<org.mstore.api.ExpungedMessage> chosen = all.stream().filter(x -> uids.contains(x.uid(), max)).toList();
             int[] old;
