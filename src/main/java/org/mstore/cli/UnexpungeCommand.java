@@ -92,6 +92,11 @@ final class UnexpungeCommand implements Callable<Integer> {
             out.printf("%-8d %-19s %10d  %-22s %-31s %-30s %s%n", m.uid(), when(m.expungedAt(), zone), m.size(), state,
                     cut(m.date(), 31), cut(m.from(), 30), oneLine(m.subject()));
         }
+        long can = list.stream().filter(ExpungedMessage::recoverable).count();
+        long recovered = list.stream().filter(m -> m.state() == ExpungedMessage.State.RECOVERED).count();
+        long waiting = list.stream().filter(m -> m.state() != ExpungedMessage.State.REMOVED).mapToLong(ExpungedMessage::size).sum();
+        out.println(list.size() + " expunged: " + can + " recoverable, " + recovered + " recovered, " + (list.size() - can - recovered)
+                + " removed; " + waiting + " bytes of message files waiting for Remove");
     }
 
     private static String when(Instant t, ZoneId zone) {

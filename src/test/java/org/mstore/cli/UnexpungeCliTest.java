@@ -45,7 +45,8 @@ class UnexpungeCliTest {
     void list_shows_the_expunged_messages_with_sender_and_subject_as_recoverable() {
         List<String> lines = cli.on(store, "unexpunge", BOX, "--list").ok().outLines();
         assertThat(lines.get(0)).startsWith("OLD UID").contains("EXPUNGED", "SIZE", "STATE", "DATE", "FROM", "SUBJECT");
-        assertThat(lines).hasSize(3);
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(3)).startsWith("2 expunged: 2 recoverable, 0 recovered, 0 removed; ").endsWith(" bytes of message files waiting for Remove");
         assertThat(lines.get(1)).startsWith("2 ").contains("recoverable", "sender2@example.com", "Message 2");
         assertThat(lines.get(2)).startsWith("3 ").contains("recoverable", "Message 3");
     }
