@@ -114,4 +114,24 @@ public interface Mailboxes {
 
     /** Metadata and what waits for maintenance (expunge lists awaiting Remove, quarantined messages). */
     MailboxDetails details(String mailbox) throws IOException;
+
+    /**
+     * The mailbox's expunged messages that the store still knows of, by old UID: those waiting for their Clean and
+     * those a Clean set aside for Remove ({@code store.cleanupage}), each with whether it can still be recovered (its
+     * file still there, not recovered yet). Date, From and Subject are read from the start of each file only.
+     */
+    List<ExpungedMessage> expunged(String mailbox) throws IOException;
+
+    /**
+     * Recovers expunged messages (Cyrus's {@code unexpunge}): each one's file, still there until Remove deletes it, is
+     * appended again as a NEW message (a new UID, as IMAP requires), with exactly its bytes (checked against its size
+     * and, while its cache record is there, its checksum) and its original internal date. Flags: the classic store does
+     * not keep the flags of an expunged message (they were in the index record the expunge dropped), so a recovered
+     * message comes back with none (not {@code \Deleted}, not {@code \Seen}), whether or not a Purge ran since.
+     * Every message of {@code uids} that is expunged is recovered, or none is: one whose file was removed, or that was
+     * recovered already, fails the whole call with a one-line reason ({@link IllegalArgumentException}). A message is
+     * never recovered twice. The mailbox's counts are updated and its Expunged count goes down.
+     * {@link ReadOnlyStoreException} on a read-only store.
+     */
+    UnexpungeResult unexpunge(String mailbox, UidSet uids) throws IOException;
 }

@@ -91,4 +91,22 @@ public interface MailboxHandle extends Closeable {
 
     /** The full sanity check: every problem found (empty when healthy). */
     List<String> verify() throws IOException;
+
+    /**
+     * The expunged messages this mailbox still knows of, by old UID, with whether each can be recovered; with
+     * {@code headers}, Date, From and Subject read from the start of each file (else empty). Where the backend cannot
+     * recover expunged messages: {@link UnsupportedOperationException}.
+     */
+    default List<org.mstore.api.ExpungedMessage> expunged(boolean headers) throws IOException {
+        throw new UnsupportedOperationException("this store cannot recover expunged messages");
+    }
+
+    /**
+     * Appends the files of expunged messages again as new messages (new UIDs, their internal dates, exact bytes) and
+     * records that they were recovered; all of {@code oldUids} or none ({@link IllegalArgumentException} says why).
+     * Returns the new UIDs, in the order of {@code oldUids}.
+     */
+    default int[] unexpunge(int[] oldUids, long now) throws IOException {
+        throw new UnsupportedOperationException("this store cannot recover expunged messages");
+    }
 }

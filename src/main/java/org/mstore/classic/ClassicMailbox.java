@@ -170,6 +170,26 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
+    public List<org.mstore.api.ExpungedMessage> expunged(boolean headers) throws IOException {
+        List<org.mstore.api.ExpungedMessage> out = new ArrayList<>();
+        for (Mailbox.Expunged x : mb.expunged()) {
+            org.mstore.api.MessageSummary s = headers && x.filePresent() ? mb.expungedSummary(x.uid()) : null;
+            org.mstore.api.ExpungedMessage.State state = x.recoveredAs() != 0 ? org.mstore.api.ExpungedMessage.State.RECOVERED
+                    : x.filePresent() ? org.mstore.api.ExpungedMessage.State.RECOVERABLE : org.mstore.api.ExpungedMessage.State.REMOVED;
+            out.add(new org.mstore.api.ExpungedMessage(x.uid(), x.size(), java.time.Instant.ofEpochMilli(x.expungedAt()),
+                    s == null ? null : java.time.Instant.ofEpochMilli(s.internalDate()), s == null ? "" : s.date(), s == null ? "" : s.from(),
+                    s == null ? "" : s.subject(), state, x.recoveredAs(),
+                    x.recoveredAs() == 0 ? null : java.time.Instant.ofEpochMilli(x.recoveredAt())));
+        }
+        return out;
+    }
+
+    @Override
+    public int[] unexpunge(int[] oldUids, long now) throws IOException {
+        return mb.unexpunge(oldUids, now);
+    }
+
+    @Override
     public CacheCounts cacheCounts() throws IOException {
         var c = mb.cacheCounts();
         return new CacheCounts(c.records(), c.expunged());

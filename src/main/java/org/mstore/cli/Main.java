@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
                 ImexpireCommand.class, ReconstructCommand.class, MsconfigCommand.class, GenerateCommand.class,
                 SimulateCommand.class, ConsoleCommand.class, BenchCommand.class, UserCommand.class, ImapdCommand.class,
                 SessionsCommand.class, LmtpdCommand.class, ImapBenchCommand.class, CassandraCommand.class,
-                MigrateCommand.class, CommandLine.HelpCommand.class})
+                MigrateCommand.class, UnexpungeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {

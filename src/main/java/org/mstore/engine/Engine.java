@@ -520,6 +520,16 @@ public final class Engine implements MessageStore {
         public MailboxDetails details(String mailbox) throws IOException {
             return mailboxes.details(mailbox);
         }
+
+        @Override
+        public List<org.mstore.api.ExpungedMessage> expunged(String mailbox) throws IOException {
+            return mailboxes.expunged(mailbox);
+        }
+
+        @Override
+        public org.mstore.api.UnexpungeResult unexpunge(String mailbox, UidSet uids) throws IOException {
+            return mailboxes.unexpunge(mailbox, uids);
+        }
     }
 
     private final class UsersApi implements org.mstore.api.Users {

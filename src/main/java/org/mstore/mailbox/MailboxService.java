@@ -352,6 +352,60 @@ public final class MailboxService {
         }
     }
 
+    /** The expunged messages the mailbox still knows of, with whether each can be recovered. */
+    public List<org.mstore.api.ExpungedMessage> expunged(String name) throws IOException {
+        try (MailboxHandle mb = open(name)) {
+            try {
+                return mb.expunged(true);
+            } catch (MailboxFormatException e) {
+                throw corrupt(name, e);
+            }
+        }
+    }
+
+    /**
+     * Recovers the expunged messages of {@code uids} as new messages (see {@link org.mstore.api.Mailboxes#unexpunge}):
+     * storage first (the copies appended, then the recoveries recorded), then, still under the mailbox's lock, the
+     * mailbox list's counts and next UID as an append updates them, and Expunged as storage now counts it (it goes
+     * down by the recovered messages that were waiting for their Clean).
+     */
+    public org.mstore.api.UnexpungeResult unexpunge(String name, UidSet uids) throws IOException {
+        requireWritable("recover expunged messages");
+        try (MailboxHandle mb = open(name)) {
+            List<org.mstore.api.ExpungedMessage> all = mb.expunged(false); // UIDs only: no file is read for this
+            int max = all.isEmpty() ? 0 : all.get(all.size() - 1).uid();
+            List<org.mstore.api.ExpungedMessage> chosen = all.stream().filter(x -> uids.contains(x.uid(), max)).toList();
+            int[] old;
+            if (chosen.isEmpty()) {
+                long[][] ranges = uids.resolve(Integer.MAX_VALUE);
+                if (ranges.length == 1 && ranges[0][0] == ranges[0][1]) {
+                    old = new int[] {(int) ranges[0][0]}; // one UID: storage says why it cannot be recovered
+                } else {
+                    throw new IllegalArgumentException("no expunged message of " + name + " in UID set " + uids
+                            + (all.isEmpty() ? ": it has none" : ""));
+                }
+            } else {
+                old = chosen.stream().mapToInt(org.mstore.api.ExpungedMessage::uid).toArray();
+            }
+            long now = ctx.now();
+            int[] fresh = mb.unexpunge(old, now);
+            long messages = mb.messageCount();
+            long size = mb.totalSize();
+            long next = mb.nextUid();
+            long pending = mb.pendingExpunged();
+            CrashPoint.hit("mailbox-unexpunge.after-storage");
+            ctx.meta().transact(tx -> {
+                MailboxInfo info = tx.mailbox(name).orElseThrow(() -> new NoSuchMailboxException(name));
+                tx.update(info.edit().nextUid(next).messages(messages, size).expunged(Math.min(info.expunged(), pending))
+                        .cache(info.cacheRecords() + fresh.length, info.cacheExpunged()).build());
+                return null;
+            });
+            return new org.mstore.api.UnexpungeResult(mb.uidValidity(), old, fresh);
+        } catch (MailboxFormatException e) {
+            throw corrupt(name, e);
+        }
+    }
+
     /** A message's bytes. A missing or damaged message file is a format error: repair requested. */
     public byte[] fetch(String name, int uid) throws IOException {
         try (MailboxHandle mb = open(name)) {

@@ -694,10 +694,176 @@ public final class Mailbox implements Closeable {
         return new ExpungeResult(gone.size(), bytes, gone.stream().mapToInt(ExpungeFile.Entry::uid).toArray());
     }
 
-    /** The records of {@code store.exp} that are committed: the messages expunged since the last cleanup. */
+    /**
+     * The records of {@code store.exp} that are committed: the messages expunged since the last cleanup, less those
+     * recovered since ({@link #unexpunge}).
+     */
     public long pendingExpunged() throws IOException {
         MailboxIndex.Header h = index.header();
-        return h.legacyExpungeList() ? ExpungeFile.count(dir.resolve(ExpungeFile.FILE)) : h.expungeCount();
+        long n = h.legacyExpungeList() ? ExpungeFile.count(dir.resolve(ExpungeFile.FILE)) : h.expungeCount();
+        if (n == 0 || !StoreFiles.present(dir.resolve(RecoveredFile.FILE))) {
+            return n;
+        }
+        Map<Integer, RecoveredFile.Entry> recovered = RecoveredFile.read(dir);
+        return n - currentExpunged().stream().filter(e -> recovered.containsKey(e.uid())).count();
+    }
+
+    /** The committed records of the current {@code store.exp}. */
+    private List<ExpungeFile.Entry> currentExpunged() throws IOException {
+        MailboxIndex.Header h = index.header();
+        Path exp = dir.resolve(ExpungeFile.FILE);
+        if (h.legacyExpungeList()) {
+            return ExpungeFile.read(exp);
+        }
+        return h.expungeCount() == 0 ? List.of() : ExpungeFile.read(exp, h.expungeCount());
+    }
+
+    // ---------------------------------------------------------------- recovery of expunged messages
+
+    /**
+     * An expunged message that an expunge list still names: in {@code list} ({@code store.exp}, or the
+     * {@code store.exp.<stamp>} a Clean renamed it to), whether its file is still there (Remove has not deleted it), and
+     * the UID it was recovered as (0 if not) and when.
+     */
+    public record Expunged(int uid, int size, long expungedAt, String list, boolean filePresent, int recoveredAs, long recoveredAt) {
+        public boolean recoverable() {
+            return filePresent && recoveredAs == 0;
+        }
+    }
+
+    /** Every expunged message an expunge list still names (current and renamed lists), by UID. */
+    public List<Expunged> expunged() throws IOException {
+        Map<Integer, RecoveredFile.Entry> recovered = RecoveredFile.read(dir);
+        TreeMap<Integer, Expunged> out = new TreeMap<>();
+        for (String s : cleanupStamps()) {
+            for (ExpungeFile.Entry e : ExpungeFile.read(dir.resolve(EXP_PREFIX + s))) {
+                addExpunged(out, e, EXP_PREFIX + s, recovered);
+            }
+        }
+        for (ExpungeFile.Entry e : currentExpunged()) {
+            addExpunged(out, e, ExpungeFile.FILE, recovered);
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    private void addExpunged(Map<Integer, Expunged> out, ExpungeFile.Entry e, String list, Map<Integer, RecoveredFile.Entry> recovered)
+            throws IOException {
+        if (out.containsKey(e.uid()) || index.lookup(e.uid()) != null) {
+            return; // still in the index: an expunge that never committed
+        }
+        BasicFileAttributes a = StoreFiles.attributes(messageFile(dir, e.uid()));
+        RecoveredFile.Entry r = recovered.get(e.uid());
+        out.put(e.uid(), new Expunged(e.uid(), e.size(), e.expungedAt(), list, a != null && a.isRegularFile(),
+                r == null ? 0 : r.newUid(), r == null ? 0 : r.at()));
+    }
+
+    /**
+     * The summary of an expunged message, parsed from the start of its file only (its header block); its internal date
+     * is the file's mtime (set at append). Null when the file is gone.
+     */
+    public MessageSummary expungedSummary(int uid) throws IOException {
+        Path f = messageFile(dir, uid);
+        BasicFileAttributes a = StoreFiles.attributes(f);
+        if (a == null || !a.isRegularFile()) {
+            return null;
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            byte[] head = readUpTo(ch, (int) Math.min(HEAD_BYTES, a.size()));
+            return SummaryCodec.parse(head, head.length, a.lastModifiedTime().toMillis(), (int) a.size());
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Recovers expunged messages (unexpunge): their files, still there until Remove, are appended again as new
+     * messages (new UIDs), with their internal dates (the files' mtimes) and no flags: the classic store does not keep
+     * an expunged message's flags (they were in its index record, which the expunge dropped). Each file is checked
+     * first against its expunge record's size and the message checksum of its cache record (while a cache record of
+     * the UID is still there). If any of {@code oldUids} cannot be recovered (not expunged, its file removed, already
+     * recovered, damaged), an {@link IllegalArgumentException} says why and nothing is done. The append commits the
+     * copies; then the recoveries are recorded in {@code store.unexp}, so that none is brought back twice. A crash
+     * between the two leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a
+     * loss). The old files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
+     */
+    public int[] unexpunge(int[] oldUids, long now) throws IOException {
+        ensureCurrent();
+        Map<Integer, Expunged> all = new HashMap<>();
+        for (Expunged x : expunged()) {
+            all.put(x.uid(), x);
+        }
+        Map<Integer, Long> cacheSums = new HashMap<>();
+        cache.walk(index.header().cacheEnd(), (offset, uid, len, expunged, checksum) -> {
+            if (all.containsKey(uid) && checksum != IndexRecord.NO_CHECKSUM) {
+                cacheSums.put(uid, checksum);
+            }
+        });
+        List<NewMessage> news = new ArrayList<>(oldUids.length);
+        Set<Integer> seen = new HashSet<>();
+        for (int uid : oldUids) {
+            if (!seen.add(uid)) {
+                throw new IllegalArgumentException("UID " + uid + " of " + name + " is named twice");
+            }
+            Expunged x = all.get(uid);
+            String why = x == null ? whyNotExpunged(uid) : x.recoveredAs() != 0
+                    ? "UID " + uid + " of " + name + " was already recovered as UID " + x.recoveredAs()
+                    : !x.filePresent() ? removedText(uid, x) : null;
+            if (why != null) {
+                throw new IllegalArgumentException(why);
+            }
+            Path f = messageFile(dir, uid);
+            byte[] bytes;
+            long mtime;
+            try {
+                bytes = StoreFiles.readAll(f, messageLabel(uid));
+                mtime = Files.getLastModifiedTime(f).toMillis();
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException(removedText(uid, x));
+            }
+            if (bytes.length != x.size()) {
+                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file has " + bytes.length
+                        + " bytes, its expunge record says " + x.size());
+            }
+            Long sum = cacheSums.get(uid);
+            if (sum != null && StoreFiles.crc(bytes) != sum) {
+                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
+                        + "checksum does not match its cache record)");
+            }
+            news.add(new NewMessage(bytes, mtime, 0));
+        }
+        if (news.isEmpty()) {
+            return new int[0];
+        }
+        int[] newUids = append(news, true);
+        CrashPoint.hit("unexpunge.after-append");
+        List<RecoveredFile.Entry> done = new ArrayList<>(oldUids.length);
+        for (int i = 0; i < oldUids.length; i++) {
+            done.add(new RecoveredFile.Entry(oldUids[i], newUids[i], now));
+        }
+        RecoveredFile.append(dir, done);
+        CrashPoint.hit("unexpunge.after-recorded");
+        return newUids;
+    }
+
+    private String removedText(int uid, Expunged x) {
+        return "UID " + uid + " of " + name + " can no longer be recovered: its file was removed by Remove"
+                + (x.list().equals(ExpungeFile.FILE) ? "" : " (after the Clean of " + x.list().substring(EXP_PREFIX.length()) + ")");
+    }
+
+    /** Why {@code uid}, which no expunge list names, cannot be recovered. */
+    private String whyNotExpunged(int uid) throws IOException {
+        if (index.lookup(uid) != null) {
+            return "UID " + uid + " of " + name + " is not expunged: it is in the mailbox";
+        }
+        RecoveredFile.Entry r = RecoveredFile.read(dir).get(uid);
+        if (r != null) {
+            return "UID " + uid + " of " + name + " was already recovered as UID " + r.newUid();
+        }
+        if (uid > 0 && (uid & 0xffffffffL) < (index.header().nextUid() & 0xffffffffL)) {
+            return "UID " + uid + " of " + name + " can no longer be recovered: its file was removed by Remove (no expunge list "
+                    + "names it any more)";
+        }
+        return "UID " + uid + " of " + name + " does not exist (the next UID is " + index.header().nextUid() + ")";
     }
 
     // ---------------------------------------------------------------- maintenance tasks

@@ -108,6 +108,33 @@ class ConsoleFxTest {
         assertThat(robot.lookup("#showRepair").queryAs(ToggleButton.class).getText()).isEqualTo("Repair  1");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void restore_selected_brings_an_expunged_message_back_under_a_new_uid(FxRobot robot) throws Exception {
+        loaded(robot);
+        String box = "user/zed";
+        console.engine().mailboxes().create(box);
+        console.engine().mailboxes().append(box, org.mstore.testing.TestStore.news(List.of(
+                org.mstore.testing.TestStore.message("Keep me", "one\r\n"),
+                org.mstore.testing.TestStore.message("Bring me back", "two\r\n")), System.currentTimeMillis(), 0));
+        console.engine().mailboxes().setDeleted(box, org.mstore.api.UidSet.parse("2"), true);
+        console.engine().mailboxes().expunge(box);
+        selectMailbox(robot, box);
+        robot.interact(() -> robot.lookup("#mailboxDetailsScroll").queryAs(javafx.scene.control.ScrollPane.class).setVvalue(1));
+
+        robot.clickOn("#listExpunged");
+        TableView<org.mstore.api.ExpungedMessage> expunged = robot.lookup("#expungedTable").queryAs(TableView.class);
+        await("the expunged message is listed", () -> expunged.getItems().size() == 1);
+        assertThat(expunged.getItems().get(0).subject()).isEqualTo("Bring me back");
+        robot.interact(() -> expunged.getSelectionModel().select(0));
+        robot.clickOn("#restoreExpunged");
+
+        Label message = robot.lookup("#mailboxMessage").queryAs(Label.class);
+        await("the restore is reported", () -> message.getText().equals("Restored 1 message of user/zed: UID 2 -> 3"));
+        assertThat(new String(console.engine().mailboxes().fetch(box, 3))).contains("Bring me back");
+        await("the list says it was recovered", () -> expunged.getItems().size() == 1 && expunged.getItems().get(0).recoveredAs() == 3);
+    }
+
     private void queueRepair(FxRobot robot) {
         console.engine().daemon().stop(); // the console starts impurge (store.purge.enable): the entry would not wait
         robot.clickOn("#queueLater");

@@ -237,10 +237,57 @@ public final class MailboxesView extends SplitPane {
         problems.visibleProperty().bind(Bindings.isNotEmpty(vm.problems()));
         problems.managedProperty().bind(problems.visibleProperty());
 
-        VBox box = new VBox(12, title, grid, buttons, message, queueInstead, problems);
+        VBox box = new VBox(12, title, grid, buttons, message, queueInstead, problems, expunged(zone));
         box.getStyleClass().add("pane-padding");
-        BorderPane p = new BorderPane(box);
+        javafx.scene.control.ScrollPane scroll = new javafx.scene.control.ScrollPane(box);
+        scroll.setFitToWidth(true);
+        scroll.setId("mailboxDetailsScroll");
+        BorderPane p = new BorderPane(scroll);
         return p;
+    }
+
+    /**
+     * The selected mailbox's expunged messages (listed on demand: old UID, expunged at, size, date, from, subject, and
+     * whether each can still be recovered), and Restore selected: new messages with new UIDs, run in the background.
+     */
+    private VBox expunged(ZoneId zone) {
+        Label heading = new Label("Expunged messages");
+        heading.getStyleClass().add("section");
+        javafx.scene.control.TableView<org.mstore.api.ExpungedMessage> table = new javafx.scene.control.TableView<>(vm.expunged());
+        table.setId("expungedTable");
+        table.setPrefHeight(180);
+        table.setPlaceholder(new Label("Not listed yet: List shows what can still be recovered until Remove deletes the files"));
+        table.getSelectionModel().setSelectionMode(javafx.scene.control.SelectionMode.MULTIPLE);
+        table.getColumns().add(column("Old UID", m -> Integer.toString(m.uid()), 70));
+        table.getColumns().add(column("Expunged", m -> Format.when(m.expungedAt(), zone), 150));
+        table.getColumns().add(column("Size", m -> Format.bytes(m.size()), 80));
+        table.getColumns().add(column("State", m -> switch (m.state()) {
+            case RECOVERABLE -> "recoverable";
+            case RECOVERED -> "recovered as UID " + m.recoveredAs();
+            case REMOVED -> "removed by Remove";
+        }, 150));
+        table.getColumns().add(column("Date", org.mstore.api.ExpungedMessage::date, 170));
+        table.getColumns().add(column("From", org.mstore.api.ExpungedMessage::from, 180));
+        table.getColumns().add(column("Subject", org.mstore.api.ExpungedMessage::subject, 240));
+        Button list = button("List", "listExpunged", "List the expunged messages of this mailbox", vm::listExpunged);
+        list.disableProperty().bind(vm.selectedProperty().isNull());
+        Button restore = button("Restore selected", "restoreExpunged", "Bring the selected expunged messages back as new messages "
+                + "(new UIDs, the same bytes and internal date, no flags)", () -> vm.restore(table.getSelectionModel().getSelectedItems()
+                .stream().filter(org.mstore.api.ExpungedMessage::recoverable).map(org.mstore.api.ExpungedMessage::uid).toList()));
+        restore.disableProperty().bind(vm.actionsDisabledProperty().or(Bindings.createBooleanBinding(() -> table.getSelectionModel()
+                .getSelectedItems().stream().noneMatch(org.mstore.api.ExpungedMessage::recoverable), table.getSelectionModel()
+                .getSelectedItems())));
+        HBox row = new HBox(8, heading, list, restore);
+        row.setAlignment(Pos.CENTER_LEFT);
+        return new VBox(6, row, table);
+    }
+
+    private static javafx.scene.control.TableColumn<org.mstore.api.ExpungedMessage, String> column(String title,
+            Function<org.mstore.api.ExpungedMessage, String> f, double width) {
+        javafx.scene.control.TableColumn<org.mstore.api.ExpungedMessage, String> c = new javafx.scene.control.TableColumn<>(title);
+        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(d.getValue())));
+        c.setPrefWidth(width);
+        return c;
     }
 
     private static Button button(String text, String id, String tip, Runnable action) {

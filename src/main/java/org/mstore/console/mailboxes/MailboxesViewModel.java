@@ -44,6 +44,8 @@ public final class MailboxesViewModel {
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanBinding actionsDisabled;
     private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
+    private final ObservableList<org.mstore.api.ExpungedMessage> expunged = FXCollections.observableArrayList();
+    private final StringProperty expungedFor = new SimpleStringProperty();
 
     public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -59,6 +61,8 @@ public final class MailboxesViewModel {
                 problems.clear();
                 message.set("");
                 queueInstead.set(null);
+                expunged.clear();
+                expungedFor.set(null);
             }
         });
     }
@@ -258,6 +262,69 @@ public final class MailboxesViewModel {
                         + (r.repairQueued() ? "; Repair queued" : ""));
             }
         }, e -> message.set(e.getMessage()));
+    }
+
+    // ---------------------------------------------------------------- recovery of expunged messages
+
+    /** The selected mailbox's expunged messages, as last listed ({@link #listExpunged}); empty until then. */
+    public ObservableList<org.mstore.api.ExpungedMessage> expunged() {
+        return expunged;
+    }
+
+    /** The mailbox {@link #expunged()} was listed for; null when not listed. */
+    public StringProperty expungedForProperty() {
+        return expungedFor;
+    }
+
+    /** Lists the selected mailbox's expunged messages, in the background. */
+    public void listExpunged() {
+        MailboxInfo m = selected.get();
+        if (m != null) {
+            listExpunged(m.name(), true);
+        }
+    }
+
+    private void listExpunged(String name, boolean say) {
+        executor.execute("Listing expunged messages of " + name, () -> engine.mailboxes().expunged(name), list -> {
+            if (selected.get() != null && selected.get().name().equals(name)) {
+                expunged.setAll(list);
+                expungedFor.set(name);
+                if (!say) {
+                    return; // a restore's own report stays
+                }
+                long can = list.stream().filter(org.mstore.api.ExpungedMessage::recoverable).count();
+                message.set(name + ": " + list.size() + " expunged message" + (list.size() == 1 ? "" : "s") + ", " + can
+                        + " still recoverable");
+            }
+        }, e -> message.set("Could not list the expunged messages of " + name + ": " + e.getMessage()));
+    }
+
+    /**
+     * Restores expunged messages of the selected mailbox (by old UID) as new messages, in the background; says which
+     * old UID came back as which new one, then lists the expunged messages again.
+     */
+    public void restore(List<Integer> oldUids) {
+        MailboxInfo m = selected.get();
+        if (m == null || readOnly.get() || oldUids.isEmpty()) {
+            return;
+        }
+        String name = m.name();
+        StringBuilder set = new StringBuilder();
+        for (int u : oldUids) {
+            set.append(set.isEmpty() ? "" : ",").append(u);
+        }
+        message.set("Restoring " + oldUids.size() + " message" + (oldUids.size() == 1 ? "" : "s") + " of " + name + "...");
+        executor.execute("Restoring expunged messages of " + name,
+                () -> engine.mailboxes().unexpunge(name, org.mstore.api.UidSet.parse(set.toString())), r -> {
+                    StringBuilder b = new StringBuilder("Restored " + r.count() + " message" + (r.count() == 1 ? "" : "s") + " of " + name
+                            + ": ");
+                    for (int i = 0; i < r.count(); i++) {
+                        b.append(i == 0 ? "" : ", ").append("UID ").append(r.oldUids()[i]).append(" -> ").append(r.newUids()[i]);
+                    }
+                    changed(List.of(name));
+                    listExpunged(name, false);
+                    message.set(b.toString());
+                }, e -> message.set("Restore failed: " + e.getMessage()));
     }
 
     /** The expunged share of the cache against {@code store.purge.percentage}, in words. */

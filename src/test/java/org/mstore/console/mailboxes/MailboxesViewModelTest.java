@@ -296,4 +296,40 @@ class MailboxesViewModelTest {
         assertThat(MailboxesViewModel.cleanupStanding(m, thresholds("500", "5", "4"))).isEqualTo("4 - within store.cleanupsize (4)");
         assertThat(MailboxesViewModel.cleanupStanding(null, thresholds("500", "5", "4"))).isEmpty();
     }
+
+    @Test
+    void restore_brings_back_the_selected_expunged_messages_through_the_executor_and_says_old_to_new() throws Exception {
+        s.engine.mailboxes().setDeleted(ALICE, UidSet.parse("2:3"), true);
+        s.engine.mailboxes().expunge(ALICE);
+        StepTaskExecutor steps = new StepTaskExecutor();
+        MailboxesViewModel v = new MailboxesViewModel(s.engine, steps, false);
+        v.load();
+        steps.runPending();
+        v.select(ALICE);
+
+        v.listExpunged();
+        assertThat(v.expunged()).isEmpty(); // the result comes back through the executor, not in the caller's thread
+        steps.runPending();
+        assertThat(v.expunged()).extracting(org.mstore.api.ExpungedMessage::uid).containsExactly(2, 3);
+        assertThat(v.messageProperty().get()).isEqualTo("user/alice: 2 expunged messages, 2 still recoverable");
+
+        v.restore(List.of(3));
+        steps.runPending();
+        assertThat(v.messageProperty().get()).isEqualTo("Restored 1 message of user/alice: UID 3 -> 13");
+        assertThat(v.expunged()).filteredOn(m -> m.uid() == 3).singleElement()
+                .satisfies(m -> assertThat(m.recoveredAs()).isEqualTo(13));
+        assertThat(v.selectedProperty().get().messageCount()).isEqualTo(11);
+    }
+
+    @Test
+    void restore_on_a_read_only_console_does_nothing() throws Exception {
+        s.engine.mailboxes().setDeleted(ALICE, UidSet.parse("2"), true);
+        s.engine.mailboxes().expunge(ALICE);
+        MailboxesViewModel ro = new MailboxesViewModel(s.engine, new CurrentThreadTaskExecutor(), true);
+        ro.load();
+        ro.select(ALICE);
+        ro.listExpunged();
+        ro.restore(List.of(2));
+        assertThat(s.engine.mailboxes().expunged(ALICE).get(0).recoverable()).isTrue();
+    }
 }
