@@ -213,7 +213,17 @@ public final class MailboxesView extends SplitPane {
         clean.disableProperty().bind(vm.actionsDisabledProperty());
         purge.disableProperty().bind(vm.actionsDisabledProperty());
         check.disableProperty().bind(vm.selectedProperty().isNull());
-        HBox buttons = new HBox(8, repair, clean, purge, check, queueLater);
+        javafx.scene.control.MenuButton copy = new javafx.scene.control.MenuButton("Copy as command");
+        copy.setId("copyMailboxCommand");
+        copy.setTooltip(new Tooltip("Put the mstore command line that does the same on the clipboard"));
+        for (String[] k : new String[][] {{"repair", "Repair now: mstore reconstruct"}, {"check", "Check: mstore reconstruct -n"},
+                {"show", "Show: mstore imcheck -m"}}) {
+            javafx.scene.control.MenuItem i = new javafx.scene.control.MenuItem(k[1]);
+            i.setOnAction(e -> vm.messageProperty().set(org.mstore.console.export.ExportUi.copy(vm.command(k[0]))));
+            copy.getItems().add(i);
+        }
+        copy.disableProperty().bind(vm.selectedProperty().isNull());
+        HBox buttons = new HBox(8, repair, clean, purge, check, queueLater, copy);
         buttons.setAlignment(Pos.CENTER_LEFT);
 
         Label message = new Label();

@@ -260,6 +260,21 @@ public final class MailboxesViewModel {
         }, e -> message.set(e.getMessage()));
     }
 
+    /** "Copy as command" for the selected mailbox: Repair now, Check, or show it; null when none is selected. */
+    public org.mstore.console.export.Commands.Line command(String move) {
+        MailboxInfo m = selected.get();
+        if (m == null) {
+            return null;
+        }
+        java.nio.file.Path root = engine.info().root();
+        return switch (move) {
+            case "repair" -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.reconstruct(m.name(), root), "");
+            case "check" -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.check(m.name(), root),
+                    "reconstruct -n reports the problems; Check here also queues a Repair, as impurge's self-healing does");
+            default -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.show(m.name(), root), "");
+        };
+    }
+
     /** The expunged share of the cache against {@code store.purge.percentage}, in words. */
     public static String purgeStanding(MailboxInfo m, org.mstore.api.SettingsSnapshot s) {
         if (m == null) {
