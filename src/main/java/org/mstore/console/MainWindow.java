@@ -52,6 +52,7 @@ public final class MainWindow extends BorderPane {
     private final StatusBar statusBar = new StatusBar();
     private final Label daemonStatus = new Label();
     private final Label depthStatus = new Label();
+    private final Label problemsStatus = new Label();
     private final Label readOnlyBadge = new Label("READ-ONLY");
     private final Consumer<Path> openSample;
     private QueueView queueView;
@@ -114,7 +115,11 @@ public final class MainWindow extends BorderPane {
         java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> builders = new java.util.LinkedHashMap<>();
         builders.put(queueTab, () -> queueView = new QueueView(s.queue(), zone, this::showMailbox));
         builders.put(historyTab, () -> historyView = new org.mstore.console.history.HistoryView(s.history(), zone));
-        builders.put(mailboxesTab, () -> mailboxesView = new MailboxesView(s.mailboxes(), zone));
+        builders.put(mailboxesTab, () -> {
+            mailboxesView = new MailboxesView(s.mailboxes(), zone);
+            mailboxesView.addBelowTree(new org.mstore.console.health.HealthPane(s.health(), this::showMailbox));
+            return mailboxesView;
+        });
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
         builders.put(daemonTab, () -> new DaemonView(s.daemon()));
         builders.put(logTab, () -> logView = new LogView(s.log()));
@@ -138,6 +143,36 @@ public final class MainWindow extends BorderPane {
         daemonStatus.textProperty().bind(Bindings.concat("impurge: ", s.daemon().stateTextProperty()));
         depthStatus.textProperty().bind(Bindings.createStringBinding(() -> "queue: " + Format.count(s.queue().totalProperty().get()),
                 s.queue().totalProperty()));
+        problemsStatus.textProperty().bind(s.health().badgeProperty());
+        problemsStatus.visibleProperty().bind(s.health().badgeProperty().isNotEmpty());
+        problemsStatus.managedProperty().bind(problemsStatus.visibleProperty());
+        Label badge = new Label();
+        badge.setId("mailboxesBadge");
+        badge.getStyleClass().addAll("badge", "badge-problems");
+        badge.textProperty().bind(Bindings.createStringBinding(() -> {
+            int n = s.health().problemMailboxesProperty().get();
+            long r = s.health().repairsWaitingProperty().get();
+            return n > 0 ? Format.count(n) : r > 0 ? Format.count(r) : "";
+        }, s.health().problemMailboxesProperty(), s.health().repairsWaitingProperty()));
+        badge.visibleProperty().bind(badge.textProperty().isNotEmpty());
+        badge.managedProperty().bind(badge.visibleProperty());
+        badge.setTooltip(new javafx.scene.control.Tooltip());
+        badge.getTooltip().textProperty().bind(s.health().badgeProperty());
+        mailboxesTab.setGraphic(badge);
+        mailboxesTab.getStyleClass().add("tab-with-badge");
+        s.noticeProperty().addListener((o, was, n) -> {
+            if (n != null) {
+                org.controlsfx.control.Notifications note = org.controlsfx.control.Notifications.create().title(n.title()).text(n.text())
+                        .owner(getScene() == null ? null : getScene().getWindow())
+                        .hideAfter(javafx.util.Duration.seconds(8))
+                        .onAction(e -> tabs.getSelectionModel().select(n.failure() ? historyTab : queueTab));
+                if (n.failure()) {
+                    note.showWarning();
+                } else {
+                    note.showInformation();
+                }
+            }
+        });
     }
 
     private javafx.beans.value.ChangeListener<Tab> selectionBuilder;
@@ -167,8 +202,12 @@ public final class MainWindow extends BorderPane {
         depthStatus.setId("statusDepth");
         daemonStatus.getStyleClass().add("status-item");
         depthStatus.getStyleClass().add("status-item");
+        problemsStatus.setId("statusProblems");
+        problemsStatus.getStyleClass().addAll("status-item", "status-problems");
+        problemsStatus.setVisible(false);
+        problemsStatus.setManaged(false);
         readOnlyBadge.getStyleClass().add("status-item");
-        statusBar.getRightItems().addAll(readOnlyBadge, daemonStatus, depthStatus);
+        statusBar.getRightItems().addAll(readOnlyBadge, problemsStatus, daemonStatus, depthStatus);
         return statusBar;
     }
 

@@ -31,6 +31,10 @@ public final class StoreSession {
     private final LogViewModel log;
     private final DashboardViewModel dashboard;
     private final HistoryViewModel history;
+    private final org.mstore.console.health.HealthViewModel health;
+    private final org.mstore.console.health.Notices notices = new org.mstore.console.health.Notices();
+    private final javafx.beans.property.ObjectProperty<org.mstore.console.health.Notices.Notice> notice =
+            new javafx.beans.property.SimpleObjectProperty<>();
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
     private AutoCloseable subscription;
     private long ticks;
@@ -46,6 +50,9 @@ public final class StoreSession {
         this.log = new LogViewModel(engine.info().logFile(), executor);
         this.dashboard = new DashboardViewModel(engine, executor);
         this.history = new HistoryViewModel(engine, executor, readOnly);
+        this.health = new org.mstore.console.health.HealthViewModel(engine, executor);
+        health.repairsWaitingProperty().bind(queue.countProperty(Action.REPAIR));
+        mailboxes.setOnChecked(health::checked);
     }
 
     /** Subscribes to the engine and loads every view. */
@@ -73,13 +80,16 @@ public final class StoreSession {
     private void dispatch(StoreEvent e) {
         if (e instanceof StoreEvent.EntriesAdded a) {
             queue.entriesAdded(a.entries());
+            notices.added(a.entries(), System.currentTimeMillis());
         } else if (e instanceof StoreEvent.EntriesDone d) {
             queue.entriesDone(d.entries());
             dashboard.entriesDone(d.entries());
             history.entriesDone(d.entries());
+            health.entriesDone(d.entries());
         } else if (e instanceof StoreEvent.EntriesChanged c) {
             queue.entriesChanged(c.entries());
             history.entriesChanged(c.entries());
+            notices.changed(c.entries(), System.currentTimeMillis());
         } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
         } else if (e instanceof StoreEvent.SettingsChanged) {
@@ -95,6 +105,7 @@ public final class StoreSession {
     public void tick() {
         ticks++;
         log.poll();
+        notices.poll(System.currentTimeMillis()).ifPresent(notice::set);
         if (ticks % 5 == 0) {
             Map<Action, Long> counts = new EnumMap<>(Action.class);
             for (Action a : Action.values()) {
@@ -143,6 +154,15 @@ public final class StoreSession {
 
     public HistoryViewModel history() {
         return history;
+    }
+
+    public org.mstore.console.health.HealthViewModel health() {
+        return health;
+    }
+
+    /** The latest notification to show (self-healing queued a Repair, a task failed), throttled: the window pops it up. */
+    public javafx.beans.property.ObjectProperty<org.mstore.console.health.Notices.Notice> noticeProperty() {
+        return notice;
     }
 
     public DashboardViewModel dashboard() {

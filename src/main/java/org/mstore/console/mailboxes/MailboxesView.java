@@ -40,6 +40,7 @@ public final class MailboxesView extends SplitPane {
     private final TextField search = new TextField();
     private final Map<String, TreeItem<String>> items = new LinkedHashMap<>();
     private boolean rebuilding;
+    private VBox left;
 
     public MailboxesView(MailboxesViewModel vm, ZoneId zone) {
         this.vm = vm;
@@ -84,12 +85,17 @@ public final class MailboxesView extends SplitPane {
         });
         rebuild();
 
-        VBox left = new VBox(8, search, tree);
+        left = new VBox(8, search, tree);
         left.setPadding(new Insets(10));
         VBox.setVgrow(tree, Priority.ALWAYS);
 
         getItems().addAll(left, details(zone));
         setDividerPositions(0.32);
+    }
+
+    /** Adds a pane below the mailbox tree (Check all). */
+    public void addBelowTree(javafx.scene.Node n) {
+        left.getChildren().add(n);
     }
 
     private MailboxInfo find(String name) {

@@ -44,6 +44,7 @@ public final class MailboxesViewModel {
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanBinding actionsDisabled;
     private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
+    private java.util.function.Consumer<CheckReport> onChecked = r -> { };
 
     public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -240,6 +241,11 @@ public final class MailboxesViewModel {
                 e -> message.set(e.getMessage()));
     }
 
+    /** Told each check's report (the problems badge counts them). */
+    public void setOnChecked(java.util.function.Consumer<CheckReport> c) {
+        onChecked = c == null ? r -> { } : c;
+    }
+
     /** The full sanity check of the selected mailbox. */
     public void check() {
         MailboxInfo m = selected.get();
@@ -248,6 +254,7 @@ public final class MailboxesViewModel {
         }
         message.set("Checking " + m.name() + "...");
         executor.execute("Checking " + m.name(), () -> engine.maintenance().check(m.name()), (CheckReport r) -> {
+            onChecked.accept(r);
             if (selected.get() != null && selected.get().name().equals(m.name())) {
                 problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
             }
