@@ -139,7 +139,7 @@ public final class HealthViewModel {
                 int n = done;
                 executor.runOnUi(() -> {
                     progress.set(all.isEmpty() ? 1 : (double) n / all.size());
-                    message.set("Checked " + Format.count(n) + " of " + Format.count(all.size()) + " mailboxes...");
+                    message.set("Checking: " + Format.count(n) + " of " + Format.count(all.size()) + " mailboxes done...");
                     if (!report.healthy()) {
                         findings.add(report);
                         withProblems.add(report.mailbox());
