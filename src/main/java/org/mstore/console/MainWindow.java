@@ -121,9 +121,9 @@ public final class MainWindow extends BorderPane {
             return mailboxesView;
         });
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
-        builders.put(daemonTab, () -> new DaemonView(s.daemon()));
+        builders.put(daemonTab, () -> new DaemonView(s.daemon(), s.impurgeNow().textProperty()));
         builders.put(logTab, () -> logView = new LogView(s.log()));
-        builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone));
+        builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone, s.impurgeNow().textProperty(), this::showMailbox));
         builders.forEach((t, b) -> t.setContent(null));
         Runnable buildSelected = () -> {
             Tab t = tabs.getSelectionModel().getSelectedItem();

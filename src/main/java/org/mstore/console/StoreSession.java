@@ -36,6 +36,8 @@ public final class StoreSession {
     private final javafx.beans.property.ObjectProperty<org.mstore.console.health.Notices.Notice> notice =
             new javafx.beans.property.SimpleObjectProperty<>();
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
+    private final org.mstore.console.dashboard.ImpurgeNow impurgeNow;
+    private boolean spaceChanged;
     private AutoCloseable subscription;
     private long ticks;
 
@@ -51,6 +53,7 @@ public final class StoreSession {
         this.dashboard = new DashboardViewModel(engine, executor);
         this.history = new HistoryViewModel(engine, executor, readOnly);
         this.health = new org.mstore.console.health.HealthViewModel(engine, executor);
+        this.impurgeNow = new org.mstore.console.dashboard.ImpurgeNow(engine, executor);
         health.repairsWaitingProperty().bind(queue.countProperty(Action.REPAIR));
         mailboxes.setOnChecked(health::checked);
     }
@@ -65,6 +68,7 @@ public final class StoreSession {
         log.poll();
         dashboard.load();
         history.load();
+        impurgeNow.refresh();
     }
 
     private void onEvent(StoreEvent e) {
@@ -86,12 +90,15 @@ public final class StoreSession {
             dashboard.entriesDone(d.entries());
             history.entriesDone(d.entries());
             health.entriesDone(d.entries());
+            impurgeNow.refresh();
         } else if (e instanceof StoreEvent.EntriesChanged c) {
             queue.entriesChanged(c.entries());
             history.entriesChanged(c.entries());
             notices.changed(c.entries(), System.currentTimeMillis());
+            impurgeNow.refresh();
         } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
+            spaceChanged = true;
         } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
             mailboxes.loadThresholds();
@@ -115,6 +122,13 @@ public final class StoreSession {
         }
         if (ticks % 3 == 0) {
             daemon.probeLock();
+        }
+        if (ticks % 2 == 0) {
+            impurgeNow.refresh(); // the running time goes on
+        }
+        if (spaceChanged && ticks % 15 == 0) {
+            spaceChanged = false;
+            dashboard.loadSpace();
         }
         if (ticks % 15 == 0) {
             queue.reconcile();
@@ -154,6 +168,11 @@ public final class StoreSession {
 
     public HistoryViewModel history() {
         return history;
+    }
+
+    /** What impurge is doing now (the running entries), for the dashboard and the daemon view. */
+    public org.mstore.console.dashboard.ImpurgeNow impurgeNow() {
+        return impurgeNow;
     }
 
     public org.mstore.console.health.HealthViewModel health() {

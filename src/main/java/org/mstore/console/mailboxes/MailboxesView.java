@@ -160,6 +160,9 @@ public final class MailboxesView extends SplitPane {
         r = Metrics.row(grid, r, "Expunged", "mbExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.cleanupStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
                 vm.selectedProperty(), vm.thresholdsProperty()));
+        r = Metrics.row(grid, r, "Waiting to be reclaimed", "mbReclaimable", Bindings.createStringBinding(() ->
+                MailboxesViewModel.reclaimableText(vm.selectedProperty().get(), vm.reclaimableProperty().get()),
+                vm.selectedProperty(), vm.reclaimableProperty()));
         r = Metrics.row(grid, r, "Cache records", "mbCacheRecords", text(m -> Format.count(m.cacheRecords()), ""));
         r = Metrics.row(grid, r, "Expunged cache records", "mbCacheExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.purgeStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),

@@ -45,6 +45,8 @@ public final class MailboxesViewModel {
     private final BooleanBinding actionsDisabled;
     private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
     private java.util.function.Consumer<CheckReport> onChecked = r -> { };
+    private final ObjectProperty<org.mstore.api.ReclaimableSpace> reclaimable = new SimpleObjectProperty<>();
+    private long reclaimGeneration;
 
     public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -55,6 +57,7 @@ public final class MailboxesViewModel {
             visible.setPredicate(m -> t.isEmpty() || m.name().toLowerCase(Locale.ROOT).contains(t));
         });
         actionsDisabled = Bindings.createBooleanBinding(() -> this.readOnly.get() || selected.get() == null, this.readOnly, selected);
+        selected.addListener((o, was, is) -> loadReclaimable());
         selected.addListener((o, was, is) -> {
             if (is == null || was == null || !is.name().equals(was.name())) {
                 problems.clear();
@@ -239,6 +242,47 @@ public final class MailboxesViewModel {
                 r.added() ? action + " queued for " + name + " (RecNo " + r.recno() + ")"
                         : action + " was already queued for " + name + " (RecNo " + r.recno() + "); it is now forced"),
                 e -> message.set(e.getMessage()));
+    }
+
+    /** The selected mailbox's expunged bytes still on disk (read from its expunge lists); null while read or none selected. */
+    public ObjectProperty<org.mstore.api.ReclaimableSpace> reclaimableProperty() {
+        return reclaimable;
+    }
+
+    private void loadReclaimable() {
+        long gen = ++reclaimGeneration;
+        MailboxInfo m = selected.get();
+        if (m == null) {
+            reclaimable.set(null);
+            return;
+        }
+        executor.execute("Reading " + m.name() + "'s expunge lists", () -> engine.maintenance().reclaimable(m.name()), r -> {
+            if (gen == reclaimGeneration) {
+                reclaimable.set(r);
+            }
+        }, e -> {
+            if (gen == reclaimGeneration) {
+                reclaimable.set(org.mstore.api.ReclaimableSpace.unknown(m.name()));
+            }
+        });
+    }
+
+    /** The selected mailbox's space waiting to be reclaimed, in words: what Clean + Remove and Purge would free. */
+    public static String reclaimableText(MailboxInfo m, org.mstore.api.ReclaimableSpace r) {
+        if (m == null) {
+            return "";
+        }
+        if (r == null) {
+            return "reading...";
+        }
+        String cache = Long.toString(m.cacheExpunged()) + " expunged cache records for Purge (their bytes are not counted)";
+        if (r.totalBytes() < 0) {
+            return m.expunged() + " expunged messages (bytes not known for this store); " + cache;
+        }
+        return org.mstore.console.Format.bytes(r.totalBytes()) + " of expunged messages still on disk: "
+                + org.mstore.console.Format.bytes(r.expungedBytes()) + " in " + m.expunged() + " expunged since the last Clean, "
+                + org.mstore.console.Format.bytes(r.awaitingRemoveBytes()) + " in " + r.awaitingRemoveMessages() + " waiting for Remove"
+                + (r.awaitingRemoveLists() > 1 ? " (" + r.awaitingRemoveLists() + " lists)" : "") + "; " + cache;
     }
 
     /** Told each check's report (the problems badge counts them). */
