@@ -38,6 +38,7 @@ public final class StoreSession {
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
     private final org.mstore.console.dashboard.ImpurgeNow impurgeNow;
     private boolean spaceChanged;
+    private boolean nowChanged;
     private AutoCloseable subscription;
     private long ticks;
 
@@ -90,12 +91,12 @@ public final class StoreSession {
             dashboard.entriesDone(d.entries());
             history.entriesDone(d.entries());
             health.entriesDone(d.entries());
-            impurgeNow.refresh();
+            nowChanged = true;
         } else if (e instanceof StoreEvent.EntriesChanged c) {
             queue.entriesChanged(c.entries());
             history.entriesChanged(c.entries());
             notices.changed(c.entries(), System.currentTimeMillis());
-            impurgeNow.refresh();
+            nowChanged = true;
         } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
             spaceChanged = true;
@@ -123,8 +124,9 @@ public final class StoreSession {
         if (ticks % 3 == 0) {
             daemon.probeLock();
         }
-        if (ticks % 2 == 0) {
-            impurgeNow.refresh(); // the running time goes on
+        if (nowChanged || (impurgeNow.busy() && ticks % 2 == 0)) {
+            nowChanged = false;
+            impurgeNow.refresh(); // at most once a second: claims and finishes came, or the running time goes on
         }
         if (spaceChanged && ticks % 15 == 0) {
             spaceChanged = false;

@@ -39,6 +39,11 @@ public final class ImpurgeNow {
         return text;
     }
 
+    /** True when the last read found an entry running. */
+    public boolean busy() {
+        return !firstSeen.isEmpty();
+    }
+
     private record Read(List<QueueEntry> running, List<WorkerInfo> workers, Instant now) {
     }
 

@@ -116,6 +116,7 @@ public final class HealthViewModel {
             int done = 0;
             int repairs = 0;
             List<CheckReport> found = new ArrayList<>();
+            long[] lastPost = {System.nanoTime() - 1_000_000_000L};
             for (MailboxInfo m : all) {
                 if (stop.get()) {
                     break;
@@ -137,6 +138,11 @@ public final class HealthViewModel {
                 }
                 CheckReport report = r;
                 int n = done;
+                long t = System.nanoTime();
+                if (report.healthy() && n < all.size() && t - lastPost[0] < 100_000_000L) {
+                    continue; // progress told at most ten times a second; a finding at once
+                }
+                lastPost[0] = t;
                 executor.runOnUi(() -> {
                     progress.set(all.isEmpty() ? 1 : (double) n / all.size());
                     message.set("Checking: " + Format.count(n) + " of " + Format.count(all.size()) + " mailboxes done...");
