@@ -122,7 +122,13 @@ public final class MainWindow extends BorderPane {
         });
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
         builders.put(daemonTab, () -> new DaemonView(s.daemon(), s.impurgeNow().textProperty()));
-        builders.put(logTab, () -> logView = new LogView(s.log()));
+        builders.put(logTab, () -> logView = new LogView(s.log(), line -> {
+            String box = org.mstore.console.log.LogViewModel.mailboxIn(line.message() != null ? line.message() : line.raw(),
+                    s.mailboxes().mailboxes().stream().map(org.mstore.api.MailboxInfo::name).toList());
+            if (box != null) {
+                showMailbox(box);
+            }
+        }));
         builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone, s.impurgeNow().textProperty(), this::showMailbox));
         builders.forEach((t, b) -> t.setContent(null));
         Runnable buildSelected = () -> {
