@@ -328,4 +328,35 @@ class ConsoleFxTest {
         await("the second Check all has finished", () -> message.getText().startsWith("Checked ") && !console.session().health().checkingProperty().get());
         assertThat(repairsOfBox.getAsLong()).isEqualTo(1);
     }
+
+    @Test
+    void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
+        loaded(robot);
+        String box = "user/user0002/Trash";
+        console.engine().log("Store", org.mstore.api.LogLevel.ERROR, box + ": Mailbox has an invalid format; repair requested");
+        robot.clickOn("#tabLog");
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ListView<org.mstore.api.LogLine> list = robot.lookup("#logList").queryAs(javafx.scene.control.ListView.class);
+        await("the line is shown", () -> {
+            robot.interact(() -> console.session().log().poll());
+            return list.getItems().stream().anyMatch(l -> l.raw().contains(box + ": Mailbox has"));
+        });
+        int at = -1;
+        for (int i = 0; i < list.getItems().size(); i++) {
+            if (list.getItems().get(i).raw().contains(box + ": Mailbox has")) {
+                at = i;
+            }
+        }
+        int row = at;
+        robot.interact(() -> {
+            list.scrollTo(row);
+            list.getSelectionModel().select(row);
+        });
+        Node cell = robot.lookup("#logList .list-cell").queryAll().stream()
+                .filter(n -> n instanceof javafx.scene.control.ListCell<?> c && c.getIndex() == row).findFirst().orElseThrow();
+        robot.doubleClickOn(cell);
+
+        await(box + " is selected", () -> robot.lookup("#mailboxTitle").tryQuery().isPresent()
+                && robot.lookup("#mailboxTitle").queryAs(Label.class).getText().equals(box));
+    }
 }
