@@ -152,20 +152,24 @@ public final class MainWindow extends BorderPane {
         problemsStatus.textProperty().bind(s.health().badgeProperty());
         problemsStatus.visibleProperty().bind(s.health().badgeProperty().isNotEmpty());
         problemsStatus.managedProperty().bind(problemsStatus.visibleProperty());
-        Label badge = new Label();
-        badge.setId("mailboxesBadge");
-        badge.getStyleClass().addAll("badge", "badge-problems");
-        badge.textProperty().bind(Bindings.createStringBinding(() -> {
+        // the problems badge: a count in the tab's title (a tab's graphic set once its header is built is not shown), red
+        javafx.beans.binding.StringBinding badge = Bindings.createStringBinding(() -> {
             int n = s.health().problemMailboxesProperty().get();
             long r = s.health().repairsWaitingProperty().get();
             return n > 0 ? Format.count(n) : r > 0 ? Format.count(r) : "";
-        }, s.health().problemMailboxesProperty(), s.health().repairsWaitingProperty()));
-        badge.visibleProperty().bind(badge.textProperty().isNotEmpty());
-        badge.managedProperty().bind(badge.visibleProperty());
-        badge.setTooltip(new javafx.scene.control.Tooltip());
-        badge.getTooltip().textProperty().bind(s.health().badgeProperty());
-        mailboxesTab.setGraphic(badge);
-        mailboxesTab.getStyleClass().add("tab-with-badge");
+        }, s.health().problemMailboxesProperty(), s.health().repairsWaitingProperty());
+        mailboxesTab.textProperty().bind(Bindings.when(badge.isEmpty()).then("Mailboxes").otherwise(Bindings.concat("Mailboxes  ", badge)));
+        javafx.scene.control.Tooltip tip = new javafx.scene.control.Tooltip();
+        tip.textProperty().bind(s.health().badgeProperty());
+        mailboxesTab.setTooltip(tip);
+        Runnable mark = () -> {
+            mailboxesTab.getStyleClass().remove("tab-problems");
+            if (!badge.get().isEmpty()) {
+                mailboxesTab.getStyleClass().add("tab-problems");
+            }
+        };
+        badge.addListener((o, a, b) -> mark.run());
+        mark.run();
         s.noticeProperty().addListener((o, was, n) -> {
             if (n != null) {
                 org.controlsfx.control.Notifications note = org.controlsfx.control.Notifications.create().title(n.title()).text(n.text())

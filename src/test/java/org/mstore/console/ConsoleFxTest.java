@@ -322,7 +322,7 @@ class ConsoleFxTest {
                 .startsWith(found.getItems().size() + (found.getItems().size() == 1 ? " mailbox" : " mailboxes") + " with problems"));
         javafx.scene.control.Tab tab = robot.lookup("#mainTabs").queryAs(javafx.scene.control.TabPane.class).getTabs().stream()
                 .filter(t -> "tabMailboxes".equals(t.getId())).findFirst().orElseThrow();
-        assertThat(((Label) tab.getGraphic()).getText()).isEqualTo(Integer.toString(found.getItems().size()));
+        assertThat(tab.getText()).isEqualTo("Mailboxes  " + found.getItems().size());
 
         robot.clickOn("#checkAll"); // again: still one Repair for the mailbox
         await("the second Check all has finished", () -> message.getText().startsWith("Checked ") && !console.session().health().checkingProperty().get());
