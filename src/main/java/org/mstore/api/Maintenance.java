@@ -28,6 +28,14 @@ public interface Maintenance {
         return java.util.List.of();
     }
 
+    /**
+     * The bytes of expunged messages still on disk in {@code mailbox}, read from its expunge lists without taking its
+     * lock (a snapshot: a Clean or Remove running meanwhile may make it a moment out of date).
+     */
+    default ReclaimableSpace reclaimable(String mailbox) throws IOException {
+        return ReclaimableSpace.unknown(mailbox);
+    }
+
     /** {@code imexpire}: applies the rules of a rule file ({@link RuleFileException} if it cannot be used). */
     ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException;
 }

@@ -53,6 +53,7 @@ public final class MainWindow extends BorderPane {
     private final StatusBar statusBar = new StatusBar();
     private final Label daemonStatus = new Label();
     private final Label depthStatus = new Label();
+    private final Label problemsStatus = new Label();
     private final Label readOnlyBadge = new Label("READ-ONLY");
     private final Consumer<Path> openSample;
     private QueueView queueView;
@@ -115,12 +116,22 @@ public final class MainWindow extends BorderPane {
         java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> builders = new java.util.LinkedHashMap<>();
         builders.put(queueTab, () -> queueView = new QueueView(s.queue(), zone, this::showMailbox));
         builders.put(historyTab, () -> historyView = new org.mstore.console.history.HistoryView(s.history(), zone));
-        builders.put(mailboxesTab, () -> mailboxesView = new MailboxesView(s.mailboxes(), zone));
+        builders.put(mailboxesTab, () -> {
+            mailboxesView = new MailboxesView(s.mailboxes(), zone);
+            mailboxesView.addBelowTree(new org.mstore.console.health.HealthPane(s.health(), this::showMailbox));
+            return mailboxesView;
+        });
         builders.put(sessionsTab, () -> new org.mstore.console.sessions.SessionsView(s.sessions(), zone));
         builders.put(settingsTab, () -> new SettingsView(s.settings()));
-        builders.put(daemonTab, () -> new DaemonView(s.daemon()));
-        builders.put(logTab, () -> logView = new LogView(s.log()));
-        builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone));
+        builders.put(daemonTab, () -> new DaemonView(s.daemon(), s.impurgeNow().textProperty()));
+        builders.put(logTab, () -> logView = new LogView(s.log(), line -> {
+            String box = org.mstore.console.log.LogViewModel.mailboxIn(line.message() != null ? line.message() : line.raw(),
+                    s.mailboxes().mailboxes().stream().map(org.mstore.api.MailboxInfo::name).toList());
+            if (box != null) {
+                showMailbox(box);
+            }
+        }));
+        builders.put(dashboardTab, () -> new DashboardView(s.dashboard(), zone, s.impurgeNow().textProperty(), this::showMailbox));
         builders.forEach((t, b) -> t.setContent(null));
         Runnable buildSelected = () -> {
             Tab t = tabs.getSelectionModel().getSelectedItem();
@@ -140,6 +151,40 @@ public final class MainWindow extends BorderPane {
         daemonStatus.textProperty().bind(Bindings.concat("impurge: ", s.daemon().stateTextProperty()));
         depthStatus.textProperty().bind(Bindings.createStringBinding(() -> "queue: " + Format.count(s.queue().totalProperty().get()),
                 s.queue().totalProperty()));
+        problemsStatus.textProperty().bind(s.health().badgeProperty());
+        problemsStatus.visibleProperty().bind(s.health().badgeProperty().isNotEmpty());
+        problemsStatus.managedProperty().bind(problemsStatus.visibleProperty());
+        // the problems badge: a count in the tab's title (a tab's graphic set once its header is built is not shown), red
+        javafx.beans.binding.StringBinding badge = Bindings.createStringBinding(() -> {
+            int n = s.health().problemMailboxesProperty().get();
+            long r = s.health().repairsWaitingProperty().get();
+            return n > 0 ? Format.count(n) : r > 0 ? Format.count(r) : "";
+        }, s.health().problemMailboxesProperty(), s.health().repairsWaitingProperty());
+        mailboxesTab.textProperty().bind(Bindings.when(badge.isEmpty()).then("Mailboxes").otherwise(Bindings.concat("Mailboxes  ", badge)));
+        javafx.scene.control.Tooltip tip = new javafx.scene.control.Tooltip();
+        tip.textProperty().bind(s.health().badgeProperty());
+        mailboxesTab.setTooltip(tip);
+        Runnable mark = () -> {
+            mailboxesTab.getStyleClass().remove("tab-problems");
+            if (!badge.get().isEmpty()) {
+                mailboxesTab.getStyleClass().add("tab-problems");
+            }
+        };
+        badge.addListener((o, a, b) -> mark.run());
+        mark.run();
+        s.noticeProperty().addListener((o, was, n) -> {
+            if (n != null) {
+                org.controlsfx.control.Notifications note = org.controlsfx.control.Notifications.create().title(n.title()).text(n.text())
+                        .owner(getScene() == null ? null : getScene().getWindow())
+                        .hideAfter(javafx.util.Duration.seconds(8))
+                        .onAction(e -> tabs.getSelectionModel().select(n.failure() ? historyTab : queueTab));
+                if (n.failure()) {
+                    note.showWarning();
+                } else {
+                    note.showInformation();
+                }
+            }
+        });
     }
 
     private javafx.beans.value.ChangeListener<Tab> selectionBuilder;
@@ -169,8 +214,12 @@ public final class MainWindow extends BorderPane {
         depthStatus.setId("statusDepth");
         daemonStatus.getStyleClass().add("status-item");
         depthStatus.getStyleClass().add("status-item");
+        problemsStatus.setId("statusProblems");
+        problemsStatus.getStyleClass().addAll("status-item", "status-problems");
+        problemsStatus.setVisible(false);
+        problemsStatus.setManaged(false);
         readOnlyBadge.getStyleClass().add("status-item");
-        statusBar.getRightItems().addAll(readOnlyBadge, daemonStatus, depthStatus);
+        statusBar.getRightItems().addAll(readOnlyBadge, problemsStatus, daemonStatus, depthStatus);
         return statusBar;
     }
 

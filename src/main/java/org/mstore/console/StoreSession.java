@@ -32,7 +32,14 @@ public final class StoreSession {
     private final DashboardViewModel dashboard;
     private final HistoryViewModel history;
     private final org.mstore.console.sessions.SessionsViewModel sessions;
+    private final org.mstore.console.health.HealthViewModel health;
+    private final org.mstore.console.health.Notices notices = new org.mstore.console.health.Notices();
+    private final javafx.beans.property.ObjectProperty<org.mstore.console.health.Notices.Notice> notice =
+            new javafx.beans.property.SimpleObjectProperty<>();
     private final AtomicReference<DaemonStatus> pendingStatus = new AtomicReference<>();
+    private final org.mstore.console.dashboard.ImpurgeNow impurgeNow;
+    private boolean spaceChanged;
+    private boolean nowChanged;
     private AutoCloseable subscription;
     private long ticks;
 
@@ -48,6 +55,10 @@ public final class StoreSession {
         this.dashboard = new DashboardViewModel(engine, executor);
         this.history = new HistoryViewModel(engine, executor, readOnly);
         this.sessions = new org.mstore.console.sessions.SessionsViewModel(engine, executor);
+        this.health = new org.mstore.console.health.HealthViewModel(engine, executor);
+        this.impurgeNow = new org.mstore.console.dashboard.ImpurgeNow(engine, executor);
+        health.repairsWaitingProperty().bind(queue.countProperty(Action.REPAIR));
+        mailboxes.setOnChecked(health::checked);
     }
 
     /** Subscribes to the engine and loads every view. */
@@ -60,6 +71,7 @@ public final class StoreSession {
         log.poll();
         dashboard.load();
         history.load();
+        impurgeNow.refresh();
         sessions.load();
     }
 
@@ -80,15 +92,21 @@ public final class StoreSession {
     private void dispatch(StoreEvent e) {
         if (e instanceof StoreEvent.EntriesAdded a) {
             queue.entriesAdded(a.entries());
+            notices.added(a.entries(), System.currentTimeMillis());
         } else if (e instanceof StoreEvent.EntriesDone d) {
             queue.entriesDone(d.entries());
             dashboard.entriesDone(d.entries());
             history.entriesDone(d.entries());
+            health.entriesDone(d.entries());
+            nowChanged = true;
         } else if (e instanceof StoreEvent.EntriesChanged c) {
             queue.entriesChanged(c.entries());
             history.entriesChanged(c.entries());
+            notices.changed(c.entries(), System.currentTimeMillis());
+            nowChanged = true;
         } else if (e instanceof StoreEvent.MailboxesChanged m) {
             mailboxes.changed(m.names());
+            spaceChanged = true;
         } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
             mailboxes.loadThresholds();
@@ -102,6 +120,7 @@ public final class StoreSession {
     public void tick() {
         ticks++;
         log.poll();
+        notices.poll(System.currentTimeMillis()).ifPresent(notice::set);
         if (ticks % 5 == 0) {
             Map<Action, Long> counts = new EnumMap<>(Action.class);
             for (Action a : Action.values()) {
@@ -112,6 +131,14 @@ public final class StoreSession {
         if (ticks % 3 == 0) {
             daemon.probeLock();
             sessions.load();
+        }
+        if (nowChanged || (impurgeNow.busy() && ticks % 2 == 0)) {
+            nowChanged = false;
+            impurgeNow.refresh(); // at most once a second: claims and finishes came, or the running time goes on
+        }
+        if (spaceChanged && ticks % 15 == 0) {
+            spaceChanged = false;
+            dashboard.loadSpace();
         }
         if (ticks % 15 == 0) {
             queue.reconcile();
@@ -151,6 +178,20 @@ public final class StoreSession {
 
     public HistoryViewModel history() {
         return history;
+    }
+
+    /** What impurge is doing now (the running entries), for the dashboard and the daemon view. */
+    public org.mstore.console.dashboard.ImpurgeNow impurgeNow() {
+        return impurgeNow;
+    }
+
+    public org.mstore.console.health.HealthViewModel health() {
+        return health;
+    }
+
+    /** The latest notification to show (self-healing queued a Repair, a task failed), throttled: the window pops it up. */
+    public javafx.beans.property.ObjectProperty<org.mstore.console.health.Notices.Notice> noticeProperty() {
+        return notice;
     }
 
     public DashboardViewModel dashboard() {

@@ -853,6 +853,34 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public org.mstore.api.ReclaimableSpace reclaimable(String mailbox) throws IOException {
+            org.mstore.api.MailboxInfo info = mailboxesApi.find(mailbox)
+                    .orElseThrow(() -> new org.mstore.api.NoSuchMailboxException(mailbox));
+            if (!(backend instanceof ClassicBackend classic)) {
+                return org.mstore.api.ReclaimableSpace.unknown(mailbox);
+            }
+            Path dir = classic.directory(info);
+            long expunged = 0;
+            for (org.mstore.store.ExpungeFile.Entry e : org.mstore.store.ExpungeFile.read(dir.resolve(org.mstore.store.ExpungeFile.FILE),
+                    info.expunged())) {
+                expunged += e.size();
+            }
+            int lists = 0;
+            long messages = 0;
+            long bytes = 0;
+            for (String stamp : org.mstore.store.Mailbox.cleanupStamps(dir)) {
+                List<org.mstore.store.ExpungeFile.Entry> l = org.mstore.store.ExpungeFile.read(dir.resolve(
+                        org.mstore.store.ExpungeFile.FILE + "." + stamp));
+                lists++;
+                messages += l.size();
+                for (org.mstore.store.ExpungeFile.Entry e : l) {
+                    bytes += e.size();
+                }
+            }
+            return new org.mstore.api.ReclaimableSpace(mailbox, expunged, lists, messages, bytes);
+        }
+
+        @Override
         public int rebuildMailboxList() throws IOException {
             requireWritable("rebuild the mailbox list");
             return Engine.this.rebuildMailboxList();

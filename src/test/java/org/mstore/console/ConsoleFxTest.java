@@ -318,4 +318,72 @@ class ConsoleFxTest {
         assertThat(console.engine().queue().count()).isEqualTo(others);
         await("the table is empty", () -> rows(robot).isEmpty());
     }
+
+    @Test
+    void check_all_finds_a_mailbox_corrupted_on_disk_and_queues_one_repair(FxRobot robot) throws IOException {
+        loaded(robot);
+        console.engine().daemon().stop(); // the console starts impurge: the Repair would run at once
+        String box = "user/user0001/Sent";
+        Path idx;
+        try (java.util.stream.Stream<Path> w = Files.walk(console.store)) {
+            idx = w.filter(p -> p.endsWith(Path.of("=user0001", "folders", "Sent", "store.idx"))).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(idx);
+        b[b.length - 7] ^= (byte) 0xff; // a byte of the last record: its checksum no longer matches
+        Files.write(idx, b);
+        java.util.function.LongSupplier repairsOfBox = () -> console.engine().queue().page(org.mstore.api.QueueQuery.all(), 0, 10_000)
+                .stream().filter(e -> e.action() == Action.REPAIR && e.mailbox().equals(box)).count();
+        assertThat(repairsOfBox.getAsLong()).isZero();
+
+        robot.clickOn("#tabMailboxes");
+        robot.clickOn("#checkAll");
+        Label message = robot.lookup("#checkAllMessage").queryAs(Label.class);
+        await("Check all has finished", () -> message.getText().startsWith("Checked ") && !console.session().health().checkingProperty().get());
+
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ListView<org.mstore.api.CheckReport> found = robot.lookup("#checkAllFindings").queryAs(javafx.scene.control.ListView.class);
+        assertThat(found.getItems()).extracting(org.mstore.api.CheckReport::mailbox).contains(box);
+        assertThat(repairsOfBox.getAsLong()).isEqualTo(1);
+        assertThat(message.getText()).contains(found.getItems().size() + (found.getItems().size() == 1 ? " mailbox" : " mailboxes") + " with problems");
+        await("the status bar counts the problems", () -> robot.lookup("#statusProblems").queryAs(Label.class).getText()
+                .startsWith(found.getItems().size() + (found.getItems().size() == 1 ? " mailbox" : " mailboxes") + " with problems"));
+        javafx.scene.control.Tab tab = robot.lookup("#mainTabs").queryAs(javafx.scene.control.TabPane.class).getTabs().stream()
+                .filter(t -> "tabMailboxes".equals(t.getId())).findFirst().orElseThrow();
+        assertThat(tab.getText()).isEqualTo("Mailboxes  " + found.getItems().size());
+
+        robot.clickOn("#checkAll"); // again: still one Repair for the mailbox
+        await("the second Check all has finished", () -> message.getText().startsWith("Checked ") && !console.session().health().checkingProperty().get());
+        assertThat(repairsOfBox.getAsLong()).isEqualTo(1);
+    }
+
+    @Test
+    void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
+        loaded(robot);
+        String box = "user/user0002/Trash";
+        console.engine().log("Store", org.mstore.api.LogLevel.ERROR, box + ": Mailbox has an invalid format; repair requested");
+        robot.clickOn("#tabLog");
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ListView<org.mstore.api.LogLine> list = robot.lookup("#logList").queryAs(javafx.scene.control.ListView.class);
+        await("the line is shown", () -> {
+            robot.interact(() -> console.session().log().poll());
+            return list.getItems().stream().anyMatch(l -> l.raw().contains(box + ": Mailbox has"));
+        });
+        int at = -1;
+        for (int i = 0; i < list.getItems().size(); i++) {
+            if (list.getItems().get(i).raw().contains(box + ": Mailbox has")) {
+                at = i;
+            }
+        }
+        int row = at;
+        robot.interact(() -> {
+            list.scrollTo(row);
+            list.getSelectionModel().select(row);
+        });
+        Node cell = robot.lookup("#logList .list-cell").queryAll().stream()
+                .filter(n -> n instanceof javafx.scene.control.ListCell<?> c && c.getIndex() == row).findFirst().orElseThrow();
+        robot.doubleClickOn(cell);
+
+        await(box + " is selected", () -> robot.lookup("#mailboxTitle").tryQuery().isPresent()
+                && robot.lookup("#mailboxTitle").queryAs(Label.class).getText().equals(box));
+    }
 }

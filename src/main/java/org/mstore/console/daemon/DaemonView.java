@@ -19,6 +19,11 @@ import javafx.scene.layout.VBox;
 /** Start / Stop, the off-peak window, and the daemon's state at a glance. */
 public final class DaemonView extends ScrollPane {
     public DaemonView(DaemonViewModel vm) {
+        this(vm, null);
+    }
+
+    /** With {@code now}: what impurge is doing now (the running entries, how long they have run). */
+    public DaemonView(DaemonViewModel vm, javafx.beans.value.ObservableStringValue now) {
         setId("daemonView");
         setFitToWidth(true);
 
@@ -67,7 +72,16 @@ public final class DaemonView extends ScrollPane {
                 + " since it started (done, skipped or dropped)", vm.tasksDoneProperty()));
         Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
                 vm.bytesReclaimedProperty()));
-        VBox status = new VBox(10, controls, error, other, stats);
+        Label running = new Label();
+        running.setId("daemonNow");
+        running.setWrapText(true);
+        running.getStyleClass().add("now-running");
+        if (now != null) {
+            running.textProperty().bind(Bindings.concat("Now: ", now));
+        }
+        running.setVisible(now != null);
+        running.setManaged(now != null);
+        VBox status = new VBox(10, controls, error, other, running, stats);
         status.getStyleClass().add("card");
 
         Label wTitle = new Label("Off-peak window");

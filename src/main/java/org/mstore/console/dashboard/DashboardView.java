@@ -26,6 +26,15 @@ public final class DashboardView extends VBox {
     private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm");
 
     public DashboardView(DashboardViewModel vm, ZoneId zone) {
+        this(vm, zone, null, m -> { });
+    }
+
+    /**
+     * With {@code now} (what impurge is doing now) and {@code showMailbox} (a double-click on a mailbox of the space
+     * table shows it).
+     */
+    public DashboardView(DashboardViewModel vm, ZoneId zone, javafx.beans.value.ObservableStringValue impurgeNow,
+                         java.util.function.Consumer<String> showMailbox) {
         setId("dashboardView");
         getStyleClass().add("pane-padding");
         setSpacing(10);
@@ -96,7 +105,63 @@ public final class DashboardView extends VBox {
 
         VBox.setVgrow(depth, Priority.ALWAYS);
         VBox.setVgrow(perMinute, Priority.ALWAYS);
-        getChildren().addAll(summary, depth, perMinute);
+        Label running = new Label();
+        running.setId("dashNow");
+        running.setWrapText(true);
+        running.getStyleClass().add("now-running");
+        if (impurgeNow != null) {
+            running.textProperty().bind(Bindings.concat("impurge now: ", impurgeNow));
+        }
+        running.setVisible(impurgeNow != null);
+        running.setManaged(impurgeNow != null);
+
+        getChildren().addAll(summary, running, spacePane(vm, showMailbox), depth, perMinute);
+    }
+
+    private static VBox spacePane(DashboardViewModel vm, java.util.function.Consumer<String> showMailbox) {
+        Label title = new Label("Space waiting to be reclaimed");
+        title.getStyleClass().add("section-title");
+        Label summary = new Label();
+        summary.setId("dashSpace");
+        summary.setWrapText(true);
+        summary.getStyleClass().add("muted");
+        summary.textProperty().bind(Bindings.createStringBinding(() -> vm.spaceProperty().get() == null ? "Reading..."
+                : vm.spaceProperty().get().summary(), vm.spaceProperty()));
+        javafx.scene.control.TableView<SpaceReport.Row> top = new javafx.scene.control.TableView<>();
+        top.setId("dashSpaceTop");
+        top.setPrefHeight(170);
+        top.setMinHeight(120);
+        top.setPlaceholder(new Label("No expunged message waits: nothing to reclaim"));
+        top.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        top.getColumns().setAll(java.util.List.of(
+                spaceCol("Mailbox", 260, SpaceReport.Row::mailbox),
+                spaceCol("Bytes on disk", 110, r -> r.bytes() < 0 ? "not known" : Format.bytes(r.bytes())),
+                spaceCol("Expunged (for Clean)", 140, r -> Format.count(r.expunged())),
+                spaceCol("Awaiting Remove", 120, r -> Format.count(r.awaitingRemove())),
+                spaceCol("Expunged cache records (for Purge)", 220, r -> Format.count(r.cacheExpunged()))));
+        vm.spaceProperty().addListener((o, a, b) -> top.getItems().setAll(b == null ? java.util.List.of() : b.top()));
+        if (vm.spaceProperty().get() != null) {
+            top.getItems().setAll(vm.spaceProperty().get().top());
+        }
+        top.setRowFactory(t -> {
+            javafx.scene.control.TableRow<SpaceReport.Row> row = new javafx.scene.control.TableRow<>();
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && row.getItem() != null) {
+                    showMailbox.accept(row.getItem().mailbox());
+                }
+            });
+            return row;
+        });
+        return new VBox(4, title, summary, top);
+    }
+
+    private static javafx.scene.control.TableColumn<SpaceReport.Row, String> spaceCol(String name, double width,
+                                                                                      java.util.function.Function<SpaceReport.Row, String> f) {
+        javafx.scene.control.TableColumn<SpaceReport.Row, String> c = new javafx.scene.control.TableColumn<>(name);
+        c.setCellValueFactory(x -> new javafx.beans.property.SimpleStringProperty(f.apply(x.getValue())));
+        c.setPrefWidth(width);
+        c.setSortable(false);
+        return c;
     }
 
     /** The last hour, up to {@code end}, in ticks of five minutes. */

@@ -39,6 +39,8 @@ public final class DashboardViewModel {
     private final ObservableList<MinuteCount> perMinute = FXCollections.observableArrayList();
     private final LongProperty doneLastHour = new SimpleLongProperty();
     private final LongProperty bytesLastHour = new SimpleLongProperty();
+    private final javafx.beans.property.ObjectProperty<SpaceReport> space = new javafx.beans.property.SimpleObjectProperty<>();
+    private boolean spaceReading;
 
     public DashboardViewModel(MessageStore engine, TaskExecutor executor) {
         this.engine = engine;
@@ -56,6 +58,23 @@ public final class DashboardViewModel {
 
     public LongProperty doneLastHourProperty() {
         return doneLastHour;
+    }
+
+    /** Space waiting to be reclaimed and the mailboxes with the most of it; null until read. */
+    public javafx.beans.property.ObjectProperty<SpaceReport> spaceProperty() {
+        return space;
+    }
+
+    /** Reads the space waiting to be reclaimed again (in the background; a read still going is not doubled). */
+    public void loadSpace() {
+        if (spaceReading) {
+            return;
+        }
+        spaceReading = true;
+        executor.execute("Reading the space waiting to be reclaimed", () -> SpaceReport.read(engine), r -> {
+            spaceReading = false;
+            space.set(r);
+        }, e -> spaceReading = false);
     }
 
     public LongProperty bytesLastHourProperty() {
@@ -88,6 +107,7 @@ public final class DashboardViewModel {
                     bytesLastHour.set(r.bytes());
                     doneLastHour.set(r.perMinute().values().stream().mapToLong(Long::longValue).sum());
                 }, e -> { });
+        loadSpace();
     }
 
     /** Records the current depth per action (called every few seconds). */

@@ -101,7 +101,13 @@ public final class HistoryView extends BorderPane {
         HBox.setHgrow(gap, Priority.ALWAYS);
         Label help = new Label("Parked after failing 5 times in a row: not picked again until retried or discarded.");
         help.getStyleClass().add("muted");
-        HBox bar = new HBox(8, retry, discard, gap, help, retryAll, discardAll);
+        Button export = exportButton(HistoryViewModel.List3.FAILED, "failedExport");
+        javafx.scene.control.MenuItem copyRetry = new javafx.scene.control.MenuItem("Copy Retry as command");
+        copyRetry.setOnAction(e -> vm.messageProperty().set(org.mstore.console.export.ExportUi.copy(vm.retryCommand(selection()))));
+        javafx.scene.control.MenuItem copyDiscard = new javafx.scene.control.MenuItem("Copy Discard as command");
+        copyDiscard.setOnAction(e -> vm.messageProperty().set(org.mstore.console.export.ExportUi.copy(vm.discardCommand(selection()))));
+        failedTable.setContextMenu(new javafx.scene.control.ContextMenu(copyRetry, copyDiscard));
+        HBox bar = new HBox(8, retry, discard, gap, help, retryAll, discardAll, export);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.getStyleClass().add("toolbar-row");
         BorderPane p = new BorderPane(failedTable);
@@ -127,11 +133,21 @@ public final class HistoryView extends BorderPane {
         more.setId(id + "More");
         more.setTooltip(new Tooltip("Read the next " + HistoryViewModel.PAGE + " older entries"));
         more.setOnAction(e -> vm.loadMore(ofDone));
-        HBox bar = new HBox(8, more);
+        HBox bar = new HBox(8, more, exportButton(ofDone ? HistoryViewModel.List3.DONE : HistoryViewModel.List3.DROPPED, id + "Export"));
         bar.getStyleClass().add("toolbar-row");
         BorderPane p = new BorderPane(t);
         p.setBottom(bar);
         return p;
+    }
+
+    private Button exportButton(HistoryViewModel.List3 which, String id) {
+        Button b = new Button("Export CSV...");
+        b.setId(id);
+        b.setTooltip(new Tooltip("Write the whole list (every page) to a CSV file"));
+        b.setMinWidth(Region.USE_PREF_SIZE);
+        b.setOnAction(e -> org.mstore.console.export.ExportUi.chooseCsv(this,
+                "mstore-" + which.name().toLowerCase(java.util.Locale.ROOT) + ".csv", p -> vm.exportCsv(which, p)));
+        return b;
     }
 
     private static TableColumn<QueueEntry, String> col(String name, double width, Function<QueueEntry, String> f) {

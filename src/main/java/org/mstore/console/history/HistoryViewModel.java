@@ -245,6 +245,65 @@ public final class HistoryViewModel {
         }, e -> message.set("Not discarded: " + e.getMessage()));
     }
 
+    // ---------------------------------------------------------------- export, copy as command
+
+    /** The history's lists. */
+    public enum List3 {
+        FAILED, DONE, DROPPED
+    }
+
+    /**
+     * Writes a whole list (every page, not only those read) to {@code file} as CSV, newest first for Done and Dropped,
+     * in RecNo order for Failed; in the background.
+     */
+    public void exportCsv(List3 which, java.nio.file.Path file) {
+        message.set("Exporting the " + which.name().toLowerCase(java.util.Locale.ROOT) + " list to " + file.getFileName() + "...");
+        executor.execute("Exporting the history", () -> org.mstore.console.export.Csv.toFile(file, csv -> {
+            if (which == List3.FAILED) {
+                csv.row((Object[]) org.mstore.console.export.Rows.QUEUE_HEADER);
+                java.io.IOException[] failedIo = new java.io.IOException[1];
+                engine.queue().forEach(QueueQuery.failed(), e -> {
+                    if (failedIo[0] == null) {
+                        try {
+                            org.mstore.console.export.Rows.queue(csv, e, null);
+                        } catch (java.io.IOException x) {
+                            failedIo[0] = x;
+                        }
+                    }
+                });
+                if (failedIo[0] != null) {
+                    throw failedIo[0];
+                }
+                return;
+            }
+            csv.row((Object[]) org.mstore.console.export.Rows.HISTORY_HEADER);
+            Set<Outcome> outcomes = which == List3.DONE ? DONE : DROPPED;
+            long before = Long.MAX_VALUE;
+            while (true) {
+                List<HistoryEntry> page = engine.queue().history(outcomes, before, 1000);
+                for (HistoryEntry h : page) {
+                    org.mstore.console.export.Rows.history(csv, h);
+                }
+                if (page.size() < 1000) {
+                    break;
+                }
+                before = page.get(page.size() - 1).seq();
+            }
+        }), n -> message.set("Exported " + plural(n, "entry", "entries") + " to " + file), e -> message.set("Not exported: " + e.getMessage()));
+    }
+
+    /** {@code mstore impurge --retry RECNO,...}: what Retry does for the selection (null when nothing parked is selected). */
+    public org.mstore.console.export.Commands.Line retryCommand(List<QueueEntry> selected) {
+        List<QueueEntry> p = selected.stream().filter(e -> e != null && e.parked()).toList();
+        return p.isEmpty() ? null : org.mstore.console.export.Commands.retry(p, engine.info().root());
+    }
+
+    /** {@code mstore impurge --discard RECNO,...}: what Discard does for the selection. */
+    public org.mstore.console.export.Commands.Line discardCommand(List<QueueEntry> selected) {
+        List<QueueEntry> p = selected.stream().filter(e -> e != null && e.parked()).toList();
+        return p.isEmpty() ? null : org.mstore.console.export.Commands.discard(p, engine.info().root());
+    }
+
     static String plural(long n, String one, String many) {
         return Format.count(n) + " " + (n == 1 ? one : many);
     }

@@ -23,6 +23,11 @@ public final class LogView extends BorderPane {
     private final TextField text = new TextField();
 
     public LogView(LogViewModel vm) {
+        this(vm, line -> { });
+    }
+
+    /** With {@code open}: a double-click (or Enter) on a line is handed to it (the window selects the mailbox it names). */
+    public LogView(LogViewModel vm, java.util.function.Consumer<LogLine> open) {
         setId("logView");
         ComboBox<LogLevel> level = new ComboBox<>();
         level.setId("logLevel");
@@ -83,6 +88,18 @@ public final class LogView extends BorderPane {
                 list.scrollTo(vm.visible().size() - 1);
             }
         });
+        list.setOnMouseClicked(e -> {
+            if (e.getClickCount() == 2 && list.getSelectionModel().getSelectedItem() != null) {
+                open.accept(list.getSelectionModel().getSelectedItem());
+            }
+        });
+        list.setOnKeyPressed(e -> {
+            if (e.getCode() == javafx.scene.input.KeyCode.ENTER && list.getSelectionModel().getSelectedItem() != null) {
+                open.accept(list.getSelectionModel().getSelectedItem());
+                e.consume();
+            }
+        });
+        list.setTooltip(new javafx.scene.control.Tooltip("Double-click a line about a mailbox to show that mailbox"));
         setCenter(list);
         count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
         if (vm.followProperty().get() && !vm.visible().isEmpty()) {

@@ -159,4 +159,37 @@ public final class LogViewModel {
             lines.remove(0, lines.size() - MAX_LINES);
         }
     }
+
+    /**
+     * The mailbox a log line is about: the longest of {@code names} that the line's message names as a whole word
+     * ({@code "Store Error: user/alice: Mailbox has an invalid format"}), or null.
+     */
+    public static String mailboxIn(String message, java.util.Collection<String> names) {
+        if (message == null) {
+            return null;
+        }
+        String best = null;
+        for (String n : names) {
+            if (best != null && n.length() <= best.length()) {
+                continue;
+            }
+            int at = message.indexOf(n);
+            while (at >= 0) {
+                int end = at + n.length();
+                boolean startOk = at == 0 || !nameChar(message.charAt(at - 1));
+                boolean endOk = end == message.length() || !nameChar(message.charAt(end)) || end + 1 == message.length()
+                        && message.charAt(end) == '.';
+                if (startOk && endOk) {
+                    best = n;
+                    break;
+                }
+                at = message.indexOf(n, at + 1);
+            }
+        }
+        return best;
+    }
+
+    private static boolean nameChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '/' || c == '_' || c == '-' || c == '.';
+    }
 }

@@ -40,6 +40,7 @@ public final class MailboxesView extends SplitPane {
     private final TextField search = new TextField();
     private final Map<String, TreeItem<String>> items = new LinkedHashMap<>();
     private boolean rebuilding;
+    private VBox left;
 
     public MailboxesView(MailboxesViewModel vm, ZoneId zone) {
         this.vm = vm;
@@ -84,12 +85,17 @@ public final class MailboxesView extends SplitPane {
         });
         rebuild();
 
-        VBox left = new VBox(8, search, tree);
+        left = new VBox(8, search, tree);
         left.setPadding(new Insets(10));
         VBox.setVgrow(tree, Priority.ALWAYS);
 
         getItems().addAll(left, details(zone));
         setDividerPositions(0.32);
+    }
+
+    /** Adds a pane below the mailbox tree (Check all). */
+    public void addBelowTree(javafx.scene.Node n) {
+        left.getChildren().add(n);
     }
 
     private MailboxInfo find(String name) {
@@ -154,6 +160,9 @@ public final class MailboxesView extends SplitPane {
         r = Metrics.row(grid, r, "Expunged", "mbExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.cleanupStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
                 vm.selectedProperty(), vm.thresholdsProperty()));
+        r = Metrics.row(grid, r, "Waiting to be reclaimed", "mbReclaimable", Bindings.createStringBinding(() ->
+                MailboxesViewModel.reclaimableText(vm.selectedProperty().get(), vm.reclaimableProperty().get()),
+                vm.selectedProperty(), vm.reclaimableProperty()));
         r = Metrics.row(grid, r, "Cache records", "mbCacheRecords", text(m -> Format.count(m.cacheRecords()), ""));
         r = Metrics.row(grid, r, "Expunged cache records", "mbCacheExpunged", Bindings.createStringBinding(() ->
                 MailboxesViewModel.purgeStanding(vm.selectedProperty().get(), vm.thresholdsProperty().get()),
@@ -213,7 +222,17 @@ public final class MailboxesView extends SplitPane {
         clean.disableProperty().bind(vm.actionsDisabledProperty());
         purge.disableProperty().bind(vm.actionsDisabledProperty());
         check.disableProperty().bind(vm.selectedProperty().isNull());
-        HBox buttons = new HBox(8, repair, clean, purge, check, queueLater);
+        javafx.scene.control.MenuButton copy = new javafx.scene.control.MenuButton("Copy as command");
+        copy.setId("copyMailboxCommand");
+        copy.setTooltip(new Tooltip("Put the mstore command line that does the same on the clipboard"));
+        for (String[] k : new String[][] {{"repair", "Repair now: mstore reconstruct"}, {"check", "Check: mstore reconstruct -n"},
+                {"show", "Show: mstore imcheck -m"}}) {
+            javafx.scene.control.MenuItem i = new javafx.scene.control.MenuItem(k[1]);
+            i.setOnAction(e -> vm.messageProperty().set(org.mstore.console.export.ExportUi.copy(vm.command(k[0]))));
+            copy.getItems().add(i);
+        }
+        copy.disableProperty().bind(vm.selectedProperty().isNull());
+        HBox buttons = new HBox(8, repair, clean, purge, check, queueLater, copy);
         buttons.setAlignment(Pos.CENTER_LEFT);
 
         Label message = new Label();

@@ -46,6 +46,9 @@ public final class MailboxesViewModel {
     private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
     private final ObservableList<org.mstore.api.ExpungedMessage> expunged = FXCollections.observableArrayList();
     private final StringProperty expungedFor = new SimpleStringProperty();
+    private java.util.function.Consumer<CheckReport> onChecked = r -> { };
+    private final ObjectProperty<org.mstore.api.ReclaimableSpace> reclaimable = new SimpleObjectProperty<>();
+    private long reclaimGeneration;
 
     public MailboxesViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -56,6 +59,7 @@ public final class MailboxesViewModel {
             visible.setPredicate(m -> t.isEmpty() || m.name().toLowerCase(Locale.ROOT).contains(t));
         });
         actionsDisabled = Bindings.createBooleanBinding(() -> this.readOnly.get() || selected.get() == null, this.readOnly, selected);
+        selected.addListener((o, was, is) -> loadReclaimable());
         selected.addListener((o, was, is) -> {
             if (is == null || was == null || !is.name().equals(was.name())) {
                 problems.clear();
@@ -244,6 +248,52 @@ public final class MailboxesViewModel {
                 e -> message.set(e.getMessage()));
     }
 
+    /** The selected mailbox's expunged bytes still on disk (read from its expunge lists); null while read or none selected. */
+    public ObjectProperty<org.mstore.api.ReclaimableSpace> reclaimableProperty() {
+        return reclaimable;
+    }
+
+    private void loadReclaimable() {
+        long gen = ++reclaimGeneration;
+        MailboxInfo m = selected.get();
+        if (m == null) {
+            reclaimable.set(null);
+            return;
+        }
+        executor.execute("Reading " + m.name() + "'s expunge lists", () -> engine.maintenance().reclaimable(m.name()), r -> {
+            if (gen == reclaimGeneration) {
+                reclaimable.set(r);
+            }
+        }, e -> {
+            if (gen == reclaimGeneration) {
+                reclaimable.set(org.mstore.api.ReclaimableSpace.unknown(m.name()));
+            }
+        });
+    }
+
+    /** The selected mailbox's space waiting to be reclaimed, in words: what Clean + Remove and Purge would free. */
+    public static String reclaimableText(MailboxInfo m, org.mstore.api.ReclaimableSpace r) {
+        if (m == null) {
+            return "";
+        }
+        if (r == null) {
+            return "reading...";
+        }
+        String cache = Long.toString(m.cacheExpunged()) + " expunged cache records for Purge (their bytes are not counted)";
+        if (r.totalBytes() < 0) {
+            return m.expunged() + " expunged messages (bytes not known for this store); " + cache;
+        }
+        return org.mstore.console.Format.bytes(r.totalBytes()) + " of expunged messages still on disk: "
+                + org.mstore.console.Format.bytes(r.expungedBytes()) + " in " + m.expunged() + " expunged since the last Clean, "
+                + org.mstore.console.Format.bytes(r.awaitingRemoveBytes()) + " in " + r.awaitingRemoveMessages() + " waiting for Remove"
+                + (r.awaitingRemoveLists() > 1 ? " (" + r.awaitingRemoveLists() + " lists)" : "") + "; " + cache;
+    }
+
+    /** Told each check's report (the problems badge counts them). */
+    public void setOnChecked(java.util.function.Consumer<CheckReport> c) {
+        onChecked = c == null ? r -> { } : c;
+    }
+
     /** The full sanity check of the selected mailbox. */
     public void check() {
         MailboxInfo m = selected.get();
@@ -252,6 +302,7 @@ public final class MailboxesViewModel {
         }
         message.set("Checking " + m.name() + "...");
         executor.execute("Checking " + m.name(), () -> engine.maintenance().check(m.name()), (CheckReport r) -> {
+            onChecked.accept(r);
             if (selected.get() != null && selected.get().name().equals(m.name())) {
                 problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
             }
@@ -325,6 +376,21 @@ public final class MailboxesViewModel {
                     listExpunged(name, false);
                     message.set(b.toString());
                 }, e -> message.set("Restore failed: " + e.getMessage()));
+    }
+
+    /** "Copy as command" for the selected mailbox: Repair now, Check, or show it; null when none is selected. */
+    public org.mstore.console.export.Commands.Line command(String move) {
+        MailboxInfo m = selected.get();
+        if (m == null) {
+            return null;
+        }
+        java.nio.file.Path root = engine.info().root();
+        return switch (move) {
+            case "repair" -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.reconstruct(m.name(), root), "");
+            case "check" -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.check(m.name(), root),
+                    "reconstruct -n reports the problems; Check here also queues a Repair, as impurge's self-healing does");
+            default -> new org.mstore.console.export.Commands.Line(org.mstore.console.export.Commands.show(m.name(), root), "");
+        };
     }
 
     /** The expunged share of the cache against {@code store.purge.percentage}, in words. */

@@ -109,8 +109,12 @@ public final class QueueView extends BorderPane {
         removeAll.setId("removeAllMatching");
         removeAll.setOnAction(e -> vm.countMatching(n -> confirm("Remove all " + Format.count(n) + " matching entr" + (n == 1 ? "y" : "ies")
                 + " from the maintenance queue? Their tasks will not run.", vm::removeAllMatching)));
-        bulk.getItems().addAll(runAll, removeAll);
-        bulk.disableProperty().bind(vm.readOnlyProperty());
+        MenuItem export = new MenuItem("Export matching to CSV...");
+        export.setId("exportQueueCsv");
+        export.setOnAction(e -> org.mstore.console.export.ExportUi.chooseCsv(this, "mstore-queue.csv", vm::exportCsv));
+        bulk.getItems().addAll(runAll, removeAll, new javafx.scene.control.SeparatorMenuItem(), export);
+        runAll.disableProperty().bind(vm.readOnlyProperty());
+        removeAll.disableProperty().bind(vm.readOnlyProperty());
         for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {runNow, remove, refresh, pause, bulk}) {
             c.setMinWidth(Region.USE_PREF_SIZE); // never "Ref..."
         }
@@ -405,7 +409,11 @@ public final class QueueView extends BorderPane {
         });
         run.disableProperty().bind(vm.readOnlyProperty());
         rm.disableProperty().bind(vm.readOnlyProperty());
-        table.setContextMenu(new ContextMenu(run, rm, show));
+        MenuItem copy = new MenuItem("Copy as command");
+        copy.setId("copyQueueCommand");
+        copy.setOnAction(e -> vm.messageProperty().set(org.mstore.console.export.ExportUi.copy(
+                vm.runNowCommand(List.copyOf(table.getSelectionModel().getSelectedItems())))));
+        table.setContextMenu(new ContextMenu(run, rm, show, copy));
         table.setOnKeyPressed(e -> {
             switch (e.getCode()) {
                 case DELETE -> {

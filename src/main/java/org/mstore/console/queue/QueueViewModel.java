@@ -354,6 +354,43 @@ public final class QueueViewModel {
                 e -> message.set("Not run: " + e.getMessage()));
     }
 
+    // ---------------------------------------------------------------- export, copy as command
+
+    /**
+     * Writes every entry the applied filter matches (not only the page shown) to {@code file} as CSV, streamed from the
+     * store in the filter's order, in the background; says how many.
+     */
+    public void exportCsv(java.nio.file.Path file) {
+        QueueQuery q = applied;
+        message.set("Exporting the matching entries to " + file.getFileName() + "...");
+        executor.execute("Exporting the queue", () -> {
+            SettingsSnapshot s = engine.settings().snapshot();
+            return org.mstore.console.export.Csv.toFile(file, csv -> {
+                csv.row((Object[]) org.mstore.console.export.Rows.QUEUE_HEADER);
+                java.io.IOException[] failed = new java.io.IOException[1];
+                engine.queue().forEach(q, e -> {
+                    if (failed[0] == null) {
+                        try {
+                            org.mstore.console.export.Rows.queue(csv, e, EntryDetail.due(e, s));
+                        } catch (java.io.IOException x) {
+                            failed[0] = x;
+                        }
+                    }
+                });
+                if (failed[0] != null) {
+                    throw failed[0];
+                }
+            });
+        }, n -> message.set("Exported " + org.mstore.console.Format.count(n) + (n == 1 ? " entry" : " entries") + " to " + file),
+                e -> message.set("Not exported: " + e.getMessage()));
+    }
+
+    /** The {@code mstore} command line that does what Run now does for the selection (null when nothing is selected). */
+    public org.mstore.console.export.Commands.Line runNowCommand(List<QueueEntry> selected) {
+        List<QueueEntry> sel = selected.stream().filter(e -> e != null && e.recno() > 0).toList();
+        return sel.isEmpty() ? null : org.mstore.console.export.Commands.runNow(sel, engine.info().root());
+    }
+
     /** The mailboxes of a selection (for "repair the selection"). */
     public static List<String> mailboxes(List<QueueEntry> selected) {
         List<String> out = new ArrayList<>();
