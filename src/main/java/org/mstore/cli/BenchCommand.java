@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-imcheck", description = "With --drain: do not time imcheck -q (it runs --rounds times).")
     boolean noImcheck;
     @Option(names = "--cli", description = "Time the commands as processes (start-up included) beside the same work in-process: "
-            + "reconstruct, the 10% lifecycle, imcheck -q, imcheck -m, and start-up alone.")
+            + "reconstruct, the 10%% lifecycle, imcheck -q, imcheck -m, and start-up alone.")
     boolean cliPart;
     @Option(names = "--drop-caches", description = "Drop the OS page cache before each reconstruct (Linux, root): a cold read.")
     boolean dropCaches;

@@ -37,6 +37,19 @@ class HelpCliTest {
 
     @Test
     void help_on_every_command_prints_its_usage() {
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true));
+        try {
+            usageOfEveryCommand();
+        } finally {
+            System.setErr(realErr);
+        }
+        // picocli says so on standard error when a description is not a valid format (a lone % in it)
+        assertThat(warnings.toString()).doesNotContain("picocli WARN");
+    }
+
+    private void usageOfEveryCommand() {
         for (List<String> c : commands()) {
             List<String> args = new ArrayList<>(c);
             args.add("--help");
