@@ -85,7 +85,7 @@ public final class ClassicBackend implements Backend {
      * refused by H2) is moved into {@code mboxlist/damaged-STAMP/}; returns where, or null when the database opens
      * (or is missing).
      */
-    public static Path setAsideIfDamaged(Path root, Clock clock, String stamp) throws IOException {
+    public static Path setAsideIfDamaged(Path root, String stamp) throws IOException {
         if (!java.nio.file.Files.exists(root.resolve(Database.DIR).resolve(Database.NAME + ".mv.db"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }

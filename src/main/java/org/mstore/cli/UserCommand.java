@@ -31,6 +31,27 @@ final class UserCommand implements Callable<Integer> {
 
     static final String PROCESS = "user";
 
+    /** What is done with a password on an open store. */
+    interface PasswordWork {
+        void run(MessageStore s, char[] password) throws Exception;
+    }
+
+    /**
+     * Opens the store, checks that it keeps mail users (before asking for a password), reads the password, runs
+     * {@code work} with it and wipes it.
+     */
+    static void withPassword(StoreOption store, CommandSpec spec, PasswordWork work) throws Exception {
+        try (MessageStore s = store.open(PROCESS)) {
+            s.info().requireMailUsers();
+            char[] pw = password(spec);
+            try {
+                work.run(s, pw);
+            } finally {
+                java.util.Arrays.fill(pw, '\0');
+            }
+        }
+    }
+
     /** The password: asked twice at a terminal, else the first line of standard input. */
     static char[] password(CommandSpec spec) throws IOException {
         Console c = System.console();
@@ -62,16 +83,8 @@ final class UserCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (MessageStore s = store.open(PROCESS)) {
-                s.info().requireMailUsers(); // before asking for a password
-                char[] pw = password(spec);
-                try {
-                    s.users().add(name, pw);
-                } finally {
-                    java.util.Arrays.fill(pw, '\0');
-                }
-                spec.commandLine().getOut().println("added user " + name + " (INBOX user/" + name + ")");
-            }
+            withPassword(store, spec, (s, pw) -> s.users().add(name, pw));
+            spec.commandLine().getOut().println("added user " + name + " (INBOX user/" + name + ")");
             return 0;
         }
     }
@@ -87,16 +100,8 @@ final class UserCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (MessageStore s = store.open(PROCESS)) {
-                s.info().requireMailUsers(); // before asking for a password
-                char[] pw = password(spec);
-                try {
-                    s.users().setPassword(name, pw);
-                } finally {
-                    java.util.Arrays.fill(pw, '\0');
-                }
-                spec.commandLine().getOut().println("changed the password of " + name);
-            }
+            withPassword(store, spec, (s, pw) -> s.users().setPassword(name, pw));
+            spec.commandLine().getOut().println("changed the password of " + name);
             return 0;
         }
     }

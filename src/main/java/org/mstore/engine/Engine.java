@@ -210,7 +210,7 @@ public final class Engine implements MessageStore {
         List<String> notes = new ArrayList<>();
         if (StoreConfig.read(r).backend().equals(ClassicBackend.KIND)) {
             String stamp = java.time.ZonedDateTime.now(options.clock()).format(org.mstore.store.Mailbox.STAMP);
-            Path aside = ClassicBackend.setAsideIfDamaged(r, options.clock(), stamp);
+            Path aside = ClassicBackend.setAsideIfDamaged(r, stamp);
             if (aside != null) {
                 notes.add("the damaged mboxlist database was set aside in " + aside);
             }

@@ -21,7 +21,6 @@ public final class SessionsViewModel {
     private final TaskExecutor executor;
     private final ObservableList<SessionInfo> sessions = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper summary = new ReadOnlyStringWrapper("");
-    private final ReadOnlyStringWrapper mailboxFilter = new ReadOnlyStringWrapper("");
     private boolean loading;
 
     public SessionsViewModel(MessageStore engine, TaskExecutor executor) {
