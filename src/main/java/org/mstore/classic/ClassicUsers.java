@@ -121,7 +121,7 @@ final class ClassicUsers implements UserStore {
     public boolean delete(String name) {
         boolean removed = change(users -> users.remove(name) != null, b -> b);
         if (removed) {
-            db.read(c -> {
+            db.idempotent(c -> {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM subscription WHERE user_name = ?")) {
                     p.setString(1, name);
                     return p.executeUpdate();
@@ -149,7 +149,7 @@ final class ClassicUsers implements UserStore {
 
     @Override
     public void subscribe(String user, String mailbox) {
-        db.read(c -> {
+        db.idempotent(c -> {
             try (PreparedStatement p = c.prepareStatement("MERGE INTO subscription(user_name, mailbox) KEY(user_name, mailbox) VALUES (?, ?)")) {
                 p.setString(1, user);
                 p.setString(2, mailbox);
@@ -160,7 +160,7 @@ final class ClassicUsers implements UserStore {
 
     @Override
     public void unsubscribe(String user, String mailbox) {
-        db.read(c -> {
+        db.idempotent(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM subscription WHERE user_name = ? AND mailbox = ?")) {
                 p.setString(1, user);
                 p.setString(2, mailbox);

@@ -88,7 +88,7 @@ final class H2Sessions implements SessionStore {
         if (owners.isEmpty()) {
             return;
         }
-        db.read(c -> {
+        db.idempotent(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM server_session WHERE owner = ?")) {
                 for (String o : owners) {
                     p.setString(1, o);

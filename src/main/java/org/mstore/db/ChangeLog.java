@@ -243,7 +243,7 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
     @Override
     public int prune(long keep) {
         long max = maxSeq();
-        return db.read(c -> {
+        return db.idempotent(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
                 p.setLong(1, max - keep);
                 return p.executeUpdate();

@@ -25,7 +25,8 @@ import org.h2.api.ErrorCode;
  *
  * <p>Each connection handed out is a {@link Lease}: a proxy that goes back to the pool when closed and notes what
  * {@link Database} needs to decide whether a unit of work may be run again after a break: whether commit was
- * called, and whether a statement that may write ran in autocommit mode (and so may have been committed).
+ * called, and whether a statement that may write ran in autocommit mode and may have been committed (it succeeded, or
+ * its answer never came).
  */
 final class ConnectionPool implements AutoCloseable {
     /** Makes a new physical connection. */
@@ -172,6 +173,11 @@ final class ConnectionPool implements AutoCloseable {
         return false;
     }
 
+    /** True for {@code SET ...} given as text: a setting of the session (lazy execution, say), not a change of data. */
+    private static boolean sessionSetting(Object[] args) {
+        return args != null && args.length > 0 && args[0] instanceof String sql && sql.stripLeading().regionMatches(true, 0, "SET ", 0, 4);
+    }
+
     /** One connection handed out: its proxy, and what happened on it. */
     final class Lease implements InvocationHandler {
         private final Connection physical;
@@ -302,10 +308,22 @@ final class ConnectionPool implements AutoCloseable {
                 if (name.equals("getConnection")) {
                     return proxy;
                 }
-                if (name.startsWith("execute") && !name.equals("executeQuery") && autoCommit) {
-                    wroteInAutoCommit = true;
+                if (!name.startsWith("execute") || name.equals("executeQuery") || !autoCommit || sessionSetting(args)) {
+                    return call(s, m, args);
                 }
-                return call(s, m, args);
+                // a statement that may write, committed by itself: it counts once it may have been saved, that is when
+                // it was answered with success or got no answer; an error the database sent back means it did not run
+                // (a batch's earlier rows may have, each in its own commit)
+                try {
+                    Object r = call(s, m, args);
+                    wroteInAutoCommit = true;
+                    return r;
+                } catch (Throwable t) {
+                    if (name.equals("executeBatch") || name.equals("executeLargeBatch") || cutOff(t)) {
+                        wroteInAutoCommit = true;
+                    }
+                    throw t;
+                }
             });
         }
     }

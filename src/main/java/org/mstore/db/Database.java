@@ -374,7 +374,7 @@ public final class Database implements AutoCloseable {
      */
     public <T> T read(Work<T> work) {
         try {
-            return unit(work, false);
+            return unit(work, Unit.READ);
         } catch (SQLException e) {
             throw new StoreDatabaseException(e);
         }
@@ -388,10 +388,34 @@ public final class Database implements AutoCloseable {
      */
     public <T> T inTransaction(Work<T> work) {
         try {
-            return unit(work, true);
+            return unit(work, Unit.TRANSACTION);
         } catch (SQLException e) {
             throw new StoreDatabaseException(e);
         }
+    }
+
+    /**
+     * Runs {@code work} in autocommit mode and runs it again, on a new connection, whenever the connection breaks under
+     * it, even after it wrote: for work whose second run finds what its first left and does the same (deleting what
+     * is older than a cutoff, putting a row that may be there already), so that a break while its change was being
+     * saved needs no one's judgement.
+     */
+    public <T> T idempotent(Work<T> work) {
+        try {
+            return unit(work, Unit.IDEMPOTENT);
+        } catch (SQLException e) {
+            throw new StoreDatabaseException(e);
+        }
+    }
+
+    /** How a unit of work is run, and whether it may be run again after its connection broke. */
+    private enum Unit {
+        /** autocommit; again only if nothing it ran may have been saved */
+        READ,
+        /** one transaction; again only if commit was not called */
+        TRANSACTION,
+        /** autocommit; again whatever it ran */
+        IDEMPOTENT
     }
 
     /**
@@ -407,7 +431,8 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private <T> T unit(Work<T> work, boolean transaction) throws SQLException {
+    private <T> T unit(Work<T> work, Unit mode) throws SQLException {
+        boolean transaction = mode == Unit.TRANSACTION;
         for (int attempt = 1; ; attempt++) {
             if (closed.get()) {
                 throw ConnectionPool.closedException();
@@ -444,7 +469,7 @@ public final class Database implements AutoCloseable {
                     throw e; // the work's own failure; release() below rolls back what it left open
                 }
                 lease.discard();
-                if ((lease.commitCalled && !lease.commitAnswered) || lease.wroteInAutoCommit) {
+                if (mode != Unit.IDEMPOTENT && ((lease.commitCalled && !lease.commitAnswered) || lease.wroteInAutoCommit)) {
                     throw new SQLException("the connection broke while " + (lease.commitCalled ? "committing" : "a change was being saved")
                             + ": the change may or may not have been saved (" + firstLine(e.getMessage()) + ")", "08007",
                             ErrorCode.CONNECTION_BROKEN_1, e);
@@ -484,7 +509,7 @@ public final class Database implements AutoCloseable {
      * admin, each migration in its own transaction with the application user's grant after it.
      */
     private void migrate() throws SQLException, IOException {
-        java.util.Set<Integer> applied = unit(Database::appliedVersions, false);
+        java.util.Set<Integer> applied = unit(Database::appliedVersions, Unit.READ);
         if (applied.isEmpty() && !create) {
             throw new DatabaseDamagedException("the mboxlist database " + file + ".mv.db holds no mailbox list (no schema)", null);
         }

@@ -1312,7 +1312,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     /** Deletes history rows older than {@code before} (keeps the table from growing forever). */
     @Override
     public int pruneHistory(long before) {
-        return db.read(c -> {
+        return db.idempotent(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM queue_history WHERE done_at < ?")) {
                 p.setLong(1, before);
                 return p.executeUpdate();
