@@ -45,6 +45,16 @@ public interface Daemon {
     /** Queues the Clean and Purge tasks the mailboxes' counts call for and that are not pending; returns how many. */
     int sweep();
 
+    /**
+     * Pauses or resumes one action for every impurge of the store, whichever process or host it runs in: its entries
+     * stay waiting (queued as ever) until it is resumed; Run now still runs them. Kept in {@code store.purge.paused}, so
+     * it lasts until resumed. Returns the actions paused now.
+     */
+    java.util.Set<Action> setPaused(Action action, boolean paused);
+
+    /** The actions impurge leaves waiting ({@code store.purge.paused}). */
+    java.util.Set<Action> paused();
+
     /** Who holds the purge session lock, if anyone (this process included). */
     Optional<String> lockHolder();
 

@@ -96,6 +96,19 @@ public interface Queue {
     /** Entries finished with {@code outcome} per minute since {@code since}: minute start (epoch ms) to count. */
     SortedMap<Long, Long> finishedPerMinute(long since, Outcome outcome);
 
+    /**
+     * Per action, in the order of {@link Action}: paused or not, entries in the queue, the oldest waiting, and over the
+     * last {@link #FIGURES_WINDOW} (or the stretch the newest {@link #FIGURES_SAMPLE} finished entries cover, if shorter)
+     * how many it finished and the median wait from due to finished.
+     */
+    List<ActionFigures> figures();
+
+    /** The stretch of time {@link #figures} takes throughput and waits over. */
+    java.time.Duration FIGURES_WINDOW = java.time.Duration.ofMinutes(15);
+
+    /** The most finished entries {@link #figures} reads. */
+    int FIGURES_SAMPLE = 10_000;
+
     /** Bytes reclaimed by tasks finished since {@code since} (epoch ms). */
     long bytesReclaimedSince(long since);
 

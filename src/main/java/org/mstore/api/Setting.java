@@ -82,6 +82,15 @@ public enum Setting {
             return Boolean.toString(parseBoolean(this, v));
         }
     },
+    PURGE_PAUSED("store.purge.paused", "",
+            "Actions that impurge leaves waiting, e.g. Purge,Remove to keep them for the night while Repair runs. Run now "
+                    + "still runs a paused action's entries. Empty: none paused.",
+            "empty or a comma-separated list of Repair, Clean, Purge, Remove") {
+        @Override
+        String canonical(String v) {
+            return Actions.format(Actions.parse(this, v));
+        }
+    },
     MESSAGE_MAX_SIZE("store.message.maxsize", "50M",
             "The largest message the store accepts (append, IMAP APPEND, LMTP delivery). A size such as 50M, 512K or 1G; "
                     + "a bare number is bytes.",
@@ -234,6 +243,37 @@ public enum Setting {
     }
 
     /** Parsing and printing of {@code store.cleanupage} durations. */
+    /** Parsing and printing of a set of actions ({@code store.purge.paused}): names in any case, in any order, each once. */
+    public static final class Actions {
+        private Actions() {
+        }
+
+        static java.util.Set<Action> parse(Setting s, String v) {
+            java.util.Set<Action> out = java.util.EnumSet.noneOf(Action.class);
+            for (String part : v.split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                try {
+                    out.add(Action.fromLabel(part));
+                } catch (IllegalArgumentException e) {
+                    throw invalid(s, v, "names an unknown action '" + part.strip() + "'");
+                }
+            }
+            return out;
+        }
+
+        /** The actions a canonical value names. */
+        public static java.util.Set<Action> parse(String canonical) {
+            return parse(PURGE_PAUSED, canonical);
+        }
+
+        /** The canonical text: labels in the order of {@link Action}, comma-separated, e.g. {@code Purge,Remove}. */
+        public static String format(java.util.Set<Action> actions) {
+            return actions.stream().sorted().map(Action::label).collect(java.util.stream.Collectors.joining(","));
+        }
+    }
+
     public static final class Durations {
         public static final Duration MAX = Duration.ofDays(365);
 

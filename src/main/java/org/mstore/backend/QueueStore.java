@@ -56,7 +56,15 @@ public interface QueueStore {
      * entries are returned claimed (running, version incremented); one another process claimed or changed meanwhile is
      * left out.
      */
-    List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max);
+    default List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max) {
+        return claimDue(now, cleanupAgeMillis, owner, max, Set.of());
+    }
+
+    /**
+     * As {@link #claimDue(long, long, String, int)}, leaving the entries of the {@code paused} actions waiting
+     * ({@code store.purge.paused}); a pick costs the same whatever is paused and however many entries it holds back.
+     */
+    List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max, Set<Action> paused);
 
     /** Claims the next due entry (see {@link #claimDue}). */
     default Optional<QueueEntry> pickNext(long now, long cleanupAgeMillis, String owner) {
@@ -67,7 +75,25 @@ public interface QueueStore {
     Optional<QueueEntry> claim(long recno, long now, String owner);
 
     /** When the next waiting entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
-    Optional<Instant> nextDueTime(long now, long cleanupAgeMillis);
+    default Optional<Instant> nextDueTime(long now, long cleanupAgeMillis) {
+        return nextDueTime(now, cleanupAgeMillis, Set.of());
+    }
+
+    /** When the next waiting entry of an action not {@code paused} becomes due, if any. */
+    Optional<Instant> nextDueTime(long now, long cleanupAgeMillis, Set<Action> paused);
+
+    /**
+     * Per action, the timestamp of its oldest waiting entry; an action with none waiting is absent. Cheap at
+     * any depth: the queue's own order finds it, not a scan.
+     */
+    default Map<Action, Instant> oldestWaiting() {
+        Map<Action, Instant> out = new java.util.EnumMap<>(Action.class);
+        for (Action a : Action.values()) {
+            QueueQuery q = new QueueQuery(Set.of(a), "", QueueQuery.Sort.TIMESTAMP, true, Set.of(QueueEntry.State.WAITING));
+            page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, e.timestamp()));
+        }
+        return out;
+    }
 
     /**
      * A claimed entry's task failed: attempts + 1, the error kept, waiting again but not due before {@code notBefore}.

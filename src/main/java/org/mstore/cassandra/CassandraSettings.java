@@ -75,7 +75,8 @@ final class CassandraSettings implements SettingsStore {
         return new SettingsSnapshot(Long.parseLong(v.get(Setting.CLEANUP_SIZE)), Setting.Durations.parse(v.get(Setting.CLEANUP_AGE)),
                 Long.parseLong(v.get(Setting.PURGE_COUNT)), Double.parseDouble(v.get(Setting.PURGE_PERCENTAGE)),
                 Boolean.parseBoolean(v.get(Setting.PURGE_ENABLE)), PurgeWindow.parse(v.get(Setting.PURGE_WINDOW)),
-                Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)));
+                Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)),
+                Setting.Actions.parse(v.get(Setting.PURGE_PAUSED)));
     }
 
     @Override

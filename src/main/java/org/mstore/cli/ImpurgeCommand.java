@@ -10,12 +10,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.mstore.api.Action;
+import org.mstore.api.ActionFigures;
 import org.mstore.api.DaemonMode;
 import org.mstore.api.DaemonState;
 import org.mstore.api.Daemon;
 import org.mstore.api.MessageStore;
 import org.mstore.api.PurgeWindow;
+import org.mstore.api.Queue;
 import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
 import org.mstore.api.StoreEvent;
 import org.mstore.api.TaskResult;
 
@@ -28,7 +32,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "impurge", mixinStandardHelpOptions = true, header = "Drain the maintenance queue (the purge daemon).", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
         "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window.",
-        "--retry and --discard act on parked entries (failed too often; see imcheck -q --failed) and exit."})
+        "--retry and --discard act on parked entries (failed too often; see imcheck -q --failed) and exit;",
+        "--pause and --resume hold back or let go of one action's entries for every impurge of the store, and exit;",
+        "--status prints, per action, whether it is paused, its entries, the oldest, the throughput and the median wait."})
 final class ImpurgeCommand implements Callable<Integer> {
     /** How often the task lines are flushed while tasks run (at once when impurge goes idle). */
     private static final long FLUSH_NANOS = 200_000_000L;
@@ -54,11 +60,27 @@ final class ImpurgeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Parked parked;
 
-    /** What to do with parked entries: one of the two. */
+    /** Something done at once, instead of running: to parked entries, to the actions, or a report. One of them. */
     static final class Parked {
+        @Option(names = "--pause", paramLabel = "ACTION[,ACTION...]",
+                description = "Leave these actions' entries waiting (Repair, Clean, Purge, Remove), for every impurge of the "
+                        + "store until resumed (store.purge.paused), and exit. Run now still runs them.")
+        String pause;
+
+        @Option(names = "--resume", paramLabel = "ACTION[,ACTION...]|all", description = "Let paused actions run again, and exit.")
+        String resume;
+
+        @Option(names = "--status", description = "Print, per action: paused or not, entries in the queue, the oldest waiting, "
+                + "entries finished per minute and the median wait over the last 15 minutes; and exit.")
+        boolean status;
+
         @Option(names = "--retry", paramLabel = "RECNO[,RECNO...]|all",
                 description = "Put parked entries back in the queue, attempts reset (all: every parked entry), and exit.")
         String retry;
+
+        String option() {
+            return retry != null ? "--retry" : discard != null ? "--discard" : pause != null ? "--pause" : resume != null ? "--resume" : "--status";
+        }
 
         @Option(names = "--discard", paramLabel = "RECNO[,RECNO...]|all",
                 description = "Take parked entries out of the queue, recorded in the history as DISCARDED (all: every parked "
@@ -72,17 +94,31 @@ final class ImpurgeCommand implements Callable<Integer> {
         List<Long> recnos = null;
         if (parked != null) {
             if (exitWhenEmpty || until != null || queueOnly) {
-                throw new IllegalArgumentException((parked.retry != null ? "--retry" : "--discard")
-                        + " runs nothing: leave out --exit-when-empty, --until and --queue-only");
+                throw new IllegalArgumentException(parked.option() + " runs nothing: leave out --exit-when-empty, --until and --queue-only");
             }
-            recnos = recnos(parked.retry != null ? "--retry" : "--discard", parked.retry != null ? parked.retry : parked.discard);
+            if (parked.retry != null || parked.discard != null) {
+                recnos = recnos(parked.option(), parked.retry != null ? parked.retry : parked.discard);
+            }
         }
+        java.util.Set<Action> actions = parked == null ? null : parked.pause != null ? actions("--pause", parked.pause, false)
+                : parked.resume != null ? actions("--resume", parked.resume, true) : null;
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch closed = new CountDownLatch(1);
         try (MessageStore e = store.open("impurge")) {
             Daemon d = e.daemon();
             if (parked != null) {
-                out.println(parked.retry != null ? retry(e, recnos) : discard(e, recnos));
+                if (parked.status) {
+                    out.print(status(e));
+                } else if (actions != null) {
+                    java.util.Set<Action> now = d.paused();
+                    for (Action a : actions) {
+                        now = d.setPaused(a, parked.pause != null);
+                    }
+                    out.println("impurge: " + (parked.pause != null ? "paused " : "resumed ") + Setting.Actions.format(actions)
+                            + "; paused now: " + (now.isEmpty() ? "none" : Setting.Actions.format(now)));
+                } else {
+                    out.println(parked.retry != null ? retry(e, recnos) : discard(e, recnos));
+                }
                 return 0;
             }
             if (queueOnly) {
@@ -155,6 +191,55 @@ final class ImpurgeCommand implements Callable<Integer> {
                 out.flush();
             }
         });
+    }
+
+    /** Actions named in a list ({@code all} where {@code allowAll}): one bad name refuses the whole option. */
+    static java.util.Set<Action> actions(String option, String value, boolean allowAll) {
+        if (allowAll && value.strip().equalsIgnoreCase("all")) {
+            return java.util.EnumSet.allOf(Action.class);
+        }
+        java.util.Set<Action> out = java.util.EnumSet.noneOf(Action.class);
+        for (String part : value.split(",")) {
+            try {
+                out.add(Action.fromLabel(part));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(option + ": '" + part.strip() + "' is not an action; use Repair, Clean, Purge or Remove"
+                        + (allowAll ? ", or all" : ""));
+            }
+        }
+        return out;
+    }
+
+    /** The per-action table of {@code --status}. */
+    static String status(MessageStore e) {
+        java.time.Instant now = e.clock().instant();
+        List<ActionFigures> figures = e.queue().figures();
+        StringBuilder b = new StringBuilder();
+        String row = "%-8s %-8s %9s %15s %14s %12s%n";
+        b.append(String.format(java.util.Locale.ROOT, row, "Action", "State", "In queue", "Oldest waiting", "Finished/min", "Median wait"));
+        for (ActionFigures f : figures) {
+            b.append(String.format(java.util.Locale.ROOT, row, f.action().label(), f.paused() ? "paused" : "running", f.inQueue(),
+                    f.oldestAge(now).map(ImpurgeCommand::age).orElse("-"), String.format(java.util.Locale.ROOT, "%.1f", f.perMinute()),
+                    f.medianWait().map(ImpurgeCommand::age).orElse("-")));
+        }
+        java.time.Duration over = figures.isEmpty() ? Queue.FIGURES_WINDOW : figures.get(0).over();
+        b.append("(finished and waits over the last ").append(age(over)).append(")").append(System.lineSeparator());
+        return b.toString();
+    }
+
+    /** A duration as an administrator reads it: {@code 45s}, {@code 3m 05s}, {@code 2h 01m}, {@code 3d 04h}. */
+    static String age(java.time.Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(java.util.Locale.ROOT, "%dm %02ds", s / 60, s % 60);
+        }
+        if (s < 86_400) {
+            return String.format(java.util.Locale.ROOT, "%dh %02dm", s / 3600, s % 3600 / 60);
+        }
+        return String.format(java.util.Locale.ROOT, "%dd %02dh", s / 86_400, s % 86_400 / 3600);
     }
 
     /** {@code all} (null), or RecNos. */

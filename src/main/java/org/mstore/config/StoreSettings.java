@@ -157,7 +157,8 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
                 Double.parseDouble(v.get(Setting.PURGE_PERCENTAGE)),
                 Boolean.parseBoolean(v.get(Setting.PURGE_ENABLE)),
                 PurgeWindow.parse(v.get(Setting.PURGE_WINDOW)),
-                Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)));
+                Boolean.parseBoolean(v.get(Setting.PURGE_EXIT_WHEN_EMPTY)),
+                Setting.Actions.parse(v.get(Setting.PURGE_PAUSED)));
     }
 
     /** Validates and saves one value; returns its canonical form. Nothing is saved if it is refused. */

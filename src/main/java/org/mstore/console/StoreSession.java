@@ -109,6 +109,7 @@ public final class StoreSession {
             spaceChanged = true;
         } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
+            daemon.refreshFigures(); // an action paused or resumed, here or by another process
             mailboxes.loadThresholds();
             queue.loadSettings();
         } else if (e instanceof StoreEvent.DaemonChanged d) {
@@ -127,6 +128,9 @@ public final class StoreSession {
                 counts.put(a, queue.countProperty(a).get());
             }
             dashboard.sample(counts);
+        }
+        if (ticks % 5 == 2) {
+            daemon.refreshFigures();
         }
         if (ticks % 3 == 0) {
             daemon.probeLock();

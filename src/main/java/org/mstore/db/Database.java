@@ -53,7 +53,8 @@ public final class Database implements AutoCloseable {
      * applied when its version is not yet recorded, so that migrations written on different branches apply whichever
      * order they arrive in; the schema version is the highest applied.
      */
-    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql", "db/V3__sessions.sql");
+    static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql", "db/V3__sessions.sql",
+            "db/V4__lanes_per_action.sql");
     static final int LOCK_TIMEOUT_MS = 10_000;
     /** How long a process waits for the database to be served (the owner starting, exiting, upgrading) before it says so. */
     static final java.time.Duration CONNECT_PATIENCE = java.time.Duration.ofSeconds(60);

@@ -600,6 +600,11 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public List<org.mstore.api.ActionFigures> figures() {
+            return ActionFiguresReport.of(q(), backend.settings().snapshot(), ctx.now());
+        }
+
+        @Override
         public List<QueueEntry> page(QueueQuery query, long offset, int limit) {
             return q().page(query, offset, limit);
         }
@@ -827,6 +832,25 @@ public final class Engine implements MessageStore {
         @Override
         public Optional<String> lockHolder() {
             return daemon.lockHolder();
+        }
+
+        @Override
+        public java.util.Set<Action> setPaused(Action action, boolean paused) {
+            requireWritable(paused ? "pause " + action : "resume " + action);
+            synchronized (this) {
+                java.util.Set<Action> now = java.util.EnumSet.noneOf(Action.class);
+                now.addAll(backend.settings().snapshot().paused());
+                if (paused ? now.add(action) : now.remove(action)) {
+                    backend.settings().setAll(Map.of(Setting.PURGE_PAUSED, Setting.Actions.format(now)));
+                }
+                daemon.wake();
+                return java.util.Collections.unmodifiableSet(now);
+            }
+        }
+
+        @Override
+        public java.util.Set<Action> paused() {
+            return backend.settings().snapshot().paused();
         }
 
         @Override

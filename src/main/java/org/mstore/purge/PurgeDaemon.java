@@ -25,6 +25,7 @@ import org.mstore.api.LogLevel;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.SessionLockedException;
+import org.mstore.api.Setting;
 import org.mstore.api.SettingsSnapshot;
 import org.mstore.api.TaskResult;
 import org.mstore.mailbox.StoreContext;
@@ -416,7 +417,7 @@ public final class PurgeDaemon {
      */
     private List<TaskResult> runDue() {
         SettingsSnapshot s = ctx.settings().snapshot();
-        List<QueueEntry> claimed = ctx.queue().claimDue(ctx.now(), s.cleanupAge().toMillis(), owner, batch);
+        List<QueueEntry> claimed = ctx.queue().claimDue(ctx.now(), s.cleanupAge().toMillis(), owner, batch, s.paused());
         if (claimed.isEmpty()) {
             return List.of();
         }
@@ -513,8 +514,9 @@ public final class PurgeDaemon {
                     windowDoneUntil = w.get().endAfter(now);
                     continue;
                 }
-                Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis());
-                String msg = due.map(t -> "next entry due " + when(t)).orElse("");
+                Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis(), s.paused());
+                String msg = join(due.map(t -> "next entry due " + when(t)).orElse(""),
+                        s.paused().isEmpty() ? "" : Setting.Actions.format(s.paused()) + " paused");
                 publish(DaemonState.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
                 waiter.await(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
             }

@@ -39,14 +39,18 @@ import org.mstore.mboxlist.MailboxList;
  * (a column H2 computes from the lane):
  * <pre>
  *   0  Repair, waiting                          by RecNo      picked first
- *   1  Clean, Purge, forced entries, waiting    by RecNo      \ interleaved by RecNo
+ *   1  Clean, waiting                           by RecNo      \
+ *   4  Purge, waiting                           by RecNo       | interleaved by RecNo
+ *   5  Remove, forced, waiting                  by RecNo       |
  *   2  Remove, waiting                          by timestamp  / due at ts + the current store.cleanupage
  *   3  back-off after a failure, waiting        by not_before moved back to its lane once due
  *   8  running (claimed)
  *   9  failed: parked until an administrator retries or discards it
  * </pre>
- * So a pick is three seeks of the {@code (lane, pick_key)} index whatever the depth: the head of lane 0, else the
- * heads of lanes 1 and 2 (lane 2 only up to {@code now - cleanupage}, so a shorter setting takes effect at once).
+ * So a pick is a few seeks of the {@code (lane, pick_key)} index whatever the depth: the head of lane 0, else the
+ * heads of lanes 1, 4, 5 and 2 (lane 2 only up to {@code now - cleanupage}, so a shorter setting takes effect at once).
+ * Each action has lanes of its own, so a paused action ({@code store.purge.paused}) is one lane not read: its entries
+ * cost a pick nothing however many they are.
  * Back-off entries are out of the ready lanes until due, so a thousand failing entries cost a pick nothing.
  * {@code state} (waiting, running, failed) and {@code waiting} (TRUE or NULL) are computed columns too; the unique
  * constraint on {@code (mailbox, action, waiting)} makes a (mailbox, action) pair unique among waiting entries only.
@@ -63,13 +67,18 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             + "last_error";
 
     static final int REPAIR_LANE = 0;
-    static final int WORK_LANE = 1;
+    static final int CLEAN_LANE = 1;
     static final int REMOVE_LANE = 2;
     static final int BACKOFF_LANE = 3;
+    static final int PURGE_LANE = 4;
+    static final int FORCED_REMOVE_LANE = 5;
     static final int RUNNING = 8;
     static final int FAILED = 9;
     /** The lane a waiting entry belongs to, in SQL (for the rows of a bulk update). */
-    static final String NATURAL_LANE = "CASE WHEN action = 'Repair' THEN 0 WHEN action = 'Remove' AND forced = FALSE THEN 2 ELSE 1 END";
+    static final String NATURAL_LANE = "CASE action WHEN 'Repair' THEN 0 WHEN 'Clean' THEN 1 WHEN 'Purge' THEN 4 "
+            + "ELSE CASE WHEN forced THEN 5 ELSE 2 END END";
+    /** The lane an entry of its action belongs to once forced, in SQL. */
+    static final String FORCED_LANE = "CASE action WHEN 'Repair' THEN 0 WHEN 'Clean' THEN 1 WHEN 'Purge' THEN 4 ELSE 5 END";
     /** The most back-off entries moved back to their lanes at one pick (the rest at the next). */
     private static final int PROMOTE_MAX = 1000;
     private static final int ERROR_MAX = 1000;
@@ -87,10 +96,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** The lane a waiting entry of {@code action} belongs to when it is due. */
     static int laneOf(Action action, boolean forced) {
-        if (action == Action.REPAIR) {
-            return REPAIR_LANE;
-        }
-        return action == Action.REMOVE && !forced ? REMOVE_LANE : WORK_LANE;
+        return switch (action) {
+            case REPAIR -> REPAIR_LANE;
+            case CLEAN -> CLEAN_LANE;
+            case PURGE -> PURGE_LANE;
+            case REMOVE -> forced ? FORCED_REMOVE_LANE : REMOVE_LANE;
+        };
     }
 
     /** Called after each change made through this object (the engine wakes its watcher and daemon). */
@@ -330,14 +341,14 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      * ({@code WHERE recno = ? AND version = ? AND lane = ?}); an entry someone else changed meanwhile is left out.
      */
     @Override
-    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max) {
+    public List<QueueEntry> claimDue(long now, long cleanupAgeMillis, String owner, int max, Set<Action> paused) {
         if (max < 1) {
             return List.of();
         }
         List<QueueEntry> claimed = write((c, ch) -> {
             promoteDueBackoffs(c, now);
             for (int attempt = 0; attempt < 5; attempt++) {
-                List<QueueEntry> candidates = dueHeads(c, now, cleanupAgeMillis, max);
+                List<QueueEntry> candidates = dueHeads(c, now, cleanupAgeMillis, max, paused);
                 if (candidates.isEmpty()) {
                     return List.<QueueEntry>of();
                 }
@@ -364,25 +375,40 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     }
 
     /**
-     * The next {@code max} due entries in pick order: Repair (by RecNo); then the work lane (by RecNo) and the due
-     * Removes (by timestamp) interleaved by the RecNo of their heads.
+     * The next {@code max} due entries of the actions not {@code paused}, in pick order: Repair (by RecNo); then the
+     * Clean, Purge and forced Remove lanes (by RecNo) and the due Removes (by timestamp) interleaved by the RecNo of
+     * their heads.
      */
-    private static List<QueueEntry> dueHeads(Connection c, long now, long cleanupAgeMillis, int max) throws SQLException {
-        List<QueueEntry> out = lane(c, REPAIR_LANE, null, max);
+    private static List<QueueEntry> dueHeads(Connection c, long now, long cleanupAgeMillis, int max, Set<Action> paused) throws SQLException {
+        List<QueueEntry> out = new ArrayList<>(paused.contains(Action.REPAIR) ? List.of() : lane(c, REPAIR_LANE, null, max));
         if (out.size() >= max) {
             return out;
         }
         int rest = max - out.size();
-        List<QueueEntry> work = lane(c, WORK_LANE, null, rest);
-        List<QueueEntry> removes = lane(c, REMOVE_LANE, now - cleanupAgeMillis, rest);
-        int w = 0;
-        int r = 0;
-        while (out.size() < max && (w < work.size() || r < removes.size())) {
-            if (r >= removes.size() || (w < work.size() && work.get(w).recno() < removes.get(r).recno())) {
-                out.add(work.get(w++));
-            } else {
-                out.add(removes.get(r++));
+        List<List<QueueEntry>> lanes = new ArrayList<>(4);
+        if (!paused.contains(Action.CLEAN)) {
+            lanes.add(lane(c, CLEAN_LANE, null, rest));
+        }
+        if (!paused.contains(Action.PURGE)) {
+            lanes.add(lane(c, PURGE_LANE, null, rest));
+        }
+        if (!paused.contains(Action.REMOVE)) {
+            lanes.add(lane(c, FORCED_REMOVE_LANE, null, rest));
+            lanes.add(lane(c, REMOVE_LANE, now - cleanupAgeMillis, rest));
+        }
+        int[] at = new int[lanes.size()];
+        while (out.size() < max) {
+            int best = -1;
+            for (int i = 0; i < lanes.size(); i++) {
+                if (at[i] < lanes.get(i).size()
+                        && (best < 0 || lanes.get(i).get(at[i]).recno() < lanes.get(best).get(at[best]).recno())) {
+                    best = i;
+                }
             }
+            if (best < 0) {
+                break;
+            }
+            out.add(lanes.get(best).get(at[best]++));
         }
         return out;
     }
@@ -447,10 +473,10 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** When the next waiting entry not yet due becomes due (a Remove waiting for its age, or a back-off), if any. */
     @Override
-    public Optional<Instant> nextDueTime(long now, long cleanupAgeMillis) {
+    public Optional<Instant> nextDueTime(long now, long cleanupAgeMillis, Set<Action> paused) {
         return db.read(c -> {
             Long best = null;
-            Long remove = head(c, REMOVE_LANE);
+            Long remove = paused.contains(Action.REMOVE) ? null : head(c, REMOVE_LANE);
             if (remove != null) {
                 best = remove + cleanupAgeMillis;
             }
@@ -460,6 +486,34 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             }
             return Optional.ofNullable(best).map(Instant::ofEpochMilli);
         });
+    }
+
+    /**
+     * The head of each action's lanes (by RecNo, for Remove also by timestamp) carries its oldest entry; the back-off
+     * lane, ordered by retry time, is read up to {@link #PROMOTE_MAX} entries.
+     */
+    @Override
+    public Map<Action, Instant> oldestWaiting() {
+        return db.read(c -> {
+            Map<Action, Instant> out = new EnumMap<>(Action.class);
+            int[][] lanes = {{REPAIR_LANE}, {CLEAN_LANE}, {PURGE_LANE}, {REMOVE_LANE, FORCED_REMOVE_LANE}};
+            Action[] actions = {Action.REPAIR, Action.CLEAN, Action.PURGE, Action.REMOVE};
+            for (int i = 0; i < actions.length; i++) {
+                for (int lane : lanes[i]) {
+                    for (QueueEntry e : lane(c, lane, null, 1)) {
+                        out.merge(actions[i], e.timestamp(), MaintenanceQueue::earlier);
+                    }
+                }
+            }
+            for (QueueEntry e : lane(c, BACKOFF_LANE, null, PROMOTE_MAX)) {
+                out.merge(e.action(), e.timestamp(), MaintenanceQueue::earlier);
+            }
+            return out;
+        });
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private static Long head(Connection c, int lane) throws SQLException {
@@ -783,7 +837,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         int n = write((c, ch) -> {
             int count = 0;
             try (PreparedStatement p = c.prepareStatement("UPDATE maintenance_queue SET forced = TRUE, not_before = NULL, lane = "
-                    + "CASE WHEN action = 'Repair' THEN " + REPAIR_LANE + " ELSE " + WORK_LANE + " END, version = version + 1 "
+                    + FORCED_LANE + ", version = version + 1 "
                     + "WHERE recno = ? AND lane < " + RUNNING)) {
                 for (long r : recnos) {
                     p.setLong(1, r);

@@ -67,7 +67,8 @@ class StoreSettingsTest {
     void defaults_come_from_the_seed() {
         assertThat(settings().all()).containsExactly(entry(Setting.CLEANUP_SIZE, "100"), entry(Setting.CLEANUP_AGE, "1h"),
                 entry(Setting.PURGE_COUNT, "500"), entry(Setting.PURGE_PERCENTAGE, "5"), entry(Setting.PURGE_ENABLE, "true"),
-                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"), entry(Setting.MESSAGE_MAX_SIZE, "50M"),
+                entry(Setting.PURGE_WINDOW, ""), entry(Setting.PURGE_EXIT_WHEN_EMPTY, "false"), entry(Setting.PURGE_PAUSED, ""),
+                entry(Setting.MESSAGE_MAX_SIZE, "50M"),
                 entry(Setting.IMAP_IMMEDIATE_FLAG_UPDATE, "false"));
         org.mstore.api.SettingsSnapshot d = settings().snapshot();
         assertThat(d.cleanupSize()).isEqualTo(100);
@@ -77,7 +78,15 @@ class StoreSettingsTest {
         assertThat(d.purgeEnable()).isTrue();
         assertThat(d.window()).isEmpty();
         assertThat(d.exitWhenEmpty()).isFalse();
+        assertThat(d.paused()).isEmpty();
         assertThat(settings().explicit()).isEmpty();
+    }
+
+    @Test
+    void paused_actions_are_stored_in_one_order_and_an_unknown_action_is_refused() {
+        assertRefused(Setting.PURGE_PAUSED, "Purge,Expunge", "names an unknown action 'Expunge'");
+        assertThat(settings().set(Setting.PURGE_PAUSED, " remove,PURGE , purge")).isEqualTo("Purge,Remove");
+        assertThat(settings().snapshot().paused()).containsExactly(org.mstore.api.Action.PURGE, org.mstore.api.Action.REMOVE);
     }
 
     @Test

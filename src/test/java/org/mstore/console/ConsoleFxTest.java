@@ -214,6 +214,27 @@ class ConsoleFxTest {
     }
 
     @Test
+    void pausing_purge_keeps_its_entries_waiting_while_the_daemon_runs_the_repair(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabDaemon");
+        robot.clickOn("#pauseAction-Purge");
+        Label state = robot.lookup("#actionState-Purge").queryAs(Label.class);
+        await("Purge shows as paused", () -> "paused".equals(state.getText()));
+        assertThat(robot.lookup("#pauseAction-Purge").queryAs(Button.class).getText()).isEqualTo("Resume");
+        assertThat(console.engine().settings().get(Setting.PURGE_PAUSED)).isEqualTo("Purge");
+        long purge = console.engine().queue().request(CORRUPT, Action.PURGE).recno();
+        long repair = console.engine().queue().request(CORRUPT, Action.REPAIR).recno();
+
+        robot.clickOn("#startDaemon");
+        await("the Repair runs", () -> console.engine().queue().get(repair).isEmpty());
+        assertThat(console.engine().queue().get(purge)).isPresent(); // waits while paused
+
+        robot.clickOn("#pauseAction-Purge");
+        await("Purge shows as running", () -> "running".equals(state.getText()));
+        await("the Purge runs once resumed", () -> console.engine().queue().get(purge).isEmpty());
+    }
+
+    @Test
     void typing_150_into_purge_percentage_is_refused_and_nothing_is_saved(FxRobot robot) {
         loaded(robot);
         ConsoleFixture.openTab(robot, "#tabSettings");

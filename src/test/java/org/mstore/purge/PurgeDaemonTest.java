@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
@@ -279,5 +280,69 @@ class PurgeDaemonTest {
             Await.until(WAIT, "the lock to be taken once it is free", () -> daemon().status().state() != DaemonState.LOCKED_OUT
                     && SessionLock.holder(s.root).map(h -> h.startsWith("test[")).orElse(false));
         }
+    }
+
+    @Test
+    void impurge_leaves_a_paused_actions_entries_waiting_and_runs_them_once_it_is_resumed() throws Exception {
+        s.engine.daemon().setPaused(Action.CLEAN, true);
+        long clean = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        long repair = s.engine.queue().request("user/alice", Action.REPAIR).recno();
+        assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno()).containsExactly(repair);
+        assertThat(s.engine.queue().get(clean)).map(QueueEntry::state).contains(QueueEntry.State.WAITING);
+        assertThat(s.engine.settings().get(Setting.PURGE_PAUSED)).isEqualTo("Clean");
+
+        assertThat(s.engine.daemon().setPaused(Action.CLEAN, false)).isEmpty();
+        assertThat(s.engine.daemon().drain()).extracting(r -> r.entry().recno()).containsExactly(clean);
+    }
+
+    @Test
+    void a_paused_action_is_said_in_the_waiting_daemons_status() throws Exception {
+        s.engine.daemon().setPaused(Action.PURGE, true);
+        s.engine.daemon().setPaused(Action.REMOVE, true);
+        s.engine.queue().request(BOX, Action.PURGE);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "the daemon to wait with Purge and Remove paused", () -> daemon().status().state() == DaemonState.WAITING
+                && daemon().status().message().contains("Purge,Remove paused"));
+        assertThat(s.engine.queue().find(BOX, Action.PURGE)).map(QueueEntry::state).contains(QueueEntry.State.WAITING);
+        // resumed while it waits: it runs the Purge without a restart
+        s.engine.daemon().setPaused(Action.PURGE, false);
+        Await.until(WAIT, "the Purge to run", () -> s.engine.queue().find(BOX, Action.PURGE).isEmpty());
+    }
+
+    @Test
+    void run_now_runs_an_entry_of_a_paused_action() throws Exception {
+        s.engine.daemon().setPaused(Action.CLEAN, true);
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        assertThat(s.engine.daemon().runNow(List.of(recno))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+    }
+
+    @Test
+    void the_figures_per_action_count_finished_entries_and_the_median_wait_from_when_each_was_due() throws Exception {
+        s.mailbox("user/bob");
+        s.mailbox("user/carol");
+        s.engine.queue().request(BOX, Action.REPAIR);
+        s.engine.queue().request("user/bob", Action.REPAIR);
+        s.engine.queue().request("user/carol", Action.REPAIR);
+        s.clock.advance(Duration.ofSeconds(30));
+        s.engine.daemon().drain(); // the three waited 30 s each
+        s.engine.daemon().setPaused(Action.PURGE, true);
+        s.engine.queue().request(BOX, Action.PURGE);
+        s.clock.advance(Duration.ofMinutes(2));
+
+        Map<Action, org.mstore.api.ActionFigures> f = new java.util.EnumMap<>(Action.class);
+        s.engine.queue().figures().forEach(x -> f.put(x.action(), x));
+        assertThat(f.keySet()).containsExactly(Action.values());
+        org.mstore.api.ActionFigures repair = f.get(Action.REPAIR);
+        assertThat(repair.finished()).isEqualTo(3);
+        assertThat(repair.medianWait()).contains(Duration.ofSeconds(30));
+        assertThat(repair.perMinute()).isEqualTo(3 / 15.0); // over the last 15 minutes
+        assertThat(repair.inQueue()).isZero();
+        assertThat(repair.paused()).isFalse();
+        org.mstore.api.ActionFigures purge = f.get(Action.PURGE);
+        assertThat(purge.paused()).isTrue();
+        assertThat(purge.inQueue()).isEqualTo(1);
+        assertThat(purge.oldestAge(s.clock.instant())).contains(Duration.ofMinutes(2));
+        assertThat(purge.finished()).isZero();
+        assertThat(purge.medianWait()).isEmpty();
     }
 }

@@ -420,4 +420,43 @@ class MaintenanceQueueTest {
         assertThat(s.engine.queue().history(java.util.EnumSet.of(Outcome.REMOVED, Outcome.DROPPED), Long.MAX_VALUE, 100)).hasSize(6);
         assertThat(s.engine.queue().historyCount(java.util.EnumSet.of(Outcome.DONE))).isZero();
     }
+
+    @Test
+    void a_paused_action_is_left_waiting_while_the_others_are_claimed_in_their_order() {
+        long purge = q().enqueue("user/alice", Action.PURGE, now(), false).recno();
+        long clean = q().enqueue("user/bob", Action.CLEAN, now(), false).recno();
+        long forcedRemove = s.engine.queue().request("user/dave", Action.REMOVE).recno();
+        long repair = q().enqueue("user/carol", Action.REPAIR, now(), false).recno();
+        assertThat(q().claimDue(now(), 0, "probe", 10, java.util.EnumSet.of(Action.PURGE, Action.REPAIR)))
+                .extracting(QueueEntry::recno).containsExactly(clean, forcedRemove);
+        assertThat(q().get(purge).orElseThrow().state()).isEqualTo(QueueEntry.State.WAITING);
+        assertThat(q().get(repair).orElseThrow().state()).isEqualTo(QueueEntry.State.WAITING);
+        // resumed: they come in their usual order
+        assertThat(q().claimDue(now(), 0, "probe", 10, java.util.Set.of())).extracting(QueueEntry::recno).containsExactly(repair, purge);
+    }
+
+    @Test
+    void a_paused_remove_sets_no_time_to_wake_up_at() {
+        q().enqueue("user/alice", Action.REMOVE, now(), false);
+        assertThat(q().nextDueTime(now(), Duration.ofHours(1).toMillis(), java.util.Set.of()))
+                .contains(s.clock.instant().plus(Duration.ofHours(1)));
+        assertThat(q().nextDueTime(now(), Duration.ofHours(1).toMillis(), java.util.EnumSet.of(Action.REMOVE))).isEmpty();
+    }
+
+    @Test
+    void the_oldest_waiting_entry_of_each_action_is_found_at_the_head_of_its_lanes() {
+        Instant t0 = s.clock.instant();
+        q().enqueue("user/alice", Action.CLEAN, now(), false);
+        q().enqueue("user/alice", Action.REMOVE, now() - Duration.ofHours(2).toMillis(), false);
+        s.clock.advance(Duration.ofMinutes(5));
+        q().enqueue("user/bob", Action.CLEAN, now(), false);
+        s.engine.queue().request("user/bob", Action.REMOVE); // forced, in a lane of its own, newer
+        q().enqueue("user/carol", Action.PURGE, now(), false);
+        assertThat(q().oldestWaiting()).containsOnly(Map.entry(Action.CLEAN, t0), Map.entry(Action.REMOVE, t0.minus(Duration.ofHours(2))),
+                Map.entry(Action.PURGE, s.clock.instant()));
+        // a running entry no longer waits: the next one is the oldest
+        assertThat(q().claimDue(now(), 0, "probe", 1, java.util.EnumSet.of(Action.REMOVE, Action.PURGE))).extracting(QueueEntry::mailbox)
+                .containsExactly("user/alice");
+        assertThat(q().oldestWaiting()).containsEntry(Action.CLEAN, s.clock.instant());
+    }
 }

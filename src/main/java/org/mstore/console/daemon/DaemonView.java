@@ -1,5 +1,6 @@
 package org.mstore.console.daemon;
 
+import org.mstore.api.Action;
 import org.mstore.api.DaemonState;
 import org.mstore.console.Format;
 import org.mstore.console.Metrics;
@@ -147,9 +148,73 @@ public final class DaemonView extends ScrollPane {
         VBox workersCard = new VBox(8, kHead, table);
         workersCard.getStyleClass().add("card");
 
-        VBox box = new VBox(12, status, workersCard, window, message);
+        VBox box = new VBox(12, status, actionsCard(vm), workersCard, window, message);
         box.getStyleClass().add("pane-padding");
         setContent(box);
+    }
+
+    /**
+     * Per action: running or paused, with Pause / Resume (for every impurge of the store: store.purge.paused), its
+     * entries, the oldest one's wait, the throughput and the median wait.
+     */
+    private static VBox actionsCard(DaemonViewModel vm) {
+        Label title = new Label("Actions");
+        title.getStyleClass().add("heading");
+        GridPane grid = new GridPane();
+        grid.setId("actionsGrid");
+        grid.setHgap(18);
+        grid.setVgap(6);
+        String[] heads = {"Action", "State", "In queue", "Oldest waiting", "Finished / min", "Median wait", ""};
+        for (int i = 0; i < heads.length; i++) {
+            Label h = new Label(heads[i]);
+            h.getStyleClass().add("muted");
+            grid.add(h, i, 0);
+        }
+        int r = 1;
+        for (Action a : Action.values()) {
+            DaemonViewModel.ActionRow row = vm.action(a);
+            String id = a.label();
+            Label state = new Label();
+            state.setId("actionState-" + id);
+            state.textProperty().bind(Bindings.when(row.pausedProperty()).then("paused").otherwise("running"));
+            row.pausedProperty().addListener((o, was, now) -> styleActionState(state, now));
+            styleActionState(state, row.pausedProperty().get());
+            Button toggle = new Button();
+            toggle.setId("pauseAction-" + id);
+            toggle.textProperty().bind(Bindings.when(row.pausedProperty()).then("Resume").otherwise("Pause"));
+            toggle.setTooltip(new Tooltip("Pause: impurge leaves " + a + " entries waiting, in every process, until resumed "
+                    + "(Run now still runs them). Resume: they run again."));
+            toggle.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+            toggle.disableProperty().bind(vm.readOnlyProperty().or(row.busyProperty()));
+            toggle.setOnAction(e -> vm.setPaused(a, !row.pausedProperty().get()));
+            grid.add(new Label(a.label()), 0, r);
+            grid.add(state, 1, r);
+            grid.add(value("actionQueue-" + id, row.inQueueProperty()), 2, r);
+            grid.add(value("actionOldest-" + id, row.oldestProperty()), 3, r);
+            grid.add(value("actionRate-" + id, row.perMinuteProperty()), 4, r);
+            grid.add(value("actionWait-" + id, row.medianWaitProperty()), 5, r);
+            grid.add(toggle, 6, r);
+            r++;
+        }
+        Label note = new Label();
+        note.getStyleClass().add("help");
+        note.setWrapText(true);
+        note.textProperty().bind(vm.actionsOverProperty());
+        VBox card = new VBox(8, title, grid, note);
+        card.getStyleClass().add("card");
+        return card;
+    }
+
+    private static Label value(String id, javafx.beans.value.ObservableStringValue text) {
+        Label l = new Label();
+        l.setId(id);
+        l.textProperty().bind(text);
+        return l;
+    }
+
+    private static void styleActionState(Label l, boolean paused) {
+        l.getStyleClass().removeAll("action-paused", "action-running");
+        l.getStyleClass().add(paused ? "action-paused" : "action-running");
     }
 
     private static javafx.scene.control.TableColumn<DaemonViewModel.WorkerRow, String> column(String title,

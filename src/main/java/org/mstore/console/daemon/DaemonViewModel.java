@@ -4,6 +4,10 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import java.time.Instant;
+
+import org.mstore.api.Action;
+import org.mstore.api.ActionFigures;
 import org.mstore.api.DaemonMode;
 import org.mstore.api.DaemonState;
 import org.mstore.api.DaemonStatus;
@@ -50,6 +54,65 @@ public final class DaemonViewModel {
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final ObservableList<WorkerRow> workers = FXCollections.observableArrayList();
 
+    private final Map<Action, ActionRow> actions = new EnumMap<>(Action.class);
+    private final StringProperty actionsOver = new SimpleStringProperty("");
+    private boolean figuresLoading;
+
+    /**
+     * One action as the Actions card shows it: running or paused (for every impurge of the store), its entries in the
+     * queue, how long the oldest has waited, and over the recent past entries finished per minute and the median wait.
+     */
+    public static final class ActionRow {
+        private final Action action;
+        private final BooleanProperty paused = new SimpleBooleanProperty(false);
+        private final BooleanProperty busy = new SimpleBooleanProperty(false);
+        private final StringProperty inQueue = new SimpleStringProperty("-");
+        private final StringProperty oldest = new SimpleStringProperty("-");
+        private final StringProperty perMinute = new SimpleStringProperty("-");
+        private final StringProperty medianWait = new SimpleStringProperty("-");
+
+        ActionRow(Action action) {
+            this.action = action;
+        }
+
+        public Action action() {
+            return action;
+        }
+
+        public BooleanProperty pausedProperty() {
+            return paused;
+        }
+
+        /** A pause or resume of this action is being saved. */
+        public BooleanProperty busyProperty() {
+            return busy;
+        }
+
+        public StringProperty inQueueProperty() {
+            return inQueue;
+        }
+
+        public StringProperty oldestProperty() {
+            return oldest;
+        }
+
+        public StringProperty perMinuteProperty() {
+            return perMinute;
+        }
+
+        public StringProperty medianWaitProperty() {
+            return medianWait;
+        }
+
+        void show(ActionFigures f, Instant now) {
+            paused.set(f.paused());
+            inQueue.set(org.mstore.console.Format.count(f.inQueue()));
+            oldest.set(f.oldestAge(now).map(org.mstore.console.Format::duration).orElse("-"));
+            perMinute.set(String.format(java.util.Locale.ROOT, "%.1f", f.perMinute()));
+            medianWait.set(f.medianWait().map(org.mstore.console.Format::duration).orElse("-"));
+        }
+    }
+
     /** One impurge worker as the workers table shows it. */
     public record WorkerRow(String host, long pid, String name, String task, String leaseAge) {
     }
@@ -58,6 +121,9 @@ public final class DaemonViewModel {
         this.engine = engine;
         this.executor = executor;
         this.readOnly.set(readOnly);
+        for (Action a : Action.values()) {
+            actions.put(a, new ActionRow(a));
+        }
         useWindow.addListener((o, a, b) -> validateWindow());
         windowStart.addListener((o, a, b) -> validateWindow());
         windowEnd.addListener((o, a, b) -> validateWindow());
@@ -144,6 +210,58 @@ public final class DaemonViewModel {
         }, rows -> workers.setAll(rows), e -> { });
     }
 
+    /** The row of one action (every action has one). */
+    public ActionRow action(Action a) {
+        return actions.get(a);
+    }
+
+    /** What the throughput and median wait are over, e.g. "over the last 15 min". */
+    public StringProperty actionsOverProperty() {
+        return actionsOver;
+    }
+
+    /** Reads the figures per action again (off the UI thread); one read at a time. */
+    public void refreshFigures() {
+        if (figuresLoading) {
+            return;
+        }
+        figuresLoading = true;
+        executor.execute("Reading the figures per action", () -> engine.queue().figures(), figures -> {
+            figuresLoading = false;
+            Instant now = engine.clock().instant();
+            for (ActionFigures f : figures) {
+                actions.get(f.action()).show(f, now);
+            }
+            if (!figures.isEmpty()) {
+                actionsOver.set("Finished per minute and median wait (from due to finished) over the last "
+                        + org.mstore.console.Format.duration(figures.get(0).over()));
+            }
+        }, e -> figuresLoading = false);
+    }
+
+    /**
+     * Pauses or resumes an action for every impurge of the store (store.purge.paused): its entries stay queued and
+     * waiting; Run now still runs them.
+     */
+    public void setPaused(Action a, boolean pause) {
+        ActionRow row = actions.get(a);
+        if (readOnly.get() || row.busy.get()) {
+            return;
+        }
+        row.busy.set(true);
+        executor.execute(pause ? "Pausing " + a : "Resuming " + a, () -> engine.daemon().setPaused(a, pause), now -> {
+            row.busy.set(false);
+            for (ActionRow r : actions.values()) {
+                r.paused.set(now.contains(r.action));
+            }
+            message.set(pause ? a + " paused: its entries wait until it is resumed (Run now still runs them)" : a + " resumed");
+            refreshFigures();
+        }, e -> {
+            row.busy.set(false);
+            message.set((pause ? "Not paused: " : "Not resumed: ") + e.getMessage());
+        });
+    }
+
     /** Reads the window settings and the daemon's state. */
     public void load() {
         statusChanged(engine.daemon().status());
@@ -157,6 +275,7 @@ public final class DaemonViewModel {
         }, e -> { });
         probeLock();
         refreshWorkers();
+        refreshFigures();
     }
 
     /** The daemon reported a new state (on the UI thread). */

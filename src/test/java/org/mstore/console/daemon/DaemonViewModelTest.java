@@ -280,4 +280,36 @@ class DaemonViewModelTest {
             s.engine.daemon().stop();
         }
     }
+
+    @Test
+    void pausing_an_action_saves_it_for_every_impurge_and_shows_it_in_its_row() throws Exception {
+        s.mailbox("user/alice");
+        s.engine.queue().request("user/alice", Action.REPAIR);
+
+        vm.setPaused(Action.PURGE, true);
+
+        assertThat(s.engine.settings().get(Setting.PURGE_PAUSED)).isEqualTo("Purge");
+        assertThat(vm.action(Action.PURGE).pausedProperty().get()).isTrue();
+        assertThat(vm.action(Action.REPAIR).pausedProperty().get()).isFalse();
+        assertThat(vm.action(Action.REPAIR).inQueueProperty().get()).isEqualTo("1");
+        assertThat(vm.messageProperty().get()).startsWith("Purge paused");
+
+        vm.setPaused(Action.PURGE, false);
+        assertThat(s.engine.settings().get(Setting.PURGE_PAUSED)).isEmpty();
+        assertThat(vm.action(Action.PURGE).pausedProperty().get()).isFalse();
+    }
+
+    @Test
+    void an_action_paused_by_another_process_shows_as_paused_at_the_next_refresh() {
+        s.engine.settings().apply(Map.of(Setting.PURGE_PAUSED, "remove, repair"));
+        s.clock.advance(Duration.ofMinutes(3));
+
+        vm.refreshFigures();
+
+        assertThat(vm.action(Action.REMOVE).pausedProperty().get()).isTrue();
+        assertThat(vm.action(Action.REPAIR).pausedProperty().get()).isTrue();
+        assertThat(vm.action(Action.CLEAN).pausedProperty().get()).isFalse();
+        assertThat(vm.action(Action.CLEAN).oldestProperty().get()).isEqualTo("-");
+        assertThat(vm.actionsOverProperty().get()).endsWith("over the last 15 min");
+    }
 }
