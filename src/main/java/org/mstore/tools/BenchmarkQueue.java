@@ -24,6 +24,7 @@ import org.mstore.api.DaemonMode;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.OpenOptions;
 import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueRequest;
 import org.mstore.classic.ClassicBackend;
 import org.mstore.db.ChangeLog;
@@ -185,6 +186,11 @@ public final class BenchmarkQueue {
                 ClassicStore.deleteRecursively(root);
             }
         }
+        int deepest = cfg.depths().stream().max(Integer::compare).orElseThrow();
+        double[] paused = pausedPicks(base.resolve("paused"), deepest, 1_000);
+        out.printf(Locale.ROOT, "  a pick with Purge paused: median %.0f µs with %,d paused Purges queued, %.0f µs with none (load %.2f)%n",
+                paused[0], deepest, paused[1], load());
+        out.flush();
         double[] commit = commitOrderCost(base.resolve("commit-order"));
         if (cfg.dir() == null && !cfg.keep()) {
             ClassicStore.deleteRecursively(base);
@@ -263,6 +269,47 @@ public final class BenchmarkQueue {
             throw new IllegalStateException("the queue holds " + e.queue().count() + " entries, not " + depth);
         }
         return e;
+    }
+
+    /**
+     * What a paused action costs a pick (store.purge.paused): the median time to claim one of {@code picks} Cleans with
+     * Purge paused, first behind {@code depth} waiting Purges queued before them, then in a store without any. A paused
+     * action's entries are lanes the pick does not read, so the two should be alike.
+     */
+    public static double[] pausedPicks(Path root, int depth, int picks) throws Exception {
+        double[] out = new double[2];
+        for (int round = 0; round < 2; round++) {
+            int purges = round == 0 ? depth : 0;
+            if (Files.exists(root)) {
+                ClassicStore.deleteRecursively(root);
+            }
+            try (Engine e = Engine.init(root, options())) {
+                long now = e.clock().millis();
+                List<QueueRequest> chunk = new ArrayList<>();
+                for (int i = 0; i < purges + picks; i++) {
+                    chunk.add(new QueueRequest(String.format(Locale.ROOT, "user/gone%08d", i), i < purges ? Action.PURGE : Action.CLEAN, now, false));
+                    if (chunk.size() == 50_000) {
+                        e.queue().requestAll(chunk);
+                        chunk.clear();
+                    }
+                }
+                e.queue().requestAll(chunk);
+                Set<Action> paused = EnumSet.of(Action.PURGE);
+                long[] t = new long[picks];
+                for (int i = 0; i < picks; i++) {
+                    long t0 = System.nanoTime();
+                    List<QueueEntry> got = e.backend().queue().claimDue(now, 0, "bench", 1, paused);
+                    t[i] = System.nanoTime() - t0;
+                    if (got.size() != 1 || got.get(0).action() != Action.CLEAN) {
+                        throw new IllegalStateException("a pick with Purge paused took " + got);
+                    }
+                }
+                java.util.Arrays.sort(t);
+                out[round] = t[picks / 2] / 1e3;
+            }
+            ClassicStore.deleteRecursively(root);
+        }
+        return out;
     }
 
     private Drain drain(Path root, Kind kind, int depth, boolean quiet) throws Exception {

@@ -29,7 +29,7 @@ class BenchmarkQueueTest {
                 org.assertj.core.groups.Tuple.tuple(BenchmarkQueue.Kind.DROPPED, 30), org.assertj.core.groups.Tuple.tuple(BenchmarkQueue.Kind.DROPPED, 300),
                 org.assertj.core.groups.Tuple.tuple(BenchmarkQueue.Kind.SKIPPED, 30), org.assertj.core.groups.Tuple.tuple(BenchmarkQueue.Kind.SKIPPED, 300));
         assertThat(r.imcheck()).singleElement().satisfies(i -> assertThat(i.lines()).isEqualTo(302));
-        assertThat(text.toString()).contains("warm-up", "dropped", "skipped", "imcheck -q", "commit order");
+        assertThat(text.toString()).contains("warm-up", "dropped", "skipped", "imcheck -q", "a pick with Purge paused", "commit order");
         assertThat(tmp.resolve("q")).isEmptyDirectory(); // the stores are deleted unless kept
     }
 }
