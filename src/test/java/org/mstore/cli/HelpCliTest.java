@@ -19,7 +19,7 @@ class HelpCliTest {
     /** Every command and sub-command, as the words that name it ({@code client append}). */
     static List<List<String>> commands() {
         List<List<String>> out = new ArrayList<>();
-        walk(new CommandLine(new Main()), new ArrayList<>(), out);
+        walk(Main.commandLine(), new ArrayList<>(), out);
         return out;
     }
 
@@ -84,5 +84,21 @@ class HelpCliTest {
         for (String entry : entries) {
             assertThat(entry.replaceFirst("^\\S+\\s+", "")).as(entry).endsWith(".");
         }
+    }
+
+    @Test
+    void a_command_run_by_name_is_built_alone_with_the_same_usage_as_in_the_whole_tree() {
+        CommandLine whole = Main.commandLine();
+        for (var e : whole.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            CommandLine alone = Main.commandLine(new String[] {e.getKey(), "--help"});
+            assertThat(alone.getSubcommands().keySet()).as(e.getKey()).containsExactly(e.getKey());
+            assertThat(alone.getSubcommands().get(e.getKey()).getUsageMessage()).as(e.getKey())
+                    .isEqualTo(e.getValue().getUsageMessage());
+        }
+        assertThat(Main.commandLine(new String[] {"--help"}).getSubcommands()).hasSameSizeAs(whole.getSubcommands());
+        assertThat(Main.commandLine(new String[] {"imchek", "-q"}).getSubcommands()).hasSameSizeAs(whole.getSubcommands());
     }
 }
