@@ -146,6 +146,8 @@ public final class StoreSession {
         }
         if (ticks % 15 == 0) {
             queue.reconcile();
+        } else {
+            queue.settle(System.nanoTime()); // the counters agree again two seconds after the queue stops moving
         }
         if (ticks % 60 == 0) {
             history.load(); // counts that drifted (changes seen by neither event nor load)

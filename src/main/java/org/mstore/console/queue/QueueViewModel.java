@@ -51,6 +51,9 @@ public final class QueueViewModel {
     private QueueQuery applied = QueueQuery.all();
     private long detailGeneration;
     private final BooleanProperty paused = new SimpleBooleanProperty(false);
+    /** When entries began to come and go since the last read of the counts (-1: none since), and the last time they did. */
+    private long activitySince = -1;
+    private long lastActivity;
 
     public QueueViewModel(MessageStore engine, TaskExecutor executor, boolean readOnly) {
         this.engine = engine;
@@ -227,13 +230,38 @@ public final class QueueViewModel {
         if (paused.get()) {
             return;
         }
+        activitySince = -1;
         rows.reconcile();
         refreshCounts();
+    }
+
+    /** How long the queue must have been still before {@link #settle} reads the counts and the list again. */
+    static final long SETTLE_NANOS = 2_000_000_000L;
+
+    /**
+     * Called every second (the console's ticker) with the time: once entries have stopped coming and going for
+     * {@link #SETTLE_NANOS}, the counts and the list are read again. Counting from events alone drifts when an event
+     * arrives after a count that already saw its change (an entry counted twice, "71 pending; 70 match" for a while);
+     * a read after the activity settles makes every counter agree within seconds, not at the next periodic check.
+     */
+    public void settle(long nowNanos) {
+        if (activitySince >= 0 && nowNanos - lastActivity >= SETTLE_NANOS) {
+            reconcile();
+        }
+    }
+
+    private void activity() {
+        long now = System.nanoTime();
+        if (activitySince < 0) {
+            activitySince = now;
+        }
+        lastActivity = now;
     }
 
     // ---------------------------------------------------------------- events
 
     public void entriesAdded(List<QueueEntry> entries) {
+        activity();
         for (QueueEntry e : entries) {
             counts.get(e.action()).set(counts.get(e.action()).get() + 1);
         }
@@ -243,6 +271,7 @@ public final class QueueViewModel {
     }
 
     public void entriesDone(List<HistoryEntry> entries) {
+        activity();
         for (HistoryEntry h : entries) {
             LongProperty c = counts.get(h.entry().action());
             c.set(Math.max(0, c.get() - 1));
@@ -258,6 +287,7 @@ public final class QueueViewModel {
      * back). Rows on the page are updated in place; a parked or retried entry changes the counts, which are read again.
      */
     public void entriesChanged(List<QueueEntry> entries) {
+        activity();
         boolean recount = entries.stream().anyMatch(e -> e.parked() || (e.state() == QueueEntry.State.WAITING && e.attempts() == 0));
         if (!paused.get()) {
             rows.changed(entries);

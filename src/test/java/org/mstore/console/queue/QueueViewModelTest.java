@@ -400,4 +400,22 @@ class QueueViewModelTest {
         assertThat(vm.messageProperty().get()).isEqualTo("Removed " + matching.size() + " matching entries");
         assertThat(vm.rows()).isEmpty();
     }
+
+    @Test
+    void a_count_that_saw_an_entry_before_its_event_came_settles_to_the_database_once_the_queue_is_still() {
+        fill(s.engine, 20);
+        vm.load();
+        long before = s.engine.backend().queue().maxRecno();
+        enqueue(s.engine, "user/late", Action.REPAIR, 0);
+        vm.refreshCounts(); // a periodic count, read after the commit ...
+        vm.entriesAdded(s.engine.queue().entriesAfter(before, 100)); // ... and the entry's event, arriving after it
+        assertThat(vm.totalProperty().get()).as("counted twice until the queue settles").isEqualTo(22);
+
+        vm.settle(System.nanoTime());
+        assertThat(vm.totalProperty().get()).as("not yet: entries came a moment ago").isEqualTo(22);
+        vm.settle(System.nanoTime() + QueueViewModel.SETTLE_NANOS);
+
+        assertThat(vm.totalProperty().get()).isEqualTo(21).isEqualTo(s.engine.queue().count());
+        assertThat(vm.rows().totalProperty().get()).isEqualTo(21);
+    }
 }
