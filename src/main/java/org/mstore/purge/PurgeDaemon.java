@@ -538,7 +538,7 @@ public final class PurgeDaemon {
     }
 
     private static String join(String a, String b) {
-        return a.isEmpty() ? b : a + "; " + b;
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     private ZonedDateTime nextOccurrence(LocalTime t) {

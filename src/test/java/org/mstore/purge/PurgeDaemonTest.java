@@ -345,4 +345,13 @@ class PurgeDaemonTest {
         assertThat(purge.finished()).isZero();
         assertThat(purge.medianWait()).isEmpty();
     }
+
+    @Test
+    void a_waiting_daemon_with_nothing_paused_says_when_the_next_entry_is_due_and_nothing_more() throws Exception {
+        s.engine.queue().request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "the Clean to run and the daemon to wait for its Remove", () -> daemon().status().state() == DaemonState.WAITING
+                && daemon().status().message().startsWith("next entry due"));
+        assertThat(daemon().status().message()).matches("next entry due at \\d\\d:\\d\\d(:\\d\\d)?");
+    }
 }
