@@ -121,7 +121,7 @@ public final class QueueView extends BorderPane {
 
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox bar = new HBox(filter, toggles, total, spacer, pause, runNow, remove, bulk, refresh);
+        HBox bar = new HBox(filter, toggles, spacer, pause, runNow, remove, bulk, refresh);
         bar.getStyleClass().add("toolbar-row");
         setTop(bar);
 
@@ -152,7 +152,8 @@ public final class QueueView extends BorderPane {
         message.textProperty().bind(vm.messageProperty());
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
-        HBox bottom = new HBox(message, gap, pager());
+        total.setMinWidth(Region.USE_PREF_SIZE); // in the footer beside the pager: the toolbar left it "3 ..." at 1280 px
+        HBox bottom = new HBox(12, message, gap, total, pager());
         bottom.setAlignment(Pos.CENTER_LEFT);
         bottom.getStyleClass().add("pager-row");
         setBottom(bottom);
