@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 import org.mstore.api.MailboxFormatException;
+import org.mstore.fs.CrashPoint;
 import org.mstore.fs.OwnerOnly;
 
 /**
@@ -351,7 +352,7 @@ public final class ExpungeFile {
      * <p>A version-2 list is not appended to (a file never mixes record sizes): its committed records and
      * {@code entries} are written in version 3 to {@code store.exp.new}, forced, and renamed over it. The new file
      * carries the same file id and the same committed records, so the index names it as it named the old one; a crash
-     * before the rename leaves the old file and a {@code .new} that the next open
+     * before the rename ({@code expunge.after-exp-new}) leaves the old file and a {@code .new} that the next open
      * deletes, after it the new one with records past the committed count, as an append leaves them.
      */
     static void appendCommitted(Path file, long fileId, int committed, List<Entry> entries) throws IOException {
@@ -391,6 +392,7 @@ public final class ExpungeFile {
             all.addAll(entries);
             Path aside = file.resolveSibling(label + ".new");
             write(aside, fileId, all, VERSION);
+            CrashPoint.hit("expunge.after-exp-new");
             Durable.replace(aside, file);
         } else if (created) {
             Durable.syncDirectory(file.toAbsolutePath().getParent());
