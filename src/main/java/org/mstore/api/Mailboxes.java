@@ -125,9 +125,10 @@ public interface Mailboxes {
     /**
      * Recovers expunged messages (Cyrus's {@code unexpunge}): each one's file, still there until Remove deletes it, is
      * appended again as a NEW message (a new UID, as IMAP requires), with exactly its bytes (checked against its size
-     * and, while its cache record is there, its checksum) and its original internal date. Flags: the classic store does
-     * not keep the flags of an expunged message (they were in the index record the expunge dropped), so a recovered
-     * message comes back with none (not {@code \Deleted}, not {@code \Seen}), whether or not a Purge ran since.
+     * and, while its cache record is there, its checksum) and its original internal date. Flags: a recovered message comes
+     * back with the flags it had when it was expunged (kept in its expunge record), less {@code \Deleted}, so that the
+     * next EXPUNGE does not take it again; one expunged by an older release (whose expunge lists kept no flags) comes
+     * back with none. Keywords are not kept by the store at all.
      * Every message of {@code uids} that is expunged is recovered, or none is: one whose file was removed, or that was
      * recovered already, fails the whole call with a one-line reason ({@link IllegalArgumentException}). A message is
      * never recovered twice. The mailbox's counts are updated and its Expunged count goes down.

@@ -102,7 +102,8 @@ public interface MailboxHandle extends Closeable {
     }
 
     /**
-     * Appends the files of expunged messages again as new messages (new UIDs, their internal dates, exact bytes) and
+     * Appends the files of expunged messages again as new messages (new UIDs, their internal dates, exact bytes, the
+     * flags they had when expunged less {@code \Deleted}, where the backend kept them) and
      * records that they were recovered; all of {@code oldUids} or none ({@link IllegalArgumentException} says why).
      * Returns the new UIDs, in the order of {@code oldUids}.
      */

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "unexpunge", mixinStandardHelpOptions = true, header = "List or recover a mailbox's expunged messages.",
         description = {"Lists a mailbox's expunged messages (--list), or recovers those of a UID set (or --all) as new messages "
-                + "with new UIDs, their bytes and internal dates, and prints 'old UID -> new UID' for each.",
+                + "with new UIDs, their bytes, internal dates and the flags they had (less \\Deleted), and prints "
+                + "'old UID -> new UID' for each.",
                 "A message can be recovered until Remove deletes its file (store.cleanupage after its Clean), and only once."})
 final class UnexpungeCommand implements Callable<Integer> {
     @Mixin

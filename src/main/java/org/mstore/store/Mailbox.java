@@ -213,7 +213,7 @@ public final class Mailbox implements Closeable {
         }
         ExpungeFile.Header eh = ExpungeFile.readHeader(exp);
         ExpungeFile.checkHeader(eh, ExpungeFile.FILE, h.expungeFileId());
-        long whole = (size - ExpungeFile.HEADER_SIZE) / ExpungeFile.RECORD_SIZE;
+        long whole = (size - ExpungeFile.HEADER_SIZE) / eh.recordSize();
         if (whole < h.expungeCount()) {
             throw new MailboxFormatException(ExpungeFile.FILE + " is truncated: it holds " + whole + " whole records, the index says "
                     + h.expungeCount() + " were committed");
@@ -662,7 +662,8 @@ public final class Mailbox implements Closeable {
 
     /**
      * Removes the matching messages from the index and appends them to {@code store.exp}: the records (marked with
-     * the next expunge sequence number) are appended and forced first, then the new index (its header counting them)
+     * the next expunge sequence number, carrying each message's flags and checksum so that a recovery can restore the
+     * one and check the other) are appended and forced first, then the new index (its header counting them)
      * is written aside and renamed into place: the rename commits the expunge. Records of an expunge that never
      * committed are cut off first. Message files and cache records stay until Remove.
      */
@@ -676,7 +677,7 @@ public final class Mailbox implements Closeable {
         long bytes = 0;
         for (IndexRecord r : all) {
             if (which.test(r)) {
-                gone.add(new ExpungeFile.Entry(r.uid(), r.size(), now, seq));
+                gone.add(new ExpungeFile.Entry(r.uid(), r.size(), now, seq, r.flags(), r.checksum()));
                 bytes += r.size();
             } else {
                 keep.add(r);
@@ -723,9 +724,12 @@ public final class Mailbox implements Closeable {
     /**
      * An expunged message that an expunge list still names: in {@code list} ({@code store.exp}, or the
      * {@code store.exp.<stamp>} a Clean renamed it to), whether its file is still there (Remove has not deleted it), and
-     * the UID it was recovered as (0 if not) and when.
+     * the UID it was recovered as (0 if not) and when; the flags it had when it was expunged and its message checksum
+     * ({@link IndexRecord#NO_CHECKSUM} if unknown), as its list's record says (none, and unknown, in a list of version 1
+     * or 2).
      */
-    public record Expunged(int uid, int size, long expungedAt, String list, boolean filePresent, int recoveredAs, long recoveredAt) {
+    public record Expunged(int uid, int size, long expungedAt, String list, boolean filePresent, int recoveredAs, long recoveredAt,
+                           int flags, long checksum) {
         public boolean recoverable() {
             return filePresent && recoveredAs == 0;
         }
@@ -754,7 +758,7 @@ public final class Mailbox implements Closeable {
         BasicFileAttributes a = StoreFiles.attributes(messageFile(dir, e.uid()));
         RecoveredFile.Entry r = recovered.get(e.uid());
         out.put(e.uid(), new Expunged(e.uid(), e.size(), e.expungedAt(), list, a != null && a.isRegularFile(),
-                r == null ? 0 : r.newUid(), r == null ? 0 : r.at()));
+                r == null ? 0 : r.newUid(), r == null ? 0 : r.at(), e.flags(), e.checksum()));
     }
 
     /**
@@ -777,14 +781,16 @@ public final class Mailbox implements Closeable {
 
     /**
      * Recovers expunged messages (unexpunge): their files, still there until Remove, are appended again as new
-     * messages (new UIDs), with their internal dates (the files' mtimes) and no flags: the classic store does not keep
-     * an expunged message's flags (they were in its index record, which the expunge dropped). Each file is checked
-     * first against its expunge record's size and the message checksum of its cache record (while a cache record of
-     * the UID is still there). If any of {@code oldUids} cannot be recovered (not expunged, its file removed, already
-     * recovered, damaged), an {@link IllegalArgumentException} says why and nothing is done. The append commits the
-     * copies; then the recoveries are recorded in {@code store.unexp}, so that none is brought back twice. A crash
-     * between the two leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a
-     * loss). The old files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
+     * messages (new UIDs), with their internal dates (the files' mtimes) and the flags they had when they were expunged
+     * (kept in their expunge records) less {@code \Deleted}, in the append that commits them: a recovered message is
+     * not expunged again by the next EXPUNGE. A record of a list of version 1 or 2 kept no flags: such a message comes
+     * back with none. Each file is checked first against its expunge record's size and message checksum (version 3)
+     * and the message checksum of its cache record (while a cache record of the UID is still there). If any of
+     * {@code oldUids} cannot be recovered (not expunged, its file removed, already recovered, damaged), an
+     * {@link IllegalArgumentException} says why and nothing is done. The append commits the copies; then the
+     * recoveries are recorded in {@code store.unexp}, so that none is brought back twice. A crash between the two
+     * leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a loss). The old
+     * files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
      */
     public int[] unexpunge(int[] oldUids, long now) throws IOException {
         ensureCurrent();
@@ -824,12 +830,17 @@ public final class Mailbox implements Closeable {
                 throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file has " + bytes.length
                         + " bytes, its expunge record says " + x.size());
             }
+            long crc = StoreFiles.crc(bytes);
             Long sum = cacheSums.get(uid);
-            if (sum != null && StoreFiles.crc(bytes) != sum) {
+            if (sum != null && crc != sum) {
                 throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
                         + "checksum does not match its cache record)");
             }
-            news.add(new NewMessage(bytes, mtime, 0));
+            if (x.checksum() != IndexRecord.NO_CHECKSUM && crc != x.checksum()) {
+                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
+                        + "checksum does not match its expunge record)");
+            }
+            news.add(new NewMessage(bytes, mtime, x.flags() & Flags.ALL & ~Flags.DELETED));
         }
         if (news.isEmpty()) {
             return new int[0];
@@ -1065,9 +1076,9 @@ public final class Mailbox implements Closeable {
 
     /**
      * Before the first change to a mailbox written by version 1 of the formats: rewrites it in version 2. A version-1
-     * {@code store.exp} is rewritten with a file id (leaving out records of messages still in the index: an expunge
-     * that version 1 could not tell had not committed), then the cache and the index are rewritten the way a Purge
-     * rewrites them. Version-1 records carry no message checksum; they keep none until a Repair computes one.
+     * {@code store.exp} is rewritten (in version 3, without flags: version 1 kept none) with a file id (leaving out
+     * records of messages still in the index: an expunge that version 1 could not tell had not committed), then the
+     * cache and the index are rewritten the way a Purge rewrites them. Version-1 records carry no message checksum; they keep none until a Repair computes one.
      */
     private void ensureCurrent() throws IOException {
         if (index.version() == MailboxIndex.VERSION && cache.version() == CacheFile.VERSION) {

@@ -47,6 +47,7 @@ import org.mstore.api.OpenOptions;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Stores;
 import org.mstore.api.TaskResult;
+import org.mstore.testing.ExpungeListV2;
 
 /**
  * The crash-point matrix (SPEC §10), the way SQLite's and FoundationDB's crash tests work: every command and task of the
@@ -133,7 +134,11 @@ class CrashPointMatrixTest {
         GONE
     }
 
-    record Expect(Kind kind, Set<String> mailboxes, Boolean deleted) {
+    /** {@code deleted}: whether {@code \Deleted} must be set (null: either); {@code flags}: exactly these (null: any). */
+    record Expect(Kind kind, Set<String> mailboxes, Boolean deleted, Integer flags) {
+        Expect(Kind kind, Set<String> mailboxes, Boolean deleted) {
+            this(kind, mailboxes, deleted, null);
+        }
     }
 
     /** The messages of a scenario by their bytes (each message's bytes are unique). */
@@ -142,6 +147,12 @@ class CrashPointMatrixTest {
 
         Model put(byte[] content, Kind kind, Boolean deleted, String... mailboxes) {
             messages.put(key(content), new Expect(kind, Set.of(mailboxes), deleted));
+            return this;
+        }
+
+        /** A message that must have exactly {@code flags} wherever it is seen. */
+        Model putFlags(byte[] content, Kind kind, int flags, String... mailboxes) {
+            messages.put(key(content), new Expect(kind, Set.of(mailboxes), (flags & org.mstore.api.Flags.DELETED) != 0, flags));
             return this;
         }
     }
@@ -191,6 +202,13 @@ class CrashPointMatrixTest {
         return m;
     }
 
+    /** A message of alice appended with these flags and {@code \Deleted}, and expunged, for the unexpunge scenario. */
+    static final int FLAGGED_FLAGS = org.mstore.api.Flags.SEEN | org.mstore.api.Flags.ANSWERED | org.mstore.api.Flags.FLAGGED;
+
+    static byte[] flaggedMessage() {
+        return message(ALICE, 99);
+    }
+
     /** Messages 2 and 3 of alice are flagged {@code \Deleted} and expunged in most scenarios. */
     static void expunged23(Model m, Kind kind) {
         m.put(message(ALICE, 2), kind, kind == Kind.GONE ? null : true, ALICE);
@@ -227,10 +245,17 @@ class CrashPointMatrixTest {
         s.add(new Scenario("mailbox create", "base", List.of("mboxutil", "-c", "user/alice/New"), alice(m -> { }), true));
         s.add(new Scenario("mailbox delete", "folders", List.of("mboxutil", "-d", WORK), folders(Kind.REMOVING, WORK), true));
         s.add(new Scenario("mailbox rename", "folders", List.of("mboxutil", "-r", WORK, PLAY), folders(Kind.LIVE, WORK, PLAY), true));
-        // recovered messages come back as new messages (absent, or present with their bytes), never with \Deleted
-        s.add(new Scenario("unexpunge", "expunged", List.of("unexpunge", ALICE, "--all"), alice(m -> {
-            m.put(message(ALICE, 2), Kind.ADDING, false, ALICE);
-            m.put(message(ALICE, 3), Kind.ADDING, false, ALICE);
+        // recovered messages come back as new messages (absent, or present with their bytes), never with \Deleted, and
+        // with the other flags they had (2 and 3 had only \Deleted)
+        s.add(new Scenario("unexpunge", "expunged-flagged", List.of("unexpunge", ALICE, "--all"), alice(m -> {
+            m.putFlags(message(ALICE, 2), Kind.ADDING, 0, ALICE);
+            m.putFlags(message(ALICE, 3), Kind.ADDING, 0, ALICE);
+            m.putFlags(flaggedMessage(), Kind.ADDING, FLAGGED_FLAGS, ALICE);
+        }), false));
+        // an expunge onto a store.exp of version 2 (the previous release's) rewrites it in version 3
+        s.add(new Scenario("expunge onto a version-2 store.exp", "expunged-v2", List.of("client", "expunge", ALICE), alice(m -> {
+            expunged23(m, Kind.GONE);
+            m.put(message(ALICE, 4), Kind.REMOVING, true, ALICE);
         }), false));
         String only = System.getProperty("mstore.crash.only"); // -Dmstore.crash.only=NAME: the scenarios whose name contains it
         if (only != null) {
@@ -329,6 +354,15 @@ class CrashPointMatrixTest {
                         cmd("client", "delete", ALICE, "2:3")));
                 case "expunged" -> from("deleted-cleanupsize", p, List.of(cmd("client", "expunge", ALICE)));
                 case "cleaned" -> from("expunged", p, List.of(cmd("impurge", "--exit-when-empty")));
+                case "expunged-flagged" -> {
+                    from("deleted-cleanupsize", p, List.of());
+                    append(p, ALICE, List.of(flaggedMessage()), "seen,answered,flagged,deleted");
+                    cli.on(p, "client", "expunge", ALICE).ok();
+                }
+                case "expunged-v2" -> {
+                    from("expunged", p, List.of(cmd("client", "delete", ALICE, "4")));
+                    ExpungeListV2.rewrite(Mail.inboxDir(p, "alice").resolve("store.exp"));
+                }
                 case "removable" -> from("cleaned", p, List.of(cmd("msconfig", "set", "store.cleanupage", "0s")));
                 case "purgeable" -> from("removable", p, List.of(cmd("impurge", "--exit-when-empty"),
                         cmd("msconfig", "set", "store.purge.count", "1"), cmd("msconfig", "set", "store.purge.percentage", "1"),
@@ -385,9 +419,17 @@ class CrashPointMatrixTest {
     }
 
     static void append(Path store, String mailbox, List<byte[]> msgs) throws IOException {
+        append(store, mailbox, msgs, null);
+    }
+
+    /** The same with {@code client append --flags FLAGS} (null: none). */
+    static void append(Path store, String mailbox, List<byte[]> msgs, String flags) throws IOException {
         Path in = dir.resolve("in").resolve(mailbox.replace('/', '_') + "-" + System.nanoTime());
         Files.createDirectories(in);
         List<String> args = new ArrayList<>(List.of("client", "append", mailbox));
+        if (flags != null) {
+            args.addAll(List.of("--flags", flags));
+        }
         for (int i = 0; i < msgs.size(); i++) {
             args.add(Files.write(in.resolve(i + ".eml"), msgs.get(i)).toString());
         }
@@ -550,23 +592,24 @@ class CrashPointMatrixTest {
     static List<String> recoverAndCheck(Scenario s, Path store, String at) {
         List<String> problems = new ArrayList<>();
         Set<String> seenGone = new HashSet<>();
+        Map<String, Integer> seenFlags = new HashMap<>();
         try (MessageStore st = Stores.open(store, OpenOptions.cli("crashtest"))) {
             // 1. a client opens and fetches: a damaged mailbox may refuse (and queue a Repair), never serve wrong bytes
-            check(s, look(st), "after the crash", false, seenGone, problems, at);
+            check(s, look(st), "after the crash", false, seenGone, seenFlags, problems, at);
             if (s.rebuildMailboxList()) {
                 // 2. the administrator rebuilds the mailbox list from the partitions (reconstruct --mboxlist)
                 st.maintenance().rebuildMailboxList();
-                check(s, look(st), "after reconstruct --mboxlist", false, seenGone, problems, at);
+                check(s, look(st), "after reconstruct --mboxlist", false, seenGone, seenFlags, problems, at);
             }
             // 3. impurge --exit-when-empty
             drain(st, problems, at);
-            check(s, look(st), "after impurge", true, seenGone, problems, at);
+            check(s, look(st), "after impurge", true, seenGone, seenFlags, problems, at);
             // 4. reconstruct every mailbox
             for (MailboxInfo mi : st.mailboxes().list()) {
                 st.maintenance().reconstruct(mi.name());
             }
             Look last = look(st);
-            check(s, last, "after reconstruct", true, seenGone, problems, at);
+            check(s, last, "after reconstruct", true, seenGone, seenFlags, problems, at);
             drain(st, problems, at);
             // 5. the full check finds nothing; the mailbox list agrees with storage; no stuck queue entry
             for (MailboxInfo mi : st.mailboxes().list()) {
@@ -619,7 +662,8 @@ class CrashPointMatrixTest {
         }
     }
 
-    static void check(Scenario s, Look look, String when, boolean end, Set<String> seenGone, List<String> problems, String at) {
+    static void check(Scenario s, Look look, String when, boolean end, Set<String> seenGone, Map<String, Integer> seenFlags, List<String> problems,
+                      String at) {
         String w = at + ", " + when + ": ";
         for (var e : look.where().entrySet()) {
             Expect x = s.model().messages.get(e.getKey());
@@ -647,6 +691,17 @@ class CrashPointMatrixTest {
             Integer f = look.flags().get(e.getKey());
             if (x.deleted() != null && f != null && ((f & org.mstore.api.Flags.DELETED) != 0) != x.deleted()) {
                 problems.add(w + what + " has flags " + f + ", \\Deleted expected " + x.deleted());
+            }
+            // An append that never committed is absent, unless a Repair adopts its message file (its bytes are whole):
+            // then it comes back with no flags (they were to be in the index record the append never committed). Such a
+            // message is first seen after the crash's first look; once seen, its flags do not change.
+            Integer before = seenFlags.get(e.getKey());
+            if (x.flags() != null && f != null) {
+                boolean adopted = before == null && x.kind() == Kind.ADDING && f == 0 && !when.equals("after the crash");
+                if (before != null ? !f.equals(before) : !f.equals(x.flags()) && !adopted) {
+                    problems.add(w + what + " has flags " + f + ", expected " + (before != null ? before : x.flags()));
+                }
+                seenFlags.putIfAbsent(e.getKey(), f);
             }
         }
         if (end && !look.complete()) {

@@ -62,9 +62,59 @@ class UnexpungeTest {
         assertThat(s.engine.mailboxes().fetch(BOX, 6)).isEqualTo(original);
         MessageRecord back = s.engine.mailboxes().records(BOX, UidSet.parse("6")).get(0);
         assertThat(back.internalDate()).isEqualTo(date);
-        assertThat(back.flags() & Flags.DELETED).isZero(); // the store kept no flags of it: it comes back with none
+        assertThat(back.flags() & Flags.DELETED).isZero();
         assertThat(s.info(BOX).messageCount()).isEqualTo(5);
         assertThat(s.info(BOX).nextUid()).isEqualTo(7);
+    }
+
+    private static final int KEPT = Flags.SEEN | Flags.FLAGGED | Flags.ANSWERED;
+
+    /** \Seen \Flagged \Answered set on {@code uids}, then \Deleted, then expunged. */
+    private void flagAndExpunge(String uids) throws Exception {
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse(uids), KEPT, org.mstore.api.FlagMode.ADD);
+        expunge(uids);
+    }
+
+    private int flags(int uid) throws Exception {
+        return s.engine.mailboxes().records(BOX, UidSet.parse(Integer.toString(uid))).get(0).flags();
+    }
+
+    @Test
+    void unexpunge_restores_the_flags_the_message_had_when_expunged_except_deleted() throws Exception {
+        flagAndExpunge("2");
+        s.engine.mailboxes().setFlags(BOX, UidSet.parse("3"), Flags.DRAFT, org.mstore.api.FlagMode.ADD);
+        expunge("3");
+
+        UnexpungeResult r = s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2:3"));
+
+        assertThat(r.newUids()).containsExactly(6, 7);
+        assertThat(flags(6)).isEqualTo(KEPT);
+        assertThat(flags(7)).isEqualTo(Flags.DRAFT | Flags.SEEN); // expunge() set \Seen too
+    }
+
+    @Test
+    void unexpunge_restores_the_flags_also_after_clean_renamed_the_list() throws Exception {
+        s.engine.settings().set(Setting.CLEANUP_SIZE, "1");
+        flagAndExpunge("2:3"); // past store.cleanupsize
+        s.engine.daemon().drain(); // Clean: store.exp renamed, Remove waits for store.cleanupage
+        assertThat(Mailbox.cleanupStamps(s.dir(BOX))).hasSize(1);
+
+        UnexpungeResult r = s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2:3"));
+
+        assertThat(flags(r.newUids()[0])).isEqualTo(KEPT);
+        assertThat(flags(r.newUids()[1])).isEqualTo(KEPT);
+    }
+
+    @Test
+    void a_recovered_message_is_not_taken_by_the_next_expunge() throws Exception {
+        byte[] original = s.engine.mailboxes().fetch(BOX, 2);
+        flagAndExpunge("2");
+        int back = s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2")).newUids()[0];
+
+        assertThat(s.engine.mailboxes().expunge(BOX).messages()).isZero();
+
+        assertThat(s.engine.mailboxes().fetch(BOX, back)).isEqualTo(original);
+        assertThat(s.info(BOX).messageCount()).isEqualTo(5);
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.mstore.api.Flags;
 import org.mstore.api.MailboxFormatException;
 import org.mstore.api.NoSuchMessageException;
 import org.mstore.testing.Disk;
+import org.mstore.testing.ExpungeListV2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *
  * <p>Every file kind × every damage, on a mailbox that holds messages at every stage ({@link StoreFixture#lifecycle}).
  * Two cells do not apply: a directory cannot be cut in half, nor replaced by a directory. There is no
- * {@code quarantine/index} to damage: the quarantine's listing is in its file names.
+ * {@code quarantine/index} to damage: the quarantine's listing is in its file names. The expunge lists are damaged in
+ * version 3 (what the store writes) and, rewritten first as the previous release wrote them, in version 2 (still read).
  */
 class CorruptionMatrixTest {
     static final Set<Integer> LIVE = Set.of(7, 8, 9, 10, 11, 12);
@@ -55,7 +57,10 @@ class CorruptionMatrixTest {
                 if (k == Kind.MAILBOX_DIRECTORY && (d == Damage.HALF || d == Damage.DIRECTORY)) {
                     continue; // does not apply to a directory
                 }
-                out.add(Arguments.of(k, d));
+                out.add(Arguments.of(k, d, ExpungeFile.VERSION));
+                if (k == Kind.EXPUNGE_LIST || k == Kind.RENAMED_LIST) {
+                    out.add(Arguments.of(k, d, 2));
+                }
             }
         }
         return out.stream();
@@ -141,12 +146,18 @@ class CorruptionMatrixTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} (expunge lists of version {2})")
     @MethodSource("cells")
-    void every_damage_of_every_file_is_detected_and_healed_by_repair(Kind kind, Damage damage) throws Exception {
+    void every_damage_of_every_file_is_detected_and_healed_by_repair(Kind kind, Damage damage, int listVersion) throws Exception {
         Path dir = tmp.resolve("mbox");
         StoreFixture f = StoreFixture.lifecycle(dir);
         Path target = target(f, kind);
+        for (Path list : List.of(target(f, Kind.EXPUNGE_LIST), target(f, Kind.RENAMED_LIST))) {
+            assertThat(ExpungeFile.readHeader(list).version()).isEqualTo(ExpungeFile.VERSION);
+            if (listVersion == 2) {
+                ExpungeListV2.rewrite(list);
+            }
+        }
         byte[] before = kind == Kind.MESSAGE ? Files.readAllBytes(target) : null;
         damage(target, damage);
         byte[] damagedBytes = kind == Kind.MESSAGE && Files.isRegularFile(target) ? Files.readAllBytes(target) : null;

@@ -291,8 +291,9 @@ public final class MailboxesView extends SplitPane {
         Button list = button("List", "listExpunged", "List the expunged messages of this mailbox", vm::listExpunged);
         list.disableProperty().bind(vm.selectedProperty().isNull());
         Button restore = button("Restore selected", "restoreExpunged", "Bring the selected expunged messages back as new messages "
-                + "(new UIDs, the same bytes and internal date, no flags)", () -> vm.restore(table.getSelectionModel().getSelectedItems()
-                .stream().filter(org.mstore.api.ExpungedMessage::recoverable).map(org.mstore.api.ExpungedMessage::uid).toList()));
+                + "(new UIDs, the same bytes, internal date and flags, less \\Deleted)",
+                () -> vm.restore(table.getSelectionModel().getSelectedItems().stream().filter(org.mstore.api.ExpungedMessage::recoverable)
+                        .map(org.mstore.api.ExpungedMessage::uid).toList()));
         restore.disableProperty().bind(vm.actionsDisabledProperty().or(Bindings.createBooleanBinding(() -> table.getSelectionModel()
                 .getSelectedItems().stream().noneMatch(org.mstore.api.ExpungedMessage::recoverable), table.getSelectionModel()
                 .getSelectedItems())));
