@@ -695,17 +695,12 @@ public final class ConsoleResponsiveness {
     private void open100(int users, int folders, int messages) throws Exception {
         Path store = dir.resolve("store100");
         long t = System.nanoTime();
-        int boxes;
-        try (MessageStore e = Stores.init(store, OpenOptions.cli("generate"))) {
-            boxes = org.mstore.tools.StoreGenerator.generate(e, users, folders, messages, 1).mailboxes();
-            // one Remove per mailbox, due after store.cleanupage (an hour): the impurge the console starts leaves them waiting
-            List<QueueRequest> q = new ArrayList<>();
-            long now = System.currentTimeMillis();
-            for (String name : org.mstore.tools.StoreGenerator.mailboxNames(users, folders)) {
-                q.add(new QueueRequest(name, Action.REMOVE, now, false));
-            }
-            e.queue().requestAll(q);
+        // made by another JVM: this one has run none of the engine yet when the console opens the store, as after a start
+        String made = inNewJvm(Generate.class, store.toString(), Integer.toString(users), Integer.toString(folders), Integer.toString(messages));
+        if (!made.startsWith("generated ")) {
+            throw new IllegalStateException("generating the store failed: " + made);
         }
+        int boxes = Integer.parseInt(made.split(" ")[1]);
         double generated = secs(t);
         String loadBefore = load();
         // as File › Open does: MainViewModel.open; in turn with the Queue and the Mailboxes view in front, the sample between
@@ -764,18 +759,10 @@ public final class ConsoleResponsiveness {
         // the engine alone in a new JVM (its classes loaded, H2 started, nothing compiled yet: what a first open also pays)
         List<String> fresh = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
-            // the same class-data archive as this JVM, if it was given one (target/mstore maps target/mstore.jsa)
-            java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-Xshare") || a.startsWith("-Xlog:cds")).forEach(cmd::add);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EngineOpen.class.getName(), store.toString()));
-            Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(pr.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            pr.waitFor();
-            fresh.add(out.lines().filter(l -> l.startsWith("engine ")).findFirst().orElse("failed: " + out));
+            fresh.add(inNewJvm(EngineOpen.class, store.toString()));
         }
-        section(String.format(Locale.ROOT, "Open of a store of %d mailboxes (%d users x %d, %d messages each; %d Remove entries, not yet due; generated in "
-                + "%.1f s) through MainViewModel.open (load before %s, after %s)", boxes, users, folders + 1, messages, boxes, generated,
+        section(String.format(Locale.ROOT, "Open of a store of %d mailboxes (%d users x %d, %d messages each; %d Remove entries, not yet due; made in "
+                + "%.1f s by another JVM) through MainViewModel.open (load before %s, after %s)", boxes, users, folders + 1, messages, boxes, generated,
                 loadBefore, load()));
         String[] names = {"1st, Queue in front", "1st, Mailboxes in front", "2nd, Queue in front", "2nd, Mailboxes in front"};
         for (int i = 0; i < 4; i++) {
@@ -830,6 +817,49 @@ public final class ConsoleResponsiveness {
             return null;
         });
         return new double[] {(at[0] - p.t0) / 1e6, (at[1] - p.t0) / 1e6, p.totalMs(), (loaded - p.t0) / 1e6, maxGap.get() / 1e6};
+    }
+
+    /**
+     * Runs {@code main} in a new JVM (this one's class path and class-data archive, if it was given one: target/mstore
+     * maps target/mstore.jsa); its last line of output.
+     */
+    private static String inNewJvm(Class<?> main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-Xshare") || a.startsWith("-Xlog:cds")).forEach(cmd::add);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(List.of(args));
+        Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(pr.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        int rc = pr.waitFor();
+        List<String> lines = out.lines().toList();
+        return rc == 0 && !lines.isEmpty() ? lines.get(lines.size() - 1) : "failed (exit " + rc + "): " + out;
+    }
+
+    /**
+     * Makes the store to open: {@code users} users with an INBOX and {@code folders} folders each, {@code messages}
+     * messages in every mailbox ({@code mstore generate}), and one Remove entry per mailbox, due after
+     * store.cleanupage (an hour): the impurge the console starts leaves them waiting. Prints "generated N mailboxes".
+     */
+    public static final class Generate {
+        private Generate() {
+        }
+
+        public static void main(String[] args) throws Exception {
+            Path root = Path.of(args[0]);
+            int users = Integer.parseInt(args[1]);
+            int folders = Integer.parseInt(args[2]);
+            try (MessageStore e = Stores.init(root, OpenOptions.cli("generate"))) {
+                int boxes = org.mstore.tools.StoreGenerator.generate(e, users, folders, Integer.parseInt(args[3]), 1).mailboxes();
+                List<QueueRequest> q = new ArrayList<>();
+                long now = System.currentTimeMillis();
+                for (String name : org.mstore.tools.StoreGenerator.mailboxNames(users, folders)) {
+                    q.add(new QueueRequest(name, Action.REMOVE, now, false));
+                }
+                e.queue().requestAll(q);
+                System.out.println("generated " + boxes + " mailboxes");
+            }
+        }
     }
 
     /** The engine's open of a store in a JVM of its own: {@code Stores.open}, then the mailbox list and the first queue page. */
