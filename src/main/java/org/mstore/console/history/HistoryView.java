@@ -38,10 +38,20 @@ public final class HistoryView extends BorderPane {
         setId("historyView");
         getStyleClass().add("view");
         lists.setId("historyTabs");
-        lists.getTabs().addAll(
-                tab("Failed", "tabFailed", vm.failedCountProperty(), failedPane(zone)),
-                tab("Done", "tabDone", vm.doneCountProperty(), historyPane(vm.done(), true, zone, "historyDone")),
-                tab("Dropped", "tabDropped", vm.droppedCountProperty(), historyPane(vm.dropped(), false, zone, "historyDropped")));
+        Tab done = tab("Done", "tabDone", vm.doneCountProperty(), null);
+        Tab dropped = tab("Dropped", "tabDropped", vm.droppedCountProperty(), null);
+        lists.getTabs().addAll(tab("Failed", "tabFailed", vm.failedCountProperty(), failedPane(zone)), done, dropped);
+        // Done and Dropped are built when their tab is first shown: a TabPane lays out every tab's content, and three
+        // tables at once made the first switch to History cost three to five times the Failed list alone
+        java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> later = new java.util.HashMap<>();
+        later.put(done, () -> historyPane(vm.done(), true, zone, "historyDone"));
+        later.put(dropped, () -> historyPane(vm.dropped(), false, zone, "historyDropped"));
+        lists.getSelectionModel().selectedItemProperty().addListener((o, was, t) -> {
+            java.util.function.Supplier<javafx.scene.Node> b = later.remove(t);
+            if (b != null) {
+                t.setContent(b.get());
+            }
+        });
         setCenter(lists);
         Label message = new Label();
         message.setId("historyMessage");
