@@ -206,7 +206,9 @@ public final class MainWindow extends BorderPane {
             String store = vm.storeLabelProperty().get();
             return t.isEmpty() ? store : store + "   —   " + t + "...";
         }, executor.currentTitleProperty(), vm.storeLabelProperty()));
-        statusBar.progressProperty().bind(Bindings.when(executor.runningProperty().greaterThan(0)).then(-1.0).otherwise(0.0));
+        // the moving bar while a task shows (FxTaskExecutor shows those that run for a while): an indeterminate progress
+        // bar keeps the JavaFX pulse at 60 Hz while it is visible, so not for the routine reads of a few milliseconds
+        statusBar.progressProperty().bind(Bindings.when(executor.currentTitleProperty().isNotEmpty()).then(-1.0).otherwise(0.0));
         readOnlyBadge.getStyleClass().addAll("badge", "badge-readonly");
         readOnlyBadge.setVisible(vm.readOnly());
         readOnlyBadge.setManaged(vm.readOnly());

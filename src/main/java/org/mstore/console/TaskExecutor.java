@@ -21,7 +21,7 @@ public interface TaskExecutor {
     /** How many background tasks are running (the status bar's progress). */
     ReadOnlyIntegerProperty runningProperty();
 
-    /** The title of the latest running task. */
+    /** The title of the latest running task worth showing ({@link FxTaskExecutor}: one that has run for a while), or "". */
     ReadOnlyStringProperty currentTitleProperty();
 
     /** Stops accepting work. */
