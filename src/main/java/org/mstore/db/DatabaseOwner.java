@@ -139,7 +139,9 @@ final class DatabaseOwner {
             }
         }
         restrictDatabaseFiles();
-        ensureAppUser(anchor, secret);
+        if (!appUserInPlace()) {
+            ensureAppUser(anchor, secret);
+        }
         exitHook = new Thread(this::exitNow, "mstore-database-exit");
         Runtime.getRuntime().addShutdownHook(exitHook);
         serve();
@@ -185,6 +187,32 @@ final class DatabaseOwner {
             st.execute("ALTER USER " + StoreSecret.APP_USER + " SET PASSWORD '" + secret.appPassword() + "'");
             st.execute("ALTER USER " + StoreSecret.APP_USER + " ADMIN FALSE");
             grantApp(st);
+        }
+    }
+
+    /**
+     * Whether the application user is as {@link #ensureAppUser} leaves it: not an admin, its rights on the schema, and
+     * its derived password accepted. Then the four statements that set it up (each a commit forced to disk) are not
+     * run at every open; anything else, they are.
+     */
+    private boolean appUserInPlace() throws SQLException {
+        try (Statement st = anchor.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT (SELECT IS_ADMIN FROM INFORMATION_SCHEMA.USERS WHERE USER_NAME = '"
+                        + StoreSecret.APP_USER + "'), (SELECT COUNT(*) FROM INFORMATION_SCHEMA.RIGHTS WHERE GRANTEE = '"
+                        + StoreSecret.APP_USER + "' AND TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME = '' AND RIGHTS = 'ALL')")) {
+            rs.next();
+            Object admin = rs.getObject(1);
+            if (!Boolean.FALSE.equals(admin) || rs.getInt(2) == 0) {
+                return false;
+            }
+        }
+        try (Connection app = embedded(StoreSecret.APP_USER, secret.appPassword(), false, false)) {
+            return true;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == ErrorCode.WRONG_USER_OR_PASSWORD) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -357,11 +385,13 @@ final class DatabaseOwner {
         try (Statement st = anchor.createStatement()) {
             st.execute("SET EXCLUSIVE 1");
             long end = System.nanoTime() + QUIESCE.toNanos();
+            int others = 0;
             while (System.nanoTime() < end) {
-                try (java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS"
-                        + " WHERE SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL")) {
+                try (java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(EXECUTING_STATEMENT)"
+                        + " FROM INFORMATION_SCHEMA.SESSIONS WHERE SESSION_ID <> SESSION_ID()")) {
                     rs.next();
-                    if (rs.getInt(1) == 0) {
+                    others = rs.getInt(1);
+                    if (rs.getInt(2) == 0) {
                         break;
                     }
                 }
@@ -370,7 +400,11 @@ final class DatabaseOwner {
             // close the other sessions in the database before their sockets: a paused statement is then answered with
             // an error, not cut off, so its client knows that it did not run
             st.execute("SET EXCLUSIVE 2");
-            Thread.sleep(20); // for the last answers to leave their sockets
+            if (others > 0) {
+                // for the last answers to leave their sockets; with no other session (a command run alone, most often)
+                // there are none: a client connecting from now on is refused in exclusive mode and tries again
+                Thread.sleep(20);
+            }
         } catch (SQLException e) {
             // the database is already closing: nothing left to wait for
         } catch (InterruptedException e) {
