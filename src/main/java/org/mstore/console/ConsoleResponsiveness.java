@@ -21,8 +21,6 @@ import org.mstore.api.QueueRequest;
 import org.mstore.api.Setting;
 import org.mstore.api.Stores;
 
-import javafx.animation.KeyFrame;
-import javafx.animation.Timeline;
 import javafx.application.Platform;
 import javafx.collections.ListChangeListener;
 import javafx.scene.Node;
@@ -38,7 +36,6 @@ import javafx.scene.control.TreeCell;
 import javafx.scene.control.TreeView;
 import javafx.stage.Stage;
 import javafx.stage.Window;
-import javafx.util.Duration;
 
 /**
  * How fast the console answers: the time from a tab switch or a button's action to the first frame drawn after it, on a
@@ -75,7 +72,7 @@ public final class ConsoleResponsiveness {
     private MainViewModel vm;
     private MainWindow window;
     private FrameClock clock;
-    private Timeline ticker;
+    private java.util.concurrent.ScheduledFuture<?> ticker;
     /** The probe whose action is running on the JavaFX thread (a dialog it opens is watched). */
     private volatile Probe inAction;
     /** The longest time between two pulses (the JavaFX thread busy, or waiting for a frame) since it was last reset. */
@@ -148,12 +145,13 @@ public final class ConsoleResponsiveness {
             stage.setTitle("mstore console — responsiveness");
             stage.show();
             clock = new FrameClock(scene);
-            ticker = new Timeline(new KeyFrame(Duration.seconds(1), e -> {
+            // the console's own tick, as ConsoleApp runs it (the AnimationTimer below keeps the pulse going to measure gaps)
+            ticker = executor.real.repeatOnUi(1000, () -> {
                 StoreSession s = vm.sessionProperty().get();
                 if (s != null) {
                     s.tick();
                 }
-            }));
+            });
             new javafx.animation.AnimationTimer() {
                 private long last;
 
@@ -165,8 +163,6 @@ public final class ConsoleResponsiveness {
                     last = now;
                 }
             }.start();
-            ticker.setCycleCount(Timeline.INDEFINITE);
-            ticker.play();
             Window.getWindows().addListener((ListChangeListener<Window>) c -> {
                 while (c.next()) {
                     for (Window w : c.getAddedSubList()) {
@@ -185,10 +181,7 @@ public final class ConsoleResponsiveness {
     private void close() {
         try {
             if (ticker != null) {
-                onFx(() -> {
-                    ticker.stop();
-                    return null;
-                });
+                ticker.cancel(false);
             }
             if (vm != null) {
                 vm.closeNow();

@@ -139,6 +139,7 @@ public final class MainWindow extends BorderPane {
             if (b != null) {
                 t.setContent(b.get());
             }
+            s.viewsShown(t == daemonTab, t == sessionsTab);
         };
         if (selectionBuilder != null) {
             tabs.getSelectionModel().selectedItemProperty().removeListener(selectionBuilder);

@@ -40,6 +40,8 @@ public final class StoreSession {
     private final org.mstore.console.dashboard.ImpurgeNow impurgeNow;
     private boolean spaceChanged;
     private boolean nowChanged;
+    private boolean daemonShown;
+    private boolean sessionsShown;
     private AutoCloseable subscription;
     private long ticks;
 
@@ -109,12 +111,30 @@ public final class StoreSession {
             spaceChanged = true;
         } else if (e instanceof StoreEvent.SettingsChanged) {
             settings.load();
-            daemon.refreshFigures(); // an action paused or resumed, here or by another process
+            if (daemonShown) {
+                daemon.refreshFigures(); // an action paused or resumed, here or by another process
+            }
             mailboxes.loadThresholds();
             queue.loadSettings();
         } else if (e instanceof StoreEvent.DaemonChanged d) {
             daemon.statusChanged(d.status());
         }
+    }
+
+    /**
+     * Which of the views with reads of their own is in front. The per-action figures (the Purge daemon view) and the
+     * server sessions (the Sessions view) are read every few seconds only while their view is shown, and at once when
+     * it comes to the front; nothing else shows them.
+     */
+    public void viewsShown(boolean daemonView, boolean sessionsView) {
+        if (daemonView && !daemonShown) {
+            daemon.refreshFigures();
+        }
+        if (sessionsView && !sessionsShown) {
+            sessions.load();
+        }
+        daemonShown = daemonView;
+        sessionsShown = sessionsView;
     }
 
     /** Called once a second on the UI thread: follow the log, sample the dashboard, re-check drift. */
@@ -129,12 +149,14 @@ public final class StoreSession {
             }
             dashboard.sample(counts);
         }
-        if (ticks % 5 == 2) {
+        if (daemonShown && ticks % 5 == 2) {
             daemon.refreshFigures();
         }
         if (ticks % 3 == 0) {
             daemon.probeLock();
-            sessions.load();
+            if (sessionsShown) {
+                sessions.load();
+            }
         }
         if (nowChanged || (impurgeNow.busy() && ticks % 2 == 0)) {
             nowChanged = false;

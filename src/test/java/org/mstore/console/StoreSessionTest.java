@@ -117,4 +117,36 @@ class StoreSessionTest {
         assertThat(session.daemon().runningProperty().get()).isTrue();
         assertThat(session.daemon().stateTextProperty().get()).startsWith("waiting for entries");
     }
+
+    private long reads(String title) {
+        return ui.titles.stream().filter(title::equals).count();
+    }
+
+    @Test
+    void figures_per_action_and_sessions_are_read_only_while_their_view_is_shown() {
+        String figures = "Reading the figures per action";
+        String sessions = "Reading the sessions";
+        ui.titles.clear();
+        for (int i = 0; i < 30; i++) {
+            session.tick();
+        }
+        assertThat(reads(figures)).as("figures with the Purge daemon view hidden").isZero();
+        assertThat(reads(sessions)).as("sessions with the Sessions view hidden").isZero();
+
+        session.viewsShown(true, false);
+        assertThat(reads(figures)).as("read at once when the view comes to the front").isEqualTo(1);
+        for (int i = 0; i < 30; i++) {
+            session.tick();
+        }
+        assertThat(reads(figures)).as("every 5 s while shown").isEqualTo(7);
+        assertThat(reads(sessions)).isZero();
+
+        session.viewsShown(false, true);
+        assertThat(reads(sessions)).isEqualTo(1);
+        for (int i = 0; i < 30; i++) {
+            session.tick();
+        }
+        assertThat(reads(figures)).as("not read once the view is hidden again").isEqualTo(7);
+        assertThat(reads(sessions)).as("every 3 s while shown").isEqualTo(11);
+    }
 }

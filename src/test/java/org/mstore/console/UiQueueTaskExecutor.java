@@ -19,9 +19,12 @@ public final class UiQueueTaskExecutor implements TaskExecutor {
     private final Thread ui = Thread.currentThread();
     private final ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
     private final CurrentThreadTaskExecutor now = new CurrentThreadTaskExecutor();
+    /** The title of every task run, in order. */
+    public final java.util.List<String> titles = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public <T> void execute(String title, Callable<T> work, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+        titles.add(title);
         now.execute(title, work, onSuccess, onFailure);
     }
 
