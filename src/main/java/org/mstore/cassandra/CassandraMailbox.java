@@ -1,6 +1,7 @@
 package org.mstore.cassandra;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.OptionalLong;
 import java.util.function.Predicate;
 
 import org.mstore.api.ExpungeResult;
+import org.mstore.api.ExpungedMessage;
 import org.mstore.api.FlagMode;
 import org.mstore.api.Flags;
 import org.mstore.api.MailboxFormatException;
@@ -79,7 +81,7 @@ final class CassandraMailbox implements MailboxHandle {
             }
             CassandraStorage.check(fresh);
             if (fresh.pendingOp() != null) {
-                throw new MailboxFormatException(h.name() + ": an interrupted " + fresh.pendingOp() + " left it inconsistent");
+                throw new MailboxFormatException(h.name() + ": an interrupted " + operation(fresh.pendingOp()) + " left it inconsistent");
             }
             h = fresh;
         }
@@ -357,6 +359,113 @@ final class CassandraMailbox implements MailboxHandle {
         return new PurgeResult(recordsBefore, recordsBefore - due.size(), bytesBefore, bytesBefore - dueBytes);
     }
 
+    /** The name of the operation a header's {@code pending_op} says was interrupted ("unexpunge:12>31,..." is an unexpunge). */
+    static String operation(String pendingOp) {
+        int colon = pendingOp.indexOf(':');
+        return colon < 0 ? pendingOp : pendingOp.substring(0, colon);
+    }
+
+    /**
+     * The expunged messages not purged yet, in UID order: every one can be recovered (a recovered one is gone from this
+     * list: its record and bytes go with the recovery). With {@code headers}, Date, From and Subject from the summaries.
+     */
+    @Override
+    public List<ExpungedMessage> expunged(boolean headers) {
+        List<ExpungedMessage> out = new ArrayList<>();
+        for (int b = 0; b <= CassandraStorage.lastBucket(h.nextUid()); b++) {
+            List<CassandraStorage.Msg> gone = s.bucket(h.id(), b).stream().filter(m -> m.expungedAt() != null).toList();
+            if (gone.isEmpty()) {
+                continue;
+            }
+            Map<Long, Row> sums = headers ? s.summaries(h.id(), b) : Map.of();
+            for (CassandraStorage.Msg m : gone) {
+                org.mstore.api.MessageSummary sum = headers ? s.summary(sums.get(m.uid()), m) : null;
+                out.add(new ExpungedMessage((int) m.uid(), m.size(), Instant.ofEpochMilli(m.expungedAt()), Instant.ofEpochMilli(m.internalDate()),
+                        sum == null ? "" : sum.date(), sum == null ? "" : sum.from(), sum == null ? "" : sum.subject(),
+                        ExpungedMessage.State.RECOVERABLE, 0, null));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Recovers expunged messages as new ones (new UIDs, their bytes, internal dates and flags less {@code \Deleted}),
+     * all or none: every UID must be an expunged message not purged yet whose bytes still match their checksum. In
+     * batches of {@value #RECOVER_BATCH}, each under a header whose {@code pending_op} names the old and new UIDs
+     * ("unexpunge:OLD>NEW,..."): the copies are written, then the old records, bytes and purge to-do rows deleted. A
+     * batch a crash cuts short is finished by Repair ({@link Repair}): where a copy's record was written the old message
+     * goes, otherwise the copy's leftovers go and the old message stays expunged and recoverable, so nothing is
+     * recovered twice and nothing is lost.
+     */
+    @Override
+    public int[] unexpunge(int[] oldUids, long now) throws IOException {
+        writable();
+        Map<Long, CassandraStorage.Msg> gone = new java.util.HashMap<>();
+        for (int b = 0; b <= CassandraStorage.lastBucket(h.nextUid()); b++) {
+            for (CassandraStorage.Msg m : s.bucket(h.id(), b)) {
+                if (m.expungedAt() != null) {
+                    gone.put(m.uid(), m);
+                }
+            }
+        }
+        java.util.Set<Integer> asked = new java.util.HashSet<>();
+        for (int u : oldUids) {
+            CassandraStorage.Msg m = gone.get((long) u);
+            if (m == null) {
+                throw new IllegalArgumentException(h.name() + ": UID " + u + " is not an expunged message that can be recovered"
+                        + " (never expunged, purged already, or recovered already)");
+            }
+            if (!asked.add(u)) {
+                throw new IllegalArgumentException(h.name() + ": UID " + u + " is named twice");
+            }
+            Blobs.Read r = s.blobs.read(m.blobId(), m.size(), m.crc());
+            if (r.problem() != null) {
+                throw new IllegalArgumentException(h.name() + ": expunged UID " + u + " cannot be recovered: " + r.problem());
+            }
+        }
+        int[] fresh = new int[oldUids.length];
+        for (int from = 0; from < oldUids.length; from += RECOVER_BATCH) {
+            int to = Math.min(oldUids.length, from + RECOVER_BATCH);
+            long first = h.nextUid();
+            StringBuilder op = new StringBuilder("unexpunge:");
+            for (int i = from; i < to; i++) {
+                op.append(i > from ? "," : "").append(oldUids[i]).append('>').append(first + i - from);
+            }
+            long messages = h.messages();
+            long bytes = h.bytes();
+            long expunged = h.expunged();
+            setHeader(first + (to - from), messages, bytes, expunged, op.toString());
+            org.mstore.fs.CrashPoint.hit("cassandra-unexpunge.after-intent");
+            Window w = new Window(32);
+            long added = 0;
+            for (int i = from; i < to; i++) {
+                CassandraStorage.Msg m = gone.get((long) oldUids[i]);
+                Blobs.Read r = s.blobs.read(m.blobId(), m.size(), m.crc());
+                if (r.problem() != null) {
+                    w.await();
+                    throw new IOException(h.name() + ": expunged UID " + oldUids[i] + " could not be read again (" + r.problem()
+                            + "); the recovery stopped, a Repair finishes what it did");
+                }
+                fresh[i] = (int) (first + i - from);
+                s.writeMessage(w, h.id(), fresh[i], r.bytes(), m.internalDate(), m.flags() & Flags.ALL & ~Flags.DELETED);
+                added += m.size();
+            }
+            w.await();
+            org.mstore.fs.CrashPoint.hit("cassandra-unexpunge.after-copies");
+            Window d = new Window(32);
+            for (int i = from; i < to; i++) {
+                CassandraStorage.Msg m = gone.get((long) oldUids[i]);
+                s.deleteMessage(d, h.id(), m.uid(), m.blobId());
+            }
+            d.await();
+            setHeader(h.nextUid(), messages + (to - from), bytes + added, Math.max(0, expunged - (to - from)), null);
+        }
+        return fresh;
+    }
+
+    /** Messages recovered under one header transaction (its {@code pending_op} lists them). */
+    static final int RECOVER_BATCH = 500;
+
     @Override
     public OptionalLong oldestExpunged() {
         return expungedRows().stream().mapToLong(r -> r.getLong("expunged_at")).min();
@@ -372,7 +481,7 @@ final class CassandraMailbox implements MailboxHandle {
         List<String> problems = new ArrayList<>();
         if (h.pendingOp() != null && lock == null
                 && s.cql.one("SELECT owner FROM {mbox}.mailbox_locks WHERE name = ?", h.name()) == null) {
-            problems.add("an interrupted " + h.pendingOp() + " left it inconsistent");
+            problems.add("an interrupted " + operation(h.pendingOp()) + " left it inconsistent");
         }
         long live = 0;
         long bytes = 0;

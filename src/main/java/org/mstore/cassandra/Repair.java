@@ -33,6 +33,37 @@ final class Repair {
         this.now = now;
     }
 
+    /**
+     * An unexpunge cut short (its header says "unexpunge:OLD>NEW,..."): a copy whose record was written (a record is
+     * written last, after its bytes and summary) is the recovered message, and the old one goes; where it was not, the
+     * copy's leftovers are swept below as blobs without a record and the old message stays expunged.
+     */
+    private void finishUnexpunge(UUID id, String op) throws IOException {
+        Window w = new Window(32);
+        int done = 0;
+        int undone = 0;
+        for (String pair : op.substring("unexpunge:".length()).split(",")) {
+            int gt = pair.indexOf('>');
+            if (gt < 0) {
+                continue;
+            }
+            long oldUid = Long.parseLong(pair.substring(0, gt));
+            long newUid = Long.parseLong(pair.substring(gt + 1));
+            CassandraStorage.Msg copy = s.message(id, newUid);
+            CassandraStorage.Msg old = s.message(id, oldUid);
+            if (copy != null && copy.expungedAt() == null) {
+                done++;
+                if (old != null) {
+                    s.deleteMessage(w, id, oldUid, old.blobId());
+                }
+            } else {
+                undone++;
+            }
+        }
+        w.await();
+        notes.add("an interrupted unexpunge was finished: " + done + " recovered, " + undone + " left expunged (recover them again)");
+    }
+
     RepairResult run() throws IOException {
         CassandraStorage.Header h = s.header(info.name());
         UUID id = h != null && h.id() != null ? h.id() : CassandraStorage.mailboxId(info.name(), info.uidValidity());
@@ -41,6 +72,9 @@ final class Repair {
         long created = h != null ? h.created() : info.created() == null ? now : info.created().toEpochMilli();
         if (h == null) {
             notes.add("its storage header was missing; rebuilt from its message rows");
+        }
+        if (h != null && h.pendingOp() != null && h.pendingOp().startsWith("unexpunge:")) {
+            finishUnexpunge(id, h.pendingOp());
         }
         long live = 0;
         long bytes = 0;
