@@ -86,7 +86,13 @@ public final class CdsTraining {
                 # short commands start faster with the quick compiler alone; servers and long runs keep the full one
                 case "$1" in
                   console) quick="-Xmx512m" ;;  # the console's heap is capped: a million queue entries fit in it
-                  impurge|imapd|lmtpd|bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
+                  impurge)  # its one-shot options are short commands; draining is a long run
+                    case " $* " in
+                      *" --status "*|*" --pause"*|*" --resume"*|*" --retry"*|*" --discard"*|*" --help "*|*" -h "*)
+                        quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
+                      *) quick="" ;;
+                    esac ;;
+                  imapd|lmtpd|bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
                   *) quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
                 esac
                 exec "${JAVA:-java}" $cds $quick -XX:-UsePerfData $MSTORE_JAVA_OPTS -jar "$here/mstore.jar" "$@"
