@@ -738,7 +738,9 @@ class CrashPointMatrixTest {
         Set<String> names = new TreeSet<>();
         List<Path> sources;
         try (Stream<Path> s = Files.walk(Path.of("src/main/java"))) {
-            sources = s.filter(p -> p.toString().endsWith(".java")).toList();
+            // the Cassandra store's points are not the classic store's processes' to reach: CassandraUnexpungeTest
+            // makes each of them fail in-process (CrashPoint.injectFault) on a real node and checks the recovery
+            sources = s.filter(p -> p.toString().endsWith(".java") && !p.toString().contains("/org/mstore/cassandra/")).toList();
         }
         Map<String, String> all = new TreeMap<>();
         for (Path p : sources) {
