@@ -393,11 +393,15 @@ public final class MailboxService {
             long size = mb.totalSize();
             long next = mb.nextUid();
             long pending = mb.pendingExpunged();
+            // a cache file gains the copies' records and keeps the old ones until its Purge; a store without one (Cassandra)
+            // moved the records, and counts them itself cheaply
+            org.mstore.backend.CacheCounts counts = ctx.backend().features().cleanupStep() ? null : mb.cacheCounts();
             CrashPoint.hit("mailbox-unexpunge.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo info = tx.mailbox(name).orElseThrow(() -> new NoSuchMailboxException(name));
                 tx.update(info.edit().nextUid(next).messages(messages, size).expunged(Math.min(info.expunged(), pending))
-                        .cache(info.cacheRecords() + fresh.length, info.cacheExpunged()).build());
+                        .cache(counts == null ? info.cacheRecords() + fresh.length : counts.records(),
+                                counts == null ? info.cacheExpunged() : counts.expunged()).build());
                 return null;
             });
             return new org.mstore.api.UnexpungeResult(mb.uidValidity(), old, fresh);

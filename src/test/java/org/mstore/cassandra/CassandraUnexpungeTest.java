@@ -74,6 +74,8 @@ class CassandraUnexpungeTest {
         assertThat(s.engine.mailboxes().expunged(BOX)).isEmpty();
         assertThat(s.engine.mailboxes().get(BOX).messageCount()).isEqualTo(5);
         assertThat(s.engine.mailboxes().get(BOX).expunged()).isZero();
+        assertThat(s.engine.mailboxes().get(BOX).cacheRecords()).as("records: the old ones went with the recovery").isEqualTo(5);
+        assertThat(s.engine.mailboxes().get(BOX).cacheExpunged()).isZero();
         assertThat(s.engine.maintenance().inspect(BOX).problems()).isEmpty();
     }
 
