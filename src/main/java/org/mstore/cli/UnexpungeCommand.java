@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         description = {"Lists a mailbox's expunged messages (--list), or recovers those of a UID set (or --all) as new messages "
                 + "with new UIDs, their bytes, internal dates and the flags they had (less \\Deleted), and prints "
                 + "'old UID -> new UID' for each.",
-                "A message can be recovered until Remove deletes its file (store.cleanupage after its Clean), and only once."})
+                "A message can be recovered until Remove deletes its file (store.cleanupage after its Clean; on a Cassandra store, until its Purge), and only once."})
 final class UnexpungeCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

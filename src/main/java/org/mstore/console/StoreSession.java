@@ -63,7 +63,7 @@ public final class StoreSession {
         mailboxes.setOnChecked(health::checked);
     }
 
-    /** Subscribes to the engine and loads every view. */
+    /** Subscribes to the engine and loads every view (the sessions when their view is first shown: {@link #viewsShown}). */
     public void start() {
         subscription = engine.subscribe(this::onEvent);
         queue.load();
@@ -74,7 +74,6 @@ public final class StoreSession {
         dashboard.load();
         history.load();
         impurgeNow.refresh();
-        sessions.load();
     }
 
     public org.mstore.console.sessions.SessionsViewModel sessions() {

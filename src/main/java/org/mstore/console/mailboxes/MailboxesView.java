@@ -275,7 +275,7 @@ public final class MailboxesView extends SplitPane {
         javafx.scene.control.TableView<org.mstore.api.ExpungedMessage> table = new javafx.scene.control.TableView<>(vm.expunged());
         table.setId("expungedTable");
         table.setPrefHeight(180);
-        table.setPlaceholder(new Label("Not listed yet: List shows what can still be recovered until Remove deletes the files"));
+        table.setPlaceholder(new Label("Not listed yet: List shows what can still be recovered until Remove deletes the files (on a Cassandra store, until the Purge)"));
         table.getSelectionModel().setSelectionMode(javafx.scene.control.SelectionMode.MULTIPLE);
         table.getColumns().add(column("Old UID", m -> Integer.toString(m.uid()), 70));
         table.getColumns().add(column("Expunged", m -> Format.when(m.expungedAt(), zone), 150));
