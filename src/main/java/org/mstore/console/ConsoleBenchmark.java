@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
@@ -20,7 +19,6 @@ import org.mstore.api.QueueEntry;
 import org.mstore.api.Stores;
 import org.mstore.queue.MaintenanceQueue;
 
-import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.scene.Scene;
 import javafx.scene.control.TableView;
@@ -36,7 +34,7 @@ import javafx.stage.Stage;
  * </pre>
  */
 public final class ConsoleBenchmark {
-    private static final AtomicLong maxGapNanos = new AtomicLong();
+    private static final FrameGaps gaps = new FrameGaps();
 
     private ConsoleBenchmark() {
     }
@@ -94,17 +92,7 @@ public final class ConsoleBenchmark {
             Themes.apply(scene, false);
             stage.setScene(scene);
             stage.show();
-            new AnimationTimer() {
-                private long last;
-
-                @Override
-                public void handle(long now) {
-                    if (last != 0) {
-                        maxGapNanos.accumulateAndGet(now - last, Math::max);
-                    }
-                    last = now;
-                }
-            }.start();
+            gaps.start();
             vmRef.set(vm);
             winRef.set(w);
             openedAt[0] = System.nanoTime();
@@ -207,7 +195,7 @@ public final class ConsoleBenchmark {
     }
 
     private static long resetGap() {
-        return maxGapNanos.getAndSet(0);
+        return gaps.reset();
     }
 
     private static <T> T onFx(java.util.concurrent.Callable<T> c) {

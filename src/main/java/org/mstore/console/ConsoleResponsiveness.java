@@ -76,7 +76,7 @@ public final class ConsoleResponsiveness {
     /** The probe whose action is running on the JavaFX thread (a dialog it opens is watched). */
     private volatile Probe inAction;
     /** The longest time between two pulses (the JavaFX thread busy, or waiting for a frame) since it was last reset. */
-    private final AtomicLong maxGap = new AtomicLong();
+    private final FrameGaps maxGap = new FrameGaps();
 
     private ConsoleResponsiveness(int repeats) {
         this.repeats = repeats;
@@ -145,24 +145,14 @@ public final class ConsoleResponsiveness {
             stage.setTitle("mstore console — responsiveness");
             stage.show();
             clock = new FrameClock(scene);
-            // the console's own tick, as ConsoleApp runs it (the AnimationTimer below keeps the pulse going to measure gaps)
+            // the console's own tick, as ConsoleApp runs it (maxGap, a running AnimationTimer, keeps the pulse going to measure gaps)
             ticker = executor.real.repeatOnUi(1000, () -> {
                 StoreSession s = vm.sessionProperty().get();
                 if (s != null) {
                     s.tick();
                 }
             });
-            new javafx.animation.AnimationTimer() {
-                private long last;
-
-                @Override
-                public void handle(long now) {
-                    if (last != 0) {
-                        maxGap.accumulateAndGet(now - last, Math::max);
-                    }
-                    last = now;
-                }
-            }.start();
+            maxGap.start();
             Window.getWindows().addListener((ListChangeListener<Window>) c -> {
                 while (c.next()) {
                     for (Window w : c.getAddedSubList()) {
@@ -786,7 +776,7 @@ public final class ConsoleResponsiveness {
      */
     private double[] openMeasured(Path store, boolean tree, int boxes) throws Exception {
         StoreSession before = onFx(() -> vm.sessionProperty().get());
-        maxGap.set(0);
+        maxGap.reset();
         long[] at = new long[2];
         javafx.beans.value.ChangeListener<StoreSession> seen = (o, a, b) -> at[0] = System.nanoTime();
         onFx(() -> {
@@ -809,7 +799,7 @@ public final class ConsoleResponsiveness {
             vm.sessionProperty().removeListener(seen);
             return null;
         });
-        return new double[] {(at[0] - p.t0) / 1e6, (at[1] - p.t0) / 1e6, p.totalMs(), (loaded - p.t0) / 1e6, maxGap.get() / 1e6};
+        return new double[] {(at[0] - p.t0) / 1e6, (at[1] - p.t0) / 1e6, p.totalMs(), (loaded - p.t0) / 1e6, maxGap.maxNanos() / 1e6};
     }
 
     /**
