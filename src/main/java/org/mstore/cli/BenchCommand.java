@@ -20,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "  purge        the lifecycle's Purge in MB/s, beside a plain file copy",
         "  enqueue      enqueueAll beside a raw JDBC batch insert of the same rows",
         "Needs about 5.3 KB of disk per message: 1.1 GB for 200,000.",
-        "bench --drain measures the queue instead: impurge's drain rate at several depths of entries",
-        "that are only dropped or skipped, and imcheck -q as a process on the deepest."})
+        "bench --drain measures the queue instead: impurge's drain rate at several depths of entries "
+        + "that are only dropped or skipped, and imcheck -q as a process on the deepest."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -13,8 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "generate", mixinStandardHelpOptions = true, header = "Fill a store with synthetic users and messages.", description = {"Fill a store with a deterministic synthetic population: N users, each with an INBOX",
-        "and F folders, M messages per mailbox; or, with --mailbox, M messages in that one mailbox.",
+@Command(name = "generate", mixinStandardHelpOptions = true, header = "Fill a store with synthetic users and messages.", description = {"Fill a store with a deterministic synthetic population: N users, each with an INBOX "
+        + "and F folders, M messages per mailbox; or, with --mailbox, M messages in that one mailbox.",
         "Creates the store if it does not exist."})
 final class GenerateCommand implements Callable<Integer> {
     @Mixin

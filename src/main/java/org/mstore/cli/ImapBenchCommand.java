@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "imapbench", mixinStandardHelpOptions = true, header = "Measure an IMAP server on one big mailbox and many sessions.", description = {"Measure an IMAP server (mstore imapd or another, e.g. Dovecot, on the same messages):",
-        "one session on a big mailbox, then many concurrent sessions doing a realistic mix. --prepare and --export-maildir",
-        "set a store up for it (users with messages; Maildirs for the other server)."})
+        "one session on a big mailbox, then many concurrent sessions doing a realistic mix. --prepare and --export-maildir "
+        + "set a store up for it (users with messages; Maildirs for the other server)."})
 final class ImapBenchCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

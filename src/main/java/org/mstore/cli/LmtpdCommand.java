@@ -12,8 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "lmtpd", mixinStandardHelpOptions = true, header = "Accept mail from an MTA over LMTP until stopped.", description = {"Accept mail from an MTA over LMTP (RFC 2033) until stopped: RCPT TO:<user> delivers to",
-        "user/NAME, <user+folder> to user/NAME/folder when it exists; each recipient's 250 comes once the message is on disk."})
+@Command(name = "lmtpd", mixinStandardHelpOptions = true, header = "Accept mail from an MTA over LMTP until stopped.", description = {"Accept mail from an MTA over LMTP (RFC 2033) until stopped: RCPT TO:<user> delivers to "
+        + "user/NAME, <user+folder> to user/NAME/folder when it exists; each recipient's 250 comes once the message is on disk."})
 final class LmtpdCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

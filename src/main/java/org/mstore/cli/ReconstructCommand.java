@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "reconstruct", mixinStandardHelpOptions = true, header = "Repair a mailbox, check it, or rebuild the mailbox list.", description = {"Repair a mailbox now (rebuild store.idx and store.cache from the message files),",
-        "or check it with -n (changes nothing), or rebuild the mboxlist from the partitions with --mboxlist."})
+@Command(name = "reconstruct", mixinStandardHelpOptions = true, header = "Repair a mailbox, check it, or rebuild the mailbox list.", description = {"Repair a mailbox now (rebuild store.idx and store.cache from the message files), "
+        + "or check it with -n (changes nothing), or rebuild the mboxlist from the partitions with --mboxlist."})
 final class ReconstructCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;

@@ -86,6 +86,27 @@ class HelpCliTest {
         }
     }
 
+    /**
+     * picocli prints each element of a description on a line of its own: an element that stops mid-sentence leaves a
+     * broken line in the usage ("each with an" / "INBOX"). Each ends a sentence or a clause, or introduces a list.
+     */
+    @Test
+    void every_description_line_ends_a_sentence_or_a_clause() {
+        for (List<String> c : commands()) {
+            CommandLine cl = Main.commandLine();
+            for (String word : c) {
+                cl = cl.getSubcommands().get(word);
+            }
+            for (String line : cl.getCommandSpec().usageMessage().description()) {
+                String t = line.strip();
+                if (t.startsWith("-") || line.startsWith("  ")) {
+                    continue; // an item of a list the line before introduces
+                }
+                assertThat(t).as("mstore " + String.join(" ", c) + ": \"" + line + "\"").matches("(?s).*[.:;)]$");
+            }
+        }
+    }
+
     @Test
     void a_command_run_by_name_is_built_alone_with_the_same_usage_as_in_the_whole_tree() {
         CommandLine whole = Main.commandLine();
