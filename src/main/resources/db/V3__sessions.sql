@@ -1,5 +1,7 @@
 -- Schema version 3 of the mboxlist database: what the protocol servers share with other processes.
 -- (Version 2 is another change's; migrations are applied by their number, whichever arrives first.)
+-- Every statement may run twice: H2 commits each DDL statement on its own, so a migration cut short by a crash is
+-- run again whole at the next open (Database.applyMigrations; MigrationsTest).
 
 -- IMAP subscriptions (SUBSCRIBE, LSUB): store mailbox names, which need not exist.
 CREATE TABLE IF NOT EXISTS subscription (

@@ -37,9 +37,9 @@ import org.mstore.fs.OwnerOnly;
  * client can make it run code; the schema belongs to an admin user that runs the migrations. A store of the
  * previous release (an empty password, files readable by all) is upgraded by its first owner.
  *
- * <p>The schema is versioned: {@code schema_version} holds the last migration applied, and {@link #MIGRATIONS}
- * are applied in order on open, each in its own transaction, as the admin user; the application user's rights
- * cover the tables they add.
+ * <p>The schema is versioned: {@code schema_version} holds the migrations applied. The owner applies the missing
+ * {@link #MIGRATIONS} in order as the admin user before it serves anyone ({@link #applyMigrations}); the application
+ * user's rights cover the tables they add.
  */
 public final class Database implements AutoCloseable {
     static {
@@ -106,6 +106,10 @@ public final class Database implements AutoCloseable {
             db.migrate();
         } catch (SQLException e) {
             db.close();
+            IOException schema = schemaRefused(e);
+            if (schema != null) {
+                throw schema; // found by the owner as it started (a connection carries it as a cause)
+            }
             if (corrupted(e) || schemaContradicted(e)) {
                 throw new DatabaseDamagedException("the mboxlist database " + f + " is damaged (" + firstLine(e.getMessage()) + ")", e);
             }
@@ -506,14 +510,13 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Brings the schema up to date: checks the version as the application user, and applies what is missing as the
-     * admin, each migration in its own transaction with the application user's grant after it.
+     * Checks that the schema is the one this program knows. The owner brought it up to date before it served anyone
+     * ({@link #applyMigrations}, run by {@link DatabaseOwner} before its server starts), so a process that connects
+     * never sees a schema halfway through a migration. A schema older than this program's can then only be served by
+     * a process of an older release: this one does not change the schema under it, and says so.
      */
     private void migrate() throws SQLException, IOException {
         java.util.Set<Integer> applied = unit(Database::appliedVersions, Unit.READ);
-        if (applied.isEmpty() && !create) {
-            throw new DatabaseDamagedException("the mboxlist database " + file + ".mv.db holds no mailbox list (no schema)", null);
-        }
         int known = MIGRATIONS.stream().mapToInt(Database::versionOf).max().orElse(0);
         int version = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
         if (version > known) {
@@ -522,41 +525,87 @@ public final class Database implements AutoCloseable {
         if (MIGRATIONS.stream().allMatch(m -> applied.contains(versionOf(m)))) {
             return;
         }
-        try (Connection c = connect(true)) {
-            java.util.Set<Integer> now = appliedVersions(c);
-            version = now.stream().mapToInt(Integer::intValue).max().orElse(0);
-            if (version > known) {
-                throw newer(version, known);
+        if (servesOthers()) {
+            // owned here since before the schema lost a version (a test that drops one): bring it up to date now
+            try (Connection c = connect(true)) {
+                applyMigrations(c, create, file);
             }
-            for (String migration : MIGRATIONS) {
-                int v = versionOf(migration);
-                if (now.contains(v)) {
-                    continue;
+            return;
+        }
+        long pid = DatabaseOwner.ServerRecord.read(dir).map(DatabaseOwner.ServerRecord::pid).orElse(-1L);
+        throw new IOException("the mboxlist database is served by " + (pid > 0 ? "process " + pid : "another process")
+                + ", which runs an older mstore (schema version " + version + "; this one needs " + known
+                + "): stop it, and the first mstore of this release to open the store brings the schema up to date");
+    }
+
+    /**
+     * Brings the schema up to date on {@code admin} (the owner's own connection, before it serves anyone): applies
+     * each migration whose version is not recorded, statements first, then its version and the application user's
+     * grant in one commit. H2 commits each DDL statement on its own, so a crash can leave a migration half applied and
+     * not recorded; every statement of every migration can run again, and the next owner runs it again whole.
+     * {@code create}: a new database, which has no schema yet (otherwise a database without one is damaged).
+     */
+    static void applyMigrations(Connection admin, boolean create, Path file) throws SQLException, IOException {
+        applyMigrations(admin, create, file, MIGRATIONS);
+    }
+
+    /** {@link #applyMigrations(Connection, boolean, Path)} with the first of {@link #MIGRATIONS} only (tests build old stores). */
+    static void applyMigrations(Connection admin, boolean create, Path file, List<String> migrations) throws SQLException, IOException {
+        java.util.Set<Integer> now = appliedVersions(admin);
+        if (now.isEmpty() && !create) {
+            throw new DatabaseDamagedException("the mboxlist database " + file + ".mv.db holds no mailbox list (no schema)", null);
+        }
+        int known = MIGRATIONS.stream().mapToInt(Database::versionOf).max().orElse(0);
+        int version = now.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (version > known) {
+            throw newer(version, known);
+        }
+        for (String migration : migrations) {
+            int v = versionOf(migration);
+            if (now.contains(v)) {
+                continue;
+            }
+            boolean auto = admin.getAutoCommit();
+            admin.setAutoCommit(false);
+            try (Statement s = admin.createStatement()) {
+                for (String stmt : statements(migration)) {
+                    s.execute(stmt);
                 }
-                c.setAutoCommit(false);
-                try (Statement s = c.createStatement()) {
-                    for (String stmt : statements(migration)) {
-                        s.execute(stmt);
-                    }
-                    try (PreparedStatement p = c.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
-                        p.setInt(1, v);
-                        p.setLong(2, System.currentTimeMillis());
-                        p.executeUpdate();
-                    }
-                    DatabaseOwner.grantApp(s);
-                    c.commit();
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
+                try (PreparedStatement p = admin.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
+                    p.setInt(1, v);
+                    p.setLong(2, System.currentTimeMillis());
+                    p.executeUpdate();
                 }
+                DatabaseOwner.grantApp(s);
+                admin.commit();
+            } catch (SQLException e) {
+                admin.rollback();
+                throw e;
+            } finally {
+                admin.setAutoCommit(auto);
             }
         }
     }
 
+    /** A schema newer than this program knows. */
+    private static final class NewerSchemaException extends IOException {
+        NewerSchemaException(String message) {
+            super(message);
+        }
+    }
+
+    /** Why the owner refused the schema (damaged: none at all; or newer than this program), when that is the cause. */
+    private static IOException schemaRefused(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DatabaseDamagedException || t instanceof NewerSchemaException) {
+                return (IOException) t;
+            }
+        }
+        return null;
+    }
+
     private static IOException newer(int version, int known) {
-        return new IOException("the mboxlist database has schema version " + version + ", newer than this program knows ("
+        return new NewerSchemaException("the mboxlist database has schema version " + version + ", newer than this program knows ("
                 + known + "); use a newer mstore");
     }
 
@@ -579,7 +628,7 @@ public final class Database implements AutoCloseable {
         return out;
     }
 
-    private static List<String> statements(String resource) throws IOException {
+    static List<String> statements(String resource) throws IOException {
         try (InputStream in = Database.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IOException("missing migration " + resource);

@@ -142,6 +142,8 @@ final class DatabaseOwner {
         if (!appUserInPlace()) {
             ensureAppUser(anchor, secret);
         }
+        // the schema is brought up to date before anyone else can connect: no process sees it halfway
+        Database.applyMigrations(anchor, create, dir.resolve(Database.NAME));
         exitHook = new Thread(this::exitNow, "mstore-database-exit");
         Runtime.getRuntime().addShutdownHook(exitHook);
         serve();
