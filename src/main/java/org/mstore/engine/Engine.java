@@ -149,14 +149,24 @@ public final class Engine implements MessageStore {
     }
 
     /**
+     * The file {@code init} writes first and deletes last: a store that holds it was not finished (the process was
+     * killed halfway). Every open refuses such a store, and the next {@code init} makes it again.
+     */
+    public static final String INIT_MARKER = "init.incomplete";
+
+    /**
      * Creates a new, empty store at {@code root} (which must not hold one) on the given backend, configured with
-     * {@code backendOptions} (kept in {@code store.conf}).
+     * {@code backendOptions} (kept in {@code store.conf}). All or nothing: a failure takes back what was made, and a
+     * crash leaves {@link #INIT_MARKER}, which the next {@code init} clears before it starts again.
      */
     public static Engine init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
             throws IOException {
         Path r = root.toAbsolutePath().normalize();
         BackendProvider provider = provider(backend);
         java.util.Map<String, String> config = provider.configure(backendOptions);
+        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            clearInterruptedInit(r);
+        }
         if (exists(r)) {
             throw new IOException("a store already exists at " + r);
         }
@@ -171,18 +181,34 @@ public final class Engine implements MessageStore {
                 }
             }
         }
+        Path marker = r.resolve(INIT_MARKER);
         try {
             org.mstore.fs.OwnerOnly.createDirectories(r);
             org.mstore.fs.OwnerOnly.restrict(r);
+            // first, and on disk before anything else is: whatever a crash leaves after this, the marker is there too
+            org.mstore.fs.OwnerOnly.write(marker, ("init of a " + backend + " store, pid " + ProcessHandle.current().pid() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            org.mstore.fs.OwnerOnly.forceDirectory(r);
+            org.mstore.fs.CrashPoint.hit("init.after-marker");
             org.mstore.fs.OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
             new StoreConfig(backend, config).write(r);
-            return open(r, options, true);
+            Engine e = open(r, options, true);
+            try {
+                org.mstore.fs.CrashPoint.hit("init.after-open");
+                Files.delete(marker);
+                org.mstore.fs.OwnerOnly.forceDirectory(r);
+            } catch (IOException | RuntimeException x) {
+                e.close();
+                throw x;
+            }
+            return e;
         } catch (IOException | RuntimeException e) {
             if (backend.equals(ClassicBackend.KIND)) {
                 ClassicBackend.deleteLayout(r);
             }
             Files.deleteIfExists(StoreConfig.file(r));
             org.mstore.store.ClassicStore.deleteRecursively(r.resolve(StoreLog.DIR));
+            Files.deleteIfExists(marker);
             if (!existed) {
                 Files.deleteIfExists(r);
             }
@@ -190,14 +216,54 @@ public final class Engine implements MessageStore {
         }
     }
 
+    /**
+     * Takes away what an interrupted {@code init} made, so that it can start again: every entry of {@code r} but those
+     * whose names start with a dot (init accepts a directory that holds only those), the marker last. Refused when a
+     * message or mailbox file is there: then the store was used, and the marker does not belong to it.
+     */
+    private static void clearInterruptedInit(Path r) throws IOException {
+        Path partitions = r.resolve(org.mstore.store.ClassicStore.PARTITIONS);
+        if (Files.isDirectory(partitions, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var files = Files.walk(partitions)) {
+                Optional<Path> used = files.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).findFirst();
+                if (used.isPresent()) {
+                    throw new IOException("the store at " + r + " holds " + INIT_MARKER + " but also mail (" + used.get()
+                            + "): it is not an interrupted init; if the store is whole, delete " + r.resolve(INIT_MARKER));
+                }
+            }
+        }
+        try (var entries = Files.list(r)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(".") && !name.equals(INIT_MARKER)) {
+                    org.mstore.store.ClassicStore.deleteRecursively(p);
+                }
+            }
+        }
+        org.mstore.fs.OwnerOnly.forceDirectory(r);
+        Files.delete(r.resolve(INIT_MARKER));
+        org.mstore.fs.OwnerOnly.forceDirectory(r);
+    }
+
+    /** Refuses a store whose {@code init} was interrupted. */
+    private static void requireFinished(Path r) throws IOException {
+        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("the store at " + r + " is not finished: its init was interrupted (" + INIT_MARKER
+                    + "); run 'mstore init --store " + r + "' to make it again");
+        }
+    }
+
     /** Opens an existing store. */
     public static Engine open(Path root, OpenOptions options) throws IOException {
-        return open(root.toAbsolutePath().normalize(), options, false);
+        Path r = root.toAbsolutePath().normalize();
+        requireFinished(r);
+        return open(r, options, false);
     }
 
     /** Opens a store for {@link Maintenance#rebuildMailboxList} when its mailbox list is lost: creates an empty one. */
     public static Engine openForRebuild(Path root, OpenOptions options) throws IOException {
         Path r = root.toAbsolutePath().normalize();
+        requireFinished(r);
         if (StoreConfig.exists(r) && !ClassicBackend.KIND.equals(StoreConfig.read(r).backend())) {
             // the mailbox list lives beside the mailboxes' storage headers, in the same keyspaces: rebuilt from them
             return open(r, options, false);

@@ -790,6 +790,8 @@ class CrashPointMatrixTest {
         Set<String> inSource = crashPointsInTheSource();
         assertThat(inSource).as("crash points found in src/main").hasSizeGreaterThan(40)
                 .contains("expunge.after-exp-written", "expunge.after-index-tmp", "purge.after-index-new", "task-clean.after-storage");
+        // init's points come before there is a store to prepare: InitCrashTest halts init at each of them
+        inSource.removeIf(n -> n.startsWith(InitCrashTest.PREFIX));
         for (Scenario s : scenarios()) {
             trace(s); // already run by the matrix, unless this test runs alone
         }
