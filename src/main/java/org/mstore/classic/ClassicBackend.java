@@ -76,8 +76,44 @@ public final class ClassicBackend implements Backend {
     /** True when this open made the database (a new store, or a rebuild of a lost one). */
     private boolean freshDatabase;
 
+    /**
+     * True when the settings are to come back from their mirror: this open made the database, or a rebuild of a lost
+     * one was interrupted ({@link #REBUILD_MARKER}) after it made it, before the settings were restored.
+     */
     public boolean freshDatabase() {
-        return freshDatabase;
+        return freshDatabase || rebuildPending(root);
+    }
+
+    /**
+     * Written in {@code mboxlist/} before a rebuild of a lost mailbox list makes the new database, deleted once the list,
+     * the queue and the settings are back: while it is there, the database is not the store's list yet.
+     */
+    public static final String REBUILD_MARKER = "rebuild.incomplete";
+
+    /** Where {@link #REBUILD_MARKER} is kept. */
+    public static Path rebuildMarker(Path root) {
+        return root.resolve(Database.DIR).resolve(REBUILD_MARKER);
+    }
+
+    /** True when a rebuild of the lost mailbox list started and has not finished ({@link #REBUILD_MARKER}). */
+    public static boolean rebuildPending(Path root) {
+        return java.nio.file.Files.exists(rebuildMarker(root), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Marks a rebuild of a lost mailbox list started: before its new database is made. */
+    public static void beginRebuild(Path root) throws IOException {
+        Path dir = org.mstore.fs.OwnerOnly.createDirectories(root.resolve(Database.DIR));
+        org.mstore.fs.OwnerOnly.write(dir.resolve(REBUILD_MARKER), ("rebuild of the mailbox list, pid " + ProcessHandle.current().pid()
+                + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        org.mstore.fs.OwnerOnly.forceDirectory(dir);
+    }
+
+    /** Marks the rebuild done: the list, the queue and the settings are back. */
+    public void finishRebuild() throws IOException {
+        Path dir = root.resolve(Database.DIR);
+        if (java.nio.file.Files.deleteIfExists(dir.resolve(REBUILD_MARKER))) {
+            org.mstore.fs.OwnerOnly.forceDirectory(dir);
+        }
     }
 
     /**

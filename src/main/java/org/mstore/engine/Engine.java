@@ -253,10 +253,20 @@ public final class Engine implements MessageStore {
         }
     }
 
+    /** Refuses a store whose lost mailbox list is being rebuilt, or whose rebuild was interrupted. */
+    private static void requireListed(Path r) throws IOException {
+        if (ClassicBackend.rebuildPending(r)) {
+            throw new IOException("the mailbox list of " + r + " is being rebuilt, or its rebuild was interrupted ("
+                    + r.relativize(ClassicBackend.rebuildMarker(r)) + "); run 'mstore reconstruct --mboxlist --store "
+                    + r + "' (again) to finish it");
+        }
+    }
+
     /** Opens an existing store. */
     public static Engine open(Path root, OpenOptions options) throws IOException {
         Path r = root.toAbsolutePath().normalize();
         requireFinished(r);
+        requireListed(r);
         return open(r, options, false);
     }
 
@@ -279,6 +289,10 @@ public final class Engine implements MessageStore {
             Path aside = ClassicBackend.setAsideIfDamaged(r, stamp);
             if (aside != null) {
                 notes.add("the damaged mboxlist database was set aside in " + aside);
+            }
+            if (!ClassicBackend.exists(r)) {
+                // a new database is made: until the list, the queue and the settings are back in it, it is not the store's
+                ClassicBackend.beginRebuild(r);
             }
         }
         Engine e = open(r, options, true);
@@ -1021,7 +1035,9 @@ public final class Engine implements MessageStore {
             }
             return null;
         });
+        org.mstore.fs.CrashPoint.hit("rebuild-list.after-list");
         backend.queue().enqueueAll(pending);
+        org.mstore.fs.CrashPoint.hit("rebuild-list.after-queue");
         if (backend instanceof ClassicBackend cb) {
             if (cb.freshDatabase()) {
                 // the database was lost: the settings come back from their mirror
@@ -1033,6 +1049,7 @@ public final class Engine implements MessageStore {
             } else {
                 cb.writeSettingsMirror();
             }
+            cb.finishRebuild();
         }
         for (String n : rebuildNotes) {
             ctx.log().log(options.processName(), "General", org.mstore.api.LogLevel.NOTICE, "reconstruct --mboxlist: " + n);
