@@ -734,6 +734,13 @@ class CrashPointMatrixTest {
      * Every crash point in {@code src/main}: the literal {@code CrashPoint.hit("name")}, and {@code CrashPoint.hit(op +
      * ".step")} composed with the operation names that the method's callers pass as string literals.
      */
+    /** The crash points in {@code src/main} whose names start with {@code prefix} (the points a test of its own covers). */
+    static Set<String> crashPointsInTheSource(String prefix) throws IOException {
+        Set<String> names = crashPointsInTheSource();
+        names.removeIf(n -> !n.startsWith(prefix));
+        return names;
+    }
+
     static Set<String> crashPointsInTheSource() throws IOException {
         Set<String> names = new TreeSet<>();
         List<Path> sources;
