@@ -24,4 +24,9 @@ public interface BackendProvider {
      * what a new store needs (or what a rebuild of a lost mailbox list starts from).
      */
     Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException;
+
+    /** Whether its stores take messages with the UIDs they had ({@link MailboxHandle#restore}): what {@code migrate} copies into. */
+    default boolean takesMessagesWithUids() {
+        return false;
+    }
 }

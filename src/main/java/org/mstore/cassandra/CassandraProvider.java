@@ -20,6 +20,11 @@ public final class CassandraProvider implements BackendProvider {
     }
 
     @Override
+    public boolean takesMessagesWithUids() {
+        return true;
+    }
+
+    @Override
     public Map<String, String> configure(Map<String, String> options) {
         return CassandraConfig.parse(options).toOptions();
     }

@@ -134,7 +134,7 @@ public final class Engine implements MessageStore {
         return out;
     }
 
-    private static BackendProvider provider(String kind) {
+    static BackendProvider provider(String kind) {
         java.util.Map<String, BackendProvider> all = providers();
         BackendProvider p = all.get(kind);
         if (p == null) {
@@ -161,6 +161,15 @@ public final class Engine implements MessageStore {
      */
     public static Engine init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
             throws IOException {
+        return init(root, options, backend, backendOptions, null);
+    }
+
+    /**
+     * {@link #init(Path, OpenOptions, String, java.util.Map)} for a store that {@code migrate} fills: the store keeps
+     * {@link #INIT_MARKER}, naming {@code madeBy}, until {@link #finishInit} (every open refuses it meanwhile).
+     */
+    static Engine init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions, String madeBy)
+            throws IOException {
         Path r = root.toAbsolutePath().normalize();
         BackendProvider provider = provider(backend);
         java.util.Map<String, String> config = provider.configure(backendOptions);
@@ -186,8 +195,8 @@ public final class Engine implements MessageStore {
             org.mstore.fs.OwnerOnly.createDirectories(r);
             org.mstore.fs.OwnerOnly.restrict(r);
             // first, and on disk before anything else is: whatever a crash leaves after this, the marker is there too
-            org.mstore.fs.OwnerOnly.write(marker, ("init of a " + backend + " store, pid " + ProcessHandle.current().pid() + "\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            org.mstore.fs.OwnerOnly.write(marker, ((madeBy == null ? "init" : madeBy) + "\n" + "a " + backend + " store, pid "
+                    + ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             org.mstore.fs.OwnerOnly.forceDirectory(r);
             org.mstore.fs.CrashPoint.hit("init.after-marker");
             org.mstore.fs.OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
@@ -195,8 +204,9 @@ public final class Engine implements MessageStore {
             Engine e = open(r, options, true);
             try {
                 org.mstore.fs.CrashPoint.hit("init.after-open");
-                Files.delete(marker);
-                org.mstore.fs.OwnerOnly.forceDirectory(r);
+                if (madeBy == null) {
+                    e.finishInit();
+                }
             } catch (IOException | RuntimeException x) {
                 e.close();
                 throw x;
@@ -216,12 +226,34 @@ public final class Engine implements MessageStore {
         }
     }
 
+    /** Marks this store made: deletes {@link #INIT_MARKER}, so that it opens. */
+    void finishInit() throws IOException {
+        if (Files.deleteIfExists(root.resolve(INIT_MARKER))) {
+            org.mstore.fs.OwnerOnly.forceDirectory(root);
+        }
+    }
+
+    /** What made a store that holds {@link #INIT_MARKER}: {@code init}, or {@code migrate from SOURCE}. */
+    private static String madeBy(Path r) {
+        try {
+            return Files.readAllLines(r.resolve(INIT_MARKER), java.nio.charset.StandardCharsets.UTF_8).stream().findFirst().orElse("init").strip();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "init";
+        }
+    }
+
     /**
      * Takes away what an interrupted {@code init} made, so that it can start again: every entry of {@code r} but those
      * whose names start with a dot (init accepts a directory that holds only those), the marker last. Refused when a
      * message or mailbox file is there: then the store was used, and the marker does not belong to it.
      */
     private static void clearInterruptedInit(Path r) throws IOException {
+        String madeBy = madeBy(r);
+        if (madeBy.startsWith("migrate")) {
+            // its mail may be elsewhere too (a Cassandra target's keyspaces): not init's to clear
+            throw new IOException("the store at " + r + " was being made by '" + madeBy + "', which did not finish: "
+                    + "delete it, and migrate again to a new target");
+        }
         Path partitions = r.resolve(org.mstore.store.ClassicStore.PARTITIONS);
         if (Files.isDirectory(partitions, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             try (var files = Files.walk(partitions)) {
@@ -247,6 +279,10 @@ public final class Engine implements MessageStore {
 
     /** Refuses a store whose {@code init} was interrupted. */
     private static void requireFinished(Path r) throws IOException {
+        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS) && madeBy(r).startsWith("migrate")) {
+            throw new IOException("the store at " + r + " is not finished: '" + madeBy(r) + "' was interrupted or found the copy "
+                    + "different (" + INIT_MARKER + "); delete it, and migrate again to a new target");
+        }
         if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("the store at " + r + " is not finished: its init was interrupted (" + INIT_MARKER
                     + "); run 'mstore init --store " + r + "' to make it again");

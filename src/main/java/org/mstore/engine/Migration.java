@@ -23,6 +23,8 @@ import org.mstore.backend.RestoredMessage;
  * {@code mstore migrate}: copies a store into a new store on another backend through the backend SPI, then verifies
  * the copy message by message. The source is opened read-only and never changed. Each mailbox is copied under the
  * target mailbox's lock, its messages with their UIDs ({@link MailboxHandle#restore}), then its row in the mailbox list.
+ * The target keeps {@link Engine#INIT_MARKER} until the copy is verified equal: a migration cut short, or one that found
+ * differences, leaves a target that every open refuses, rather than a store that looks whole with part of the mail.
  */
 final class Migration {
     private static final int BATCH = 200;
@@ -33,6 +35,10 @@ final class Migration {
     static MigrationReport run(Path source, Path target, String backend, Map<String, String> options, Consumer<String> progress)
             throws IOException {
         long t0 = System.nanoTime();
+        if (!Engine.provider(backend).takesMessagesWithUids()) {
+            throw new IllegalArgumentException("--to " + backend + ": a " + backend + " store cannot take messages with their UIDs; "
+                    + "migrate copies into a cassandra store");
+        }
         try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true))) {
             // every mailbox must open cleanly before anything is created
             for (MailboxInfo info : src.backend().mailboxList().list()) {
@@ -45,7 +51,7 @@ final class Migration {
             }
         }
         try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true));
-             Engine dst = Engine.init(target, OpenOptions.cli("migrate"), backend, options)) {
+             Engine dst = Engine.init(target, OpenOptions.cli("migrate"), backend, options, "migrate from " + source.toAbsolutePath().normalize())) {
             Map<Setting, String> explicit = src.backend().settings().explicit();
             if (!explicit.isEmpty()) {
                 dst.backend().settings().setAll(explicit);
@@ -64,6 +70,7 @@ final class Migration {
                 messages += n[0];
                 bytes += n[1];
                 progress.accept("copied " + info.name() + ": " + n[0] + " messages");
+                org.mstore.fs.CrashPoint.hit("migrate.after-mailbox");
             }
             int entries = 0;
             int leftOut = 0;
@@ -85,6 +92,9 @@ final class Migration {
             long verified = 0;
             for (MailboxInfo info : boxes) {
                 verified += verify(src, dst, info, differences);
+            }
+            if (differences.isEmpty()) {
+                dst.finishInit(); // until now every open refused the target: it was not the copy yet
             }
             return new MigrationReport(boxes.size(), messages, bytes, explicit.size(), entries, leftOut, verified, differences,
                     Duration.ofNanos(System.nanoTime() - t0));

@@ -1,6 +1,7 @@
 package org.mstore.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,6 +22,7 @@ import org.mstore.api.QueueEntry;
 import org.mstore.api.Stores;
 import org.mstore.cli.Main;
 import org.mstore.engine.SampleStore;
+import org.mstore.fs.CrashPoint;
 import org.mstore.tools.CassandraNode;
 
 /**
@@ -46,11 +48,55 @@ class CassandraMigrateTest {
         return new String[] {Integer.toString(rc), out.toString(), err.toString()};
     }
 
-    @Test
-    void migrate_of_the_sample_store_copies_every_message_bytes_and_flags_equal() throws Exception {
-        Path src = tmp.resolve("classic");
+    /** A copy of the sample store (through a copy: the committed sample never changes). */
+    private static Path sampleCopy(Path src) throws Exception {
         SampleStore.copy(Path.of("sample-store"), src);
         Files.deleteIfExists(src.resolve(SampleStore.MARKER));
+        return src;
+    }
+
+    /** Repairs the sample's damaged mailboxes (migrate refuses a mailbox it cannot read). */
+    private static Path repaired(Path src) throws Exception {
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test"))) {
+            for (MailboxInfo m : a.mailboxes().list()) {
+                if (!a.maintenance().inspect(m.name()).problems().isEmpty()) {
+                    a.maintenance().reconstruct(m.name());
+                }
+            }
+        }
+        return src;
+    }
+
+    @Test
+    void a_migration_cut_short_leaves_a_target_that_every_open_refuses_and_init_does_not_clear() throws Exception {
+        Path src = repaired(sampleCopy(tmp.resolve("classic")));
+        Path target = tmp.resolve("cut");
+        CrashPoint.injectFault("migrate.after-mailbox"); // the copy stops after its first mailbox, as a killed migrate would
+        String[] r;
+        try {
+            r = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", target.toString(), "--contact-point",
+                    CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix + "c", "--quiet");
+        } finally {
+            CrashPoint.clearFaults();
+        }
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("injected fault at migrate.after-mailbox");
+        String made = "'migrate from " + src.toAbsolutePath().normalize() + "'";
+        assertThatThrownBy(() -> Stores.open(target, OpenOptions.cli("test"))).isInstanceOf(java.io.IOException.class)
+                .hasMessage("the store at " + target.toAbsolutePath().normalize() + " is not finished: " + made
+                        + " was interrupted or found the copy different (init.incomplete); delete it, and migrate again to a new target");
+        String[] imcheck = run("imcheck", "-q", "--store", target.toString());
+        assertThat(imcheck[0]).isEqualTo("1");
+        assertThat(imcheck[2]).contains("is not finished: " + made).hasLineCount(1);
+        String[] init = run("init", "--store", target.toString(), "--backend", "cassandra", "--contact-point", CassandraFixture.contactPoint(),
+                "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix + "c");
+        assertThat(init[0]).isEqualTo("1");
+        assertThat(init[2]).contains("was being made by " + made + ", which did not finish: delete it, and migrate again to a new target");
+    }
+
+    @Test
+    void migrate_of_the_sample_store_copies_every_message_bytes_and_flags_equal() throws Exception {
+        Path src = sampleCopy(tmp.resolve("classic"));
         Path target = tmp.resolve("cass");
         // the sample holds damaged mailboxes (to show self-healing): migrate refuses them, naming the way out
         String[] refused = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", tmp.resolve("refused").toString(),
@@ -59,13 +105,7 @@ class CassandraMigrateTest {
         assertThat(refused[0]).isEqualTo("1");
         assertThat(refused[2]).contains("repair it first with 'mstore reconstruct ").hasLineCount(1);
         assertThat(tmp.resolve("refused")).doesNotExist(); // nothing was made
-        try (MessageStore a = Stores.open(src, OpenOptions.cli("test"))) {
-            for (MailboxInfo m : a.mailboxes().list()) {
-                if (!a.maintenance().inspect(m.name()).problems().isEmpty()) {
-                    a.maintenance().reconstruct(m.name());
-                }
-            }
-        }
+        repaired(src);
         String[] r = run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", target.toString(), "--contact-point",
                 CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix, "--quiet");
         assertThat(r[2]).isEmpty();

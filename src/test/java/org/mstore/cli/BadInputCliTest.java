@@ -154,6 +154,14 @@ class BadInputCliTest {
     }
 
     @Test
+    void migrate_refuses_a_target_backend_that_cannot_take_uids_and_makes_nothing() {
+        Path target = dir.resolve("migrated-classic");
+        cli.on(store, "migrate", "--to", "classic", "--target", target.toString())
+                .failsWith(1, "--to classic: a classic store cannot take messages with their UIDs; migrate copies into a cassandra store");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
     void an_empty_store_option_is_refused_not_taken_for_the_current_directory() {
         cli.run("imcheck", "-q", "--store", "").failsWith(1, "--store needs a directory");
         cli.run("init", "--store", "").failsWith(1, "--store needs a directory");

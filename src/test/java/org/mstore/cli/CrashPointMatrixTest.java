@@ -800,6 +800,8 @@ class CrashPointMatrixTest {
         // init's points come before there is a store to prepare, and the rebuild of a lost mailbox list needs a store
         // without its database: InitCrashTest and RebuildListCrashTest halt those commands at each of their points
         inSource.removeIf(n -> n.startsWith(InitCrashTest.PREFIX) || n.startsWith(RebuildListCrashTest.PREFIX));
+        // migrate's copies into a Cassandra store: CassandraMigrateTest makes its point fail in-process on a real node
+        inSource.remove("migrate.after-mailbox");
         for (Scenario s : scenarios()) {
             trace(s); // already run by the matrix, unless this test runs alone
         }
