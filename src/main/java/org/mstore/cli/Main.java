@@ -83,6 +83,9 @@ public final class Main implements Callable<Integer> {
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             String msg = ex.getMessage();
+            if (ex instanceof java.io.UncheckedIOException u && u.getCause() != null && u.getCause().toString().equals(msg)) {
+                msg = u.getCause().getMessage(); // wrapped without words of its own: the I/O error's, not its class name
+            }
             if (msg == null || msg.isBlank() || ex instanceof NullPointerException) {
                 msg = ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
             }

@@ -67,6 +67,20 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
         }
     }
 
+    /**
+     * The mirror after a committed change: the change stands whatever happens to the copy. A copy that cannot be
+     * written (a full disk) is said once, as a warning; the next change, or {@code reconstruct --mboxlist} on a store that
+     * has its database, writes it again from the database.
+     */
+    private void mirrorAfterCommit() {
+        try {
+            writeMirror();
+        } catch (java.io.UncheckedIOException e) {
+            org.slf4j.LoggerFactory.getLogger(StoreSettings.class).warn("the change is saved; {} (the copy of the settings that "
+                    + "reconstruct --mboxlist restores is out of date until the next change)", e.getMessage());
+        }
+    }
+
     /** True when the mirror exists. */
     public boolean hasMirror() {
         return root != null && java.nio.file.Files.isRegularFile(root.resolve(MIRROR));
@@ -191,7 +205,7 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
             ChangeLog.write(c, changes, now);
             return null;
         });
-        writeMirror();
+        mirrorAfterCommit();
         onChange.run();
         return canonical;
     }
@@ -212,7 +226,7 @@ public final class StoreSettings implements org.mstore.backend.SettingsStore {
             ChangeLog.write(c, changes, now);
             return null;
         });
-        writeMirror();
+        mirrorAfterCommit();
         onChange.run();
     }
 }

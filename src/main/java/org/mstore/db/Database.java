@@ -141,6 +141,9 @@ public final class Database implements AutoCloseable {
 
     /** H2's ways of saying a database file is not one it can read. */
     static boolean corrupted(SQLException e) {
+        if (writeRefused(e) != null) {
+            return false; // the file system refused a write: the file is as it was
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && (s.getErrorCode() == org.h2.api.ErrorCode.FILE_CORRUPTED_1
                     || s.getErrorCode() == org.h2.api.ErrorCode.FILE_VERSION_ERROR_1
@@ -154,6 +157,41 @@ public final class Database implements AutoCloseable {
         }
         return false;
     }
+
+    /**
+     * Why the file system refused to write the database (a full disk, a quota), when that is what {@code e} comes from:
+     * H2's "Writing to ... failed" with the operating system's reason; null otherwise. The database is not damaged by
+     * it: H2 writes a commit's pages to space no committed page uses, and the commit fails as a whole.
+     */
+    public static String writeRefused(Throwable e) {
+        boolean refused = false;
+        String reason = null;
+        java.util.Deque<Throwable> todo = new java.util.ArrayDeque<>(List.of(e));
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        while (!todo.isEmpty() && seen.size() < 50) {
+            Throwable t = todo.pop();
+            if (!seen.add(t)) {
+                continue;
+            }
+            if (t instanceof org.h2.mvstore.MVStoreException m && m.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_WRITING_FAILED) {
+                refused = true;
+            } else if (t.getMessage() != null && WRITE_FAILED.matcher(t.getMessage()).find()) {
+                refused = true; // H2 passed it on as text only (a batch's "General error")
+            } else if (t instanceof IOException && t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            if (t instanceof SQLException s && s.getNextException() != null) {
+                todo.add(s.getNextException());
+            }
+        }
+        return !refused ? null : reason != null ? reason : "the file system refused to write it (is the disk full?)";
+    }
+
+    /** H2's words for a write that failed ({@code DataUtils.ERROR_WRITING_FAILED}, code 2). */
+    private static final java.util.regex.Pattern WRITE_FAILED = java.util.regex.Pattern.compile("MVStoreException: Writing to .* failed.*/2\\]");
 
     /** The schema contradicts the versions recorded in it (H2 fell back to an older state of a truncated file). */
     static boolean schemaContradicted(SQLException e) {

@@ -1,7 +1,6 @@
 package org.mstore.db;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -117,8 +116,8 @@ final class DatabaseOwner {
     }
 
     private void start(boolean create) throws IOException, SQLException {
-        lockChannel.truncate(0);
-        lockChannel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        // in place: an owner can start on a full disk
+        OwnerOnly.rewriteInPlace(lockChannel, ("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
         Path mv = dir.resolve(Database.NAME + ".mv.db");
         Optional<StoreSecret> s = StoreSecret.read(dir.resolve(StoreSecret.FILE));
         if (s.isEmpty() && Files.exists(mv)) {
@@ -239,8 +238,26 @@ final class DatabaseOwner {
         Loopback.require();
         String key = StoreSecret.randomHex(32);
         server = Server.createTcpServer("-tcpPort", "0", "-ifExists", "-tcpDaemon", "-key", key, databasePath()).start();
-        ServerRecord record = new ServerRecord(server.getPort(), key, ProcessHandle.current().pid());
-        OwnerOnly.writeAtomically(dir.resolve(SERVER_FILE), record.text().getBytes(StandardCharsets.US_ASCII));
+        writeServerRecord(new ServerRecord(server.getPort(), key, ProcessHandle.current().pid()));
+    }
+
+    /**
+     * Writes {@code mboxlist/server} in place, at its fixed length ({@link ServerRecord#LENGTH}): the file is made once
+     * and then only rewritten, never replaced or deleted, so that an owner can say where it serves on a full disk too (a
+     * new file, or a rename's temporary, needs a free block; without the record no other process could reach the
+     * database, and impurge, which frees the space, could not run beside the server that holds it). A reader that
+     * catches it half rewritten finds its checksum wrong and reads it again.
+     */
+    private void writeServerRecord(ServerRecord r) throws IOException {
+        Path f = dir.resolve(SERVER_FILE);
+        boolean existed = Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel ch = OwnerOnly.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            OwnerOnly.rewriteInPlace(ch, r.bytes());
+            ch.force(true);
+        }
+        if (!existed) {
+            OwnerOnly.forceDirectory(dir);
+        }
     }
 
     private String databasePath() {
@@ -335,7 +352,7 @@ final class DatabaseOwner {
             closed = true;
             if (server != null) {
                 try {
-                    Files.deleteIfExists(dir.resolve(SERVER_FILE));
+                    writeServerRecord(ServerRecord.none(ProcessHandle.current().pid())); // kept, with its block, for the next owner
                 } catch (IOException e) {
                     // a stale record only sends a client to a closed port; it then tries owner.lck
                 }
@@ -415,12 +432,42 @@ final class DatabaseOwner {
     }
 
     /** What {@code mboxlist/server} says: where the owner serves the database, under which key, and who it is. */
+    /** Where the owner serves; port 0: nowhere (the owner has gone). */
     record ServerRecord(int port, String key, long pid) {
-        String text() {
+        /** The file's length: the record padded with newlines. */
+        static final int LENGTH = 192;
+
+        /** The record of an owner that no longer serves. */
+        static ServerRecord none(long pid) {
+            return new ServerRecord(0, "-", pid);
+        }
+
+        private String fields() {
             return "port " + port + "\nkey " + key + "\npid " + pid + "\n";
         }
 
-        /** The record in {@code dir}; empty if there is none or it is incomplete (being replaced). */
+        String text() {
+            return fields() + "crc " + crc(fields()) + "\n";
+        }
+
+        byte[] bytes() {
+            byte[] t = text().getBytes(StandardCharsets.US_ASCII);
+            byte[] out = new byte[LENGTH];
+            java.util.Arrays.fill(out, (byte) '\n');
+            System.arraycopy(t, 0, out, 0, t.length);
+            return out;
+        }
+
+        private static long crc(String s) {
+            java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+            c.update(s.getBytes(StandardCharsets.US_ASCII));
+            return c.getValue();
+        }
+
+        /**
+         * The record in {@code dir}; empty if there is none, if it says the owner has gone, or if it is being rewritten
+         * (its checksum does not match). A record without a checksum is a previous release's, which replaced it whole.
+         */
         static Optional<ServerRecord> read(Path dir) {
             String text;
             try {
@@ -436,8 +483,12 @@ final class DatabaseOwner {
                 }
             }
             try {
-                return Optional.of(new ServerRecord(Integer.parseInt(fields.get("port")), fields.get("key").strip(),
-                        Long.parseLong(fields.get("pid"))));
+                ServerRecord r = new ServerRecord(Integer.parseInt(fields.get("port")), fields.get("key").strip(),
+                        Long.parseLong(fields.get("pid")));
+                if (fields.containsKey("crc") && Long.parseLong(fields.get("crc")) != crc(r.fields())) {
+                    return Optional.empty();
+                }
+                return r.port() == 0 ? Optional.empty() : Optional.of(r);
             } catch (RuntimeException e) {
                 return Optional.empty();
             }

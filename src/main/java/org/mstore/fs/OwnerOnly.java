@@ -89,6 +89,20 @@ public final class OwnerOnly {
         forceDirectory(file.toAbsolutePath().getParent());
     }
 
+    /**
+     * Writes {@code bytes} over the start of an open file and cuts it to their length: the file keeps the blocks it has,
+     * so this works on a full disk, where a new file or a rename's temporary would need a free one. Not atomic: a reader
+     * may catch the old and the new text mixed for a moment.
+     */
+    public static void rewriteInPlace(FileChannel ch, byte[] bytes) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        long pos = 0;
+        while (b.hasRemaining()) {
+            pos += ch.write(b, pos);
+        }
+        ch.truncate(bytes.length);
+    }
+
     /** Forces a directory's entries (a rename or a new file in it) to disk, where the platform allows it. */
     public static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

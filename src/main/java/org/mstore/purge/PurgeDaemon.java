@@ -137,7 +137,8 @@ public final class PurgeDaemon {
             sweep();
             return true;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot take the purge session lock " + SessionLock.lockFile(ctx.backend().localDir()) + ": "
+                    + e.getMessage(), e);
         }
     }
 

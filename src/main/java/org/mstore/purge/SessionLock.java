@@ -1,7 +1,6 @@
 package org.mstore.purge;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -66,8 +65,7 @@ public final class SessionLock implements AutoCloseable {
                 HELD_HERE.remove(file);
                 return Optional.empty();
             }
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            OwnerOnly.rewriteInPlace(ch, (holder + "\n").getBytes(StandardCharsets.UTF_8)); // on a full disk too
             ch.force(false);
             return Optional.of(new SessionLock(file, ch, l));
         } catch (IOException | RuntimeException e) {
@@ -104,6 +102,8 @@ public final class SessionLock implements AutoCloseable {
     private static Optional<String> read(Path file) {
         try {
             String s = Files.readString(file).strip();
+            int nl = s.indexOf('\n'); // the holder's line (the rest of a longer text it is writing over, for a moment)
+            s = nl < 0 ? s : s.substring(0, nl).strip();
             return s.isEmpty() ? Optional.empty() : Optional.of(s);
         } catch (IOException e) {
             return Optional.empty();

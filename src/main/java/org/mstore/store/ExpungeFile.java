@@ -360,6 +360,7 @@ public final class ExpungeFile {
         long size = StoreFiles.regularSize(file, label);
         boolean created = size < 0;
         List<Entry> upgrade = null;
+        boolean writing = false;
         try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long end;
             if (ch.size() < HEADER_SIZE && committed == 0) {
@@ -378,6 +379,7 @@ public final class ExpungeFile {
                 }
             }
             if (upgrade == null) {
+                writing = true;
                 Durable.writeFully(ch, records(VERSION, entries), end);
                 Durable.writeFully(ch, header(VERSION, fileId, committed + entries.size()), 0);
                 ch.force(false);
@@ -385,7 +387,15 @@ public final class ExpungeFile {
         } catch (MailboxFormatException e) {
             throw e;
         } catch (IOException e) {
-            throw StoreFiles.unreadable(label, e);
+            if (!writing) {
+                throw StoreFiles.unreadable(label, e);
+            }
+            // a write refused (a full disk): the list is not damaged, the expunge did not happen. Records past the
+            // committed count are cut off by the next expunge; a list made just now is taken back.
+            if (created) {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+            throw e;
         }
         if (upgrade != null) {
             List<Entry> all = new ArrayList<>(upgrade);

@@ -585,46 +585,59 @@ public final class Mailbox implements Closeable {
         byte[][] payloads = new byte[messages.size()][];
         long[] checksums = new long[messages.size()];
         Set<Path> touchedDirs = new HashSet<>();
-        for (int i = 0; i < messages.size(); i++) {
-            NewMessage m = messages.get(i);
-            int uid = next + i;
-            uids[i] = uid;
-            Path file = messageFile(dir, uid);
-            String b = bucket(uid);
-            if (knownDirs.add(b)) {
-                Path bucketDir = file.getParent();
-                BasicFileAttributes ba = StoreFiles.attributes(bucketDir);
-                if (ba != null && !ba.isDirectory()) {
-                    knownDirs.remove(b);
-                    throw new MailboxFormatException("message directory " + b + " is not a directory");
+        int started = 0;
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                NewMessage m = messages.get(i);
+                int uid = next + i;
+                uids[i] = uid;
+                started = i + 1;
+                Path file = messageFile(dir, uid);
+                String b = bucket(uid);
+                if (knownDirs.add(b)) {
+                    Path bucketDir = file.getParent();
+                    BasicFileAttributes ba = StoreFiles.attributes(bucketDir);
+                    if (ba != null && !ba.isDirectory()) {
+                        knownDirs.remove(b);
+                        throw new MailboxFormatException("message directory " + b + " is not a directory");
+                    }
+                    OwnerOnly.createDirectories(bucketDir);
                 }
-                OwnerOnly.createDirectories(bucketDir);
-            }
-            BasicFileAttributes fa = StoreFiles.attributes(file);
-            if (fa != null && !fa.isRegularFile()) {
-                throw StoreFiles.notRegular(messageLabel(uid), fa);
-            }
-            try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                Durable.writeFully(ch, ByteBuffer.wrap(m.content()), 0);
-                if (sync) {
-                    ch.force(false);
+                BasicFileAttributes fa = StoreFiles.attributes(file);
+                if (fa != null && !fa.isRegularFile()) {
+                    throw StoreFiles.notRegular(messageLabel(uid), fa);
                 }
+                try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                    Durable.writeFully(ch, ByteBuffer.wrap(m.content()), 0);
+                    if (sync) {
+                        ch.force(false);
+                    }
+                }
+                // The file's mtime carries the internal date, so that a Repair that lost the index keeps it.
+                Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(m.internalDate()));
+                touchedDirs.add(file.getParent());
+                int headLen = Math.min(m.content().length, HEAD_BYTES);
+                payloads[i] = SummaryCodec.encode(SummaryCodec.parse(m.content(), headLen, m.internalDate(), m.content().length));
+                checksums[i] = StoreFiles.crc(m.content());
             }
-            // The file's mtime carries the internal date, so that a Repair that lost the index keeps it.
-            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(m.internalDate()));
-            touchedDirs.add(file.getParent());
-            int headLen = Math.min(m.content().length, HEAD_BYTES);
-            payloads[i] = SummaryCodec.encode(SummaryCodec.parse(m.content(), headLen, m.internalDate(), m.content().length));
-            checksums[i] = StoreFiles.crc(m.content());
+            if (sync) {
+                touchedDirs.forEach(Durable::syncDirectory);
+            }
+            CrashPoint.hit("append.after-message-files");
+        } catch (IOException | RuntimeException e) {
+            discardUncommitted(uids, started);
+            throw e;
         }
-        if (sync) {
-            touchedDirs.forEach(Durable::syncDirectory);
-        }
-        CrashPoint.hit("append.after-message-files");
         long end = index.header().cacheEnd();
-        long[] offsets = cache.append(uids, payloads, checksums, end);
-        cache.force();
+        long[] offsets;
+        try {
+            offsets = cache.append(uids, payloads, checksums, end);
+            cache.force();
+        } catch (IOException | RuntimeException e) {
+            discardUncommitted(uids, uids.length);
+            throw e;
+        }
         CrashPoint.hit("append.after-cache-written");
         List<IndexRecord> added = new ArrayList<>(messages.size());
         long newEnd = end;
@@ -638,6 +651,21 @@ public final class Mailbox implements Closeable {
         index.appendInPlace(added, next + messages.size(), newEnd, Math.max(now, index.header().lastModified()));
         CrashPoint.hit("append.after-index-header");
         return uids;
+    }
+
+    /**
+     * Takes back the message files of an append that failed before its index header committed it (a full disk, a
+     * refused write): nothing lists them, and a message half written would hold the space the disk lacks. Their UIDs
+     * are at or past the index's next UID, so no committed message is touched; the next append writes them again.
+     */
+    private void discardUncommitted(int[] uids, int count) {
+        for (int i = 0; i < count; i++) {
+            try {
+                Files.deleteIfExists(messageFile(dir, uids[i]));
+            } catch (IOException | RuntimeException ignored) {
+                // Repair's sweep takes what is left
+            }
+        }
     }
 
     /**

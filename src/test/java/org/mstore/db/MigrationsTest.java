@@ -249,7 +249,7 @@ class MigrationsTest {
                         mboxlist.resolve(Database.NAME).toString()).start();
                 try {
                     Files.write(mboxlist.resolve(DatabaseOwner.SERVER_FILE),
-                            new DatabaseOwner.ServerRecord(server.getPort(), key, 4242).text().getBytes(StandardCharsets.US_ASCII));
+                            new DatabaseOwner.ServerRecord(server.getPort(), key, 4242).bytes());
                     assertThatThrownBy(() -> Database.open(dir, false)).isInstanceOf(java.io.IOException.class)
                             .hasMessage("the mboxlist database is served by process 4242, which runs an older mstore (schema version "
                                     + older + "; this one needs " + Database.MIGRATIONS.size()
