@@ -201,6 +201,7 @@ public final class Engine implements MessageStore {
             org.mstore.fs.CrashPoint.hit("init.after-marker");
             org.mstore.fs.OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
             new StoreConfig(backend, config).write(r);
+            org.mstore.purge.SessionLock.prepare(r); // before open, which may start a daemon that takes the lock
             Engine e = open(r, options, true);
             try {
                 org.mstore.fs.CrashPoint.hit("init.after-open");

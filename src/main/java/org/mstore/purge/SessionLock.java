@@ -44,6 +44,18 @@ public final class SessionLock implements AutoCloseable {
         return storeRoot.resolve("mboxlist").resolve(FILE).toAbsolutePath().normalize();
     }
 
+    /**
+     * Makes the lock file of a new store, with a line in it, before anything can take the lock: taking it then only
+     * rewrites the file in place, which works on a full disk too (making it would need a free block).
+     */
+    public static void prepare(Path storeRoot) throws IOException {
+        Path file = lockFile(storeRoot);
+        OwnerOnly.createDirectories(file.getParent());
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            OwnerOnly.write(file, "free\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     /** Takes the lock if free; empty if another impurge (here or in another process) holds it. */
     public static Optional<SessionLock> tryAcquire(Path storeRoot, String holder) throws IOException {
         Path file = lockFile(storeRoot);
