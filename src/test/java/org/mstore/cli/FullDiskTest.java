@@ -2,8 +2,13 @@ package org.mstore.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +24,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.MessageStore;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Stores;
+import org.mstore.lmtp.LmtpServer;
 
 /**
  * A full disk is not damage. The store lives on a tmpfs of 4 MB that the test fills (mounting needs root, as CI and the
@@ -64,7 +73,8 @@ class FullDiskTest {
     @AfterAll
     static void unmount() throws Exception {
         if (mounted) {
-            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+            // lazily: detached at once, freed when the last file on it is closed
+            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor();
         }
     }
 
@@ -103,7 +113,7 @@ class FullDiskTest {
     @Order(1)
     void a_message_the_disk_cannot_take_is_refused_in_one_line_and_leaves_nothing_of_itself() throws Exception {
         cli.on(store, "init").ok();
-        cli.on(store, "mboxutil", "-c", BOX).ok();
+        cli.withInput("a fine password\n", store, "user", "add", "alice").ok(); // a mail user (for LMTP) and their INBOX
         cli.on(store, "client", "append", BOX, small.toString()).ok();
         appended.add(small);
         fill("filler-1", 500_000);
@@ -146,6 +156,35 @@ class FullDiskTest {
 
     @Test
     @Order(4)
+    void a_delivery_the_disk_cannot_take_is_a_temporary_failure_that_says_the_mail_system_is_full() throws Exception {
+        fill("filler-4", 0);
+        try (MessageStore s = Stores.open(store, OpenOptions.cli("lmtpd"));
+             LmtpServer lmtp = new LmtpServer(s, LmtpServer.Config.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+             Socket c = new Socket(InetAddress.getLoopbackAddress(), lmtp.start().getPort())) {
+            c.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = c.getOutputStream();
+            assertThat(in.readLine()).startsWith("220 ");
+            for (String command : List.of("LHLO test.example", "MAIL FROM:<a@example.org>", "RCPT TO:<alice@example.org>", "DATA")) {
+                out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String line;
+                do {
+                    line = in.readLine();
+                } while (line.charAt(3) == '-');
+                assertThat(line).as(command).matches("(250|354) .*");
+            }
+            out.write(Files.readAllBytes(big));
+            out.write("\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // 4xx: the MTA keeps the message; a 5xx would bounce it to its sender
+            assertThat(in.readLine()).isEqualTo("452 4.3.1 <alice@example.org>: insufficient system storage; try again later");
+        }
+        assertThat(messageFiles((appended.size() + 1) + ".msg")).isEmpty();
+    }
+
+    @Test
+    @Order(5)
     void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
         try (Stream<Path> s = Files.list(disk)) {
             for (Path f : s.filter(f -> f.getFileName().toString().startsWith("filler-")).toList()) {
