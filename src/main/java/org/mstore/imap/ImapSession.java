@@ -227,8 +227,14 @@ final class ImapSession {
         } catch (IllegalArgumentException | IllegalStateException e) {
             tagged(tag, "NO", oneLine(e.getMessage()));
         } catch (IOException | RuntimeException e) {
-            LOG.warn("IMAP {} failed for {}", name, user, e);
-            tagged(tag, "NO", "[SERVERBUG] " + name + " failed: " + oneLine(String.valueOf(e.getMessage())));
+            if (org.mstore.api.DiskFull.causes(e)) {
+                // not a bug of the server's: RFC 5530's OVERQUOTA, which clients show as "mailbox full", as Dovecot does
+                LOG.warn("IMAP {} for {}: the disk is full", name, user);
+                tagged(tag, "NO", "[OVERQUOTA] Not enough disk space on the server; " + name + " was not done");
+            } else {
+                LOG.warn("IMAP {} failed for {}", name, user, e);
+                tagged(tag, "NO", "[SERVERBUG] " + name + " failed: " + oneLine(String.valueOf(e.getMessage())));
+            }
         } catch (Error e) {
             // the client gets an answer even now; a JVM in trouble (out of memory) ends the connection too
             LOG.error("IMAP {} failed for {}", name, user, e);

@@ -199,16 +199,6 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
         reply("250 2.1.5 OK");
     }
 
-    /** A full disk (RFC 3463's 4.3.1, "mail system full"): the MTA keeps the message and tries again. */
-    private static boolean noSpace(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void deliver(LmtpDecoder.Message m) {
         try {
             if (m.tooBig()) {
@@ -235,7 +225,8 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
                     reply("451 4.2.0 <" + r[0] + ">: mailbox needs repair; try again later");
                 } catch (IOException | RuntimeException e) {
                     server.store().log("General", LogLevel.ERROR, "delivery to " + r[1] + " failed: " + e.getMessage());
-                    reply(noSpace(e) ? "452 4.3.1 <" + r[0] + ">: insufficient system storage; try again later"
+                    // a full disk is RFC 3463's 4.3.1, "mail system full": the MTA keeps the message and tries again
+                    reply(org.mstore.api.DiskFull.causes(e) ? "452 4.3.1 <" + r[0] + ">: insufficient system storage; try again later"
                             : "451 4.3.0 <" + r[0] + ">: delivery failed; try again later");
                 }
             }

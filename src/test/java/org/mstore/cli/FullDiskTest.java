@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,10 +23,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.api.MessageStore;
-import org.mstore.api.OpenOptions;
-import org.mstore.api.Stores;
-import org.mstore.lmtp.LmtpServer;
 
 /**
  * A full disk is not damage. The store lives on a tmpfs of 4 MB that the test fills (mounting needs root, as CI and the
@@ -158,9 +153,8 @@ class FullDiskTest {
     @Order(4)
     void a_delivery_the_disk_cannot_take_is_a_temporary_failure_that_says_the_mail_system_is_full() throws Exception {
         fill("filler-4", 0);
-        try (MessageStore s = Stores.open(store, OpenOptions.cli("lmtpd"));
-             LmtpServer lmtp = new LmtpServer(s, LmtpServer.Config.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-             Socket c = new Socket(InetAddress.getLoopbackAddress(), lmtp.start().getPort())) {
+        try (Cli.Background lmtpd = cli.background(store, "lmtpd", "--port", "0");
+             Socket c = new Socket(InetAddress.getLoopbackAddress(), port(lmtpd))) {
             c.setSoTimeout(30_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = c.getOutputStream();
@@ -185,6 +179,57 @@ class FullDiskTest {
 
     @Test
     @Order(5)
+    void an_imap_append_the_disk_cannot_take_is_refused_as_overquota_not_as_a_server_bug() throws Exception {
+        fill("filler-5", 0);
+        byte[] message = Files.readAllBytes(big);
+        try (Cli.Background imapd = cli.background(store, "imapd", "--port", "0", "--no-tls");
+             Socket c = new Socket(InetAddress.getLoopbackAddress(), port(imapd))) {
+            c.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = c.getOutputStream();
+            assertThat(in.readLine()).startsWith("* OK");
+            out.write("a LOGIN alice \"a fine password\"\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(untilTagged(in, "a ")).startsWith("a OK");
+            out.write(("b APPEND INBOX {" + message.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).startsWith("+");
+            out.write(message);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(untilTagged(in, "b ")).isEqualTo("b NO [OVERQUOTA] Not enough disk space on the server; APPEND was not done");
+        }
+        assertThat(messageFiles((appended.size() + 1) + ".msg")).isEmpty();
+    }
+
+    /**
+     * The port a server started as a process of its own listens on. The servers run as processes, as an administrator
+     * runs them, and end with the test: after a write the disk refused, H2 2.3 may leak the file of a re-open that failed,
+     * locked, until its process exits (see docs/store-format.md).
+     */
+    private static int port(Cli.Background server) throws InterruptedException {
+        int[] port = {0};
+        Cli.await("the server to listen", java.time.Duration.ofSeconds(60), () -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on [0-9.]+:(\\d+)").matcher(server.out());
+            if (m.find()) {
+                port[0] = Integer.parseInt(m.group(1));
+                return true;
+            }
+            return false;
+        });
+        return port[0];
+    }
+
+    private static String untilTagged(BufferedReader in, String tag) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && !line.startsWith(tag));
+        return line;
+    }
+
+    @Test
+    @Order(6)
     void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
         try (Stream<Path> s = Files.list(disk)) {
             for (Path f : s.filter(f -> f.getFileName().toString().startsWith("filler-")).toList()) {
