@@ -280,14 +280,16 @@ public final class Engine implements MessageStore {
 
     /** Refuses a store whose {@code init} was interrupted. */
     private static void requireFinished(Path r) throws IOException {
-        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS) && madeBy(r).startsWith("migrate")) {
-            throw new IOException("the store at " + r + " is not finished: '" + madeBy(r) + "' was interrupted or found the copy "
+        if (!Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String madeBy = madeBy(r);
+        if (madeBy.startsWith("migrate")) {
+            throw new IOException("the store at " + r + " is not finished: '" + madeBy + "' was interrupted or found the copy "
                     + "different (" + INIT_MARKER + "); delete it, and migrate again to a new target");
         }
-        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("the store at " + r + " is not finished: its init was interrupted (" + INIT_MARKER
-                    + "); run 'mstore init --store " + r + "' to make it again");
-        }
+        throw new IOException("the store at " + r + " is not finished: its init was interrupted (" + INIT_MARKER
+                + "); run 'mstore init --store " + r + "' to make it again");
     }
 
     /** Refuses a store whose lost mailbox list is being rebuilt, or whose rebuild was interrupted. */
