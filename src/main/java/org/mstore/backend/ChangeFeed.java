@@ -30,8 +30,10 @@ public interface ChangeFeed {
      */
     List<Change> after(long seq, int limit);
 
+    /**
+     * The highest sequence given out so far. The feed keeps itself bounded as it is written (the classic store keeps
+     * its newest {@code ChangeLog.KEEP} records, Cassandra's expire): a reader that falls further behind than that
+     * misses the events of what was dropped.
+     */
     long maxSeq();
-
-    /** Keeps the newest {@code keep} records. */
-    int prune(long keep);
 }

@@ -186,9 +186,6 @@ public interface QueueStore {
 
     long bytesReclaimedSince(long since);
 
-    /** Deletes history older than {@code before}. */
-    int pruneHistory(long before);
-
     /** Called after each change made through this object. */
     void onChange(Runnable r);
 

@@ -178,10 +178,4 @@ final class CassandraChanges implements ChangeFeed {
         }
         return out;
     }
-
-    /** Rows expire by themselves (TTL). */
-    @Override
-    public int prune(long keep) {
-        return 0;
-    }
 }

@@ -1496,10 +1496,4 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         forHistorySince(since, r -> n[0] += r.getLong("bytes_reclaimed"));
         return n[0];
     }
-
-    /** History rows expire by themselves (a 30-day TTL). */
-    @Override
-    public int pruneHistory(long before) {
-        return 0;
-    }
 }

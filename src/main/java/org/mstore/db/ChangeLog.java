@@ -31,6 +31,13 @@ import org.mstore.api.StoreEvent;
  * ids (ids are given to one row each), so a bulk enqueue of a million entries is a few hundred rows, not a million.
  */
 public final class ChangeLog implements org.mstore.backend.ChangeFeed {
+    /**
+     * The log keeps its newest {@code KEEP} records (a watcher further behind than that misses what was dropped). Every
+     * {@link #PRUNE_EVERY}th writing transaction drops the older ones, in that transaction, so that the log stays bounded
+     * whichever processes write and however long they run, and no open of the store pays for it.
+     */
+    public static final long KEEP = 100_000;
+    static final int PRUNE_EVERY = 1000;
     /** The most ids one log row stands for (and so the most entries one event carries). */
     public static final int CHUNK = 5000;
     static final String MAILBOX = "mailbox";
@@ -134,10 +141,14 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
         if (p.isEmpty()) {
             return;
         }
-        try (PreparedStatement lock = c.prepareStatement("UPDATE change_counter SET last_tx = last_tx + 1 WHERE id = 1")) {
-            if (lock.executeUpdate() != 1) {
+        long tx;
+        try (PreparedStatement lock = c.prepareStatement(
+                "SELECT last_tx FROM FINAL TABLE (UPDATE change_counter SET last_tx = last_tx + 1 WHERE id = 1)");
+             ResultSet rs = lock.executeQuery()) {
+            if (!rs.next()) {
                 throw new SQLException("the change_counter row is missing from the mboxlist database");
             }
+            tx = rs.getLong(1);
         }
         try (PreparedStatement ins = c.prepareStatement(
                 "INSERT INTO change_log(kind, subject, first_id, last_id, changed_at) VALUES (?, ?, ?, ?, ?)")) {
@@ -151,6 +162,12 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
                 named(ins, SETTING, s, now);
             }
             ins.executeBatch();
+        }
+        if (tx % PRUNE_EVERY == 0) {
+            try (PreparedStatement prune = c.prepareStatement("DELETE FROM change_log WHERE seq <= (SELECT MAX(seq) FROM change_log) - ?")) {
+                prune.setLong(1, KEEP);
+                prune.executeUpdate();
+            }
         }
     }
 
@@ -235,18 +252,6 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
                 rs.next();
                 return rs.getLong(1);
-            }
-        });
-    }
-
-    /** Keeps the newest {@code keep} rows. */
-    @Override
-    public int prune(long keep) {
-        long max = maxSeq();
-        return db.idempotent(c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
-                p.setLong(1, max - keep);
-                return p.executeUpdate();
             }
         });
     }

@@ -351,9 +351,6 @@ public final class Engine implements MessageStore {
         Engine engine;
         try {
             engine = new Engine(root, backend, options);
-            if (!options.readOnly()) {
-                engine.housekeeping();
-            }
         } catch (RuntimeException e) {
             backend.close();
             throw e;
@@ -369,12 +366,6 @@ public final class Engine implements MessageStore {
             }
         }
         return engine;
-    }
-
-    private void housekeeping() {
-        long monthAgo = ctx.now() - Duration.ofDays(30).toMillis();
-        backend.queue().pruneHistory(monthAgo);
-        backend.changes().prune(100_000);
     }
 
     // ---------------------------------------------------------------- the API

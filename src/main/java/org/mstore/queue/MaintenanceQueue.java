@@ -62,6 +62,13 @@ import org.mstore.mboxlist.MailboxList;
  * rows in that transaction, in commit order. Claims are conditional updates on the entry's version.
  */
 public final class MaintenanceQueue implements org.mstore.backend.QueueStore, ChangeLog.Resolver {
+    /**
+     * How long finished entries stay in the history (Cassandra's history rows carry the same time to live). Every
+     * {@link #PRUNE_HISTORY_EVERY}th history row written drops the older ones, in its own transaction: the history
+     * stays bounded however the queue is drained, and no open of the store pays for it.
+     */
+    public static final java.time.Duration HISTORY_KEPT = java.time.Duration.ofDays(30);
+    static final int PRUNE_HISTORY_EVERY = 1000;
     static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error, lane";
     static final String HISTORY_COLUMNS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
             + "last_error";
@@ -559,9 +566,17 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             p.setInt(10, e.attempts());
             p.setString(11, cut(e.lastError()));
             p.executeUpdate();
+            long seq;
             try (ResultSet keys = p.getGeneratedKeys()) {
                 keys.next();
-                ch.done(keys.getLong(1));
+                seq = keys.getLong(1);
+            }
+            ch.done(seq);
+            if (seq % PRUNE_HISTORY_EVERY == 0) {
+                try (PreparedStatement prune = c.prepareStatement("DELETE FROM queue_history WHERE done_at < ?")) {
+                    prune.setLong(1, now - HISTORY_KEPT.toMillis());
+                    prune.executeUpdate();
+                }
             }
         }
     }
@@ -1363,14 +1378,4 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         });
     }
 
-    /** Deletes history rows older than {@code before} (keeps the table from growing forever). */
-    @Override
-    public int pruneHistory(long before) {
-        return db.idempotent(c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM queue_history WHERE done_at < ?")) {
-                p.setLong(1, before);
-                return p.executeUpdate();
-            }
-        });
-    }
 }

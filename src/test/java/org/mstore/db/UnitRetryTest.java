@@ -87,7 +87,7 @@ class UnitRetryTest {
             }
         });
         assertThat(deleted).isZero();
-        assertThat(runs).as("the housekeeping delete is not reported as a change that may or may not have been saved").hasValue(2);
+        assertThat(runs).as("a delete that can run twice is not reported as a change that may or may not have been saved").hasValue(2);
     }
 
     @Test
