@@ -40,6 +40,11 @@ public interface Backend extends AutoCloseable {
         throw new UnsupportedOperationException("the " + kind() + " backend keeps no sessions yet");
     }
 
+    /** The space held back for impurge on the disk of the store's files (see {@link SpaceReserve}); none for a remote store. */
+    default java.util.Optional<SpaceReserve> spaceReserve() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -37,6 +37,7 @@ public final class ClassicBackend implements Backend {
     private final ClassicStorage storage;
     private final H2Metadata metadata;
     private final ChangeLog changes;
+    private final ClassicReserve reserve;
     private final ClassicUsers users;
     private final H2Sessions sessions;
 
@@ -49,6 +50,7 @@ public final class ClassicBackend implements Backend {
         this.storage = new ClassicStorage(new ClassicStore(root));
         this.metadata = new H2Metadata(db, mboxlist, queue, clock);
         this.changes = new ChangeLog(db, queue);
+        this.reserve = new ClassicReserve(root);
         this.users = new ClassicUsers(root, db);
         this.sessions = new H2Sessions(db);
     }
@@ -192,6 +194,11 @@ public final class ClassicBackend implements Backend {
     @Override
     public Path localDir() {
         return root;
+    }
+
+    @Override
+    public java.util.Optional<org.mstore.backend.SpaceReserve> spaceReserve() {
+        return java.util.Optional.of(reserve);
     }
 
     @Override

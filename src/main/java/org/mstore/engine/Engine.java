@@ -205,6 +205,7 @@ public final class Engine implements MessageStore {
             Engine e = open(r, options, true);
             try {
                 org.mstore.fs.CrashPoint.hit("init.after-open");
+                e.backend.spaceReserve().ifPresent(org.mstore.backend.SpaceReserve::ensure); // impurge's, for a full disk
                 if (madeBy == null) {
                     e.finishInit();
                 }

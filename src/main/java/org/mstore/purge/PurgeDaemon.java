@@ -185,6 +185,7 @@ public final class PurgeDaemon {
                 throw new IllegalStateException("the impurge daemon is running; stop it first");
             }
             stopRequested = false;
+            useReserveIfDiskFull(); // before its first write: on a full disk, the first write refused closes the database
             if (needLock && !ensureLock()) {
                 throw lockedOut(true);
             }
@@ -279,6 +280,7 @@ public final class PurgeDaemon {
                     break;
                 }
             }
+            restoreReserve();
             return out;
         } finally {
             end();
@@ -367,6 +369,7 @@ public final class PurgeDaemon {
                 }
                 List<TaskResult> out = new ArrayList<>();
                 try {
+                    useReserveIfDiskFull();
                     // forced here, by the thread that runs them, so that no pick of its own takes them first
                     ctx.queue().force(req.recnos());
                     for (long recno : req.recnos()) {
@@ -417,6 +420,7 @@ public final class PurgeDaemon {
      * holds real work, so that claimed entries never wait long behind a slow task and a new Repair is picked next.
      */
     private List<TaskResult> runDue() {
+        useReserveIfDiskFull();
         SettingsSnapshot s = ctx.settings().snapshot();
         List<QueueEntry> claimed = ctx.queue().claimDue(ctx.now(), s.cleanupAge().toMillis(), owner, batch, s.paused());
         if (claimed.isEmpty()) {
@@ -447,6 +451,40 @@ public final class PurgeDaemon {
             out.sort(Comparator.comparingInt(r -> order.get(r.entry().recno())));
         }
         return out;
+    }
+
+    /**
+     * On a disk with less free space than the store's reserve holds, gives the reserve up before claiming (see
+     * {@link org.mstore.backend.SpaceReserve}): impurge is what frees space, and it cannot claim a task without writing.
+     */
+    private void useReserveIfDiskFull() {
+        Optional<org.mstore.backend.SpaceReserve> r = ctx.backend().spaceReserve();
+        if (r.isEmpty() || !r.get().diskFull()) {
+            return;
+        }
+        try {
+            long freed = r.get().release();
+            if (freed > 0) {
+                reserveGivenUp = true;
+                ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.WARNING, "the disk is full: impurge gave up its reserve of "
+                        + freed + " bytes (" + r.get().location() + ") so that it can free space; it makes it again once there is room");
+            }
+        } catch (IOException e) {
+            ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.WARNING, "the disk is full, and impurge could not give up its reserve ("
+                    + r.get().location() + "): " + e.getMessage());
+        }
+    }
+
+    /** True once this daemon gave the reserve up (it says so when it has made it again). */
+    private volatile boolean reserveGivenUp;
+
+    /** With nothing due: makes the reserve again if it is not held and there is room (see {@link #useReserveIfDiskFull}). */
+    private void restoreReserve() {
+        Optional<org.mstore.backend.SpaceReserve> r = ctx.backend().spaceReserve();
+        if (r.isPresent() && r.get().ensure() > 0 && reserveGivenUp) {
+            reserveGivenUp = false;
+            ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.NOTICE, "impurge made its reserve again (" + r.get().location() + ")");
+        }
     }
 
     private TaskResult runClaimed(QueueEntry e) {
@@ -508,6 +546,7 @@ public final class PurgeDaemon {
                 if (!runDue().isEmpty()) {
                     continue;
                 }
+                restoreReserve();
                 if (mode.exitOnEmpty()) {
                     break;
                 }

@@ -228,14 +228,50 @@ class FullDiskTest {
         return line;
     }
 
-    @Test
-    @Order(6)
-    void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
+    private static void deleteFillers() throws IOException {
         try (Stream<Path> s = Files.list(disk)) {
             for (Path f : s.filter(f -> f.getFileName().toString().startsWith("filler-")).toList()) {
                 Files.delete(f);
             }
         }
+    }
+
+    @Test
+    @Order(6)
+    void impurge_frees_space_on_a_full_disk_by_giving_up_its_reserve() throws Exception {
+        deleteFillers();
+        cli.on(store, "impurge", "--exit-when-empty").ok(); // with room again, it makes its reserve again
+        Path reserve = store.resolve("mboxlist").resolve("reserve");
+        assertThat(reserve).isRegularFile();
+        String bob = "user/bob";
+        cli.on(store, "mboxutil", "-c", bob).ok();
+        for (int i = 0; i < 3; i++) {
+            cli.on(store, "client", "append", bob, big.toString()).ok();
+        }
+        cli.on(store, "msconfig", "set", "store.cleanupage", "0s").ok();
+        cli.on(store, "msconfig", "set", "store.cleanupsize", "0").ok();
+        cli.on(store, "client", "delete", bob, "1:3").ok();
+        cli.on(store, "client", "expunge", bob).ok();
+        Path bobs;
+        try (Stream<Path> s = Files.walk(store.resolve("partition"))) {
+            bobs = s.filter(p -> p.getFileName().toString().equals("=bob")).findFirst().orElseThrow();
+        }
+        fill("filler-6", 0);
+
+        cli.on(store, "impurge", "--exit-when-empty").ok(); // Clean, then Remove, which frees the space
+
+        try (Stream<Path> s = Files.walk(bobs)) {
+            assertThat(s.filter(p -> p.getFileName().toString().endsWith(".msg"))).as("the expunged messages' files").isEmpty();
+        }
+        assertThat(cli.on(store, "imcheck", "-q").ok().out()).doesNotContain(bob);
+        assertThat(Files.readString(store.resolve("log").resolve("default"))).contains("the disk is full: impurge gave up its reserve");
+        assertThat(reserve).as("made again from the space Remove freed").isRegularFile();
+    }
+
+    @Test
+    @Order(7)
+    void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
+        deleteFillers();
         assertThat(cli.on(store, "reconstruct", "-n", BOX).ok().out()).isEqualTo(BOX + ": ok\n");
         int uid = 1;
         for (Path m : appended) {
