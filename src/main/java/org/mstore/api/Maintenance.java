@@ -36,6 +36,11 @@ public interface Maintenance {
         return ReclaimableSpace.unknown(mailbox);
     }
 
+    /** The disk of the store's files, with impurge's reserve on it; empty for a store whose files are not on this host. */
+    default java.util.Optional<DiskSpace> disk() {
+        return java.util.Optional.empty();
+    }
+
     /** {@code imexpire}: applies the rules of a rule file ({@link RuleFileException} if it cannot be used). */
     ExpireReport expire(Path ruleFile, boolean dryRun) throws IOException;
 }

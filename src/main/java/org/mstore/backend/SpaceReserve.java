@@ -13,6 +13,9 @@ public interface SpaceReserve {
     /** Where it is, for people. */
     String location();
 
+    /** The disk's figures and whether the reserve is held. */
+    org.mstore.api.DiskSpace space() throws IOException;
+
     /** True when the disk has less free space than the reserve holds: the moment to give it up. */
     boolean diskFull();
 

@@ -53,6 +53,12 @@ final class ClassicReserve implements SpaceReserve {
     }
 
     @Override
+    public org.mstore.api.DiskSpace space() throws IOException {
+        long size = size();
+        return new org.mstore.api.DiskSpace(file.toString(), disk().getTotalSpace(), disk().getUsableSpace(), size, held(size));
+    }
+
+    @Override
     public boolean diskFull() {
         try {
             return disk().getUsableSpace() < size();

@@ -988,6 +988,19 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public Optional<org.mstore.api.DiskSpace> disk() {
+            Optional<org.mstore.backend.SpaceReserve> r = backend.spaceReserve();
+            if (r.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(r.get().space());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the free space of the disk of " + r.get().location() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
         public org.mstore.api.ReclaimableSpace reclaimable(String mailbox) throws IOException {
             org.mstore.api.MailboxInfo info = mailboxesApi.find(mailbox)
                     .orElseThrow(() -> new org.mstore.api.NoSuchMailboxException(mailbox));

@@ -407,4 +407,14 @@ class ConsoleFxTest {
         await(box + " is selected", () -> robot.lookup("#mailboxTitle").tryQuery().isPresent()
                 && robot.lookup("#mailboxTitle").queryAs(Label.class).getText().equals(box));
     }
+
+    @Test
+    void the_dashboard_shows_the_stores_disk_and_impurges_reserve(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabDashboard");
+        await("the disk's line is shown", () -> robot.lookup("#dashDisk").tryQuery().isPresent()
+                && robot.lookup("#dashDisk").queryAs(Label.class).isVisible()
+                && robot.lookup("#dashDisk").queryAs(Label.class).getText().startsWith("The store's disk: "));
+        assertThat(robot.lookup("#dashDisk").queryAs(Label.class).getText()).contains(" free of ").contains("impurge's reserve of ");
+    }
 }

@@ -152,7 +152,23 @@ public final class DashboardView extends VBox {
             });
             return row;
         });
-        return new VBox(4, title, summary, top);
+        Label disk = new Label();
+        disk.setId("dashDisk");
+        disk.setWrapText(true);
+        disk.getStyleClass().add("muted");
+        Runnable showDisk = () -> {
+            SpaceReport r = vm.spaceProperty().get();
+            disk.setText(r == null ? "" : r.diskLine());
+            disk.setVisible(r != null && !r.diskLine().isEmpty());
+            disk.setManaged(disk.isVisible());
+            disk.getStyleClass().remove("problem");
+            if (r != null && r.diskWarning()) {
+                disk.getStyleClass().add("problem");
+            }
+        };
+        vm.spaceProperty().addListener((o, a, b) -> showDisk.run());
+        showDisk.run();
+        return new VBox(4, title, summary, disk, top);
     }
 
     private static javafx.scene.control.TableColumn<SpaceReport.Row, String> spaceCol(String name, double width,

@@ -71,4 +71,37 @@ class SpaceReportTest {
 
         assertThat(vm.spaceProperty().get().top()).extracting(SpaceReport.Row::mailbox).containsExactly("user/carol");
     }
+
+    @Test
+    void the_disk_line_says_what_is_free_and_that_impurges_reserve_is_held() throws Exception {
+        SpaceReport r = SpaceReport.read(s.engine);
+
+        long free = java.nio.file.Files.getFileStore(s.root).getUsableSpace();
+        assertThat(r.disk().freeBytes()).isCloseTo(free, org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat(r.disk().reserveHeld()).isTrue();
+        assertThat(r.diskLine()).startsWith("The store's disk: ").contains(" free of ").endsWith(" is held.");
+        assertThat(r.diskWarning()).isFalse();
+    }
+
+    @Test
+    void a_reserve_that_is_not_in_place_is_said_with_when_it_comes_back() throws Exception {
+        s.engine.backend().spaceReserve().orElseThrow().release();
+
+        SpaceReport r = SpaceReport.read(s.engine);
+
+        assertThat(r.disk().reserveHeld()).isFalse();
+        assertThat(r.diskLine()).contains("is not in place").contains("impurge makes it when it next finds nothing due");
+        assertThat(r.diskWarning()).as("with room to make it again").isFalse();
+    }
+
+    @Test
+    void a_full_disk_is_said_as_a_warning_with_what_impurge_does_about_it() {
+        SpaceReport full = new SpaceReport(0, 0, 0, 0, 0, true, java.util.List.of(),
+                new org.mstore.api.DiskSpace("/srv/mail/mboxlist/reserve", 4L << 20, 12_288, 65_536, false));
+
+        assertThat(full.diskLine()).isEqualTo("The store's disk: 12.0 KB free of 4.0 MB. The disk is full: impurge gives up its reserve "
+                + "of 64.0 KB and frees space with the tasks waiting (Remove deletes expunged messages' files); deliveries are refused "
+                + "until there is room.");
+        assertThat(full.diskWarning()).isTrue();
+    }
 }
