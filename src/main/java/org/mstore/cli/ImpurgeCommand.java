@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window.",
         "--retry and --discard act on parked entries (failed too often; see imcheck -q --failed) and exit;",
         "--pause and --resume hold back or let go of one action's entries for every impurge of the store, and exit;",
-        "--status prints, per action, whether it is paused, its entries, the oldest, the throughput and the median wait."})
+        "--status prints, per action, whether it is paused, its entries, the oldest, the throughput and the median wait;",
+        "then the store's disk: its free space, and whether impurge's reserve for a full disk is in place."})
 final class ImpurgeCommand implements Callable<Integer> {
     /** How often the task lines are flushed while tasks run (at once when impurge goes idle). */
     private static final long FLUSH_NANOS = 200_000_000L;
@@ -71,7 +72,8 @@ final class ImpurgeCommand implements Callable<Integer> {
         String resume;
 
         @Option(names = "--status", description = "Print, per action: paused or not, entries in the queue, the oldest waiting, "
-                + "entries finished per minute and the median wait over the last 15 minutes; and exit.")
+                + "entries finished per minute and the median wait over the last 15 minutes; the store's disk and impurge's "
+                + "reserve on it; and exit.")
         boolean status;
 
         @Option(names = "--retry", paramLabel = "RECNO[,RECNO...]|all",
@@ -224,7 +226,18 @@ final class ImpurgeCommand implements Callable<Integer> {
         }
         java.time.Duration over = figures.isEmpty() ? Queue.FIGURES_WINDOW : figures.get(0).over();
         b.append("(finished and waits over the last ").append(age(over)).append(")").append(System.lineSeparator());
+        e.maintenance().disk().ifPresent(d -> b.append(disk(d)).append(System.lineSeparator()));
         return b.toString();
+    }
+
+    /** The store's disk and impurge's reserve on it, in one line. */
+    static String disk(org.mstore.api.DiskSpace d) {
+        String free = String.format(java.util.Locale.ROOT, "Disk: %,d bytes free of %,d", d.freeBytes(), d.totalBytes());
+        String reserve = String.format(java.util.Locale.ROOT, "impurge's reserve of %,d bytes (%s)", d.reserveBytes(), d.location());
+        if (d.full()) {
+            return free + "; the disk is full: " + reserve + " is given up when impurge runs, so that its tasks can free space";
+        }
+        return free + "; " + reserve + (d.reserveHeld() ? " is held" : " is not in place: impurge makes it when it next finds nothing due");
     }
 
     /** A duration as an administrator reads it: {@code 45s}, {@code 3m 05s}, {@code 2h 01m}, {@code 3d 04h}. */

@@ -48,7 +48,8 @@ class PausedActionsCliTest {
         assertThat(cli.on(store, "impurge", "--status").ok().outLines())
                 .anyMatch(l -> l.matches("Clean +paused +1 .*"))
                 .anyMatch(l -> l.matches("Repair +running +0 .*"))
-                .anyMatch(l -> l.startsWith("(finished and waits over the last"));
+                .anyMatch(l -> l.startsWith("(finished and waits over the last"))
+                .anyMatch(l -> l.matches("Disk: [0-9,]+ bytes free of [0-9,]+; impurge's reserve of [0-9,]+ bytes \\(.*/mboxlist/reserve\\) is held"));
 
         assertThat(cli.on(store, "impurge", "--resume", "all").ok().out()).contains("paused now: none");
         cli.on(store, "impurge", "--exit-when-empty", "--quiet").ok();
