@@ -74,6 +74,7 @@ public final class StoreSession {
         dashboard.load();
         history.load();
         impurgeNow.refresh();
+        health.checkDisk();
     }
 
     public org.mstore.console.sessions.SessionsViewModel sessions() {
@@ -164,6 +165,9 @@ public final class StoreSession {
         if (spaceChanged && ticks % 15 == 0) {
             spaceChanged = false;
             dashboard.loadSpace();
+        }
+        if (ticks % 15 == 7) {
+            health.checkDisk(); // one statvfs: a disk that fills is in the status bar within 15 s
         }
         if (ticks % 15 == 0) {
             queue.reconcile();

@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.testing.SmallDisk;
 
 /**
  * A full disk is not damage. The store lives on a tmpfs of 4 MB that the test fills (mounting needs root, as CI and the
@@ -37,8 +37,8 @@ class FullDiskTest {
 
     @TempDir
     static Path dir;
+    static SmallDisk tmpfs;
     static Path disk;
-    static boolean mounted;
     static Cli cli;
     static Path store;
     static Path small;
@@ -47,11 +47,8 @@ class FullDiskTest {
 
     @BeforeAll
     static void mountASmallDisk() throws Exception {
-        disk = Files.createDirectories(dir.resolve("disk"));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.toString()).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        mounted = p.waitFor() == 0;
-        Assumptions.assumeTrue(mounted, "a tmpfs cannot be mounted here (" + said + "): needs root");
+        tmpfs = SmallDisk.mount(dir.resolve("disk"), "4m");
+        disk = tmpfs.dir;
         cli = new Cli(dir); // its JVMs' temporary files stay off the small disk
         store = disk.resolve("store");
         small = dir.resolve("small.eml");
@@ -67,25 +64,13 @@ class FullDiskTest {
 
     @AfterAll
     static void unmount() throws Exception {
-        if (mounted) {
-            // lazily: detached at once, freed when the last file on it is closed
-            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor();
+        if (tmpfs != null) {
+            tmpfs.close();
         }
     }
 
-    /** Fills the small disk with a file until {@code leave} bytes are free (or as near as its blocks allow). */
     private static void fill(String name, long leave) throws IOException {
-        try (OutputStream out = Files.newOutputStream(disk.resolve(name))) {
-            byte[] chunk = new byte[4096];
-            while (Files.getFileStore(disk).getUsableSpace() > leave) {
-                out.write(chunk);
-                out.flush();
-            }
-        } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("No space left")) {
-                throw e;
-            }
-        }
+        tmpfs.fill(name, leave);
     }
 
     private static List<Path> messageFiles(String name) throws IOException {

@@ -44,6 +44,8 @@ public final class HealthViewModel {
     private final ObservableList<CheckReport> findings = FXCollections.observableArrayList();
     private final IntegerProperty problemMailboxes = new SimpleIntegerProperty(0);
     private final LongProperty repairsWaiting = new SimpleLongProperty(0);
+    private final BooleanProperty diskFull = new SimpleBooleanProperty(false);
+    private boolean diskReading;
     private final TreeSet<String> withProblems = new TreeSet<>();
     private final StringBinding badge;
     private AtomicBoolean cancel = new AtomicBoolean();
@@ -51,12 +53,16 @@ public final class HealthViewModel {
     public HealthViewModel(MessageStore engine, TaskExecutor executor) {
         this.engine = engine;
         this.executor = executor;
-        badge = Bindings.createStringBinding(() -> badgeText(problemMailboxes.get(), repairsWaiting.get()), problemMailboxes, repairsWaiting);
+        badge = Bindings.createStringBinding(() -> badgeText(diskFull.get(), problemMailboxes.get(), repairsWaiting.get()),
+                diskFull, problemMailboxes, repairsWaiting);
     }
 
-    /** The badge's text: "" when there is nothing to show. */
-    public static String badgeText(int mailboxes, long repairs) {
+    /** The badge's text, the full disk first: "" when there is nothing to show. */
+    public static String badgeText(boolean diskFull, int mailboxes, long repairs) {
         List<String> parts = new ArrayList<>();
+        if (diskFull) {
+            parts.add("the store's disk is full");
+        }
         if (mailboxes > 0) {
             parts.add(Format.count(mailboxes) + (mailboxes == 1 ? " mailbox" : " mailboxes") + " with problems");
         }
@@ -94,7 +100,24 @@ public final class HealthViewModel {
         return repairsWaiting;
     }
 
-    /** "2 mailboxes with problems, 3 Repairs waiting", or "" */
+    /** True when the store's disk has less free space than impurge's reserve holds (read by {@link #checkDisk}). */
+    public BooleanProperty diskFullProperty() {
+        return diskFull;
+    }
+
+    /** Reads whether the store's disk is full, in the background (a read still going is not doubled). */
+    public void checkDisk() {
+        if (diskReading) {
+            return;
+        }
+        diskReading = true;
+        executor.execute("Reading the store's disk", () -> engine.maintenance().disk().map(org.mstore.api.DiskSpace::full).orElse(false), full -> {
+            diskReading = false;
+            diskFull.set(full);
+        }, e -> diskReading = false);
+    }
+
+    /** "the store's disk is full, 2 mailboxes with problems, 3 Repairs waiting", or "" */
     public StringBinding badgeProperty() {
         return badge;
     }

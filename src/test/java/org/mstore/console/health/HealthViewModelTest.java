@@ -148,9 +148,10 @@ class HealthViewModelTest {
 
     @Test
     void the_badge_counts_mailboxes_with_problems_and_repairs_waiting() {
-        assertThat(HealthViewModel.badgeText(0, 0)).isEmpty();
-        assertThat(HealthViewModel.badgeText(1, 0)).isEqualTo("1 mailbox with problems");
-        assertThat(HealthViewModel.badgeText(2, 3)).isEqualTo("2 mailboxes with problems, 3 Repairs waiting");
-        assertThat(HealthViewModel.badgeText(0, 1)).isEqualTo("1 Repair waiting");
+        assertThat(HealthViewModel.badgeText(false, 0, 0)).isEmpty();
+        assertThat(HealthViewModel.badgeText(false, 1, 0)).isEqualTo("1 mailbox with problems");
+        assertThat(HealthViewModel.badgeText(false, 2, 3)).isEqualTo("2 mailboxes with problems, 3 Repairs waiting");
+        assertThat(HealthViewModel.badgeText(false, 0, 1)).isEqualTo("1 Repair waiting");
+        assertThat(HealthViewModel.badgeText(true, 2, 0)).isEqualTo("the store's disk is full, 2 mailboxes with problems");
     }
 }
