@@ -61,6 +61,8 @@ public final class StoreSession {
         this.impurgeNow = new org.mstore.console.dashboard.ImpurgeNow(engine, executor);
         health.repairsWaitingProperty().bind(queue.countProperty(Action.REPAIR));
         mailboxes.setOnChecked(health::checked);
+        // the Dashboard's disk line follows the badge when the disk fills or has room again
+        health.diskFullProperty().addListener((o, was, full) -> dashboard.loadSpace());
     }
 
     /** Subscribes to the engine and loads every view (the sessions when their view is first shown: {@link #viewsShown}). */

@@ -149,4 +149,16 @@ class StoreSessionTest {
         assertThat(reads(figures)).as("not read once the view is hidden again").isEqualTo(7);
         assertThat(reads(sessions)).as("every 3 s while shown").isEqualTo(11);
     }
+
+    @Test
+    void the_dashboards_disk_line_is_read_again_when_the_disk_fills_or_has_room_again() {
+        ui.runUi();
+        var before = session.dashboard().spaceProperty().get();
+        assertThat(before).isNotNull();
+
+        session.health().diskFullProperty().set(true); // as checkDisk() finds it on a full disk (DiskFullBadgeTest)
+        ui.runUi();
+
+        assertThat(session.dashboard().spaceProperty().get()).as("read again").isNotSameAs(before);
+    }
 }
