@@ -13,11 +13,8 @@ public interface SpaceReserve {
     /** Where it is, for people. */
     String location();
 
-    /** The disk's figures and whether the reserve is held. */
+    /** The disk's figures and whether the reserve is held ({@link org.mstore.api.DiskSpace#full}: the moment to give it up). */
     org.mstore.api.DiskSpace space() throws IOException;
-
-    /** True when the disk has less free space than the reserve holds: the moment to give it up. */
-    boolean diskFull();
 
     /** Gives the reserve up; returns the bytes freed (0: none was held). */
     long release() throws IOException;

@@ -59,15 +59,6 @@ final class ClassicReserve implements SpaceReserve {
     }
 
     @Override
-    public boolean diskFull() {
-        try {
-            return disk().getUsableSpace() < size();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    @Override
     public long release() throws IOException {
         long bytes;
         try {

@@ -431,8 +431,10 @@ final class DatabaseOwner {
         }
     }
 
-    /** What {@code mboxlist/server} says: where the owner serves the database, under which key, and who it is. */
-    /** Where the owner serves; port 0: nowhere (the owner has gone). */
+    /**
+     * What {@code mboxlist/server} says: where the owner serves the database (port 0: nowhere, the owner has gone), under
+     * which key, and who it is.
+     */
     record ServerRecord(int port, String key, long pid) {
         /** The file's length: the record padded with newlines. */
         static final int LENGTH = 192;

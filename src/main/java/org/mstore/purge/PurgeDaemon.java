@@ -459,8 +459,12 @@ public final class PurgeDaemon {
      */
     private void useReserveIfDiskFull() {
         Optional<org.mstore.backend.SpaceReserve> r = ctx.backend().spaceReserve();
-        if (r.isEmpty() || !r.get().diskFull()) {
-            return;
+        try {
+            if (r.isEmpty() || !r.get().space().full()) {
+                return;
+            }
+        } catch (IOException e) {
+            return; // its free space cannot be read: the writes will say what is wrong
         }
         try {
             long freed = r.get().release();

@@ -591,7 +591,6 @@ public final class Mailbox implements Closeable {
                 NewMessage m = messages.get(i);
                 int uid = next + i;
                 uids[i] = uid;
-                started = i + 1;
                 Path file = messageFile(dir, uid);
                 String b = bucket(uid);
                 if (knownDirs.add(b)) {
@@ -607,6 +606,7 @@ public final class Mailbox implements Closeable {
                 if (fa != null && !fa.isRegularFile()) {
                     throw StoreFiles.notRegular(messageLabel(uid), fa);
                 }
+                started = i + 1; // from here the file is this append's (something else at its path is left as it is)
                 try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING)) {
                     Durable.writeFully(ch, ByteBuffer.wrap(m.content()), 0);

@@ -70,7 +70,7 @@ class SpaceReserveTest {
     }
 
     @Test
-    void a_disk_with_room_is_not_full() {
-        assertThat(s.engine.backend().spaceReserve().orElseThrow().diskFull()).isFalse();
+    void a_disk_with_room_is_not_full() throws Exception {
+        assertThat(s.engine.backend().spaceReserve().orElseThrow().space().full()).isFalse();
     }
 }
