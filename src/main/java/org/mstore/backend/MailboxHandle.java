@@ -65,6 +65,15 @@ public interface MailboxHandle extends Closeable {
     PurgeResult purge() throws IOException;
 
     /**
+     * Brings a mailbox written by an earlier version of the store's formats to the current one, as its first change
+     * would; empty if it was current. A store whose rewrite drops the expunged index data (the classic store's does, as
+     * a Purge) says what it did, so that the mailbox list's counts can follow.
+     */
+    default java.util.Optional<PurgeResult> upgrade() throws IOException {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Purge where the backend has no cleanup step (Cassandra): deletes the records and the bytes of the messages expunged
      * at or before {@code expungedBy} (epoch ms); the others stay for a later Purge. The classic store has a cleanup step
      * and is never asked.

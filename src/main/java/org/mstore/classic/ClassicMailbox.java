@@ -165,7 +165,15 @@ final class ClassicMailbox implements MailboxHandle {
 
     @Override
     public PurgeResult purge() throws IOException {
-        Mailbox.PurgeResult r = mb.purge();
+        return result(mb.purge());
+    }
+
+    @Override
+    public java.util.Optional<PurgeResult> upgrade() throws IOException {
+        return java.util.Optional.ofNullable(mb.upgrade()).map(ClassicMailbox::result);
+    }
+
+    private static PurgeResult result(Mailbox.PurgeResult r) {
         return new PurgeResult(r.recordsBefore(), r.recordsAfter(), r.bytesBefore(), r.bytesAfter());
     }
 

@@ -238,6 +238,46 @@ public final class MailboxService {
         }
     }
 
+    /**
+     * Opens a mailbox to change it. A mailbox still in an earlier version of the store's formats is first brought to the
+     * current one, which its first change does anyway ({@link MailboxHandle#upgrade}): the classic store's upgrade drops
+     * the expunged cache records as a Purge does, so the mailbox list's cache counts are set from what it left, and a
+     * line says so. Without that, the list would go on counting expunged records that are gone (and a Purge would be
+     * due, and reclaim nothing).
+     */
+    public MailboxHandle openForChange(String name) throws IOException {
+        MailboxHandle mb = open(name);
+        try {
+            java.util.Optional<org.mstore.backend.PurgeResult> up = mb.upgrade();
+            if (up.isPresent()) {
+                org.mstore.backend.PurgeResult r = up.get();
+                ctx.meta().transact(tx -> {
+                    MailboxInfo info = tx.mailbox(name).orElseThrow(() -> new NoSuchMailboxException(name));
+                    tx.update(info.edit().cache(r.recordsAfter(), 0).build());
+                    return null;
+                });
+                ctx.log().log(ctx.processName(), "Store", LogLevel.NOTICE, name + ": rewritten in the current store format, its cache "
+                        + "without the expunged records: " + r.recordsBefore() + " -> " + r.recordsAfter() + " records, "
+                        + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes");
+            }
+            return mb;
+        } catch (MailboxFormatException e) {
+            closeQuietly(mb);
+            throw corrupt(name, e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(mb);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(MailboxHandle mb) {
+        try {
+            mb.close();
+        } catch (IOException | RuntimeException e) {
+            // the first failure is the one to report
+        }
+    }
+
     /** Logs a failed sanity check, queues Repair, and returns the exception to throw to the caller. */
     public MailboxFormatException corrupt(String name, MailboxFormatException e) {
         if (e instanceof RepairRequestedException) {
@@ -260,7 +300,7 @@ public final class MailboxService {
     public AppendResult append(String name, List<NewMessage> msgs, boolean sync) throws IOException {
         requireWritable("append messages");
         MessageCheck.check(msgs, maxMessageSize());
-        try (MailboxHandle mb = open(name)) {
+        try (MailboxHandle mb = openForChange(name)) {
             int[] uids;
             try {
                 uids = mb.append(msgs, sync);
@@ -294,7 +334,7 @@ public final class MailboxService {
     /** Applies a flag change; returns the records that changed, with their new flags. */
     public List<MessageRecord> setFlags(String name, UidSet uids, int flags, FlagMode mode) throws IOException {
         requireWritable("change flags");
-        try (MailboxHandle mb = open(name)) {
+        try (MailboxHandle mb = openForChange(name)) {
             List<MessageRecord> changed;
             try {
                 changed = mb.setFlags(uids, flags, mode);
@@ -323,7 +363,7 @@ public final class MailboxService {
      */
     public ExpungeResult expunge(String name, Predicate<MessageRecord> which) throws IOException {
         requireWritable("expunge");
-        try (MailboxHandle mb = open(name)) {
+        try (MailboxHandle mb = openForChange(name)) {
             long now = ctx.now();
             ExpungeResult r = mb.expunge(which, now);
             if (r.messages() == 0) {
@@ -371,7 +411,7 @@ public final class MailboxService {
      */
     public org.mstore.api.UnexpungeResult unexpunge(String name, UidSet uids) throws IOException {
         requireWritable("recover expunged messages");
-        try (MailboxHandle mb = open(name)) {
+        try (MailboxHandle mb = openForChange(name)) {
             List<org.mstore.api.ExpungedMessage> all = mb.expunged(false); // UIDs only: no file is read for this
             int max = all.isEmpty() ? 0 : all.get(all.size() - 1).uid();
             List<org.mstore.api.ExpungedMessage> chosen = all.stream().filter(x -> uids.contains(x.uid(), max)).toList();

@@ -188,7 +188,7 @@ public final class TaskRunner {
     }
 
     private TaskResult clean(QueueEntry e, MailboxInfo info, SettingsSnapshot s) throws IOException {
-        try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
+        try (MailboxHandle mb = mailboxes.openForChange(e.mailbox())) {
             long now = ctx.now();
             String used = mb.clean(ctx.stamp(now));
             // every renamed list waits for a Remove, also one renamed by an earlier run that crashed before queueing it

@@ -1042,7 +1042,10 @@ public final class Mailbox implements Closeable {
      * rolls back an interrupted purge on the next open.
      */
     public PurgeResult purge() throws IOException {
-        ensureCurrent();
+        PurgeResult upgraded = ensureCurrent();
+        if (upgraded != null) {
+            return upgraded; // the upgrade rewrote the cache without its expunged records: that was this Purge
+        }
         MailboxIndex.Raw raw = index.readRaw(); // every record checked, none kept as an object
         MailboxIndex.Header h = index.header();
         long gen = h.cacheGeneration() + 1;
@@ -1107,10 +1110,11 @@ public final class Mailbox implements Closeable {
      * {@code store.exp} is rewritten (in version 3, without flags: version 1 kept none) with a file id (leaving out
      * records of messages still in the index: an expunge that version 1 could not tell had not committed), then the
      * cache and the index are rewritten the way a Purge rewrites them. Version-1 records carry no message checksum; they keep none until a Repair computes one.
+     * Returns what the cache's rewrite did, or null if the mailbox was current.
      */
-    private void ensureCurrent() throws IOException {
+    private PurgeResult ensureCurrent() throws IOException {
         if (index.version() == MailboxIndex.VERSION && cache.version() == CacheFile.VERSION) {
-            return;
+            return null;
         }
         List<IndexRecord> all = index.records();
         MailboxIndex.Header h = index.header();
@@ -1147,6 +1151,16 @@ public final class Mailbox implements Closeable {
         CrashPoint.hit("upgrade.after-cache-new");
         List<IndexRecord> moved = moveRecords(all, rw);
         commitRewrite("upgrade", MailboxIndex.of(h.withCache(gen, rw.bytesAfter()).withExpunge(seq, expId, expCount), moved));
+        return new PurgeResult(rw.recordsBefore(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
+    }
+
+    /**
+     * Rewrites a mailbox written by version 1 of the formats in the current one, as its first change would (see
+     * {@link #ensureCurrent}): the caller can then set the mailbox list's cache counts from what the rewrite left (its
+     * cache holds no expunged record any more). Null if the mailbox was current.
+     */
+    public PurgeResult upgrade() throws IOException {
+        return ensureCurrent();
     }
 
     // ---------------------------------------------------------------- quarantine
