@@ -250,10 +250,11 @@ public final class MainWindow extends BorderPane {
         file.getItems().addAll(open, recent, sample, new SeparatorMenuItem(), quit);
 
         Menu view = new Menu("_View");
-        Tab[] all = {queueTab, historyTab, mailboxesTab, settingsTab, daemonTab, logTab, dashboardTab};
-        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6, KeyCode.DIGIT7};
-        for (int i = 0; i < all.length; i++) {
-            Tab t = all[i];
+        // Ctrl+1 ... Ctrl+8: the tabs in the order they are shown
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6, KeyCode.DIGIT7,
+            KeyCode.DIGIT8, KeyCode.DIGIT9};
+        for (int i = 0; i < tabs.getTabs().size() && i < digits.length; i++) {
+            Tab t = tabs.getTabs().get(i);
             view.getItems().add(item(t.getText(), new KeyCodeCombination(digits[i], KeyCombination.SHORTCUT_DOWN),
                     () -> tabs.getSelectionModel().select(t)));
         }
@@ -369,7 +370,7 @@ public final class MainWindow extends BorderPane {
 
     private void showShortcuts() {
         Alert a = new Alert(Alert.AlertType.INFORMATION, String.join("\n",
-                "Ctrl+O   open a store", "Ctrl+1…7  switch view", "Ctrl+PgUp / Ctrl+PgDn  previous / next view (in the queue table: its pages)", "Ctrl+F   focus the filter / search", "F5       refresh",
+                "Ctrl+O   open a store", "Ctrl+1…8  switch view (in the order of the tabs)", "Ctrl+PgUp / Ctrl+PgDn  previous / next view (in the queue table: its pages)", "Ctrl+F   focus the filter / search", "F5       refresh",
                 "Ctrl+R   repair the selected mailbox (or the selected entries' mailboxes)",
                 "Ctrl+K   check the selected mailbox", "Ctrl+Enter  run the selected queue entries now",
                 "Delete   remove the selected queue entries", "Ctrl+T   dark / light theme", "Ctrl+Q   quit"), ButtonType.OK);

@@ -299,6 +299,20 @@ class ConsoleFxTest {
     }
 
     @Test
+    void ctrl_and_a_digit_selects_the_tab_in_that_place(FxRobot robot) {
+        loaded(robot);
+        javafx.scene.control.TabPane tabs = robot.lookup("#mainTabs").queryAs(javafx.scene.control.TabPane.class);
+        KeyCode[] digits = {KeyCode.DIGIT1, KeyCode.DIGIT2, KeyCode.DIGIT3, KeyCode.DIGIT4, KeyCode.DIGIT5, KeyCode.DIGIT6, KeyCode.DIGIT7,
+            KeyCode.DIGIT8};
+        assertThat(tabs.getTabs()).hasSize(digits.length);
+        for (int i = digits.length - 1; i >= 0; i--) {
+            robot.press(KeyCode.CONTROL).press(digits[i]).release(digits[i]).release(KeyCode.CONTROL);
+            WaitForAsyncUtils.waitForFxEvents();
+            assertThat(tabs.getSelectionModel().getSelectedIndex()).as("Ctrl+%d", i + 1).isEqualTo(i);
+        }
+    }
+
+    @Test
     void hold_still_keeps_the_rows_where_they_are_while_entries_come(FxRobot robot) {
         loaded(robot);
         console.engine().daemon().stop();
