@@ -228,6 +228,9 @@ final class ImcheckCommand implements Callable<Integer> {
         out.printf("Last purge:             %s%n", when(m.lastPurge(), zone));
         out.printf("Last repair:            %s%n", when(m.lastRepair(), zone));
         out.printf("Awaiting Remove:        %s%n", stamps.isEmpty() ? "-" : "store.exp." + String.join(", store.exp.", stamps));
+        List<MailboxDetails.Quarantined> quarantined = d.quarantined();
+        out.printf("Quarantined:            %s%n", quarantined.isEmpty() ? "-" : quarantined.size() + (quarantined.size() == 1 ? " message" : " messages")
+                + " kept aside by a Repair: never served, never deleted by the store (listed below; the files are in the mailbox's quarantine/)");
         out.println();
         out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Date", "From", "Subject");
         for (MessageView v : msgs) {
@@ -237,6 +240,13 @@ final class ImcheckCommand implements Callable<Integer> {
         }
         if (m.messageCount() > msgs.size()) {
             out.println("... " + (m.messageCount() - msgs.size()) + " more (use --limit)");
+        }
+        if (!quarantined.isEmpty()) {
+            out.println();
+            out.printf("%-15s %9s  %-19s  %s%n", "Quarantined UID", "Size", "Since", "Why");
+            for (MailboxDetails.Quarantined q : quarantined) {
+                out.printf("%-15d %9d  %-19s  %s%n", q.uid(), q.size(), when(q.when(), zone), q.reason());
+            }
         }
     }
 
