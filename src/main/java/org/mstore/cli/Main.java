@@ -101,13 +101,17 @@ public final class Main implements Callable<Integer> {
 
     /**
      * Each command's header is its one-sentence summary in {@code mstore --help}'s command list; its own usage starts
-     * with the synopsis and its fuller description instead.
+     * with the synopsis and its fuller description instead. Each also prints mstore's version for {@code -V}.
      */
     private static void withoutHeaderInUsage(CommandLine c) {
         java.util.List<String> keys = new java.util.ArrayList<>(c.getHelpSectionKeys());
         keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
         keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
         c.setHelpSectionKeys(keys);
+        // every command offers -V / --version (mixinStandardHelpOptions): each prints mstore's, not an empty line
+        if (c.getCommandSpec().versionProvider() == null) {
+            c.getCommandSpec().versionProvider(new Version());
+        }
         for (CommandLine sub : c.getSubcommands().values()) {
             withoutHeaderInUsage(sub);
         }

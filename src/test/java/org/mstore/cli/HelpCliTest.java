@@ -36,6 +36,21 @@ class HelpCliTest {
     }
 
     @Test
+    void version_on_every_command_prints_mstores_version() {
+        for (List<String> c : commands()) {
+            for (String flag : List.of("-V", "--version")) {
+                List<String> args = new ArrayList<>(c);
+                args.add(flag);
+                java.io.StringWriter out = new java.io.StringWriter();
+                java.io.StringWriter err = new java.io.StringWriter();
+                int status = Main.run(args.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+                assertThat(status).as(String.join(" ", args) + ": " + err).isZero();
+                assertThat(out.toString()).as(String.join(" ", args)).startsWith("mstore ");
+            }
+        }
+    }
+
+    @Test
     void help_on_every_command_prints_its_usage() {
         java.io.PrintStream realErr = System.err;
         java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
