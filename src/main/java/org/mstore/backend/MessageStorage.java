@@ -32,7 +32,10 @@ public interface MessageStorage {
     /** Locks a mailbox without opening it (for a delete or a repair, which work on one that cannot be opened). */
     AutoCloseable lock(MailboxInfo info) throws IOException;
 
-    /** Deletes a mailbox and every mailbox below it from storage. The caller holds the lock. */
+    /**
+     * Deletes a mailbox and every mailbox below it from storage, wherever each is kept (a sub-mailbox may be in another
+     * partition than its parent), and nothing else. The caller holds the lock.
+     */
     void deleteTree(MailboxInfo info) throws IOException;
 
     /**

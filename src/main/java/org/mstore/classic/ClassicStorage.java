@@ -67,8 +67,21 @@ final class ClassicStorage implements MessageStorage {
         return Mailbox.lockForRepair(directory(info));
     }
 
+    /**
+     * A sub-mailbox's directory nests under its parent's only when both are in the same partition, so the tree is
+     * deleted under the mailbox's name in every partition: the others first, the mailbox's own last. A crash part-way
+     * leaves the mailbox itself in place with only sub-mailboxes gone (their rows answer "Mailbox does not exist"),
+     * never a sub-mailbox that {@code reconstruct --mboxlist} would list again after its parent is gone; the delete,
+     * run again, finishes it.
+     */
     @Override
     public void deleteTree(MailboxInfo info) throws IOException {
+        MailboxName name = MailboxName.parse(info.name());
+        for (String partition : layout.partitions()) {
+            if (!partition.equals(info.partition())) {
+                layout.deleteTree(layout.mailboxDir(partition, name));
+            }
+        }
         layout.deleteTree(directory(info));
     }
 

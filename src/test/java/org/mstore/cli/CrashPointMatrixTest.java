@@ -244,6 +244,9 @@ class CrashPointMatrixTest {
                 false));
         s.add(new Scenario("mailbox create", "base", List.of("mboxutil", "-c", "user/alice/New"), alice(m -> { }), true));
         s.add(new Scenario("mailbox delete", "folders", List.of("mboxutil", "-d", WORK), folders(Kind.REMOVING, WORK), true));
+        // Work in another partition than Sub below it: the tree is deleted in each partition, Sub's first
+        s.add(new Scenario("mailbox delete across partitions", "folders-partitions", List.of("mboxutil", "-d", WORK),
+                folders(Kind.REMOVING, WORK), true));
         s.add(new Scenario("mailbox rename", "folders", List.of("mboxutil", "-r", WORK, PLAY), folders(Kind.LIVE, WORK, PLAY), true));
         // recovered messages come back as new messages (absent, or present with their bytes), never with \Deleted, and
         // with the other flags they had (2 and 3 had only \Deleted)
@@ -391,6 +394,14 @@ class CrashPointMatrixTest {
                 }
                 case "folders" -> {
                     from("base", p, List.of(cmd("mboxutil", "-c", WORK), cmd("mboxutil", "-c", WORK + "/Sub")));
+                    append(p, WORK, messages(WORK, 1, 2));
+                    append(p, WORK + "/Sub", messages(WORK + "/Sub", 1, 1));
+                }
+                case "folders-partitions" -> {
+                    from("base", p, List.of());
+                    Files.createDirectories(p.resolve("partition").resolve("secondary")); // an administrator adds a partition
+                    cli.on(p, "mboxutil", "-c", WORK, "-p", "secondary").ok();
+                    cli.on(p, "mboxutil", "-c", WORK + "/Sub").ok();
                     append(p, WORK, messages(WORK, 1, 2));
                     append(p, WORK + "/Sub", messages(WORK + "/Sub", 1, 1));
                 }
