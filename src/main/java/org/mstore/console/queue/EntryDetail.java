@@ -11,7 +11,7 @@ import org.mstore.api.SettingsSnapshot;
 
 /**
  * What the console says about one queue entry: why it is queued (the threshold it crossed, with the figures now; a
- * corruption; an administrator's request), who has it, when it is due, its attempts and last error, and how it ended.
+ * corruption; an administrator forcing it), who has it, when it is due, its attempts and last error, and how it ended.
  *
  * <p>The store keeps no "reason" column: the reason is read from the rule that queues each action and the mailbox's
  * figures as they are now, which are the figures impurge re-checks before it acts (SPEC §4).
@@ -36,8 +36,24 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
             return "The mailbox no longer exists: impurge drops the entry (\"mailbox no longer exists\")";
         }
         if (e.forced()) {
-            return "An administrator's request (" + e.action().label() + " now): forced, it skips the threshold checks";
+            // forced by Repair/Clean/Purge now, or by Run now on an entry the rules queued: the store does not record
+            // which, so the rule is named too where its figures hold now
+            if (e.action() == Action.REMOVE) { // only a Clean queues a Remove
+                return "Forced by an administrator (Run now): it does not wait for store.cleanupage. " + rule(e, m, s);
+            }
+            boolean holds = s != null && switch (e.action()) {
+                case CLEAN -> s.cleanupDue(m.expunged());
+                case PURGE -> s.purgeDue(m.cacheRecords(), m.cacheExpunged());
+                default -> false;
+            };
+            return "Forced by an administrator (" + e.action().label() + " now, or Run now): it runs at once, past the threshold checks"
+                    + (holds ? ". The store's rule holds too: " + rule(e, m, s) : "");
         }
+        return rule(e, m, s);
+    }
+
+    /** Why the store's rules queue {@code e}'s action, with the mailbox's figures now. */
+    private static String rule(QueueEntry e, MailboxInfo m, SettingsSnapshot s) {
         return switch (e.action()) {
             case CLEAN -> s == null ? "Expunged " + m.expunged() + " past store.cleanupsize"
                     : "Expunged " + m.expunged() + (s.cleanupDue(m.expunged()) ? " > " : " (now within) ") + "store.cleanupsize "
@@ -59,7 +75,7 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
         if (e.pickedBy() != null) {
             return "running in " + org.mstore.console.Holders.describe(e.pickedBy());
         }
-        return e.forced() ? "queued by an administrator (console or command line); not picked yet" : "queued by the store's rules; not picked yet";
+        return e.forced() ? "forced by an administrator (console or command line); not picked yet" : "queued by the store's rules; not picked yet";
     }
 
     public static String state(QueueEntry e) {
@@ -86,7 +102,7 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
         String how = h.outcome().name().toLowerCase(Locale.ROOT) + " at " + org.mstore.console.Format.when(h.doneAt(), zone)
                 + (h.detail() == null || h.detail().isEmpty() ? "" : ": " + h.detail())
                 + (h.bytesReclaimed() > 0 ? "; " + org.mstore.console.Format.bytes(h.bytesReclaimed()) + " reclaimed" : "");
-        return new EntryDetail(e, e.forced() ? "An administrator's request" : "-", "-", null, "-", "left the queue",
+        return new EntryDetail(e, e.forced() ? "Forced by an administrator" : "-", "-", null, "-", "left the queue",
                 e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), how);
     }
 

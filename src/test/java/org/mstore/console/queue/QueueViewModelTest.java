@@ -314,7 +314,25 @@ class QueueViewModelTest {
 
         vm.showDetail(s.engine.queue().get(recno).orElseThrow());
 
-        assertThat(vm.detailProperty().get().why()).startsWith("An administrator's request (Purge now)");
+        assertThat(vm.detailProperty().get().why()).startsWith("Forced by an administrator (Purge now, or Run now)");
+        assertThat(vm.detailProperty().get().who()).startsWith("forced by an administrator");
+    }
+
+    @Test
+    void run_now_on_an_entry_the_rules_queued_keeps_the_rule_in_its_detail() throws Exception {
+        s.mailbox(BOX);
+        s.append(BOX, 150);
+        s.expunge(BOX, "1:150"); // Expunged 150 > store.cleanupsize 100: Clean is queued
+        s.engine.daemon().stop();
+        long recno = s.engine.queue().find(BOX, Action.CLEAN).orElseThrow().recno();
+        s.engine.queue().request(BOX, Action.CLEAN); // what Run now does to a waiting entry: forces it
+        vm.load();
+
+        vm.showDetail(s.engine.queue().get(recno).orElseThrow());
+
+        EntryDetail d = vm.detailProperty().get();
+        assertThat(d.entry().forced()).isTrue();
+        assertThat(d.why()).startsWith("Forced by an administrator").endsWith("The store's rule holds too: Expunged 150 > store.cleanupsize 100");
     }
 
     @Test
