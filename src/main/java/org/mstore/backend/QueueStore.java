@@ -83,16 +83,23 @@ public interface QueueStore {
     Optional<Instant> nextDueTime(long now, long cleanupAgeMillis, Set<Action> paused);
 
     /**
-     * Per action, the timestamp of its oldest waiting entry; an action with none waiting is absent. Cheap at
-     * any depth: the queue's own order finds it, not a scan.
+     * Per action, when its waiting entry that has been due the longest became due: its timestamp, for a Remove that was
+     * not forced its timestamp plus {@code cleanupAgeMillis} (possibly still to come); an action with none waiting is
+     * absent. Cheap at any depth: the queue's own order finds it, not a scan. This default reads each action's oldest
+     * entry by timestamp (a forced Remove younger than it may be due before it).
      */
-    default Map<Action, Instant> oldestWaiting() {
+    default Map<Action, Instant> oldestDue(long cleanupAgeMillis) {
         Map<Action, Instant> out = new java.util.EnumMap<>(Action.class);
         for (Action a : Action.values()) {
             QueueQuery q = new QueueQuery(Set.of(a), "", QueueQuery.Sort.TIMESTAMP, true, Set.of(QueueEntry.State.WAITING));
-            page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, e.timestamp()));
+            page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, due(e, cleanupAgeMillis)));
         }
         return out;
+    }
+
+    /** When a waiting entry became (or becomes) due, back-off aside: its timestamp, plus the cleanup age for a Remove not forced. */
+    static Instant due(QueueEntry e, long cleanupAgeMillis) {
+        return e.action() == Action.REMOVE && !e.forced() ? e.timestamp().plusMillis(cleanupAgeMillis) : e.timestamp();
     }
 
     /**

@@ -221,7 +221,7 @@ final class ImpurgeCommand implements Callable<Integer> {
         b.append(String.format(java.util.Locale.ROOT, row, "Action", "State", "In queue", "Oldest waiting", "Finished/min", "Median wait"));
         for (ActionFigures f : figures) {
             b.append(String.format(java.util.Locale.ROOT, row, f.action().label(), f.paused() ? "paused" : "running", f.inQueue(),
-                    f.oldestAge(now).map(ImpurgeCommand::age).orElse("-"), String.format(java.util.Locale.ROOT, "%.1f", f.perMinute()),
+                    f.oldestAge(now).map(ImpurgeCommand::age).orElse(f.oldestDue().isPresent() ? "none due yet" : "-"), String.format(java.util.Locale.ROOT, "%.1f", f.perMinute()),
                     f.medianWait().map(ImpurgeCommand::age).orElse("-")));
         }
         java.time.Duration over = figures.isEmpty() ? Queue.FIGURES_WINDOW : figures.get(0).over();

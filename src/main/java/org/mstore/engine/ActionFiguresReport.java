@@ -17,8 +17,8 @@ import org.mstore.api.SettingsSnapshot;
 import org.mstore.backend.QueueStore;
 
 /**
- * The figures per action ({@link Queue#figures}): counts and the oldest waiting entry from the queue, throughput and
- * the median wait from the newest history rows. An entry's wait runs from when it was due — queued, or for a Remove
+ * The figures per action ({@link Queue#figures}): counts and the waiting entry due the longest ago from the queue,
+ * throughput and the median wait from the newest history rows. An entry's wait, in both, runs from when it was due — queued, or for a Remove
  * that was not forced its timestamp plus {@code store.cleanupage} — until it was finished; entries an administrator
  * removed or discarded are not counted.
  */
@@ -28,7 +28,7 @@ final class ActionFiguresReport {
 
     static List<ActionFigures> of(QueueStore q, SettingsSnapshot s, long now) {
         Map<Action, Long> counts = q.countsByAction();
-        Map<Action, Instant> oldest = q.oldestWaiting();
+        Map<Action, Instant> oldest = q.oldestDue(s.cleanupAge().toMillis());
         long windowStart = now - Queue.FIGURES_WINDOW.toMillis();
         List<HistoryEntry> recent = q.recentHistory(Queue.FIGURES_SAMPLE);
         long start = windowStart;

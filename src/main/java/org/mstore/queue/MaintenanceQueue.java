@@ -496,11 +496,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     }
 
     /**
-     * The head of each action's lanes (by RecNo, for Remove also by timestamp) carries its oldest entry; the back-off
+     * The head of each action's lanes (by RecNo, for Remove also by timestamp) carries the entry due the longest ago (the
+     * forced Removes' lane its own, due at their timestamps, the others' at theirs plus the cleanup age); the back-off
      * lane, ordered by retry time, is read up to {@link #PROMOTE_MAX} entries.
      */
     @Override
-    public Map<Action, Instant> oldestWaiting() {
+    public Map<Action, Instant> oldestDue(long cleanupAgeMillis) {
         return db.read(c -> {
             Map<Action, Instant> out = new EnumMap<>(Action.class);
             int[][] lanes = {{REPAIR_LANE}, {CLEAN_LANE}, {PURGE_LANE}, {REMOVE_LANE, FORCED_REMOVE_LANE}};
@@ -508,12 +509,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             for (int i = 0; i < actions.length; i++) {
                 for (int lane : lanes[i]) {
                     for (QueueEntry e : lane(c, lane, null, 1)) {
-                        out.merge(actions[i], e.timestamp(), MaintenanceQueue::earlier);
+                        out.merge(actions[i], org.mstore.backend.QueueStore.due(e, cleanupAgeMillis), MaintenanceQueue::earlier);
                     }
                 }
             }
             for (QueueEntry e : lane(c, BACKOFF_LANE, null, PROMOTE_MAX)) {
-                out.merge(e.action(), e.timestamp(), MaintenanceQueue::earlier);
+                out.merge(e.action(), org.mstore.backend.QueueStore.due(e, cleanupAgeMillis), MaintenanceQueue::earlier);
             }
             return out;
         });

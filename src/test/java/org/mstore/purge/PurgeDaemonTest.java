@@ -347,6 +347,21 @@ class PurgeDaemonTest {
     }
 
     @Test
+    void a_remove_within_the_cleanup_age_is_not_counted_as_waiting_in_the_figures() throws Exception {
+        s.engine.settings().set(Setting.CLEANUP_AGE, "1h");
+        s.engine.context().queue().enqueue(BOX, Action.REMOVE, s.engine.context().now(), false);
+        s.clock.advance(Duration.ofMinutes(20));
+
+        org.mstore.api.ActionFigures remove = s.engine.queue().figures().stream().filter(x -> x.action() == Action.REMOVE).findFirst().orElseThrow();
+
+        assertThat(remove.inQueue()).isEqualTo(1);
+        assertThat(remove.oldestAge(s.clock.instant())).isEmpty(); // due in 40 min
+        s.clock.advance(Duration.ofMinutes(45));
+        remove = s.engine.queue().figures().stream().filter(x -> x.action() == Action.REMOVE).findFirst().orElseThrow();
+        assertThat(remove.oldestAge(s.clock.instant())).contains(Duration.ofMinutes(5));
+    }
+
+    @Test
     void a_waiting_daemon_with_nothing_paused_says_when_the_next_entry_is_due_and_nothing_more() throws Exception {
         s.engine.queue().request(BOX, Action.CLEAN);
         daemon().start(DaemonMode.daemon());

@@ -107,7 +107,7 @@ public final class DaemonViewModel {
         void show(ActionFigures f, Instant now) {
             paused.set(f.paused());
             inQueue.set(org.mstore.console.Format.count(f.inQueue()));
-            oldest.set(f.oldestAge(now).map(org.mstore.console.Format::duration).orElse("-"));
+            oldest.set(f.oldestAge(now).map(org.mstore.console.Format::duration).orElse(f.oldestDue().isPresent() ? "none due yet" : "-"));
             perMinute.set(String.format(java.util.Locale.ROOT, "%.1f", f.perMinute()));
             medianWait.set(f.medianWait().map(org.mstore.console.Format::duration).orElse("-"));
         }
