@@ -39,7 +39,19 @@ public final class Main implements Callable<Integer> {
             cl.addSubcommand(c);
         }
         withoutHeaderInUsage(cl);
+        valuesMayStartWithDash(cl);
         return cl;
+    }
+
+    /**
+     * {@code msconfig set store.cleanupage -1h}: a setting's value that starts with '-' is the value (refused by the
+     * setting's own check, with its range), not an unknown option.
+     */
+    private static void valuesMayStartWithDash(CommandLine cl) {
+        CommandLine msconfig = cl.getSubcommands().get("msconfig");
+        if (msconfig != null) {
+            msconfig.setUnmatchedOptionsArePositionalParams(true);
+        }
     }
 
     /**
@@ -58,6 +70,7 @@ public final class Main implements Callable<Integer> {
                     CommandLine cl = new CommandLine(new Main());
                     cl.addSubcommand(c);
                     withoutHeaderInUsage(cl);
+                    valuesMayStartWithDash(cl);
                     return cl;
                 }
             }

@@ -61,7 +61,9 @@ class BadInputCliTest {
             "store.purge.percentage | -1          | is out of range",
             "store.purge.percentage | abc         | is not a number",
             "store.purge.window     | 25:00-26:00 | empty or HH:MM-HH:MM",
-            "store.cleanupsize      | -5          | is negative"})
+            "store.cleanupsize      | -5          | is negative",
+            "store.cleanupage       | -1h         | is negative",
+            "store.message.maxsize  | -1M         | is negative"})
     void msconfig_set_refuses_a_bad_value_naming_the_option_and_the_allowed_values(String option, String value, String why) {
         refused(1, says(option, "'" + value + "'", why, "allowed"), "msconfig", "set", option, value);
     }
