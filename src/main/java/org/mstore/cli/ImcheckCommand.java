@@ -103,10 +103,17 @@ final class ImcheckCommand implements Callable<Integer> {
         if (from.toString().equals("-")) {
             lines = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).lines().toList();
         } else {
-            if (!java.nio.file.Files.isRegularFile(from)) {
+            if (java.nio.file.Files.isDirectory(from)) {
+                throw new IllegalArgumentException("--mailboxes-from " + from + ": is a directory, not a file of mailbox names");
+            }
+            if (!java.nio.file.Files.exists(from)) {
                 throw new IllegalArgumentException("--mailboxes-from: no such file: " + from);
             }
-            lines = java.nio.file.Files.readAllLines(from, java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                lines = java.nio.file.Files.readAllLines(from, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--mailboxes-from " + from + ": cannot read it: " + e.getMessage(), e);
+            }
         }
         List<String> names = lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         if (names.isEmpty()) {

@@ -48,6 +48,10 @@ public final class RuleFile {
             throw new RuleFileException(file + ": no such rule file");
         } catch (java.nio.charset.MalformedInputException e) {
             throw new RuleFileException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            // a directory, no permission: say which file, in the operating system's words
+            throw new RuleFileException(file + ": cannot read the rule file: "
+                    + (Files.isDirectory(file) ? "it is a directory" : e.getMessage() != null ? e.getMessage() : e.toString()));
         }
         return parse(file.toString(), text);
     }

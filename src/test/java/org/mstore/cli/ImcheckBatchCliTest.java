@@ -53,4 +53,9 @@ class ImcheckBatchCliTest {
     void mailboxes_from_a_missing_file_is_a_one_line_error() {
         cli.on(store, "imcheck", "--mailboxes-from", dir.resolve("missing.txt").toString()).failsWith(1, "no such file");
     }
+
+    @Test
+    void mailboxes_from_a_directory_says_it_is_a_directory() {
+        cli.on(store, "imcheck", "--mailboxes-from", dir.toString()).failsWith(1, dir + ": is a directory");
+    }
 }

@@ -57,6 +57,13 @@ class ExpireRulesTest {
         assertThatThrownBy(() -> RuleFile.read(f)).isInstanceOf(RuleFileException.class).hasMessage(f + ":" + line + ": " + message);
     }
 
+    @Test
+    void a_rule_file_that_is_a_directory_is_refused_naming_it() throws Exception {
+        Path d = Files.createDirectory(tmp.resolve("rules.d"));
+        assertThatThrownBy(() -> RuleFile.read(d)).isInstanceOf(RuleFileException.class)
+                .hasMessage(d + ": cannot read the rule file: it is a directory");
+    }
+
     private static List<ExpireRule> rules(String text) {
         return RuleFile.parse("test.rules", text);
     }
