@@ -17,6 +17,12 @@ public final class Metrics {
         v.setId(id);
         v.getStyleClass().add("metric-value");
         v.textProperty().bind(value);
+        // a long value wraps onto more lines instead of ending in "..." (its row grows to fit)
+        v.setWrapText(true);
+        v.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
+        javafx.scene.layout.GridPane.setHgrow(v, javafx.scene.layout.Priority.ALWAYS);
+        javafx.scene.layout.GridPane.setFillWidth(v, true);
+        v.setMaxWidth(Double.MAX_VALUE);
         grid.add(n, 0, row);
         grid.add(v, 1, row);
         return row + 1;

@@ -392,6 +392,22 @@ class ConsoleFxTest {
     }
 
     @Test
+    void a_long_mailbox_figure_wraps_onto_more_lines_instead_of_being_cut_off(FxRobot robot) {
+        loaded(robot);
+        robot.interact(() -> {
+            console.window.getScene().getWindow().setWidth(900);
+            console.window.showMailbox("user/user0002/Lists");
+        });
+        Label waiting = robot.lookup("#mbReclaimable").queryAs(Label.class);
+        await("the figure is read", () -> waiting.getText().length() > 60);
+        WaitForAsyncUtils.waitForFxEvents();
+        // what the label draws: the whole text, on more than one line, never ending in an ellipsis
+        javafx.scene.text.Text drawn = (javafx.scene.text.Text) waiting.lookup(".text");
+        assertThat(drawn.getText()).isEqualTo(waiting.getText());
+        assertThat(waiting.getHeight()).isGreaterThan(1.5 * waiting.getFont().getSize() * 1.2);
+    }
+
+    @Test
     void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
         loaded(robot);
         String box = "user/user0002/Trash";

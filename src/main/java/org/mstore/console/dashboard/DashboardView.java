@@ -124,6 +124,7 @@ public final class DashboardView extends VBox {
         Label summary = new Label();
         summary.setId("dashSpace");
         summary.setWrapText(true);
+        summary.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE); // the charts below give way, not this text
         summary.getStyleClass().add("muted");
         summary.textProperty().bind(Bindings.createStringBinding(() -> vm.spaceProperty().get() == null ? "Reading..."
                 : vm.spaceProperty().get().summary(), vm.spaceProperty()));
@@ -155,6 +156,7 @@ public final class DashboardView extends VBox {
         Label disk = new Label();
         disk.setId("dashDisk");
         disk.setWrapText(true);
+        disk.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE); // the charts below give way, not this text
         disk.getStyleClass().add("muted");
         Runnable showDisk = () -> {
             SpaceReport r = vm.spaceProperty().get();
