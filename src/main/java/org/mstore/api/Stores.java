@@ -20,6 +20,11 @@ public final class Stores {
 
         MessageStore openForRebuild(Path root, OpenOptions options) throws IOException;
 
+        /** {@link Stores#openOrInit}. */
+        default MessageStore openOrInit(Path root, OpenOptions options) throws IOException {
+            return exists(root) ? open(root, options) : init(root, options);
+        }
+
         boolean exists(Path root);
 
         SampleCopy resolveSample(Path root, boolean fresh) throws IOException;
@@ -64,6 +69,15 @@ public final class Stores {
     public static MessageStore init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions)
             throws IOException {
         return provider().init(root, options, backend, backendOptions);
+    }
+
+    /**
+     * Opens the store at {@code root}, or creates a new, empty classic store there when there is none. A store that
+     * another process is creating is waited for, then opened: of several callers at once one creates it, and the others
+     * use what it made.
+     */
+    public static MessageStore openOrInit(Path root, OpenOptions options) throws IOException {
+        return provider().openOrInit(root, options);
     }
 
     /** Opens a store whose mailbox list is lost or damaged, for {@link Maintenance#rebuildMailboxList}. */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, header = "Fill a store with synthetic users and messages.", description = {"Fill a store with a deterministic synthetic population: N users, each with an INBOX "
         + "and F folders, M messages per mailbox; or, with --mailbox, M messages in that one mailbox.",
-        "Creates the store if it does not exist."})
+        "Creates the store if it does not exist; waits for one that another process is creating."})
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
@@ -40,8 +40,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         java.nio.file.Path root = store.root();
         long t0 = System.nanoTime();
-        try (MessageStore e = Stores.exists(root) ? Stores.open(root, OpenOptions.cli("generate"))
-                : Stores.init(root, OpenOptions.cli("generate"))) {
+        // a store that another process is creating is waited for, then filled
+        try (MessageStore e = Stores.openOrInit(root, OpenOptions.cli("generate"))) {
             StoreGenerator.Summary s = mailbox != null ? StoreGenerator.generateInto(e, mailbox, messages, seed)
                     : StoreGenerator.generate(e, users, folders, messages, seed);
             double secs = (System.nanoTime() - t0) / 1e9;

@@ -154,6 +154,9 @@ public final class Engine implements MessageStore {
      */
     public static final String INIT_MARKER = "init.incomplete";
 
+    /** The file whose lock the creator of a store holds for the whole of its init (see {@link InitLock}). */
+    public static final String INIT_LOCK = "init.lck";
+
     /**
      * Creates a new, empty store at {@code root} (which must not hold one) on the given backend, configured with
      * {@code backendOptions} (kept in {@code store.conf}). All or nothing: a failure takes back what was made, and a
@@ -173,26 +176,131 @@ public final class Engine implements MessageStore {
         Path r = root.toAbsolutePath().normalize();
         BackendProvider provider = provider(backend);
         java.util.Map<String, String> config = provider.configure(backendOptions);
-        if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            clearInterruptedInit(r);
+        if (storeThere(r)) {
+            throw new IOException("a store already exists at " + r);
         }
+        InitLock lock = InitLock.tryAcquire(r, options.processName());
+        if (lock == null) {
+            throw new IOException("cannot create a store at " + r + ": another mstore process" + InitLock.holder(r) + " is creating it");
+        }
+        return create(r, options, backend, config, madeBy, lock);
+    }
+
+    /**
+     * Opens the store at {@code root}, or makes a new, empty classic store there when there is none (what
+     * {@code generate} does). A store that another process is making is waited for, then opened; one whose init was
+     * interrupted is made again, as {@code init} would.
+     */
+    public static Engine openOrInit(Path root, OpenOptions options) throws IOException {
+        Path r = root.toAbsolutePath().normalize();
+        if (storeThere(r)) {
+            return open(r, options);
+        }
+        java.util.Map<String, String> config = provider(ClassicBackend.KIND).configure(java.util.Map.of());
+        InitLock lock = InitLock.acquire(r, options.processName()); // the init that holds it finishes, or dies, first
+        if (exists(r) && !Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                lock.release(); // made meanwhile
+            } catch (IOException e) {
+                // its file stays behind, unlocked: the next init takes it and deletes it
+            }
+            return open(r, options);
+        }
+        return create(r, options, ClassicBackend.KIND, config, null, lock);
+    }
+
+    /** Whether an init of {@code r} has started: one is running, or was killed (its marker or its lock file is there). */
+    private static boolean initStarted(Path r) {
+        return Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(InitLock.file(r), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * What is at {@code r}, looked at before any lock is taken (so that a store or a directory of someone else's is
+     * refused as it is, with nothing made in it): true for a store, false when the init lock is to decide (nothing is
+     * there, or an empty directory, or an init has started there); refused when something else is there. An init makes
+     * its lock file before anything else and deletes it after everything else, so the directory is read first and the
+     * lock file looked for after: files seen there without it are no running init's.
+     */
+    private static boolean storeThere(Path r) throws IOException {
+        for (int look = 1; ; look++) {
+            boolean store = exists(r);
+            String occupied = store ? null : occupied(r);
+            if (initStarted(r)) {
+                return false;
+            }
+            if (store || occupied == null) {
+                return store;
+            }
+            if (look == 2) {
+                throw new IOException("cannot create a store at " + r + ": " + occupied);
+            }
+            // they may have been those of an init that finished, or took them back, between the two looks: once more
+        }
+    }
+
+    /** Refuses to make a store at {@code r} when something is there: a store, a file, a directory with files. */
+    private static void refuseOccupied(Path r) throws IOException {
         if (exists(r)) {
             throw new IOException("a store already exists at " + r);
         }
-        boolean existed = Files.exists(r);
-        if (existed && !Files.isDirectory(r)) {
-            throw new IOException("cannot create a store at " + r + ": it is a file");
+        String occupied = occupied(r);
+        if (occupied != null) {
+            throw new IOException("cannot create a store at " + r + ": " + occupied);
         }
-        if (existed) {
+    }
+
+    /** Why no store can be made at {@code r} (a file is there, or a directory with files), or null. */
+    private static String occupied(Path r) throws IOException {
+        if (Files.exists(r) && !Files.isDirectory(r)) {
+            return "it is a file";
+        }
+        if (Files.isDirectory(r)) {
             try (var entries = Files.list(r)) {
-                if (entries.anyMatch(p -> !p.getFileName().toString().startsWith("."))) {
-                    throw new IOException("cannot create a store at " + r + ": the directory is not empty");
+                if (entries.map(p -> p.getFileName().toString()).anyMatch(n -> !n.startsWith(".") && !n.equals(INIT_LOCK))) {
+                    return "the directory is not empty";
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                return null; // taken back by an init that failed
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Makes the store at {@code r}, holding its init {@code lock} (only its holder clears, makes or takes back anything
+     * there). On success the engine holds the lock until {@link #finishInit} (at once, unless {@code madeBy} names a
+     * migration) or its close; on failure the lock is let go here, after what was made is taken back.
+     */
+    private static Engine create(Path r, OpenOptions options, String backend, java.util.Map<String, String> config, String madeBy,
+                                 InitLock lock) throws IOException {
+        boolean handedOver = false;
+        try {
+            if (Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                clearInterruptedInit(r);
+            }
+            refuseOccupied(r);
+            Engine e = make(r, options, backend, config, madeBy, lock);
+            handedOver = true;
+            return e;
+        } finally {
+            if (!handedOver) {
+                lock.release();
+                if (lock.createdRoot()) {
+                    try {
+                        Files.deleteIfExists(r);
+                    } catch (java.nio.file.DirectoryNotEmptyException e) {
+                        // another creator's lock file is there now: the directory is its
+                    }
                 }
             }
         }
+    }
+
+    private static Engine make(Path r, OpenOptions options, String backend, java.util.Map<String, String> config, String madeBy,
+                               InitLock lock) throws IOException {
         Path marker = r.resolve(INIT_MARKER);
         try {
-            org.mstore.fs.OwnerOnly.createDirectories(r);
             org.mstore.fs.OwnerOnly.restrict(r);
             // first, and on disk before anything else is: whatever a crash leaves after this, the marker is there too
             org.mstore.fs.OwnerOnly.write(marker, ((madeBy == null ? "init" : madeBy) + "\n" + "a " + backend + " store, pid "
@@ -206,10 +314,12 @@ public final class Engine implements MessageStore {
             try {
                 org.mstore.fs.CrashPoint.hit("init.after-open");
                 e.backend.spaceReserve().ifPresent(org.mstore.backend.SpaceReserve::ensure); // impurge's, for a full disk
+                e.initLock = lock;
                 if (madeBy == null) {
                     e.finishInit();
                 }
             } catch (IOException | RuntimeException x) {
+                e.initLock = null; // what was made is taken back under the lock, below
                 e.close();
                 throw x;
             }
@@ -221,17 +331,30 @@ public final class Engine implements MessageStore {
             Files.deleteIfExists(StoreConfig.file(r));
             org.mstore.store.ClassicStore.deleteRecursively(r.resolve(StoreLog.DIR));
             Files.deleteIfExists(marker);
-            if (!existed) {
-                Files.deleteIfExists(r);
-            }
             throw e;
         }
     }
 
-    /** Marks this store made: deletes {@link #INIT_MARKER}, so that it opens. */
+    /** The lock this engine's init holds until the store is finished (null once it is, or for an engine that opened one). */
+    private volatile InitLock initLock;
+
+    /** Marks this store made: deletes {@link #INIT_MARKER}, so that it opens, then lets the init lock go. */
     void finishInit() throws IOException {
         if (Files.deleteIfExists(root.resolve(INIT_MARKER))) {
             org.mstore.fs.OwnerOnly.forceDirectory(root);
+        }
+        releaseInitLock();
+    }
+
+    private void releaseInitLock() {
+        InitLock l = initLock;
+        initLock = null;
+        if (l != null) {
+            try {
+                l.release();
+            } catch (IOException e) {
+                // its file stays behind, unlocked: the next init takes it and deletes it; the store is as it was
+            }
         }
     }
 
@@ -269,7 +392,7 @@ public final class Engine implements MessageStore {
         try (var entries = Files.list(r)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 String name = p.getFileName().toString();
-                if (!name.startsWith(".") && !name.equals(INIT_MARKER)) {
+                if (!name.startsWith(".") && !name.equals(INIT_MARKER) && !name.equals(INIT_LOCK)) {
                     org.mstore.store.ClassicStore.deleteRecursively(p);
                 }
             }
@@ -281,10 +404,18 @@ public final class Engine implements MessageStore {
 
     /** Refuses a store whose {@code init} was interrupted. */
     private static void requireFinished(Path r) throws IOException {
-        if (!Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Path marker = r.resolve(INIT_MARKER);
+        if (!Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         String madeBy = madeBy(r);
+        if (InitLock.running(r)) {
+            if (!Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return; // finished while we looked: the marker goes before the lock
+            }
+            throw new IOException("the store at " + r + " is being created" + (madeBy.startsWith("migrate") ? " by '" + madeBy + "'" : "")
+                    + InitLock.holder(r) + ": wait until it is finished, then try again");
+        }
         if (madeBy.startsWith("migrate")) {
             throw new IOException("the store at " + r + " is not finished: '" + madeBy + "' was interrupted or found the copy "
                     + "different (" + INIT_MARKER + "); delete it, and migrate again to a new target");
@@ -519,6 +650,7 @@ public final class Engine implements MessageStore {
             watcher.stop();
         }
         backend.close();
+        releaseInitLock(); // a migration that did not finish: its marker stays, and the next open says so
     }
 
     // ---------------------------------------------------------------- the API's parts

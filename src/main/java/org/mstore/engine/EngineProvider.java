@@ -24,6 +24,11 @@ public final class EngineProvider implements Stores.Provider {
     }
 
     @Override
+    public MessageStore openOrInit(Path root, OpenOptions options) throws IOException {
+        return Engine.openOrInit(root, options);
+    }
+
+    @Override
     public MessageStore openForRebuild(Path root, OpenOptions options) throws IOException {
         return Engine.openForRebuild(root, options);
     }

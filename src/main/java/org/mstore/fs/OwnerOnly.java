@@ -46,6 +46,11 @@ public final class OwnerOnly {
         return Files.createDirectories(dir, DIR_ATTR);
     }
 
+    /** Creates the directory {@code dir}, owner-only, or fails if anything is there ({@code mkdir}: atomic). */
+    public static Path createDirectory(Path dir) throws IOException {
+        return Files.createDirectory(dir, DIR_ATTR);
+    }
+
     /** Opens a file channel; a file it creates is owner-only. */
     public static FileChannel open(Path file, OpenOption... options) throws IOException {
         return FileChannel.open(file, Set.of(options), FILE_ATTR);
