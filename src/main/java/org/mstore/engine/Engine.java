@@ -327,6 +327,15 @@ public final class Engine implements MessageStore {
         } catch (IOException | RuntimeException e) {
             if (backend.equals(ClassicBackend.KIND)) {
                 ClassicBackend.deleteLayout(r);
+            } else {
+                // what every backend keeps on local disk too: the purge session's lock file, in mboxlist/
+                Path sessionLock = org.mstore.purge.SessionLock.lockFile(r);
+                Files.deleteIfExists(sessionLock);
+                try {
+                    Files.deleteIfExists(sessionLock.getParent());
+                } catch (java.nio.file.DirectoryNotEmptyException x) {
+                    // something else is in it: left as it is
+                }
             }
             Files.deleteIfExists(StoreConfig.file(r));
             org.mstore.store.ClassicStore.deleteRecursively(r.resolve(StoreLog.DIR));
