@@ -41,6 +41,8 @@ public final class MailboxesViewModel {
     private final ObjectProperty<org.mstore.api.SettingsSnapshot> thresholds = new SimpleObjectProperty<>();
     private final StringProperty message = new SimpleStringProperty("");
     private final ObservableList<String> problems = FXCollections.observableArrayList();
+    /** When the check that found {@link #problems} started. */
+    private java.time.Instant problemsCheckedAt;
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanBinding actionsDisabled;
     private final ObjectProperty<Action> queueInstead = new SimpleObjectProperty<>();
@@ -67,6 +69,9 @@ public final class MailboxesViewModel {
                 queueInstead.set(null);
                 expunged.clear();
                 expungedFor.set(null);
+            } else if (!problems.isEmpty() && problemsCheckedAt != null && is.lastRepair() != null
+                    && is.lastRepair().isAfter(problemsCheckedAt)) {
+                problems.clear(); // repaired since the check that found them (here, or by an impurge): Check again to see
             }
         });
     }
@@ -301,10 +306,15 @@ public final class MailboxesViewModel {
             return;
         }
         message.set("Checking " + m.name() + "...");
-        executor.execute("Checking " + m.name(), () -> engine.maintenance().check(m.name()), (CheckReport r) -> {
+        executor.execute("Checking " + m.name(), () -> {
+            java.time.Instant at = engine.clock().instant();
+            return java.util.Map.entry(at, engine.maintenance().check(m.name()));
+        }, (java.util.Map.Entry<java.time.Instant, CheckReport> checked) -> {
+            CheckReport r = checked.getValue();
             onChecked.accept(r);
             if (selected.get() != null && selected.get().name().equals(m.name())) {
                 problems.setAll(r.problems()); // not under another mailbox selected meanwhile (the message names this one)
+                problemsCheckedAt = checked.getKey();
             }
             if (r.healthy()) {
                 message.set(m.name() + ": no problems found");

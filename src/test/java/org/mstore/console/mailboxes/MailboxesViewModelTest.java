@@ -237,6 +237,24 @@ class MailboxesViewModelTest {
     }
 
     @Test
+    void the_problems_a_check_found_go_once_the_mailbox_is_repaired_after_it() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
+        }
+        vm.select(ALICE);
+        vm.check();
+        assertThat(vm.problems()).isNotEmpty();
+        s.clock.advance(java.time.Duration.ofSeconds(1));
+
+        vm.repairNow();
+        vm.changed(Set.of(ALICE)); // what the change feed says after the Repair
+
+        assertThat(vm.selectedProperty().get().lastRepair()).isNotNull();
+        assertThat(vm.problems()).isEmpty();
+    }
+
+    @Test
     void a_check_result_stays_while_the_same_mailbox_is_refreshed() throws Exception {
         vm.select(ALICE);
         vm.check();
