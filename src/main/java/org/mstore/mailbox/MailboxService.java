@@ -98,11 +98,19 @@ public final class MailboxService {
         }
     }
 
-    /** Deletes a mailbox and every mailbox below it; returns their names. Pending queue entries go too. */
+    /**
+     * Deletes a mailbox and every mailbox below it; returns their names. Pending queue entries go too. Every mailbox of
+     * the subtree is locked first, as {@link #rename} locks them (in the same order): a change under way in one of them
+     * finishes before its directory goes.
+     */
     public List<String> delete(String name) throws IOException {
         requireWritable("delete a mailbox");
         MailboxInfo info = info(name);
-        try (AutoCloseable lock = ctx.storage().lock(info)) {
+        List<AutoCloseable> locks = new java.util.ArrayList<>();
+        try {
+            for (MailboxInfo m : ctx.mboxlist().subtree(name)) {
+                locks.add(ctx.storage().lock(m));
+            }
             // storage first: a crash before the rows go leaves rows of a mailbox that no longer exists (the open says so
             // and its Repair makes it empty; reconstruct --mboxlist drops them), never a tree that reconstruct --mboxlist
             // would list again with the messages of a mailbox the user deleted
@@ -116,10 +124,14 @@ public final class MailboxService {
                 tx.dropEntries(sub);
                 return sub;
             });
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
+        } finally {
+            for (int i = locks.size() - 1; i >= 0; i--) {
+                try {
+                    locks.get(i).close();
+                } catch (Exception ignored) {
+                    // releasing a lock cannot fail in a way worth reporting over the delete's own outcome
+                }
+            }
         }
     }
 

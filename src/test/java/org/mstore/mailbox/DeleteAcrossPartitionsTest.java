@@ -70,6 +70,32 @@ class DeleteAcrossPartitionsTest {
     }
 
     @Test
+    void a_delete_waits_for_a_change_under_way_in_a_sub_mailbox_before_its_directory_goes() throws Exception {
+        create("user/p1", ClassicStore.DEFAULT_PARTITION);
+        create("user/p1/G", SECONDARY);
+        s.append("user/p1/G", 2);
+        List<Path> before = storeFilesLeft();
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread deleter = new Thread(() -> {
+            try {
+                outcome.set(s.engine.mailboxes().delete("user/p1"));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        }, "deleter");
+        try (AutoCloseable appendUnderWay = s.engine.context().storage().lock(s.info("user/p1/G"))) {
+            deleter.start();
+            org.mstore.testing.Await.until(java.time.Duration.ofSeconds(20), "the delete to wait for the sub-mailbox's lock",
+                    () -> deleter.getState() == Thread.State.TIMED_WAITING || deleter.getState() == Thread.State.TERMINATED);
+            assertThat(deleter.getState()).isEqualTo(Thread.State.TIMED_WAITING);
+            assertThat(storeFilesLeft()).containsExactlyInAnyOrderElementsOf(before);
+        }
+        deleter.join(20_000);
+        assertThat(outcome.get()).isEqualTo(List.of("user/p1", "user/p1/G"));
+        assertThat(storeFilesLeft()).isEmpty();
+    }
+
+    @Test
     void deleting_a_folder_deletes_its_sub_folders_in_other_partitions_and_nothing_else() throws Exception {
         create("user/p1", ClassicStore.DEFAULT_PARTITION);
         create("user/p1/A", SECONDARY);
