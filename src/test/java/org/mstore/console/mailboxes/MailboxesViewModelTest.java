@@ -61,6 +61,14 @@ class MailboxesViewModelTest {
         return s.engine.queue().entriesAfter(0, 1000);
     }
 
+    /** Garbles eight bytes in the middle of alice's store.idx: its next open or check finds it corrupt. */
+    private void corruptAlicesIndex() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
+        }
+    }
+
     @Test
     void load_lists_every_mailbox_by_name_with_the_thresholds() {
         assertThat(names(vm.mailboxes())).containsExactly("user/alice", "user/alice/Sent", "user/bob", "user/carol",
@@ -176,10 +184,7 @@ class MailboxesViewModelTest {
 
     @Test
     void check_on_a_corrupted_index_reports_the_problems_and_queues_a_repair() throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
-            f.seek(f.length() / 2);
-            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
-        }
+        corruptAlicesIndex();
         vm.select(ALICE);
 
         vm.check();
@@ -194,10 +199,7 @@ class MailboxesViewModelTest {
 
     @Test
     void a_check_that_finishes_after_another_mailbox_was_selected_is_not_shown_for_that_one() throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
-            f.seek(f.length() / 2);
-            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
-        }
+        corruptAlicesIndex();
         StepTaskExecutor step = new StepTaskExecutor();
         MailboxesViewModel slow = new MailboxesViewModel(s.engine, step, false);
         slow.load();
@@ -238,10 +240,7 @@ class MailboxesViewModelTest {
 
     @Test
     void the_problems_a_check_found_go_once_the_mailbox_is_repaired_after_it() throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(s.dir(ALICE).resolve("store.idx").toFile(), "rw")) {
-            f.seek(f.length() / 2);
-            f.write(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 0x13, 0x37, 0x7f, 0x7f});
-        }
+        corruptAlicesIndex();
         vm.select(ALICE);
         vm.check();
         assertThat(vm.problems()).isNotEmpty();
