@@ -12,7 +12,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
  * Turns the client's bytes into command lines ({@link String}) and, after the server's 354, one message
- * ({@link Message}): the lines up to {@code CRLF.CRLF}, dot-unstuffed. Limits: a command line over {@code maxLine}
+ * ({@link Message}): the lines up to {@code CRLF.CRLF} (only that: a bare LF ends no line), dot-unstuffed. Limits: a command line over {@code maxLine}
  * is answered by the session as an error; a message over {@code maxMessage} is read to its end and dropped
  * ({@link Message#tooBig()}), so the client gets a clear 552 rather than a cut connection. After a DATA line nothing is
  * decoded until the session says whether the message comes ({@link #data(ChannelHandlerContext, boolean)}).
@@ -34,6 +34,8 @@ final class LmtpDecoder extends ByteToMessageDecoder {
     private ByteArrayOutputStream data;
     private long dataBytes;
     private boolean tooBig;
+    /** Whether the message's next byte starts a line: its first, or one after a CRLF (a bare LF ends no line). */
+    private boolean lineStart;
 
     LmtpDecoder(int maxLine, long maxMessage) {
         this.maxLine = maxLine;
@@ -49,6 +51,7 @@ final class LmtpDecoder extends ByteToMessageDecoder {
         data = accepted ? new ByteArrayOutputStream(16 * 1024) : null;
         dataBytes = 0;
         tooBig = false;
+        lineStart = true;
         ctx.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER); // decode what came meanwhile
     }
 
@@ -77,6 +80,7 @@ final class LmtpDecoder extends ByteToMessageDecoder {
                         // a message line longer than the limit: kept (SMTP's 1000 is not ours to enforce on content)
                         int n = in.readableBytes() - 2;
                         append(in, n);
+                        lineStart = false;
                     }
                 }
                 return;
@@ -92,21 +96,25 @@ final class LmtpDecoder extends ByteToMessageDecoder {
                 }
                 continue;
             }
-            // DATA: a line; "." alone ends the message
-            boolean end = (len == 3 && in.getByte(in.readerIndex()) == '.' && in.getByte(in.readerIndex() + 1) == '\r')
-                    || (len == 2 && in.getByte(in.readerIndex()) == '.');
-            if (end) {
-                in.readerIndex(nl + 1);
-                out.add(new Message(tooBig ? new byte[0] : data.toByteArray(), tooBig));
-                data = null;
-                mode = Mode.COMMAND;
-                continue;
-            }
-            if (in.getByte(in.readerIndex()) == '.') {
-                in.skipBytes(1); // dot-stuffing
-                len--;
+            // DATA: up to the next LF. Only CRLF "." CRLF ends the message, and lines (for the end and for dot-stuffing)
+            // are CRLF's: a bare LF, "." and a bare LF are the message's bytes, never its end, so that no command can be
+            // smuggled after it (RFC 5321 4.1.1.4; "SMTP smuggling")
+            boolean crlf = len >= 2 && in.getByte(nl - 1) == '\r';
+            if (lineStart) {
+                if (len == 3 && in.getByte(in.readerIndex()) == '.' && crlf) {
+                    in.readerIndex(nl + 1);
+                    out.add(new Message(tooBig ? new byte[0] : data.toByteArray(), tooBig));
+                    data = null;
+                    mode = Mode.COMMAND;
+                    continue;
+                }
+                if (in.getByte(in.readerIndex()) == '.') {
+                    in.skipBytes(1); // dot-stuffing
+                    len--;
+                }
             }
             append(in, len);
+            lineStart = crlf;
         }
     }
 
