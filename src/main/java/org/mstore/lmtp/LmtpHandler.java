@@ -25,6 +25,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /** One LMTP session: its commands run in order on the server's pool, never on the event loop. */
 final class LmtpHandler extends ChannelInboundHandlerAdapter {
+    /** MAIL FROM's SIZE= parameter (RFC 1870): its value as sent, checked by the caller. */
+    private static final Pattern SIZE_PARAM = Pattern.compile("(?i)(?:^|\\s)SIZE=(\\S*)");
     private static final Pattern PATH = Pattern.compile("^<([^<>]*)>(.*)$");
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.RFC_1123_DATE_TIME;
 
@@ -123,10 +125,18 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
                         reply("501 5.1.7 Bad sender address syntax");
                         return;
                     }
-                    Matcher size = Pattern.compile("(?i)\\bSIZE=(\\d{1,19})").matcher(m.group(2));
-                    if (size.find() && Long.parseLong(size.group(1)) > server.config().maxMessage()) {
-                        reply("552 5.3.4 Message too big (the limit is " + server.config().maxMessage() + " bytes)");
-                        return;
+                    Matcher size = SIZE_PARAM.matcher(m.group(2));
+                    if (size.find()) {
+                        String v = size.group(1);
+                        if (!v.matches("\\d{1,40}")) {
+                            reply("501 5.5.4 Bad SIZE= value: a number of bytes is expected");
+                            return;
+                        }
+                        // a number of more digits than a long holds is too big too
+                        if (v.replaceFirst("^0+(?=\\d)", "").length() > 18 || Long.parseLong(v) > server.config().maxMessage()) {
+                            reply("552 5.3.4 Message too big (the limit is " + server.config().maxMessage() + " bytes)");
+                            return;
+                        }
                     }
                     from = m.group(1);
                     reply("250 2.1.0 OK");
