@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
 final class ImapSession {
     private static final Logger LOG = LoggerFactory.getLogger(ImapSession.class);
     static final DateTimeFormatter INTERNALDATE = DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH);
-    private static final DateTimeFormatter APPEND_DATE = DateTimeFormatter.ofPattern("d-MMM-yyyy HH:mm:ss Z", Locale.ENGLISH);
+    /** STRICT: 31-Feb is refused, not moved to the 28th (uuuu: STRICT has no era to go with a year-of-era). */
+    private static final DateTimeFormatter APPEND_DATE = DateTimeFormatter.ofPattern("d-MMM-uuuu HH:mm:ss Z", Locale.ENGLISH)
+            .withResolverStyle(java.time.format.ResolverStyle.STRICT);
     private static final String SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
     /** Message bytes read at once by a FETCH or SEARCH. */
     private static final long CHUNK_BYTES = 8L << 20;

@@ -15,7 +15,8 @@ import org.mstore.api.Flags;
  * flags, sizes, dates and UIDs use the session's view alone; keys on headers and text read the message.
  */
 final class SearchQuery {
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d-MMM-yyyy", Locale.ENGLISH);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d-MMM-uuuu", Locale.ENGLISH)
+            .withResolverStyle(java.time.format.ResolverStyle.STRICT); // 31-Feb is refused, not taken for the 28th
 
     /** What a key looks at for one message. */
     interface Message {

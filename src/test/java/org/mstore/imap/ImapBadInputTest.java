@@ -86,6 +86,25 @@ class ImapBadInputTest {
     }
 
     @Test
+    void a_date_that_does_not_exist_is_answered_bad_not_moved_to_another_day() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.send("a1 APPEND INBOX () \"31-Feb-2021 10:00:00 +0000\" {5+}");
+            c.send("hello");
+            assertThat(c.readLine()).startsWith("a1 BAD bad date-time \"31-Feb-2021");
+            c.ok("SELECT INBOX");
+            assertThat(RawImap.last(c.command("SEARCH SINCE 30-Feb-2021"))).contains("BAD bad date '30-Feb-2021'");
+            String m = "Subject: leap\r\n\r\nday\r\n";
+            c.send("a2 APPEND INBOX () \"29-Feb-2020 10:00:00 +0000\" {" + m.length() + "+}"); // a leap day is a day
+            c.send(m);
+            String l;
+            do {
+                l = c.readLine(); // "* 1 EXISTS" first: the mailbox is selected
+            } while (l.startsWith("* "));
+            assertThat(l).startsWith("a2 OK");
+        }
+    }
+
+    @Test
     void a_line_over_the_limit_is_answered_bad_and_the_session_goes_on() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLimits(1024, 1 << 20, 100, 100, 1000)); RawImap c = f.login()) {
             c.send("a1 NOOP " + "x".repeat(5000));
