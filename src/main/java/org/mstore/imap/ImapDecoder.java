@@ -97,6 +97,12 @@ final class ImapDecoder extends ByteToMessageDecoder {
             if (in.readableBytes() > maxLine) {
                 String head = in.toString(in.readerIndex(), Math.min(in.readableBytes(), 100), StandardCharsets.ISO_8859_1);
                 refuse(out, tagOf(head), "BAD", "[TOOBIG] Line too long (the limit is " + maxLine + " bytes); command ignored", false);
+                // skip to the end of this line only: the next command may already be here, after it
+                int end = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+                if (end >= 0) {
+                    in.readerIndex(end + 1);
+                    return true;
+                }
                 in.skipBytes(in.readableBytes());
                 mode = Mode.SKIP_LINE;
             }

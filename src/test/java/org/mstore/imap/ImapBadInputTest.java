@@ -110,6 +110,10 @@ class ImapBadInputTest {
             c.send("a1 NOOP " + "x".repeat(5000));
             assertThat(c.readLine()).startsWith("a1 BAD [TOOBIG] Line too long");
             c.ok("NOOP");
+            // the next command in the same packet as the end of the long line is answered too
+            c.sendRaw(("a3 NOOP " + "x".repeat(5000) + "\r\na4 NOOP\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(c.readLine()).startsWith("a3 BAD [TOOBIG] Line too long");
+            assertThat(c.readLine()).startsWith("a4 OK");
             c.send("a2 APPEND INBOX {2000000}");
             assertThat(c.readLine()).startsWith("a2 NO [TOOBIG]");
             c.ok("NOOP");
