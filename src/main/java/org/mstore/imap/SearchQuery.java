@@ -127,7 +127,22 @@ final class SearchQuery {
             this.maxUid = maxUid;
         }
 
+        /** How deep keys may nest (parentheses, NOT, OR): deeper is a syntax error, not a stack overflow. */
+        static final int MAX_DEPTH = 64;
+        private int depth;
+
         Key key() {
+            if (++depth > MAX_DEPTH) {
+                throw new ImapSyntaxException("SEARCH keys nest more than " + MAX_DEPTH + " deep");
+            }
+            try {
+                return keyHere();
+            } finally {
+                depth--;
+            }
+        }
+
+        private Key keyHere() {
             if (r.peekIs('(')) {
                 r.expect('(');
                 List<Key> keys = new ArrayList<>();

@@ -105,6 +105,18 @@ class ImapBadInputTest {
     }
 
     @Test
+    void search_keys_nested_too_deep_are_answered_bad_and_the_session_goes_on() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.ok("SELECT INBOX");
+            assertThat(RawImap.last(c.command("SEARCH " + "(".repeat(5000) + "ALL" + ")".repeat(5000))))
+                    .contains("BAD SEARCH keys nest more than 64 deep");
+            assertThat(RawImap.last(c.command("SEARCH " + "NOT ".repeat(16000) + "ALL"))).contains("BAD SEARCH keys nest");
+            assertThat(RawImap.last(c.command("SEARCH " + "OR ALL ".repeat(9000) + "ALL"))).contains("BAD SEARCH keys nest");
+            assertThat(RawImap.last(c.command("SEARCH " + "(".repeat(10) + "NOT NOT ALL" + ")".repeat(10)))).contains("OK");
+        }
+    }
+
+    @Test
     void a_line_over_the_limit_is_answered_bad_and_the_session_goes_on() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLimits(1024, 1 << 20, 100, 100, 1000)); RawImap c = f.login()) {
             c.send("a1 NOOP " + "x".repeat(5000));
