@@ -120,6 +120,8 @@ final class MailboxNames {
     }
 
     private static boolean matches(String p, int pi, String n, int ni) {
+        // INBOX, and the INBOX part of INBOX/..., match in any case (RFC 3501 5.1), at every one of its five letters
+        boolean inbox = n.regionMatches(true, 0, "INBOX", 0, 5) && (n.length() == 5 || n.charAt(5) == SEPARATOR);
         while (pi < p.length()) {
             char c = p.charAt(pi);
             if (c == '*' || c == '%') {
@@ -136,7 +138,6 @@ final class MailboxNames {
             if (ni >= n.length()) {
                 return false;
             }
-            boolean inbox = ni == 0 && n.regionMatches(true, 0, "INBOX", 0, 5) && (n.length() == 5 || n.charAt(5) == '/');
             char a = inbox && ni < 5 ? Character.toUpperCase(c) : c;
             char b = inbox && ni < 5 ? Character.toUpperCase(n.charAt(ni)) : n.charAt(ni);
             if (a != b) {
