@@ -2,18 +2,11 @@ package org.mstore.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.lmtp.LmtpServer;
 
 /**
  * LMTP's DATA ends at CRLF.CRLF and nowhere else (RFC 5321 §4.1.1.4, RFC 2033): a bare LF, a dot and a bare LF are
@@ -29,30 +22,18 @@ class LmtpDataEndTest {
         try (ImapFixture f = ImapFixture.start(dir)) {
             f.engine.users().add("bob", "bobs password".toCharArray());
             String rest = "hello alice\n.\nMAIL FROM:<ceo@corp>\nRCPT TO:<bob@x>\nDATA\nSubject: forged\n\nsmuggled into bob\n.\n";
-            try (LmtpServer lmtp = new LmtpServer(f.engine,
-                    LmtpServer.Config.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-                    Socket s = new Socket(InetAddress.getLoopbackAddress(), lmtp.start().getPort())) {
-                s.setSoTimeout(20_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-                OutputStream out = s.getOutputStream();
-                assertThat(in.readLine()).startsWith("220");
-                out.write("LHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
-                String l;
-                do {
-                    l = in.readLine();
-                } while (l.startsWith("250-"));
-                assertThat(l).startsWith("250 ");
-                out.write("MAIL FROM:<a@x>\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).startsWith("250");
-                out.write("RCPT TO:<alice@x>\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).startsWith("250");
-                out.write("DATA\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).startsWith("354");
+            try (RawLmtp c = RawLmtp.open(f)) {
+                c.send("MAIL FROM:<a@x>\r\n");
+                assertThat(c.readLine()).startsWith("250");
+                c.send("RCPT TO:<alice@x>\r\n");
+                assertThat(c.readLine()).startsWith("250");
+                c.send("DATA\r\n");
+                assertThat(c.readLine()).startsWith("354");
 
-                out.write(("Subject: to alice\r\n\r\n" + rest + "\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).startsWith("250").contains("alice");
-                out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).as("the reply after the one delivery is QUIT's").startsWith("221");
+                c.send("Subject: to alice\r\n\r\n" + rest + "\r\n.\r\n");
+                assertThat(c.readLine()).startsWith("250").contains("alice");
+                c.send("QUIT\r\n");
+                assertThat(c.readLine()).as("the reply after the one delivery is QUIT's").startsWith("221");
             }
             assertThat(f.engine.mailboxes().get("user/bob").messageCount()).isZero();
             assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isEqualTo(1);

@@ -2,19 +2,11 @@ package org.mstore.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
-import org.mstore.lmtp.LmtpServer;
 
 /**
  * MAIL FROM's SIZE= (RFC 1870): a size over the limit, however many digits it has, is refused as too big (552, the MTA
@@ -29,23 +21,10 @@ class LmtpSizeParameterTest {
     @CsvSource({"99999999999999999999, 552 5.3.4", "9999999999999999999, 552 5.3.4", "999999999999, 552 5.3.4",
         "-1, 501 5.5.4", "12ab, 501 5.5.4", "'', 501 5.5.4", "1000, 250 2.1.0", "000000000000000000001000, 250 2.1.0"})
     void mail_from_size_is_checked_as_a_number_of_bytes(String size, String reply) throws Exception {
-        try (ImapFixture f = ImapFixture.start(dir);
-                LmtpServer lmtp = new LmtpServer(f.engine,
-                        LmtpServer.Config.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-                Socket s = new Socket(InetAddress.getLoopbackAddress(), lmtp.start().getPort())) {
-            s.setSoTimeout(20_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-            OutputStream out = s.getOutputStream();
-            assertThat(in.readLine()).startsWith("220");
-            out.write("LHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
-            String l;
-            do {
-                l = in.readLine();
-            } while (l.startsWith("250-"));
+        try (ImapFixture f = ImapFixture.start(dir); RawLmtp c = RawLmtp.open(f)) {
+            c.send("MAIL FROM:<a@example.com> SIZE=" + size + "\r\n");
 
-            out.write(("MAIL FROM:<a@example.com> SIZE=" + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
-
-            assertThat(in.readLine()).startsWith(reply);
+            assertThat(c.readLine()).startsWith(reply);
         }
     }
 }
