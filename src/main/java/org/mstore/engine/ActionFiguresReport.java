@@ -43,7 +43,7 @@ final class ActionFiguresReport {
                 continue;
             }
             Action a = h.entry().action();
-            long due = h.entry().timestamp().toEpochMilli() + (a == Action.REMOVE && !h.entry().forced() ? s.cleanupAge().toMillis() : 0);
+            long due = QueueStore.due(h.entry(), s.cleanupAge().toMillis()).toEpochMilli();
             waits.computeIfAbsent(a, k -> new ArrayList<>()).add(Math.max(0, done - due));
         }
         Duration over = Duration.ofMillis(Math.max(0, now - start));
