@@ -172,14 +172,13 @@ record FetchItem(String kind, int[] part, String text, List<String> fields, long
             if (!range.endsWith(">")) {
                 throw new ImapSyntaxException("bad partial range");
             }
+            // RFC 3501: "<" number "." nz-number ">", both unsigned 32-bit numbers
             String[] oc = range.substring(0, range.length() - 1).split("\\.", -1);
-            try {
-                origin = Long.parseLong(oc[0]);
-                count = Long.parseLong(oc[1]);
-            } catch (RuntimeException e) {
-                throw new ImapSyntaxException("bad partial range <" + range);
+            if (oc.length == 2) {
+                origin = ImapReader.number32(oc[0]);
+                count = ImapReader.number32(oc[1]);
             }
-            if (origin < 0 || count < 1 || oc.length != 2) {
+            if (origin < 0 || count < 1) {
                 throw new ImapSyntaxException("bad partial range <" + range);
             }
         }

@@ -111,10 +111,23 @@ final class ImapReader {
 
     long number() {
         String a = atom();
-        if (a.length() > 10 || !a.chars().allMatch(Character::isDigit)) {
+        long n = number32(a);
+        if (n < 0) {
             throw new ImapSyntaxException("expected a number, got '" + a + "'");
         }
-        return Long.parseLong(a);
+        return n;
+    }
+
+    /**
+     * RFC 3501's {@code number}: digits only, an unsigned 32-bit value (0 to 4,294,967,295); -1 when the text is not
+     * one (a sign, no digits, other characters, or too large).
+     */
+    static long number32(String text) {
+        if (text.isEmpty() || text.length() > 10 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        long n = Long.parseLong(text);
+        return n > 0xffffffffL ? -1 : n;
     }
 
     /** A literal's bytes, when one starts here; null otherwise. */

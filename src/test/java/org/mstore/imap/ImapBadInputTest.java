@@ -105,6 +105,26 @@ class ImapBadInputTest {
     }
 
     @Test
+    void numbers_beyond_32_bits_or_with_a_sign_are_answered_bad() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            String m = "Subject: one\r\n\r\nbody\r\n";
+            c.send("a1 APPEND INBOX {" + m.length() + "+}");
+            c.send(m);
+            assertThat(c.readLine()).startsWith("a1 OK");
+            c.ok("SELECT INBOX");
+            // RFC 3501: number is an unsigned 32-bit value; a partial range past it is not an empty answer
+            assertThat(RawImap.last(c.command("FETCH 1 BODY.PEEK[]<4294967296.10>"))).contains("BAD bad partial range");
+            assertThat(RawImap.last(c.command("FETCH 1 BODY.PEEK[]<0.4294967296>"))).contains("BAD bad partial range");
+            assertThat(RawImap.last(c.command("FETCH 1 BODY.PEEK[]<+0.10>"))).contains("BAD bad partial range");
+            assertThat(RawImap.last(c.command("FETCH 1 BODY.PEEK[]<0.+10>"))).contains("BAD bad partial range");
+            assertThat(RawImap.last(c.command("SEARCH LARGER 9999999999"))).contains("BAD expected a number");
+            List<String> ok = c.ok("FETCH 1 BODY.PEEK[]<4294967295.4294967295>");
+            assertThat(ok.get(0)).contains("BODY[]<4294967295> {0}");
+            assertThat(RawImap.last(c.command("SEARCH LARGER 4294967295"))).contains("OK");
+        }
+    }
+
+    @Test
     void search_keys_nested_too_deep_are_answered_bad_and_the_session_goes_on() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
             c.ok("SELECT INBOX");
