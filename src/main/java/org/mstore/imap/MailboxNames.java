@@ -111,7 +111,14 @@ final class MailboxNames {
             }
             i = end + 1;
         }
-        return out.toString();
+        String name = out.toString();
+        // RFC 3501 5.1.3: a printable character is never written in BASE64 ("&AC8-" would be a hidden "/", a level
+        // of hierarchy the client did not ask for) and two BASE64 runs never touch ("-&"); there is one spelling
+        if (!encodeUtf7(name).equals(s)) {
+            throw new ImapNo("CANNOT", "Invalid mailbox name: '" + s + "' is not modified UTF-7 as RFC 3501 5.1.3 spells"
+                    + " it; it would be '" + encodeUtf7(name) + "'");
+        }
+        return name;
     }
 
     /** True when {@code name} matches a LIST pattern: {@code *} matches anything, {@code %} anything but {@code /}. */

@@ -85,6 +85,20 @@ class ImapProtocolTest {
     }
 
     @Test
+    void a_name_in_modified_utf7_has_one_spelling_so_no_hidden_separator_makes_a_hierarchy() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            // "&AC8-" is "/" in BASE64: RFC 3501 5.1.3 forbids a printable character so written
+            assertThat(RawImap.last(c.command("CREATE \"a&AC8-b\""))).contains("NO [CANNOT]").contains("'a/b'");
+            assertThat(RawImap.last(c.command("CREATE \"&AOk-&AOk-\""))).contains("NO [CANNOT]").contains("'&AOkA6Q-'");
+            assertThat(RawImap.last(c.command("CREATE \"&AGE-\""))).contains("NO [CANNOT]");
+            assertThat(f.engine.mailboxes().exists("user/alice/a")).isFalse();
+            assertThat(f.engine.mailboxes().exists("user/alice/a/b")).isFalse();
+            c.ok("CREATE \"&AOkA6Q-\"");
+            assertThat(f.engine.mailboxes().exists("user/alice/éé")).isTrue();
+        }
+    }
+
+    @Test
     void mailboxes_list_rename_copy_move_status_subscriptions() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
             c.ok("CREATE Work/Projects/2024");
