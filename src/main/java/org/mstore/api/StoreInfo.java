@@ -26,6 +26,21 @@ public record StoreInfo(Path root, String location, String backend, Features fea
      *                      backend may leave them out, and the commands then refuse in one line)
      */
     public record Features(boolean cleanupStep, boolean uniqueRecnos, boolean cacheOffsets, boolean mailUsers) {
+        /**
+         * The action that {@code store.cleanupage} defers after the entry's timestamp: the Remove of a Clean's files, or on
+         * a store without a cleanup step the Purge that an expunge queues.
+         */
+        public Action deferredAction() {
+            return cleanupStep ? Action.REMOVE : Action.PURGE;
+        }
+
+        /**
+         * When a waiting entry is (or was) due by the rules, a back-off aside: its timestamp, plus {@code cleanupAge} for
+         * the {@link #deferredAction} unless an administrator forced it.
+         */
+        public java.time.Instant due(QueueEntry e, java.time.Duration cleanupAge) {
+            return e.action() == deferredAction() && !e.forced() ? e.timestamp().plus(cleanupAge) : e.timestamp();
+        }
     }
 
     /**

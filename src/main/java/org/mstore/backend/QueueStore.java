@@ -16,6 +16,7 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
 import org.mstore.api.QueueRequest;
+import org.mstore.api.StoreInfo;
 
 /**
  * The maintenance queue (SPEC §4) outside a transaction: queueing, the daemon's claims, an administrator's changes,
@@ -83,23 +84,18 @@ public interface QueueStore {
     Optional<Instant> nextDueTime(long now, long cleanupAgeMillis, Set<Action> paused);
 
     /**
-     * Per action, when its waiting entry that has been due the longest became due: its timestamp, for a Remove that was
-     * not forced its timestamp plus {@code cleanupAgeMillis} (possibly still to come); an action with none waiting is
-     * absent. Cheap at any depth: the queue's own order finds it, not a scan. This default reads each action's oldest
-     * entry by timestamp (a forced Remove younger than it may be due before it).
+     * Per action, when its waiting entry that has been due the longest became due ({@link StoreInfo.Features#due}: its
+     * timestamp, for the store's deferred action not forced its timestamp plus {@code cleanupAge}, possibly still to
+     * come); an action with none waiting is absent. Cheap at any depth: the queue's own order finds it, not a scan. This
+     * default reads each action's oldest entry by timestamp (a forced entry younger than it may be due before it).
      */
-    default Map<Action, Instant> oldestDue(long cleanupAgeMillis) {
+    default Map<Action, Instant> oldestDue(StoreInfo.Features features, java.time.Duration cleanupAge) {
         Map<Action, Instant> out = new java.util.EnumMap<>(Action.class);
         for (Action a : Action.values()) {
             QueueQuery q = new QueueQuery(Set.of(a), "", QueueQuery.Sort.TIMESTAMP, true, Set.of(QueueEntry.State.WAITING));
-            page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, due(e, cleanupAgeMillis)));
+            page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, features.due(e, cleanupAge)));
         }
         return out;
-    }
-
-    /** When a waiting entry became (or becomes) due, back-off aside: its timestamp, plus the cleanup age for a Remove not forced. */
-    static Instant due(QueueEntry e, long cleanupAgeMillis) {
-        return e.action() == Action.REMOVE && !e.forced() ? e.timestamp().plusMillis(cleanupAgeMillis) : e.timestamp();
     }
 
     /**

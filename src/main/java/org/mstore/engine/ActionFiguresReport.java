@@ -14,21 +14,23 @@ import org.mstore.api.HistoryEntry;
 import org.mstore.api.Outcome;
 import org.mstore.api.Queue;
 import org.mstore.api.SettingsSnapshot;
+import org.mstore.api.StoreInfo;
 import org.mstore.backend.QueueStore;
 
 /**
  * The figures per action ({@link Queue#figures}): counts and the waiting entry due the longest ago from the queue,
- * throughput and the median wait from the newest history rows. An entry's wait, in both, runs from when it was due — queued, or for a Remove
- * that was not forced its timestamp plus {@code store.cleanupage} — until it was finished; entries an administrator
+ * throughput and the median wait from the newest history rows. An entry's wait, in both, runs from when it was due — queued, or for the store's
+ * deferred action (a Remove; a Purge without a cleanup step) not forced its timestamp plus {@code store.cleanupage},
+ * {@link StoreInfo.Features#due} — until it was finished; entries an administrator
  * removed or discarded are not counted.
  */
 final class ActionFiguresReport {
     private ActionFiguresReport() {
     }
 
-    static List<ActionFigures> of(QueueStore q, SettingsSnapshot s, long now) {
+    static List<ActionFigures> of(QueueStore q, StoreInfo.Features features, SettingsSnapshot s, long now) {
         Map<Action, Long> counts = q.countsByAction();
-        Map<Action, Instant> oldest = q.oldestDue(s.cleanupAge().toMillis());
+        Map<Action, Instant> oldest = q.oldestDue(features, s.cleanupAge());
         long windowStart = now - Queue.FIGURES_WINDOW.toMillis();
         List<HistoryEntry> recent = q.recentHistory(Queue.FIGURES_SAMPLE);
         long start = windowStart;
@@ -43,7 +45,7 @@ final class ActionFiguresReport {
                 continue;
             }
             Action a = h.entry().action();
-            long due = QueueStore.due(h.entry(), s.cleanupAge().toMillis()).toEpochMilli();
+            long due = features.due(h.entry(), s.cleanupAge()).toEpochMilli();
             waits.computeIfAbsent(a, k -> new ArrayList<>()).add(Math.max(0, done - due));
         }
         Duration over = Duration.ofMillis(Math.max(0, now - start));

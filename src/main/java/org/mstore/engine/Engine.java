@@ -853,7 +853,7 @@ public final class Engine implements MessageStore {
 
         @Override
         public List<org.mstore.api.ActionFigures> figures() {
-            return ActionFiguresReport.of(q(), backend.settings().snapshot(), ctx.now());
+            return ActionFiguresReport.of(q(), backend.features(), backend.settings().snapshot(), ctx.now());
         }
 
         @Override

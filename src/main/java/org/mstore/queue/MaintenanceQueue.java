@@ -501,7 +501,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      * lane, ordered by retry time, is read up to {@link #PROMOTE_MAX} entries.
      */
     @Override
-    public Map<Action, Instant> oldestDue(long cleanupAgeMillis) {
+    public Map<Action, Instant> oldestDue(org.mstore.api.StoreInfo.Features features, java.time.Duration cleanupAge) {
         return db.read(c -> {
             Map<Action, Instant> out = new EnumMap<>(Action.class);
             int[][] lanes = {{REPAIR_LANE}, {CLEAN_LANE}, {PURGE_LANE}, {REMOVE_LANE, FORCED_REMOVE_LANE}};
@@ -509,12 +509,12 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             for (int i = 0; i < actions.length; i++) {
                 for (int lane : lanes[i]) {
                     for (QueueEntry e : lane(c, lane, null, 1)) {
-                        out.merge(actions[i], org.mstore.backend.QueueStore.due(e, cleanupAgeMillis), MaintenanceQueue::earlier);
+                        out.merge(actions[i], features.due(e, cleanupAge), MaintenanceQueue::earlier);
                     }
                 }
             }
             for (QueueEntry e : lane(c, BACKOFF_LANE, null, PROMOTE_MAX)) {
-                out.merge(e.action(), org.mstore.backend.QueueStore.due(e, cleanupAgeMillis), MaintenanceQueue::earlier);
+                out.merge(e.action(), features.due(e, cleanupAge), MaintenanceQueue::earlier);
             }
             return out;
         });

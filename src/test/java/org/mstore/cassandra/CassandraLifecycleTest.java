@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.ActionFigures;
 import org.mstore.api.NoSuchMessageException;
 import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
@@ -119,6 +120,25 @@ class CassandraLifecycleTest {
             assertThat(new String(s.engine.mailboxes().fetch(BOX, uid))).contains("Body " + (uid - 1));
         }
         assertThat(s.engine.maintenance().inspect(BOX).problems()).isEmpty();
+    }
+
+    @Test
+    void a_purge_within_cleanupage_is_not_counted_as_waiting_and_its_due_time_is_the_expunge_plus_cleanupage() throws Exception {
+        s.engine.settings().set(Setting.CLEANUP_SIZE, "5");
+        s.mailbox(BOX);
+        s.append(BOX, 10);
+        s.expunge(BOX, "1:6");
+        java.time.Instant expunged = s.clock.instant();
+        s.clock.advance(Duration.ofMinutes(20));
+
+        ActionFigures purge = s.engine.queue().figures().stream().filter(x -> x.action() == Action.PURGE).findFirst().orElseThrow();
+        assertThat(purge.inQueue()).isEqualTo(1);
+        assertThat(purge.oldestDue()).contains(expunged.plus(Duration.ofHours(1)));
+        assertThat(purge.oldestAge(s.clock.instant())).isEmpty(); // due in 40 min: not waiting yet
+        s.clock.advance(Duration.ofMinutes(45));
+        purge = s.engine.queue().figures().stream().filter(x -> x.action() == Action.PURGE).findFirst().orElseThrow();
+        assertThat(purge.oldestAge(s.clock.instant())).contains(Duration.ofMinutes(5));
+        assertThat(s.engine.info().features().due(s.queue().get(0), Duration.ofHours(1))).isEqualTo(expunged.plus(Duration.ofHours(1)));
     }
 
     @Test

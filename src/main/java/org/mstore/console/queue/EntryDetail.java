@@ -8,6 +8,7 @@ import org.mstore.api.HistoryEntry;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.SettingsSnapshot;
+import org.mstore.api.StoreInfo;
 
 /**
  * What the console says about one queue entry: why it is queued (the threshold it crossed, with the figures now; a
@@ -19,19 +20,19 @@ import org.mstore.api.SettingsSnapshot;
 public record EntryDetail(QueueEntry entry, String why, String who, Instant due, String dueText, String state, String attempts,
                           String lastError, String finished) {
 
-    /** When the entry is due: a back-off's end, else for a Remove its timestamp plus {@code store.cleanupage}, else at once. */
-    public static Instant due(QueueEntry e, SettingsSnapshot s) {
+    /**
+     * When the entry is due: a back-off's end, else by the store's rule ({@link StoreInfo.Features#due}: for a Remove, or
+     * on a store without a cleanup step a Purge, its timestamp plus {@code store.cleanupage}), else at once.
+     */
+    public static Instant due(QueueEntry e, StoreInfo.Features f, SettingsSnapshot s) {
         if (e.notBefore() != null) {
             return e.notBefore();
         }
-        if (e.action() == Action.REMOVE && !e.forced() && s != null) {
-            return e.timestamp().plus(s.cleanupAge());
-        }
-        return e.timestamp();
+        return s == null ? e.timestamp() : f.due(e, s.cleanupAge());
     }
 
     /** Why {@code e} is in the queue, in the seed's terms, with the mailbox's figures now ({@code m} null if it is gone). */
-    public static String why(QueueEntry e, MailboxInfo m, SettingsSnapshot s) {
+    public static String why(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s) {
         if (m == null) {
             return "The mailbox no longer exists: impurge drops the entry (\"mailbox no longer exists\")";
         }
@@ -39,21 +40,28 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
             // forced by Repair/Clean/Purge now, or by Run now on an entry the rules queued: the store does not record
             // which, so the rule is named too where its figures hold now
             if (e.action() == Action.REMOVE) { // only a Clean queues a Remove
-                return "Forced by an administrator (Run now): it does not wait for store.cleanupage. " + rule(e, m, s);
+                return "Forced by an administrator (Run now): it does not wait for store.cleanupage. " + rule(e, m, f, s);
             }
             boolean holds = s != null && switch (e.action()) {
                 case CLEAN -> s.cleanupDue(m.expunged());
-                case PURGE -> s.purgeDue(m.cacheRecords(), m.cacheExpunged());
+                case PURGE -> f.cleanupStep() ? s.purgeDue(m.cacheRecords(), m.cacheExpunged()) : s.cleanupDue(m.expunged());
                 default -> false;
             };
             return "Forced by an administrator (" + e.action().label() + " now, or Run now): it runs at once, past the threshold checks"
-                    + (holds ? ". The store's rule holds too: " + rule(e, m, s) : "");
+                    + (holds ? ". The store's rule holds too: " + rule(e, m, f, s) : "");
         }
-        return rule(e, m, s);
+        return rule(e, m, f, s);
     }
 
     /** Why the store's rules queue {@code e}'s action, with the mailbox's figures now. */
-    private static String rule(QueueEntry e, MailboxInfo m, SettingsSnapshot s) {
+    private static String rule(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s) {
+        if (e.action() == Action.PURGE && !f.cleanupStep()) {
+            // a store without a cleanup step (Cassandra): an expunge past store.cleanupsize queues a Purge, deferred
+            return (s == null ? "Expunged " + m.expunged() + " past store.cleanupsize"
+                    : "Expunged " + m.expunged() + (s.cleanupDue(m.expunged()) ? " > " : " (now within) ") + "store.cleanupsize "
+                    + s.cleanupSize() + (s.cleanupDue(m.expunged()) ? "" : ": impurge will skip it"))
+                    + ". The store has no Clean step: the Purge deletes the messages expunged at least store.cleanupage ago";
+        }
         return switch (e.action()) {
             case CLEAN -> s == null ? "Expunged " + m.expunged() + " past store.cleanupsize"
                     : "Expunged " + m.expunged() + (s.cleanupDue(m.expunged()) ? " > " : " (now within) ") + "store.cleanupsize "
@@ -87,12 +95,13 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
     }
 
     /** The detail of a pending or parked entry. */
-    public static EntryDetail of(QueueEntry e, MailboxInfo m, SettingsSnapshot s, Instant now, java.time.ZoneId zone) {
-        Instant due = due(e, s);
+    public static EntryDetail of(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s, Instant now,
+                                 java.time.ZoneId zone) {
+        Instant due = due(e, f, s);
         String dueText = e.parked() ? "not until it is retried"
                 : !due.isAfter(now) ? "now (due since " + org.mstore.console.Format.when(due, zone) + ")"
                 : org.mstore.console.Format.when(due, zone) + " (in " + org.mstore.console.Format.duration(java.time.Duration.between(now, due)) + ")";
-        return new EntryDetail(e, why(e, m, s), who(e), due, dueText, state(e),
+        return new EntryDetail(e, why(e, m, f, s), who(e), due, dueText, state(e),
                 e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), "");
     }
 

@@ -166,7 +166,7 @@ public final class QueueViewModel {
 
     /** When {@code e} is due, by the settings read last. */
     public java.time.Instant due(QueueEntry e) {
-        return EntryDetail.due(e, settings.get());
+        return EntryDetail.due(e, engine.info().features(), settings.get());
     }
 
     /** Reads the entry afresh with its mailbox's figures and shows its detail (null clears). */
@@ -183,7 +183,8 @@ public final class QueueViewModel {
                 return engine.queue().finished(e.recno()).map(h -> EntryDetail.finished(h, zone)).orElse(null);
             }
             SettingsSnapshot s = engine.settings().snapshot();
-            return EntryDetail.of(now.get(), engine.mailboxes().find(e.mailbox()).orElse(null), s, engine.clock().instant(), zone);
+            return EntryDetail.of(now.get(), engine.mailboxes().find(e.mailbox()).orElse(null), engine.info().features(), s,
+                    engine.clock().instant(), zone);
         }, d -> {
             if (gen == detailGeneration) {
                 detail.set(d);
@@ -401,7 +402,7 @@ public final class QueueViewModel {
                 engine.queue().forEach(q, e -> {
                     if (failed[0] == null) {
                         try {
-                            org.mstore.console.export.Rows.queue(csv, e, EntryDetail.due(e, s));
+                            org.mstore.console.export.Rows.queue(csv, e, EntryDetail.due(e, engine.info().features(), s));
                         } catch (java.io.IOException x) {
                             failed[0] = x;
                         }
