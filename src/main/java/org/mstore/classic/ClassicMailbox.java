@@ -159,7 +159,7 @@ final class ClassicMailbox implements MailboxHandle {
     @Override
     public RemoveResult remove(Predicate<String> isDue) throws IOException {
         Mailbox.RemoveResult r = mb.remove(isDue);
-        return new RemoveResult(r.files(), r.bytes(), r.removedStamps(), r.remainingStamps(),
+        return new RemoveResult(r.files(), r.bytes(), r.earlierFiles(), r.earlierBytes(), r.removedStamps(), r.remainingStamps(),
                 new CacheCounts(r.counts().records(), r.counts().expunged()));
     }
 

@@ -217,12 +217,14 @@ public final class TaskRunner {
         try (MailboxHandle mb = mailboxes.open(e.mailbox())) {
             RemoveResult r = mb.remove(stamp -> e.forced() || ctx.stampInstant(stamp).toEpochMilli() + age <= now);
             String detail = "removed " + r.files() + " message files (" + r.bytes() + " bytes) from "
-                    + (r.removedStamps().isEmpty() ? "no due expunge list" : "store.exp." + String.join(", store.exp.", r.removedStamps()));
+                    + (r.removedStamps().isEmpty() ? "no due expunge list" : "store.exp." + String.join(", store.exp.", r.removedStamps()))
+                    + (r.earlierFiles() == 0 ? "" : "; " + r.earlierFiles() + " more (" + r.earlierBytes()
+                    + " bytes) an earlier run of this Remove had deleted before it stopped");
             CrashPoint.hit("task-remove.after-storage");
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
                 tx.update(cur.edit().cache(r.counts().records(), r.counts().expunged()).build());
-                tx.complete(e, Outcome.DONE, detail, r.bytes());
+                tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
                 if (!r.remainingStamps().isEmpty()) {
                     tx.enqueue(e.mailbox(), Action.REMOVE, ctx.stampInstant(r.remainingStamps().get(0)).toEpochMilli(), false);
                 }
@@ -232,7 +234,7 @@ public final class TaskRunner {
                 return null;
             });
             ctx.log().log(PROCESS, "General", LogLevel.NOTICE, "removing obsolete files of " + e.mailbox() + ": " + detail);
-            return new TaskResult(e, Outcome.DONE, detail, r.bytes());
+            return new TaskResult(e, Outcome.DONE, detail, r.bytesReclaimed());
         }
     }
 

@@ -964,15 +964,19 @@ public final class Mailbox implements Closeable {
         return out;
     }
 
-    /** What a Remove did. */
-    public record RemoveResult(int files, long bytes, List<String> removedStamps, List<String> remainingStamps,
-                               CacheFile.Counts counts) {
+    /**
+     * What a Remove did: {@code files} and {@code bytes} it deleted, and of the messages its lists name, those whose
+     * files were gone already ({@code earlierFiles}, {@code earlierBytes} by the sizes the lists record): deleted by an
+     * earlier run of the same Remove that failed or was killed before it finished, whose work nothing else counted.
+     */
+    public record RemoveResult(int files, long bytes, int earlierFiles, long earlierBytes, List<String> removedStamps,
+                               List<String> remainingStamps, CacheFile.Counts counts) {
     }
 
     /**
      * Remove: for every renamed expunge list whose stamp is due, deletes the message files it names (never
      * one still in the index), marks their cache records expunged, then deletes the list. Idempotent: a
-     * re-run after a crash finds files already gone and records already marked. A list that does not check out, or
+     * re-run after a crash finds files already gone (counted apart, by the sizes the list records, since the run that deleted them never reported) and records already marked. A list that does not check out, or
      * something other than a regular file at a message's path, is a {@link MailboxFormatException}.
      */
     public RemoveResult remove(Predicate<String> isDue) throws IOException {
@@ -981,14 +985,15 @@ public final class Mailbox implements Closeable {
         for (String s : cleanupStamps()) {
             (isDue.test(s) ? due : remaining).add(s);
         }
-        Set<Integer> uids = new HashSet<>();
+        Map<Integer, Integer> listed = new HashMap<>(); // UID -> size as the list records it
         for (String s : due) {
             for (ExpungeFile.Entry e : ExpungeFile.read(dir.resolve(EXP_PREFIX + s))) {
                 if (index.find(e.uid()) < 0) {
-                    uids.add(e.uid());
+                    listed.put(e.uid(), e.size());
                 }
             }
         }
+        Set<Integer> uids = listed.keySet();
         // every path is checked before any file is deleted: damage stops the Remove before it starts
         Map<Integer, BasicFileAttributes> present = new TreeMap<>();
         for (int uid : uids) {
@@ -1002,6 +1007,14 @@ public final class Mailbox implements Closeable {
         }
         int files = 0;
         long bytes = 0;
+        int earlierFiles = 0;
+        long earlierBytes = 0;
+        for (Map.Entry<Integer, Integer> e : listed.entrySet()) {
+            if (!present.containsKey(e.getKey())) {
+                earlierFiles++;
+                earlierBytes += e.getValue();
+            }
+        }
         Set<Path> parents = new HashSet<>();
         for (Map.Entry<Integer, BasicFileAttributes> e : present.entrySet()) {
             Path f = messageFile(dir, e.getKey());
@@ -1026,7 +1039,7 @@ public final class Mailbox implements Closeable {
             Durable.syncDirectory(dir);
         }
         CrashPoint.hit("remove.after-lists-deleted");
-        return new RemoveResult(files, bytes, due, remaining, counts);
+        return new RemoveResult(files, bytes, earlierFiles, earlierBytes, due, remaining, counts);
     }
 
     /** What a Purge did. */

@@ -199,15 +199,20 @@ class CrashSafetyTest {
     }
 
     @Test
-    void a_partly_done_remove_finishes_the_rest_when_run_again() throws Exception {
+    void a_partly_done_remove_finishes_the_rest_when_run_again_and_counts_what_the_first_run_deleted() throws Exception {
         s.expunge(BOX, "1:5");
         s.requestAndDrain(BOX, Action.CLEAN);
+        long total = 0;
+        for (int uid = 1; uid <= 5; uid++) {
+            total += Files.size(Mailbox.messageFile(dir, uid));
+        }
         Files.delete(Mailbox.messageFile(dir, 1)); // the crash came after two files were deleted
         Files.delete(Mailbox.messageFile(dir, 2));
         s.clock.advance(Duration.ofHours(1));
         List<TaskResult> r = s.engine.daemon().drain();
         assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
-        assertThat(r.get(0).detail()).startsWith("removed 3 message files");
+        assertThat(r.get(0).detail()).startsWith("removed 3 message files").contains("; 2 more (");
+        assertThat(r.get(0).bytesReclaimed()).isEqualTo(total); // the two deleted before the crash too
         for (int uid = 1; uid <= 5; uid++) {
             assertThat(Mailbox.messageFile(dir, uid)).doesNotExist();
         }
