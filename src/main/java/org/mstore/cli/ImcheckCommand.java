@@ -239,7 +239,8 @@ final class ImcheckCommand implements Callable<Integer> {
         out.printf("Quarantined:            %s%n", quarantined.isEmpty() ? "-" : quarantined.size() + (quarantined.size() == 1 ? " message" : " messages")
                 + " kept aside by a Repair: never served, never deleted by the store (listed below; the files are in the mailbox's quarantine/)");
         out.println();
-        out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Date", "From", "Subject");
+        // "Received": when the message arrived (its internal date), not its Date header, which unexpunge --list shows as DATE
+        out.printf("%-8s %-24s %9s  %-19s  %-28s %s%n", "UID", "Flags", "Size", "Received", "From", "Subject");
         for (MessageView v : msgs) {
             out.printf("%-8d %-24s %9d  %-19s  %-28s %s%n", v.record().uid(), Flags.format(v.record().flags()), v.record().size(),
                     WHEN.format(Instant.ofEpochMilli(v.record().internalDate()).atZone(zone)), cut(v.summary().from(), 28),

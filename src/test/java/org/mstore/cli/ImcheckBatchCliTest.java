@@ -41,6 +41,13 @@ class ImcheckBatchCliTest {
     }
 
     @Test
+    void the_arrival_time_is_headed_received_not_date_which_is_the_date_header_elsewhere() {
+        List<String> out = cli.on(store, "imcheck", "-m", "user/a").ok().outLines();
+        assertThat(out).filteredOn(l -> l.startsWith("UID  ")).singleElement().satisfies(l -> assertThat(l.split("\\s+"))
+                .containsExactly("UID", "Flags", "Size", "Received", "From", "Subject"));
+    }
+
+    @Test
     void mailboxes_from_a_file_go_on_past_one_that_fails_and_say_so() throws Exception {
         Path names = Files.writeString(dir.resolve("names.txt"), "user/a\nuser/nobody\n\nuser/b\n");
         Cli.Result r = cli.on(store, "imcheck", "--mailboxes-from", names.toString());
