@@ -447,4 +447,15 @@ class ConsoleFxTest {
                 && robot.lookup("#dashDisk").queryAs(Label.class).getText().startsWith("The store's disk: "));
         assertThat(robot.lookup("#dashDisk").queryAs(Label.class).getText()).contains(" free of ").contains("impurge's reserve of ");
     }
+
+    @Test
+    void the_depth_chart_stacks_the_actions_so_one_at_zero_hides_no_other(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabDashboard");
+        await("the depth chart is shown", () -> robot.lookup("#depthChart").tryQuery().isPresent());
+        // four lines at 0 lay on each other and only the last drawn showed; stacked, an empty action adds nothing
+        assertThat((Object) robot.lookup("#depthChart").query()).isInstanceOf(javafx.scene.chart.StackedAreaChart.class);
+        assertThat(robot.lookup("#depthChart").<javafx.scene.chart.StackedAreaChart<Number, Number>>query().getData())
+                .extracting(javafx.scene.chart.XYChart.Series::getName).containsExactly("Clean", "Purge", "Repair", "Remove");
+    }
 }

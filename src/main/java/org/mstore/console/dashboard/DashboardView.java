@@ -13,6 +13,7 @@ import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Pos;
 import javafx.scene.chart.LineChart;
+import javafx.scene.chart.StackedAreaChart;
 import javafx.scene.chart.NumberAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.Label;
@@ -53,9 +54,11 @@ public final class DashboardView extends VBox {
         HBox summary = new HBox(24, done, bytes, hour);
         summary.setAlignment(Pos.BASELINE_LEFT);
 
-        LineChart<Number, Number> depth = new LineChart<>(timeAxis(zone), new NumberAxis());
+        // stacked: the top edge is the queue's depth, and an action with no entries adds nothing (as lines, the four
+        // series at 0 lay on each other and only the last one drawn showed)
+        StackedAreaChart<Number, Number> depth = new StackedAreaChart<>(timeAxis(zone), new NumberAxis());
         depth.setId("depthChart");
-        depth.setTitle("Queue depth per action");
+        depth.setTitle("Queue depth per action (stacked)");
         depth.setAnimated(false);
         depth.setCreateSymbols(false);
         Map<Action, XYChart.Series<Number, Number>> series = new EnumMap<>(Action.class);
