@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
-import org.mstore.api.MailboxFormatException;
+import org.mstore.api.DiskFull;
 import org.mstore.api.MailboxInfo;
 import org.mstore.api.Mailboxes;
 import org.mstore.api.MessageStore;
 import org.mstore.api.NewMessage;
+import org.mstore.api.NoSuchMailboxException;
 import org.mstore.api.UidSet;
 
 /**
@@ -25,10 +26,13 @@ public final class Simulator {
         public long deletes;
         public long expunges;
         public long errors;
+        /** The last error a simulated user got, in one line (null if none). */
+        public String lastError;
 
         @Override
         public String toString() {
-            return appends + " appends, " + deletes + " deletes, " + expunges + " expunges, " + errors + " errors";
+            return appends + " appends, " + deletes + " deletes, " + expunges + " expunges, " + errors + " errors"
+                    + (lastError == null ? "" : " (last: " + lastError + ")");
         }
     }
 
@@ -113,8 +117,20 @@ public final class Simulator {
             } else {
                 s.expunges += mb.expunge(box.name()).messages();
             }
-        } catch (MailboxFormatException e) {
-            s.errors++; // a corrupt mailbox: the client gets an error, a Repair is queued
+        } catch (NoSuchMailboxException | IOException e) {
+            // what a real client would be told and go on after: a corrupt mailbox (a Repair is queued), one deleted
+            // meanwhile, a full disk, a mailbox busy for too long
+            failed(s, box, e);
+        } catch (RuntimeException e) {
+            if (!DiskFull.causes(e)) { // the mailbox list's database could not write: as full for a client as the files
+                throw e;
+            }
+            failed(s, box, e);
         }
+    }
+
+    private static void failed(Stats s, MailboxInfo box, Exception e) {
+        s.errors++;
+        s.lastError = box.name() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
 }

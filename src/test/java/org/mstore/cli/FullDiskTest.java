@@ -121,6 +121,17 @@ class FullDiskTest {
 
     @Test
     @Order(3)
+    void simulated_users_on_a_full_disk_get_errors_and_go_on_as_real_clients_would() throws Exception {
+        fill("filler-sim", 60_000); // room to start, not for the messages of a second of 200 operations
+        Cli.Result r = cli.on(store, "simulate", "--rate", "200", "--seconds", "1");
+        // it stopped at the first append the disk refused, and the rest of the run never happened
+        assertThat(r.exit()).as(r.describe()).isZero();
+        assertThat(r.outLines()).last().asString().startsWith("simulate: done: ").contains("No space left on device");
+        assertThat(cli.on(store, "imcheck", "-q").ok().out()).doesNotContain("Repair");
+    }
+
+    @Test
+    @Order(4)
     void what_a_full_disk_refuses_is_said_in_one_line_never_as_damage_and_queues_no_repair() throws Exception {
         fill("filler-3", 0);
         refusedAsSpaceNotDamage(cli.on(store, "client", "delete", BOX, "2"));
@@ -135,7 +146,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void a_delivery_the_disk_cannot_take_is_a_temporary_failure_that_says_the_mail_system_is_full() throws Exception {
         fill("filler-4", 0);
         try (Cli.Background lmtpd = cli.background(store, "lmtpd", "--port", "0");
@@ -163,7 +174,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void an_imap_append_the_disk_cannot_take_is_refused_as_overquota_not_as_a_server_bug() throws Exception {
         fill("filler-5", 0);
         byte[] message = Files.readAllBytes(big);
@@ -222,7 +233,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void impurge_frees_space_on_a_full_disk_by_giving_up_its_reserve() throws Exception {
         deleteFillers();
         cli.on(store, "impurge", "--exit-when-empty").ok(); // with room again, it makes its reserve again
@@ -254,7 +265,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
         deleteFillers();
         assertThat(cli.on(store, "reconstruct", "-n", BOX).ok().out()).isEqualTo(BOX + ": ok\n");
