@@ -176,6 +176,9 @@ public final class Engine implements MessageStore {
         Path r = root.toAbsolutePath().normalize();
         BackendProvider provider = provider(backend);
         java.util.Map<String, String> config = provider.configure(backendOptions);
+        if (Files.isDirectory(r)) {
+            org.mstore.fs.OwnerOnly.requireOwnedByThisUser(r); // not a store made in someone else's directory
+        }
         if (storeThere(r)) {
             throw new IOException("a store already exists at " + r);
         }
@@ -193,6 +196,9 @@ public final class Engine implements MessageStore {
      */
     public static Engine openOrInit(Path root, OpenOptions options) throws IOException {
         Path r = root.toAbsolutePath().normalize();
+        if (Files.isDirectory(r)) {
+            org.mstore.fs.OwnerOnly.requireOwnedByThisUser(r);
+        }
         if (storeThere(r)) {
             return open(r, options);
         }
@@ -487,6 +493,7 @@ public final class Engine implements MessageStore {
         if (!Files.isDirectory(root)) {
             throw new IOException("no store at " + root + " (not a directory)");
         }
+        org.mstore.fs.OwnerOnly.requireOwnedByThisUser(root);
         StoreConfig config = StoreConfig.read(root);
         Backend backend = provider(config.backend()).open(root, config.options(), options.clock(), create);
         Engine engine;

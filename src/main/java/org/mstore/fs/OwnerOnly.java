@@ -177,4 +177,40 @@ public final class OwnerOnly {
         }
         return dir;
     }
+
+    /**
+     * Refuses a store directory that another user owns. A store is used by its owner only: a process of another user
+     * (root, running maintenance) would run with its own privileges on files that the owner can change at will — the
+     * owner could put code in the database for it to run (an H2 trigger is Java source, compiled and run when the
+     * database opens), or have it bring back an old index — and it would leave files the owner cannot read. Where the
+     * owner cannot be told (no POSIX attributes, the directory out of reach), the checks that follow decide.
+     */
+    public static void requireOwnedByThisUser(Path dir) throws IOException {
+        if (!POSIX) {
+            return;
+        }
+        long me = processUid();
+        Object owner;
+        try {
+            owner = Files.getAttribute(dir, "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return;
+        }
+        if (me < 0 || !(owner instanceof Integer uid) || uid == me) {
+            return;
+        }
+        String name = Files.getOwner(dir).getName();
+        throw new IOException("the store at " + dir + " belongs to " + name + " (uid " + uid + "), not to this process's user "
+                + System.getProperty("user.name") + " (uid " + me + "): run mstore as its owner, e.g. 'runuser -u " + name
+                + " -- mstore ...' (a store is used by its owner only: see docs/security.md)");
+    }
+
+    /** This process's effective uid: the owner of {@code /proc/self}; -1 where it cannot be read (not Linux). */
+    static long processUid() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
 }
