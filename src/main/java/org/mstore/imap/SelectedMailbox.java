@@ -193,18 +193,27 @@ final class SelectedMailbox {
     }
 
     /**
-     * Writes what is pending and allowed: EXPUNGEs (highest number first, so the others keep theirs), flag changes as
-     * unsolicited FETCH, and the new EXISTS and RECENT counts.
+     * Writes what is pending and allowed: EXPUNGEs (highest number first, so the others keep theirs), the new EXISTS and
+     * RECENT counts, then flag changes as unsolicited FETCH. EXISTS comes before the FETCHes: a flag change of a message
+     * that arrived meanwhile names a number the client learns only from EXISTS (RFC 3501 2.3.1.2).
      */
     void report(Resp out, boolean expunges, boolean flagUpdates) {
         if (expunges && goneCount > 0) {
+            int told = 0;
             for (int p = n - 1; p >= 0; p--) {
-                if (gone[p]) {
+                // a message that came and went before an EXISTS counted it was never the client's: nothing to say
+                if (gone[p] && p < reportedExists) {
                     out.text("* ").num(p + 1).text(" EXPUNGE").crlf();
+                    told++;
                 }
             }
             compact();
-            reportedExists = Math.min(reportedExists, n);
+            reportedExists -= told; // then the EXISTS below counts what arrived meanwhile
+        }
+        if (n != reportedExists) {
+            out.text("* ").num(n).text(" EXISTS").crlf();
+            out.text("* ").num(recent.size()).text(" RECENT").crlf();
+            reportedExists = n;
         }
         if (flagUpdates && !flagChanged.isEmpty()) {
             for (int uid : new TreeSet<>(flagChanged)) {
@@ -214,11 +223,6 @@ final class SelectedMailbox {
                 }
             }
             flagChanged.clear();
-        }
-        if (n != reportedExists) {
-            out.text("* ").num(n).text(" EXISTS").crlf();
-            out.text("* ").num(recent.size()).text(" RECENT").crlf();
-            reportedExists = n;
         }
     }
 
