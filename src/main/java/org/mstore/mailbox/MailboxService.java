@@ -243,11 +243,32 @@ public final class MailboxService {
      */
     public MailboxHandle open(String name) throws IOException {
         MailboxInfo info = info(name);
+        MailboxHandle mb;
         try {
-            return ctx.storage().open(info, ctx.readOnly());
+            mb = ctx.storage().open(info, ctx.readOnly());
         } catch (MailboxFormatException e) {
             throw corrupt(name, e);
         }
+        String behind = behindTheList(info, mb);
+        if (behind != null) {
+            closeQuietly(mb);
+            throw corrupt(name, new MailboxFormatException(behind));
+        }
+        return mb;
+    }
+
+    /**
+     * What is wrong when the mailbox's index is behind the mailbox list: its next UID lower than the list's, which only
+     * an index put back from an older copy makes (storage is written before the list, never after). Served as it is, it
+     * would bring back what was expunged since that copy and give the next message a UID a newer one has, over its
+     * file. Its Repair rebuilds it from the message files, with the list's next UID as a floor. Null when it is not.
+     */
+    private static String behindTheList(MailboxInfo info, MailboxHandle mb) {
+        if (mb.nextUid() >= info.nextUid()) {
+            return null;
+        }
+        return "the mailbox's index is older than the mailbox list (its next UID is " + mb.nextUid() + ", the list's "
+                + info.nextUid() + "): a copy put back from before the newest messages?";
     }
 
     /**
@@ -517,6 +538,11 @@ public final class MailboxService {
         List<String> problems;
         try (MailboxHandle mb = ctx.storage().open(info, !queueRepair || ctx.readOnly())) {
             problems = mb.verify();
+            String behind = behindTheList(info, mb);
+            if (behind != null) {
+                problems = new java.util.ArrayList<>(problems);
+                problems.add(0, behind);
+            }
         } catch (MailboxFormatException e) {
             problems = List.of(e.indexMissing() ? "Mailbox does not exist (its index is missing)" : e.getMessage());
         }

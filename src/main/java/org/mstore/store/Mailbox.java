@@ -1327,8 +1327,15 @@ public final class Mailbox implements Closeable {
         }
         Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
         MailboxIndex.Header oldHeader = salvage.header();
+        // An index whose next UID is below the mailbox list's was put back from an older copy: what it lists is not
+        // what the expunges since left, so its records and its count of committed expunges decide nothing here
+        boolean stale = oldHeader != null && (oldHeader.nextUid() & 0xffffffffL) < (nextUidHint & 0xffffffffL);
+        if (stale) {
+            notes.add("the index was older than the mailbox list (next UID " + (oldHeader.nextUid() & 0xffffffffL) + " < "
+                    + (nextUidHint & 0xffffffffL) + "): every expunge record that checks out counts");
+        }
         ExpungeFile.Salvage current = ExpungeFile.salvage(dir.resolve(ExpungeFile.FILE));
-        List<ExpungeFile.Entry> currentKept = committedEntries(dir, oldHeader, current, notes);
+        List<ExpungeFile.Entry> currentKept = committedEntries(dir, stale ? null : oldHeader, current, notes);
         TreeMap<String, ExpungeFile.Salvage> renamed = new TreeMap<>();
         for (String s : cleanupStamps(dir)) {
             ExpungeFile.Salvage sv = ExpungeFile.salvage(dir.resolve(EXP_PREFIX + s));
@@ -1353,7 +1360,7 @@ public final class Mailbox implements Closeable {
         // A message that a surviving index record lists was not expunged: an expunge commits by writing an index
         // without it. The list entry is from an expunge that never committed; the message is kept.
         int stillListed = 0;
-        for (int u : known.keySet()) {
+        for (int u : stale ? Set.<Integer>of() : known.keySet()) {
             if (expunged.remove(u)) {
                 stillListed++;
             }
