@@ -53,7 +53,7 @@ public final class CassandraBackend implements Backend {
         this.settings = new CassandraSettings(cql, clock, changes);
         MailboxLocks locks = new MailboxLocks(cql, config.lease(), Duration.ofMinutes(2));
         this.storage = new CassandraStorage(cql, locks);
-        this.metadata = new CassandraMetadata(mailboxes, queue, changes);
+        this.metadata = new CassandraMetadata(cql, mailboxes, queue, changes);
         this.users = new CassandraUsers(cql);
         this.sessions = new CassandraSessions(cql);
         keeper.add(queue::renewLeases);

@@ -12,6 +12,8 @@ import org.mstore.api.QueueEntry;
 import org.mstore.backend.MetaTx;
 import org.mstore.backend.Metadata;
 
+import com.datastax.oss.driver.api.core.cql.Row;
+
 /**
  * Units of work over the Cassandra store's mailbox list and queue. Cassandra has no transaction over several
  * partitions: each step is applied when it is called, in the order the rules call them, which the rules arrange so that
@@ -20,14 +22,48 @@ import org.mstore.backend.Metadata;
  * made under the mailbox's lock, which the rules hold around every unit of work that changes one.
  */
 final class CassandraMetadata implements Metadata {
+    /** The row of {@code store_meta} that holds the last UIDVALIDITY issued, in decimal. */
+    static final String UIDVALIDITY_KEY = "uidvalidity";
+    private final Cql cql;
     private final CassandraMailboxList mailboxes;
     private final CassandraQueue queue;
     private final CassandraChanges changes;
 
-    CassandraMetadata(CassandraMailboxList mailboxes, CassandraQueue queue, CassandraChanges changes) {
+    CassandraMetadata(Cql cql, CassandraMailboxList mailboxes, CassandraQueue queue, CassandraChanges changes) {
+        this.cql = cql;
         this.mailboxes = mailboxes;
         this.queue = queue;
         this.changes = changes;
+    }
+
+    /**
+     * A compare-and-set loop on the {@code uidvalidity} row of {@code store_meta}: read at LOCAL_SERIAL, then a
+     * lightweight transaction conditional on the value read (or {@code IF NOT EXISTS}); a host that lost the race reads
+     * again. A store made before the row existed starts it above every mailbox it lists (one read of the list, once).
+     */
+    @Override
+    public long issueUidValidity(long atLeast) {
+        for (int attempt = 0; ; attempt++) {
+            Row r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", UIDVALIDITY_KEY);
+            long last = r == null ? mailboxes.list().stream().mapToLong(MailboxInfo::uidValidity).max().orElse(0)
+                    : Long.parseLong(r.getString(0));
+            String next = Long.toString(Math.max(last + 1, atLeast));
+            boolean ok = r == null
+                    ? cql.lwt("INSERT INTO {mbox}.store_meta (key, value) VALUES (?, ?) IF NOT EXISTS", UIDVALIDITY_KEY, next)
+                    : cql.lwt("UPDATE {mbox}.store_meta SET value = ? WHERE key = ? IF value = ?", next, UIDVALIDITY_KEY, r.getString(0));
+            if (ok) {
+                return Long.parseLong(next);
+            }
+            if (attempt > 50) {
+                throw new IllegalStateException("could not issue a UIDVALIDITY: too much contention on its row in store_meta");
+            }
+            try {
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 5 + 5 * Math.min(attempt, 10)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while issuing a UIDVALIDITY");
+            }
+        }
     }
 
     @Override

@@ -51,6 +51,26 @@ final class H2Metadata implements Metadata {
         return result;
     }
 
+    /**
+     * One UPDATE of the one row of {@code uidvalidity_counter} (schema version 5), in a transaction of its own: its row
+     * lock orders processes that issue at once, and the value is returned only once committed.
+     */
+    @Override
+    public long issueUidValidity(long atLeast) {
+        return db.inTransaction(c -> {
+            try (java.sql.PreparedStatement p = c.prepareStatement("SELECT last_issued FROM FINAL TABLE "
+                    + "(UPDATE uidvalidity_counter SET last_issued = GREATEST(last_issued + 1, ?) WHERE id = 1)")) {
+                p.setLong(1, atLeast);
+                try (java.sql.ResultSet rs = p.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("the uidvalidity_counter row is missing from the mboxlist database");
+                    }
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     /** SQL failures inside a unit of work leave it as unchecked exceptions, so that the transaction rolls back. */
     private interface Sql<T> {
         T run() throws SQLException;

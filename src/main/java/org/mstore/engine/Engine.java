@@ -1227,6 +1227,8 @@ public final class Engine implements MessageStore {
             }
             return null;
         });
+        // a lost database lost the last UIDVALIDITY issued with it: new mailboxes get values above every one listed
+        ctx.meta().issueUidValidity(found.stream().mapToLong(f -> f.info().uidValidity()).max().orElse(0));
         org.mstore.fs.CrashPoint.hit("rebuild-list.after-list");
         backend.queue().enqueueAll(pending);
         org.mstore.fs.CrashPoint.hit("rebuild-list.after-queue");

@@ -72,6 +72,8 @@ final class Migration {
                 progress.accept("copied " + info.name() + ": " + n[0] + " messages");
                 org.mstore.fs.CrashPoint.hit("migrate.after-mailbox");
             }
+            // the copies keep their UIDVALIDITY: the target's new mailboxes get values above them
+            dst.context().meta().issueUidValidity(boxes.stream().mapToLong(MailboxInfo::uidValidity).max().orElse(0));
             int entries = 0;
             int leftOut = 0;
             List<QueueRequest> requests = new ArrayList<>();

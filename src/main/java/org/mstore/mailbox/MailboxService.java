@@ -82,7 +82,7 @@ public final class MailboxService {
             throw new IllegalArgumentException("cannot create " + mn + ": its user's INBOX " + mn.inbox() + " does not exist");
         }
         Instant now = ctx.instant();
-        int uidValidity = (int) Math.max(1, now.getEpochSecond() & 0x7fffffff);
+        long uidValidity = issueUidValidity(now);
         MailboxInfo info = MailboxInfo.created(mn.toString(), partition, uidValidity, now);
         if (ctx.storage().holds(info)) {
             throw new IllegalArgumentException("cannot create " + mn + ": storage already holds a mailbox of that name that is not in "
@@ -96,6 +96,25 @@ public final class MailboxService {
             });
             return info;
         }
+    }
+
+    /** The greatest UIDVALIDITY: RFC 3501's nz-number is 32-bit unsigned. */
+    public static final long MAX_UID_VALIDITY = 0xffffffffL;
+
+    /**
+     * A new mailbox's UIDVALIDITY: the time of its creation in seconds, unless the store has issued that or a greater
+     * value already (a mailbox deleted or renamed away and created again within the same second, many mailboxes
+     * created in one second, the clock set back); then the last value issued + 1. The store keeps the last value
+     * issued ({@link org.mstore.backend.Metadata#issueUidValidity}), for every process of it: a (UIDVALIDITY, UID) pair
+     * never names two different messages (RFC 3501 §2.3.1.1).
+     */
+    private long issueUidValidity(Instant now) {
+        long v = ctx.meta().issueUidValidity(Math.max(1, now.getEpochSecond() & 0x7fffffff));
+        if (v < 1 || v > MAX_UID_VALIDITY) {
+            throw new IllegalStateException("no UIDVALIDITY left to issue: the store issued " + v + ", past RFC 3501's greatest ("
+                    + MAX_UID_VALIDITY + ")");
+        }
+        return v;
     }
 
     /**

@@ -47,7 +47,7 @@ class MigrationsTest {
     @Test
     void a_store_that_lacks_a_migration_gets_it_when_opened() throws Exception {
         try (Database db = Database.open(dir, true)) {
-            assertThat(applied(db)).containsExactly(1, 2, 3, 4);
+            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5);
             assertThat(Database.versionOf("db/V3__sessions.sql")).isEqualTo(3);
             db.administer(c -> {
                 try (Statement s = c.createStatement()) {
@@ -59,8 +59,8 @@ class MigrationsTest {
             });
         }
         try (Database db = Database.open(dir, false)) {
-            assertThat(applied(db)).containsExactly(1, 2, 3, 4);
-            assertThat(db.schemaVersion()).isEqualTo(4);
+            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5);
+            assertThat(db.schemaVersion()).isEqualTo(5);
             db.read(c -> {
                 try (Statement s = c.createStatement()) {
                     s.executeQuery("SELECT COUNT(*) FROM server_session").close();
@@ -178,6 +178,11 @@ class MigrationsTest {
                         out.add("counter " + rs.getInt(1) + " " + rs.getLong(2));
                     }
                 }
+                try (ResultSet rs = s.executeQuery("SELECT id, last_issued FROM uidvalidity_counter")) {
+                    while (rs.next()) {
+                        out.add("uidvalidity " + rs.getInt(1) + " " + rs.getLong(2));
+                    }
+                }
             }
             return out;
         });
@@ -206,6 +211,25 @@ class MigrationsTest {
             }
         }
         assertThat(cases).isGreaterThan(20);
+    }
+
+    @Test
+    void the_uidvalidity_counter_of_an_older_store_starts_above_every_mailbox_it_lists() throws Exception {
+        oldStore(dir, 5, 0); // schema version 4, with mailboxes
+        try (Connection c = h2(dir.resolve(Database.DIR), StoreSecret.read(dir.resolve(Database.DIR).resolve(StoreSecret.FILE)).orElseThrow());
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO mailbox(name, partition_name, uidvalidity, next_uid, created) VALUES "
+                    + "('user/a', 'primary', 1700000000, 1, 0), ('user/b', 'primary', 1700000007, 1, 0), ('user/c', 'primary', 1600000000, 1, 0)");
+        }
+        try (Database db = Database.open(dir, false)) {
+            long last = db.read(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT last_issued FROM uidvalidity_counter WHERE id = 1")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            assertThat(last).isEqualTo(1700000007L);
+        }
     }
 
     @Test
