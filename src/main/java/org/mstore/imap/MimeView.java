@@ -5,19 +5,23 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.codec.EncoderUtil;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.apache.james.mime4j.dom.Body;
 import org.apache.james.mime4j.dom.Entity;
 import org.apache.james.mime4j.dom.Header;
 import org.apache.james.mime4j.dom.Message;
 import org.apache.james.mime4j.dom.Multipart;
-import org.apache.james.mime4j.dom.SingleBody;
 import org.apache.james.mime4j.dom.TextBody;
 import org.apache.james.mime4j.dom.address.Address;
 import org.apache.james.mime4j.dom.address.AddressList;
@@ -27,14 +31,16 @@ import org.apache.james.mime4j.dom.field.ContentDispositionField;
 import org.apache.james.mime4j.dom.field.ContentTypeField;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.message.DefaultMessageBuilder;
-import org.apache.james.mime4j.message.DefaultMessageWriter;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.util.MimeUtil;
 
 /**
- * One message seen through Apache James Mime4j: its ENVELOPE, BODYSTRUCTURE and BODY[section] contents. The top
- * level's header and text are cut from the stored bytes exactly (the first empty line ends the header); the parts
- * below come from Mime4j's parse (transfer encodings left as they are) and are written back with its writer.
+ * One message seen through Apache James Mime4j: its ENVELOPE, BODYSTRUCTURE and BODY[section] contents. Mime4j's parse
+ * (transfer encodings left as they are) gives the structure; every section is cut from the stored bytes exactly: the
+ * first empty line ends a header, and each part of a multipart is found by its boundary lines the way Mime4j finds
+ * them (the CRLF before a boundary is the boundary's, RFC 2046 5.1.1), so nothing is written back and no transfer
+ * encoding is applied again. BODYSTRUCTURE's sizes and line counts are those of the same bytes.
  */
 final class MimeView {
     private static final MimeConfig CONFIG = new MimeConfig.Builder().setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1)
@@ -45,6 +51,7 @@ final class MimeView {
     private Header header;
     private Message message;
     private boolean broken;
+    private IdentityHashMap<Entity, Span> spans;
 
     MimeView(byte[] raw) {
         this.raw = raw;
@@ -64,6 +71,28 @@ final class MimeView {
             }
         }
         return b.length;
+    }
+
+    /**
+     * Where the body of the part or encapsulated message in {@code b[from, to)} starts, as Mime4j's parser ends a
+     * header: just after the first line that is CRLF or LF (the very first line too: an empty header); {@code to} if
+     * there is none.
+     */
+    static int headerEnd(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (b[i] == '\n') {
+                return i + 1;
+            }
+            if (b[i] == '\r' && i + 1 < to && b[i + 1] == '\n') {
+                return i + 2;
+            }
+            while (i < to && b[i] != '\n') {
+                i++;
+            }
+            i++; // past the line's LF
+        }
+        return to;
     }
 
     private static DefaultMessageBuilder builder(boolean decode) {
@@ -98,11 +127,151 @@ final class MimeView {
     }
 
     byte[] headerBytes() {
-        return java.util.Arrays.copyOfRange(raw, 0, headerEnd);
+        return Arrays.copyOfRange(raw, 0, headerEnd);
     }
 
     byte[] textBytes() {
-        return java.util.Arrays.copyOfRange(raw, headerEnd, raw.length);
+        return Arrays.copyOfRange(raw, headerEnd, raw.length);
+    }
+
+    // ---------------------------------------------------------------- where each entity's bytes are
+
+    /**
+     * An entity's bytes: {@code buf[start, body)} its header (the empty line that ends it included),
+     * {@code buf[body, end)} its content. {@code buf} is the stored message, except inside a message/rfc822 part whose
+     * content is base64 or quoted-printable (RFC 2046 5.2.1 forbids it): Mime4j parses the decoded message there.
+     */
+    record Span(byte[] buf, int start, int body, int end) {
+        byte[] header() {
+            return Arrays.copyOfRange(buf, start, body);
+        }
+
+        byte[] content() {
+            return Arrays.copyOfRange(buf, body, end);
+        }
+
+        int contentLines() {
+            return lines(buf, body, end);
+        }
+    }
+
+    /** Where an entity of {@link #message()} is in the bytes (an empty span at the end if it cannot be found). */
+    private Span span(Entity e) {
+        if (spans == null) {
+            spans = new IdentityHashMap<>();
+            Message m = message();
+            if (m != null) {
+                locate(m, new Span(raw, 0, headerEnd, raw.length));
+            }
+        }
+        Span s = spans.get(e);
+        return s != null ? s : new Span(raw, raw.length, raw.length, raw.length);
+    }
+
+    /** Records {@code e}'s span and, following Mime4j's tree, those of the entities inside it. */
+    private void locate(Entity e, Span s) {
+        spans.put(e, s);
+        Body b = e.getBody();
+        if (b instanceof Multipart mp) {
+            ContentTypeField ct = e.getHeader() == null ? null : e.getHeader().getField("Content-Type", ContentTypeField.class);
+            String boundary = ct == null ? null : ct.getBoundary();
+            List<Span> found = boundary == null ? List.of() : parts(s.buf, s.body, s.end, boundary);
+            List<Entity> kids = mp.getBodyParts();
+            for (int i = 0; i < kids.size(); i++) {
+                locate(kids.get(i), i < found.size() ? found.get(i) : new Span(s.buf, s.end, s.end, s.end));
+            }
+        } else if (b instanceof Message inner) {
+            byte[] buf = s.buf;
+            int from = s.body;
+            int to = s.end;
+            String cte = e.getContentTransferEncoding();
+            if (MimeUtil.isBase64Encoding(cte) || MimeUtil.isQuotedPrintableEncoded(cte)) {
+                buf = decode(buf, from, to, cte);
+                from = 0;
+                to = buf.length;
+            }
+            locate(inner, new Span(buf, from, headerEnd(buf, from, to), to));
+        }
+    }
+
+    /** The content {@code b[from, to)} decoded as Mime4j decodes it before parsing an encapsulated message. */
+    private static byte[] decode(byte[] b, int from, int to, String cte) {
+        InputStream in = new ByteArrayInputStream(b, from, to - from);
+        try (InputStream d = MimeUtil.isBase64Encoding(cte) ? new Base64InputStream(in, DecodeMonitor.SILENT)
+                : new QuotedPrintableInputStream(in, DecodeMonitor.SILENT)) {
+            return d.readAllBytes();
+        } catch (IOException | RuntimeException ex) {
+            return new byte[0];
+        }
+    }
+
+    /**
+     * The parts of the multipart content {@code b[from, to)}, found as Mime4j's parser (0.8) finds them, so that they
+     * are the parts of its tree: a boundary line starts with "--" and the boundary, at the content's start or just
+     * after an LF, and the boundary is followed by white space, "--", or the end; the LF (and a CR before it) that
+     * precedes a boundary line belongs to the boundary (RFC 2046 5.1.1); "--" after the boundary on its line makes it
+     * the last one. A part begins after its boundary line and ends at the next boundary or, if none, where the content
+     * ends. Text before the first boundary (the preamble) and after the last (the epilogue) is in no part.
+     */
+    static List<Span> parts(byte[] b, int from, int to, String boundary) {
+        byte[] delim = new byte[boundary.length() + 2];
+        delim[0] = '-';
+        delim[1] = '-';
+        for (int i = 0; i < boundary.length(); i++) {
+            delim[i + 2] = (byte) boundary.charAt(i);
+        }
+        List<Span> parts = new ArrayList<>();
+        int at = boundaryLine(b, from, to, delim); // the end of the preamble
+        while (at >= 0) {
+            int p = at + delim.length; // the rest of the boundary line, up to and with its line break
+            boolean last = false;
+            while (to - p > 1) {
+                if (!last && b[p] == '-' && b[p + 1] == '-') {
+                    last = true;
+                    p += 2;
+                } else if (b[p] == '\r' && b[p + 1] == '\n') {
+                    p += 2;
+                    break;
+                } else if (b[p] == '\n') {
+                    p++;
+                    break;
+                } else {
+                    p++;
+                }
+            }
+            if (last || p >= to) {
+                break; // the closing boundary, or one that nothing follows
+            }
+            int start = p;
+            int next = boundaryLine(b, start, to, delim);
+            int end = to;
+            if (next >= 0) {
+                end = next;
+                if (end > start && b[end - 1] == '\n') {
+                    end--;
+                    if (end > start && b[end - 1] == '\r') {
+                        end--;
+                    }
+                }
+            }
+            parts.add(new Span(b, start, headerEnd(b, start, end), end));
+            at = next;
+        }
+        return parts;
+    }
+
+    /** Where the first boundary line in {@code b[from, to)} starts; -1 if none. */
+    private static int boundaryLine(byte[] b, int from, int to, byte[] delim) {
+        for (int i = from; i + delim.length <= to; i++) {
+            if ((i == from || b[i - 1] == '\n') && Arrays.equals(b, i, i + delim.length, delim, 0, delim.length)) {
+                int j = i + delim.length;
+                if (j >= to || b[j] == ' ' || b[j] == '\t' || b[j] == '\r' || b[j] == '\n'
+                        || (b[j] == '-' && j + 1 < to && b[j + 1] == '-')) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------- ENVELOPE
@@ -190,7 +359,7 @@ final class MimeView {
         structure(out, m, extended);
     }
 
-    private static void structure(Resp out, Entity e, boolean extended) {
+    private void structure(Resp out, Entity e, boolean extended) {
         Body body = e.getBody();
         Header h = e.getHeader();
         ContentTypeField ct = h == null ? null : h.getField("Content-Type", ContentTypeField.class);
@@ -223,16 +392,16 @@ final class MimeView {
         out.sp().nstring(h == null ? null : value(h, "Content-ID"));
         out.sp().nstring(h == null ? null : value(h, "Content-Description"));
         out.sp().string(e.getContentTransferEncoding().toUpperCase(Locale.ROOT));
-        byte[] content = bodyBytes(body);
-        out.sp().num(content.length);
+        Span s = span(e); // the bytes BODY[section] serves for this part: its size and lines are theirs
+        out.sp().num(s.end - s.body);
         if (body instanceof Message inner) {
             out.sp();
             envelope(out, inner.getHeader());
             out.sp();
             structure(out, inner, extended);
-            out.sp().num(lines(content, 0, content.length));
+            out.sp().num(s.contentLines());
         } else if (type.equalsIgnoreCase("text")) {
-            out.sp().num(lines(content, 0, content.length));
+            out.sp().num(s.contentLines());
         }
         if (extended) {
             out.sp().nstring(h == null ? null : value(h, "Content-MD5")).sp();
@@ -287,28 +456,13 @@ final class MimeView {
         return n;
     }
 
-    private static byte[] bodyBytes(Body body) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            if (body instanceof SingleBody s) {
-                try (InputStream in = s.getInputStream()) {
-                    in.transferTo(out);
-                }
-            } else {
-                new DefaultMessageWriter().writeBody(body, out);
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            return new byte[0];
-        }
-    }
-
     // ---------------------------------------------------------------- BODY[section]
 
     /**
      * The bytes of a section: {@code part} is the part numbers (empty for the top level), {@code text} one of "",
      * HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT, MIME; {@code fields} the names for HEADER.FIELDS. An empty array
-     * when the part does not exist (RFC 3501 lets a server return an empty string).
+     * when the part does not exist (RFC 3501 lets a server return an empty string). Always the bytes as they are in
+     * the stored message (RFC 3501 6.4.5), never a part written back.
      */
     byte[] section(int[] part, String text, List<String> fields) {
         if (part.length == 0) {
@@ -340,38 +494,26 @@ final class MimeView {
                 return new byte[0];
             }
         }
-        try {
-            DefaultMessageWriter w = new DefaultMessageWriter();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            switch (text) {
-                case "MIME" -> {
-                    if (e == m) {
-                        return new byte[0];
-                    }
-                    w.writeHeader(e.getHeader(), out);
-                }
-                case "HEADER", "TEXT", "HEADER.FIELDS", "HEADER.FIELDS.NOT" -> {
-                    if (!(e.getBody() instanceof Message inner)) {
-                        return new byte[0];
-                    }
-                    switch (text) {
-                        case "HEADER" -> w.writeHeader(inner.getHeader(), out);
-                        case "TEXT" -> w.writeBody(inner.getBody(), out);
-                        default -> {
-                            return fields(inner.getHeader(), fields, text.endsWith(".NOT"));
-                        }
-                    }
-                }
-                default -> {
-                    if (e == m) {
-                        return textBytes();
-                    }
-                    w.writeBody(e.getBody(), out); // a message's body, a part's content, or a whole encapsulated message
-                }
+        switch (text) {
+            case "MIME" -> {
+                return e == m ? new byte[0] : span(e).header();
             }
-            return out.toByteArray();
-        } catch (IOException ex) {
-            return new byte[0];
+            case "HEADER", "TEXT", "HEADER.FIELDS", "HEADER.FIELDS.NOT" -> {
+                if (!(e.getBody() instanceof Message inner)) {
+                    return new byte[0];
+                }
+                return switch (text) {
+                    case "HEADER" -> span(inner).header();
+                    case "TEXT" -> span(inner).content();
+                    default -> fields(inner.getHeader(), fields, text.endsWith(".NOT"));
+                };
+            }
+            default -> {
+                if (e == m) {
+                    return textBytes();
+                }
+                return span(e).content(); // a message's body, a part's content, or a whole encapsulated message
+            }
         }
     }
 

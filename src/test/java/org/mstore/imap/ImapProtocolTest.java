@@ -58,6 +58,103 @@ class ImapProtocolTest {
         }
     }
 
+    /** A nested multipart and an encapsulated message, their transfer encodings as a sender wrote them. */
+    static final String NESTED = "From: ann@example.com\r\nTo: alice@example.com\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npreamble\r\n"
+            + "--outer\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nhello\r\n"
+            + "--outer\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
+            + "--alt\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + "a=3Db caf=E9\r\nsecond line=\r\n continued\r\n"
+            + "--alt\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + "<p>a=3Db caf=E9</p>\r\n"
+            + "--alt--\r\n"
+            + "--outer\r\nContent-Type: message/rfc822\r\nContent-Description: forwarded\r\n\r\n"
+            + "From: bob@example.com\r\nSubject: inner\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"in\"\r\n\r\n"
+            + "--in\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+            + "--in\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n"
+            + "Content-Disposition: attachment; filename=\"x.bin\"\r\n\r\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\r\nISIjJCUmJygp\r\n"
+            + "--in--\r\n"
+            + "--outer--\r\nepilogue\r\n";
+
+    /** The literal of {@code BODY[section]} in a FETCH response (the message is ASCII: a char is a byte). */
+    private static String literal(RawImap c, String section) throws Exception {
+        String r = String.join("\n", c.ok("FETCH 1 BODY.PEEK[" + section + "]"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("BODY[" + section + "] {") + "(\\d+)\\}\r\n")
+                .matcher(r);
+        assertThat(m.find()).as(r).isTrue();
+        return r.substring(m.end(), m.end() + Integer.parseInt(m.group(1)));
+    }
+
+    /** NESTED from the end of {@code from} (or its start) to the start of {@code to}, cut by hand. */
+    private static String slice(String from, boolean afterFrom, String to) {
+        int a = NESTED.indexOf(from);
+        assertThat(a).as(from).isNotNegative();
+        if (afterFrom) {
+            a += from.length();
+        }
+        int b = NESTED.indexOf(to, a);
+        assertThat(b).as(to).isGreaterThan(a);
+        return NESTED.substring(a, b);
+    }
+
+    @Test
+    void a_nested_multipart_or_message_part_is_served_as_its_stored_bytes() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            assertThat(appendLiteral(c, "INBOX", NESTED)).contains("OK");
+            c.ok("SELECT INBOX");
+            // each part ends before the CRLF that precedes the next boundary (RFC 2046 5.1.1)
+            String part2 = slice("--alt\r\nContent-Type: text/plain", false, "\r\n--outer\r\nContent-Type: message/rfc822");
+            String part21 = slice("quoted-printable\r\n\r\n", true, "\r\n--alt\r\nContent-Type: text/html");
+            String part22 = slice("<p>", false, "\r\n--alt--");
+            String part2Mime = slice("Content-Type: multipart/alternative", false, "--alt\r\nContent-Type: text/plain");
+            String part3 = slice("From: bob@example.com", false, "\r\n--outer--");
+            String part3Header = slice("From: bob@example.com", false, "--in\r\nContent-Type: text/plain");
+            String part3Text = slice("--in\r\nContent-Type: text/plain", false, "\r\n--outer--");
+            String part31 = slice("see attached", false, "\r\n--in\r\n");
+            String part32 = slice("AAEC", false, "\r\n--in--");
+            String part32Mime = slice("Content-Type: application/octet-stream", false, "AAEC");
+            String part3Mime = slice("Content-Type: message/rfc822", false, "From: bob@example.com");
+            assertThat(part2).startsWith("--alt\r\n").endsWith("--alt--").contains("a=3Db caf=E9");
+            assertThat(part3).startsWith("From: bob@").endsWith("--in--").contains("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\r\nISIjJCUmJygp");
+
+            assertThat(literal(c, "2")).isEqualTo(part2);
+            assertThat(literal(c, "2.1")).isEqualTo(part21).isEqualTo("a=3Db caf=E9\r\nsecond line=\r\n continued");
+            assertThat(literal(c, "2.2")).isEqualTo(part22);
+            assertThat(literal(c, "2.MIME")).isEqualTo(part2Mime);
+            assertThat(literal(c, "3")).isEqualTo(part3);
+            assertThat(literal(c, "3.HEADER")).isEqualTo(part3Header);
+            assertThat(literal(c, "3.TEXT")).isEqualTo(part3Text);
+            assertThat(literal(c, "3.MIME")).isEqualTo(part3Mime);
+            assertThat(literal(c, "3.1")).isEqualTo(part31).isEqualTo("see attached");
+            assertThat(literal(c, "3.2")).isEqualTo(part32);
+            assertThat(literal(c, "3.2.MIME")).isEqualTo(part32Mime);
+            assertThat(literal(c, "HEADER") + literal(c, "TEXT")).isEqualTo(literal(c, "")).isEqualTo(NESTED);
+
+            // BODYSTRUCTURE describes those bytes: part 2 is a multipart (no size of its own): its parts' sizes;
+            // part 3 (message/rfc822) its size and lines, and its parts'
+            String bs = String.join("\n", c.ok("FETCH 1 BODYSTRUCTURE"));
+            java.util.regex.Matcher plain = java.util.regex.Pattern
+                    .compile("\"TEXT\" \"PLAIN\" \\(\"CHARSET\" \"iso-8859-1\"\\) NIL NIL \"QUOTED-PRINTABLE\" (\\d+) (\\d+)").matcher(bs);
+            assertThat(plain.find()).as(bs).isTrue();
+            assertThat(Integer.parseInt(plain.group(1))).isEqualTo(part21.length());
+            assertThat(Integer.parseInt(plain.group(2))).isEqualTo(3);
+            java.util.regex.Matcher html = java.util.regex.Pattern
+                    .compile("\"TEXT\" \"HTML\" \\(\"CHARSET\" \"iso-8859-1\"\\) NIL NIL \"QUOTED-PRINTABLE\" (\\d+) (\\d+)").matcher(bs);
+            assertThat(html.find()).as(bs).isTrue();
+            assertThat(Integer.parseInt(html.group(1))).isEqualTo(part22.length());
+            java.util.regex.Matcher msg = java.util.regex.Pattern
+                    .compile("\"MESSAGE\" \"RFC822\" NIL NIL \"forwarded\" \"7BIT\" (\\d+) ").matcher(bs);
+            assertThat(msg.find()).as(bs).isTrue();
+            assertThat(Integer.parseInt(msg.group(1))).isEqualTo(part3.length());
+            int lines3 = part3.split("\r\n", -1).length;
+            assertThat(bs).contains("\"MIXED\" (\"BOUNDARY\" \"in\") NIL NIL NIL) " + lines3 + " NIL NIL NIL NIL)");
+            java.util.regex.Matcher bin = java.util.regex.Pattern.compile("\"APPLICATION\" \"OCTET-STREAM\" \\(\"NAME\" \"x.bin\"\\) NIL NIL \"BASE64\" (\\d+) ")
+                    .matcher(bs);
+            assertThat(bin.find()).as(bs).isTrue();
+            assertThat(Integer.parseInt(bin.group(1))).isEqualTo(part32.length());
+        }
+    }
+
     @Test
     void search_keys() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
