@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -166,11 +167,17 @@ public final class Mailbox implements Closeable {
     private static void checkDirectory(Path dir) throws IOException {
         BasicFileAttributes a;
         try {
-            a = Files.readAttributes(dir, BasicFileAttributes.class);
+            a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new MailboxFormatException("Mailbox does not exist", true);
         } catch (IOException e) {
             throw StoreFiles.unreadable("mailbox directory " + dir.getFileName(), e);
+        }
+        if (a.isSymbolicLink()) {
+            // not followed: to another mailbox's directory it would serve that mailbox's mail under this name, and its
+            // changes would go there under a lock of another path
+            throw new MailboxFormatException("mailbox directory " + dir.getFileName() + " is a symbolic link (to "
+                    + linkTarget(dir) + "), not the mailbox's own directory");
         }
         if (!a.isDirectory()) {
             throw new MailboxFormatException("mailbox directory " + dir.getFileName() + " is not a directory");
@@ -1699,12 +1706,27 @@ public final class Mailbox implements Closeable {
     /** The mailbox directory, made a directory again if something else took its place; then owner-only created. */
     private static void prepareDirectory(Path dir, List<String> aside, List<String> notes) throws IOException {
         BasicFileAttributes a = StoreFiles.attributes(dir);
+        if (a != null && a.isSymbolicLink()) {
+            // whose the directory it names is, only an administrator can tell: rebuilding through the link would rewrite
+            // another mailbox's files, and moving the link aside would empty this one; the Repair fails, and says why
+            throw new IOException("cannot repair: the mailbox directory " + dir.getFileName() + " is a symbolic link (to "
+                    + linkTarget(dir) + "); put the mailbox's own directory in its place, or delete the link for an empty "
+                    + "mailbox, then repair it again");
+        }
         if (a != null && !a.isDirectory() && !Files.isDirectory(dir)) {
             Path moved = StoreFiles.moveAside(dir);
             aside.add(moved.toString());
             notes.add("the mailbox directory was not a directory; moved aside to " + moved.getFileName());
         }
         OwnerOnly.createDirectories(dir);
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "?";
+        }
     }
 
     private static void moveAsideIfNotRegular(Path p, String label, List<String> aside, List<String> notes) throws IOException {
