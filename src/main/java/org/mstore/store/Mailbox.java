@@ -1227,6 +1227,47 @@ public final class Mailbox implements Closeable {
         return out;
     }
 
+    /** The suffix of the record a Repair keeps of a message whose file was gone: {@code quarantine/<uid>.missing}. */
+    static final String MISSING_SUFFIX = ".missing";
+
+    /** Keeps the index record of a message whose file is gone (size, checksum, flags, date), for its file's return. */
+    private static void keepMissingRecord(Path dir, IndexRecord r) throws IOException {
+        Path q = OwnerOnly.createDirectories(dir.resolve(QUARANTINE));
+        Path f = q.resolve(r.uid() + MISSING_SUFFIX);
+        if (!StoreFiles.present(f)) {
+            OwnerOnly.writeAtomically(f, (r.size() + " " + r.checksum() + " " + r.flags() + " " + r.internalDate() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** The records kept by {@link #keepMissingRecord}, by UID (one that does not parse is left out). */
+    private static Map<Integer, IndexRecord> missingRecords(Path dir) throws IOException {
+        Map<Integer, IndexRecord> out = new HashMap<>();
+        Path q = dir.resolve(QUARANTINE);
+        if (!Files.isDirectory(q, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(q, "*" + MISSING_SUFFIX)) {
+            for (Path p : ds) {
+                try {
+                    int uid = Integer.parseInt(p.getFileName().toString().substring(0,
+                            p.getFileName().toString().length() - MISSING_SUFFIX.length()));
+                    String[] f = Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII).strip().split(" ");
+                    out.put(uid, new IndexRecord(uid, Integer.parseInt(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[0]), 0, 0,
+                            Long.parseLong(f[1])));
+                } catch (IOException | RuntimeException e) {
+                    // not a record of ours: left alone
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Deletes the kept record of a message whose file came back (taken in again, or quarantined). */
+    private static void forgetMissing(Path dir, int uid) throws IOException {
+        Files.deleteIfExists(dir.resolve(QUARANTINE).resolve(uid + MISSING_SUFFIX));
+    }
+
     /** Moves a damaged message file into quarantine; returns where it went. */
     private static Quarantined quarantine(Path dir, int uid, Path file, long size, String code, long now) throws IOException {
         Path q = OwnerOnly.createDirectories(dir.resolve(QUARANTINE));
@@ -1377,6 +1418,13 @@ public final class Mailbox implements Closeable {
             currentKept.removeIf(e -> known.containsKey(e.uid()));
         }
 
+        // Messages an earlier Repair found gone from disk: if a file comes back (put back by hand), it is that message,
+        // checked against the record kept, and taken in again, never taken for an expunged message's leftover
+        Map<Integer, IndexRecord> missing = missingRecords(dir);
+        for (Map.Entry<Integer, IndexRecord> m : missing.entrySet()) {
+            known.putIfAbsent(m.getKey(), m.getValue());
+        }
+
         // 3. The message files: list and read them on a pool of I/O threads (the cost of a repair is waiting for the
         // disk, and a cold disk answers faster with many reads in flight).
         List<Path> buckets = new ArrayList<>();
@@ -1420,7 +1468,7 @@ public final class Mailbox implements Closeable {
                 if (expunged.contains(u)) {
                     continue;
                 }
-                if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0) {
+                if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0 && !missing.containsKey(u)) {
                     orphanUids.add(u);
                 } else {
                     cand.add(u);
@@ -1620,9 +1668,17 @@ public final class Mailbox implements Closeable {
         for (IndexRecord r : salvage.records()) {
             if (!files.containsKey(r.uid()) && !expunged.contains(r.uid())) {
                 lost++;
-                notes.add("UID " + r.uid() + ": in the index but its message file is gone; left out");
+                notes.add("UID " + r.uid() + ": in the index but its message file is gone; left out (its record is kept in "
+                        + QUARANTINE + "/" + r.uid() + MISSING_SUFFIX + ": if the file is put back, the next Repair takes it in)");
+                keepMissingRecord(dir, r);
             }
             maxUid = Math.max(maxUid, r.uid());
+        }
+        for (int u : missing.keySet()) {
+            if (files.containsKey(u)) {
+                notes.add("UID " + u + ": its message file, gone at an earlier Repair, is back: checked against its record and "
+                        + "taken in again (or quarantined if it differs)");
+            }
         }
         for (Quarantined q : quarantined(dir)) {
             maxUid = Math.max(maxUid, q.uid());
@@ -1642,6 +1698,11 @@ public final class Mailbox implements Closeable {
         CrashPoint.hit("rebuild.after-cache-renamed");
         Durable.replace(dir.resolve(IDX_NEW), dir.resolve(MailboxIndex.FILE));
         CrashPoint.hit("rebuild.after-index-renamed");
+        for (int u : missing.keySet()) {
+            if (files.containsKey(u)) {
+                forgetMissing(dir, u); // in the index again, or in quarantine: the record has done its work
+            }
+        }
         if (notes.size() > 40) {
             int more = notes.size() - 40;
             notes.subList(40, notes.size()).clear();

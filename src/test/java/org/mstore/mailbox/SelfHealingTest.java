@@ -160,7 +160,8 @@ class SelfHealingTest {
                 REPAIR_REQUESTED);
         assertThat(s.engine.daemon().drain()).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
         assertThat(uids()).containsExactly(1, 2, 3, 4, 5, 6, 8, 9, 10);
-        assertThat(messageLines()).contains("Store Warning: user/alice: UID 7: in the index but its message file is gone; left out");
+        assertThat(messageLines()).contains("Store Warning: user/alice: UID 7: in the index but its message file is gone; left out (its record is kept in "
+                + "quarantine/7.missing: if the file is put back, the next Repair takes it in)");
     }
 
     @Test
