@@ -7,7 +7,8 @@ public enum DaemonState {
     WORKING("working"),
     OUTSIDE_WINDOW("outside its window"),
     WINDOW_DONE("queue empty; done for this window"),
-    LOCKED_OUT("another impurge holds the session lock");
+    LOCKED_OUT("another impurge holds the session lock"),
+    UNREACHABLE("the store is unreachable; retrying");
 
     private final String text;
 

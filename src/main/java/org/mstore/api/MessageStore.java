@@ -38,6 +38,14 @@ public interface MessageStore extends AutoCloseable {
     /** Publishes what changed in the shared metadata now, instead of at the next poll. */
     void pollChanges();
 
+    /**
+     * True when {@code e} says that the store cannot be reached for now (a Cassandra store with no node answering), so
+     * that the operation may succeed if tried again later; false for every other error.
+     */
+    default boolean unreachable(Throwable e) {
+        return false;
+    }
+
     /** Stops the daemon after its current task and closes the store. */
     @Override
     void close();

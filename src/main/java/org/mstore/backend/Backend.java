@@ -45,6 +45,16 @@ public interface Backend extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * True when {@code e} (or an exception in its cause chain) says that the store cannot be reached for now — no node
+     * answered, or not enough of them — rather than that the operation itself is wrong: what a long-running process
+     * (impurge, simulate) waits out and retries. False by default: a local store has no outage to wait for (the classic
+     * backend's H2 owner hand-over retries on its own).
+     */
+    default boolean unreachable(Throwable e) {
+        return false;
+    }
+
     @Override
     void close();
 }

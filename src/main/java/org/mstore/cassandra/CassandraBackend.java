@@ -5,6 +5,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+
 import org.mstore.api.StoreInfo;
 import org.mstore.backend.Backend;
 import org.mstore.backend.ChangeFeed;
@@ -140,6 +146,29 @@ public final class CassandraBackend implements Backend {
     @Override
     public org.mstore.backend.SessionStore sessions() {
         return sessions;
+    }
+
+    /**
+     * The driver's failures that mean "no node can serve this now", anywhere in the cause chain: no node available or
+     * every node tried failed ({@link AllNodesFailedException}, which {@code NoNodeAvailableException} is), the driver's
+     * own timeout, and the coordinator's answer that too few replicas are alive ({@link UnavailableException}) or
+     * answered in time ({@link ReadTimeoutException}, {@link WriteTimeoutException}). Anything else (a bad query, a missing
+     * table, an authentication error) is not an outage.
+     */
+    @Override
+    public boolean unreachable(Throwable e) {
+        return unreachableCause(e);
+    }
+
+    static boolean unreachableCause(Throwable e) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof AllNodesFailedException || t instanceof DriverTimeoutException || t instanceof UnavailableException
+                    || t instanceof ReadTimeoutException || t instanceof WriteTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Claims on queue entries this process holds (tests look). */

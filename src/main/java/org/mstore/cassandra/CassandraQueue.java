@@ -1076,14 +1076,25 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         long now = System.currentTimeMillis();
         owners.entrySet().removeIf(e -> now - e.getValue() > 3L * leaseSeconds * 1000 && claims.values().stream()
                 .noneMatch(c -> c.worker().equals(workerName(e.getKey()))));
+        boolean failed = false;
         for (String o : owners.keySet()) {
             try {
                 heartbeat(o);
             } catch (RuntimeException e) {
-                LOG.warn("could not record worker {}: {}", o, e.getMessage());
+                failed = true;
+                if (!heartbeatFailing) { // once until it works again: not every lease period of an outage
+                    LOG.warn("could not record worker {}: {}", o, Cql.oneLine(e.getMessage()));
+                }
             }
         }
+        if (!failed && heartbeatFailing && !owners.isEmpty()) {
+            LOG.info("recording the workers again");
+        }
+        heartbeatFailing = failed;
     }
+
+    /** The last heartbeat failed (its warning was logged): the next failures are not. */
+    private volatile boolean heartbeatFailing;
 
     private void heartbeat(String owner) {
         String worker = workerName(owner);

@@ -595,6 +595,11 @@ public final class Engine implements MessageStore {
         return backend;
     }
 
+    @Override
+    public boolean unreachable(Throwable e) {
+        return backend.unreachable(e);
+    }
+
     /** The default log. */
     public StoreLog log() {
         return ctx.log();

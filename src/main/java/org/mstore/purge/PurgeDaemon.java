@@ -50,6 +50,9 @@ public final class PurgeDaemon {
     static final int MAX_BATCH = 256;
     /** How long a locked-out daemon waits before it tries the session lock again. */
     private volatile Duration lockedOutRetry = Duration.ofSeconds(5);
+    /** The first wait after the store was found unreachable; it doubles with each failed try, up to {@link #unreachableMaxRetry}. */
+    private volatile Duration unreachableRetry = Duration.ofSeconds(1);
+    private volatile Duration unreachableMaxRetry = Duration.ofSeconds(30);
 
     /** What the daemon tells its owner: every change of state, and every task's result. */
     public interface Listener {
@@ -83,6 +86,12 @@ public final class PurgeDaemon {
     private boolean lockedOutLogged;
     /** Entries claimed at once; see {@link #runDue}. */
     private int batch = 1;
+    /** Since when the store is unreachable (an outage this daemon waits out), or null. */
+    private Instant unreachableSince;
+    /** The wait before the next try while the store is unreachable. */
+    private Duration unreachableWait;
+    /** Claimed entries whose tasks the outage cut short: given back once the store answers (else their leases run out). */
+    private final List<QueueEntry> interrupted = new ArrayList<>();
 
     public PurgeDaemon(StoreContext ctx, TaskRunner runner, Listener listener) {
         this.ctx = ctx;
@@ -95,6 +104,12 @@ public final class PurgeDaemon {
     /** How long a locked-out daemon waits before it tries the lock again (tests shorten it). */
     void retryAfterLockOut(Duration d) {
         lockedOutRetry = d;
+    }
+
+    /** The back-off while the store is unreachable: {@code first}, doubling up to {@code max} (tests shorten it). */
+    void retryWhileUnreachable(Duration first, Duration max) {
+        unreachableRetry = first;
+        unreachableMaxRetry = max;
     }
 
     public DaemonStatus status() {
@@ -427,7 +442,15 @@ public final class PurgeDaemon {
             return List.of();
         }
         publish(DaemonState.WORKING, claimed.get(0), "");
-        TaskRunner.Triage t = runner.triage(claimed);
+        TaskRunner.Triage t;
+        try {
+            t = runner.triage(claimed);
+        } catch (RuntimeException ex) {
+            if (ctx.backend().unreachable(ex)) {
+                interrupted.addAll(claimed);
+            }
+            throw ex;
+        }
         List<TaskResult> out = new ArrayList<>(claimed.size());
         for (TaskResult r : t.finished()) {
             counted(r);
@@ -439,7 +462,14 @@ public final class PurgeDaemon {
                 ctx.queue().unclaim(work.subList(i, work.size())); // stopping: the rest wait for the next impurge
                 break;
             }
-            out.add(runClaimed(work.get(i)));
+            try {
+                out.add(runClaimed(work.get(i)));
+            } catch (RuntimeException ex) {
+                if (ctx.backend().unreachable(ex)) {
+                    interrupted.addAll(work.subList(i, work.size())); // not done, not failed: see giveBackInterrupted
+                }
+                throw ex;
+            }
         }
         batch = work.isEmpty() ? Math.min(MAX_BATCH, batch * 2) : 1;
         if (!t.finished().isEmpty() && !work.isEmpty()) {
@@ -517,52 +547,62 @@ public final class PurgeDaemon {
         try {
             publish(DaemonState.WAITING, null, "");
             while (!stopRequested) {
-                ZonedDateTime now = ZonedDateTime.now(ctx.clock());
-                if (until != null && !now.isBefore(until)) {
-                    break;
+                try {
+                    ZonedDateTime now = ZonedDateTime.now(ctx.clock());
+                    if (until != null && !now.isBefore(until)) {
+                        break;
+                    }
+                    SettingsSnapshot s = ctx.settings().snapshot();
+                    Optional<PurgeWindow> w = mode.followsWindow() ? s.window() : Optional.empty();
+                    boolean inWindow = w.isEmpty() || w.get().contains(now.toLocalTime());
+                    boolean windowDone = windowDoneUntil != null && now.isBefore(windowDoneUntil);
+                    if (!requests.isEmpty()) {
+                        serveRequests(inWindow && !windowDone).forEach(Served::tell);
+                        continue;
+                    }
+                    if (!inWindow) {
+                        releaseLock();
+                        windowDoneUntil = null;
+                        publish(DaemonState.OUTSIDE_WINDOW, null, "window " + w.get() + " opens at " + w.get().start());
+                        waiter.await(Duration.between(now, w.get().nextStart(now)));
+                        continue;
+                    }
+                    if (windowDone) {
+                        releaseLock(); // done for this window, as if it had exited: another impurge may run
+                        publish(DaemonState.WINDOW_DONE, null, "window " + w.get() + " ends at " + w.get().end());
+                        waiter.await(Duration.between(now, w.get().endAfter(now)));
+                        continue;
+                    }
+                    if (!ensureLock()) {
+                        lockedOut(false);
+                        waiter.await(lockedOutRetry);
+                        continue;
+                    }
+                    giveBackInterrupted();
+                    boolean ran = !runDue().isEmpty();
+                    answeredAgain();
+                    if (ran) {
+                        continue;
+                    }
+                    restoreReserve();
+                    if (mode.exitOnEmpty()) {
+                        break;
+                    }
+                    if (w.isPresent() && s.exitWhenEmpty()) {
+                        windowDoneUntil = w.get().endAfter(now);
+                        continue;
+                    }
+                    Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis(), s.paused());
+                    String msg = join(due.map(t -> "next entry due " + when(t)).orElse(""),
+                            s.paused().isEmpty() ? "" : Setting.Actions.format(s.paused()) + " paused");
+                    publish(DaemonState.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
+                    waiter.await(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
+                } catch (RuntimeException e) {
+                    if (stopRequested || !ctx.backend().unreachable(e)) {
+                        throw e; // see below
+                    }
+                    waitWhileUnreachable(e);
                 }
-                SettingsSnapshot s = ctx.settings().snapshot();
-                Optional<PurgeWindow> w = mode.followsWindow() ? s.window() : Optional.empty();
-                boolean inWindow = w.isEmpty() || w.get().contains(now.toLocalTime());
-                boolean windowDone = windowDoneUntil != null && now.isBefore(windowDoneUntil);
-                if (!requests.isEmpty()) {
-                    serveRequests(inWindow && !windowDone).forEach(Served::tell);
-                    continue;
-                }
-                if (!inWindow) {
-                    releaseLock();
-                    windowDoneUntil = null;
-                    publish(DaemonState.OUTSIDE_WINDOW, null, "window " + w.get() + " opens at " + w.get().start());
-                    waiter.await(Duration.between(now, w.get().nextStart(now)));
-                    continue;
-                }
-                if (windowDone) {
-                    releaseLock(); // done for this window, as if it had exited: another impurge may run
-                    publish(DaemonState.WINDOW_DONE, null, "window " + w.get() + " ends at " + w.get().end());
-                    waiter.await(Duration.between(now, w.get().endAfter(now)));
-                    continue;
-                }
-                if (!ensureLock()) {
-                    lockedOut(false);
-                    waiter.await(lockedOutRetry);
-                    continue;
-                }
-                if (!runDue().isEmpty()) {
-                    continue;
-                }
-                restoreReserve();
-                if (mode.exitOnEmpty()) {
-                    break;
-                }
-                if (w.isPresent() && s.exitWhenEmpty()) {
-                    windowDoneUntil = w.get().endAfter(now);
-                    continue;
-                }
-                Optional<Instant> due = ctx.queue().nextDueTime(ctx.now(), s.cleanupAge().toMillis(), s.paused());
-                String msg = join(due.map(t -> "next entry due " + when(t)).orElse(""),
-                        s.paused().isEmpty() ? "" : Setting.Actions.format(s.paused()) + " paused");
-                publish(DaemonState.WAITING, null, until != null ? join(msg, "until " + mode.until()) : msg);
-                waiter.await(due.map(t -> Duration.ofMillis(Math.max(1, t.toEpochMilli() - ctx.now()))).orElse(POLL));
             }
         } catch (RuntimeException e) {
             if (stopRequested) {
@@ -571,6 +611,62 @@ public final class PurgeDaemon {
             ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.ERROR, "impurge stopped: " + e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * The store cannot be reached (a Cassandra store with no node answering): says so — the state, and one log line per
+     * outage, not one per try — and waits before the loop tries again, 1 s at first, twice as long after each failed
+     * try, at most 30 s. The session lock is kept (it is the host's, and the store's claims are leases of their own).
+     */
+    private void waitWhileUnreachable(RuntimeException e) {
+        String why = oneLine(e);
+        if (unreachableSince == null) {
+            unreachableSince = ctx.instant();
+            unreachableWait = unreachableRetry;
+            ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.WARNING, "the store is unreachable (" + why + "): impurge waits and "
+                    + "tries again, every " + unreachableRetry.toSeconds() + " s at first, then less often, up to every "
+                    + unreachableMaxRetry.toSeconds() + " s; tasks cut short are left to their leases");
+        } else {
+            Duration next = unreachableWait.multipliedBy(2);
+            unreachableWait = next.compareTo(unreachableMaxRetry) > 0 ? unreachableMaxRetry : next;
+        }
+        publish(DaemonState.UNREACHABLE, null, "unreachable since " + when(unreachableSince) + ": " + why + "; next try in "
+                + Math.max(1, unreachableWait.toSeconds()) + " s");
+        long end = System.nanoTime() + unreachableWait.toNanos();
+        long left;
+        while (!stopRequested && (left = end - System.nanoTime()) > 0) {
+            waiter.await(Duration.ofNanos(left)); // a wake (an entry queued) does not cut the back-off short
+        }
+    }
+
+    /** The store answered again after an outage: says so, once. */
+    private void answeredAgain() {
+        if (unreachableSince != null) {
+            ctx.log().log(TaskRunner.PROCESS, "General", LogLevel.NOTICE, "the store answers again (unreachable since "
+                    + when(unreachableSince) + "): impurge carries on");
+            unreachableSince = null;
+        }
+    }
+
+    /**
+     * Gives back the claimed entries an outage cut short, without counting an attempt, so that they run again now
+     * rather than after their leases. A claim whose lease ran out meanwhile is no longer this daemon's, and is left as
+     * it is (another worker, or this one, takes the entry over). If the store is still unreachable, the claims are
+     * left to their leases.
+     */
+    private void giveBackInterrupted() {
+        if (interrupted.isEmpty()) {
+            return;
+        }
+        List<QueueEntry> back = new ArrayList<>(interrupted);
+        interrupted.clear();
+        ctx.queue().unclaim(back);
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** A time of day, with the date when it is not today. */

@@ -76,6 +76,11 @@ public final class TaskRunner {
             ctx.log().log(PROCESS, "General", LogLevel.ERROR, "Repair of " + e.mailbox() + " failed: " + ex.getMessage());
             return failed(e, ex.getMessage(), backoff(e));
         } catch (IOException | RuntimeException ex) {
+            if (ctx.backend().unreachable(ex)) {
+                // not the task's failure, and nothing can be written now: the entry stays claimed until its lease runs
+                // out or the daemon gives it back (PurgeDaemon waits the outage out); no attempt is counted
+                throw ex instanceof RuntimeException re ? re : new java.io.UncheckedIOException((IOException) ex);
+            }
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             ctx.log().log(PROCESS, "General", LogLevel.ERROR, e.action().label() + " of " + e.mailbox() + " failed: " + msg);
             return failed(e, msg, backoff(e));
@@ -174,6 +179,9 @@ public final class TaskRunner {
                 return new Triage(finished, work);
             });
         } catch (RuntimeException ex) {
+            if (ctx.backend().unreachable(ex)) {
+                throw ex; // none of them can run now (see run)
+            }
             return new Triage(List.of(), claimed);
         }
     }

@@ -122,7 +122,9 @@ public final class Simulator {
             // meanwhile, a full disk, a mailbox busy for too long
             failed(s, box, e);
         } catch (RuntimeException e) {
-            if (!DiskFull.causes(e)) { // the mailbox list's database could not write: as full for a client as the files
+            // the mailbox list's database could not write (as full for a client as the files), or the store cannot be
+            // reached for now (a Cassandra node down): an error for this operation, and the next one tries again
+            if (!DiskFull.causes(e) && !engine.unreachable(e)) {
                 throw e;
             }
             failed(s, box, e);

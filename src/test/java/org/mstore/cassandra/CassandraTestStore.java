@@ -45,6 +45,11 @@ final class CassandraTestStore implements AutoCloseable {
         return new CassandraTestStore(dir, clock, CassandraFixture.store(dir, prefix, clock));
     }
 
+    /** A store a test opened itself (another contact point, say), as it is: nothing cleared. */
+    static CassandraTestStore of(Engine engine, Path root, SettableClock clock) {
+        return new CassandraTestStore(root, clock, engine);
+    }
+
     void mailbox(String name) throws IOException {
         MailboxName n = MailboxName.parse(name);
         if (!n.isInbox() && engine.mailboxes().find(n.inbox().toString()).isEmpty()) {

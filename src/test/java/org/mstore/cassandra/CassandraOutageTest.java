@@ -1,0 +1,136 @@
+package org.mstore.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.NoNodeAvailableException;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.DaemonMode;
+import org.mstore.api.DaemonState;
+import org.mstore.api.OpenOptions;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueEntry;
+import org.mstore.api.Setting;
+import org.mstore.api.TaskResult;
+import org.mstore.engine.Engine;
+import org.mstore.testing.SettableClock;
+
+/**
+ * A Cassandra store whose node stops answering for a while: a long-running impurge waits the outage out and carries on.
+ * The store reaches the shared node through a {@link TcpProxy} of its own, which the test takes down and brings back
+ * (the node itself runs on for the other test classes).
+ */
+@ExtendWith(CassandraFixture.class)
+class CassandraOutageTest {
+    static final String BOX = "user/alice";
+    static String prefix;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void keyspaces() {
+        prefix = CassandraFixture.newPrefix("outage");
+    }
+
+    @Test
+    void impurge_waits_while_cassandra_is_unreachable_and_drains_when_it_answers_again() throws Exception {
+        SettableClock clock = SettableClock.fixed();
+        try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {
+            Map<String, String> options = CassandraFixture.options(prefix);
+            options.put("contact-points", proxy.contactPoint());
+            Path root = tmp.resolve("store");
+            try (Engine e = Engine.init(root, new OpenOptions(clock, "test", false, false), "cassandra", options)) {
+                e.settings().set(Setting.CLEANUP_SIZE, "5");
+                CassandraTestStore s = CassandraTestStore.of(e, root, clock);
+                s.mailbox(BOX);
+                s.append(BOX, 10);
+                s.expunge(BOX, "1:6"); // queues a Purge, due after store.cleanupage (1 h)
+                List<QueueEntry> queued = s.queue();
+                assertThat(queued).extracting(QueueEntry::action).containsExactly(Action.PURGE);
+
+                List<TaskResult> results = new CopyOnWriteArrayList<>();
+                e.daemon().onResult(results::add);
+                e.daemon().start(DaemonMode.daemon());
+                waitFor(Duration.ofSeconds(30), () -> e.daemon().status().state() == DaemonState.WAITING
+                        && e.daemon().status().message().contains("next entry due"));
+
+                proxy.down();
+                clock.advance(Duration.ofMinutes(61)); // the Purge is due now, but the store cannot be reached
+                waitFor(Duration.ofSeconds(40), () -> e.daemon().status().state() == DaemonState.UNREACHABLE);
+                assertThat(e.daemon().status().message()).contains("unreachable since");
+                Thread.sleep(2_000); // tries again, and fails
+                assertThat(e.daemon().running()).isTrue();
+                assertThat(e.daemon().status().state()).isEqualTo(DaemonState.UNREACHABLE);
+                assertThat(results).isEmpty();
+
+                proxy.up();
+                waitFor(Duration.ofSeconds(90), () -> results.stream().anyMatch(TaskResult::finished));
+                assertThat(results).filteredOn(TaskResult::finished).singleElement().satisfies(r -> {
+                    assertThat(r.entry().recno()).isEqualTo(queued.get(0).recno());
+                    assertThat(r.outcome()).isEqualTo(Outcome.DONE);
+                });
+                assertThat(results).noneMatch(r -> !r.finished()); // no failed attempt was counted
+                waitFor(Duration.ofSeconds(10), () -> e.daemon().status().state() == DaemonState.WAITING);
+                assertThat(e.daemon().running()).isTrue();
+                assertThat(e.mailboxes().get(BOX).expunged()).isZero();
+                assertThat(s.queue()).isEmpty();
+
+                List<String> log = Files.readAllLines(e.log().file());
+                assertThat(log).filteredOn(l -> l.contains("the store is unreachable")).hasSize(1); // one per outage
+                assertThat(log).filteredOn(l -> l.contains("the store answers again")).hasSize(1);
+                assertThat(log).noneMatch(l -> l.contains("impurge stopped"));
+            }
+        }
+    }
+
+    @Test
+    void the_cassandra_backend_calls_no_node_answering_unreachable_and_other_errors_not() {
+        assertThat(CassandraBackend.unreachableCause(new NoNodeAvailableException())).isTrue();
+        assertThat(CassandraBackend.unreachableCause(AllNodesFailedException.fromErrors(Map.of()))).isTrue();
+        assertThat(CassandraBackend.unreachableCause(new DriverTimeoutException("Query timed out after PT12S"))).isTrue();
+        assertThat(CassandraBackend.unreachableCause(new UnavailableException(null, ConsistencyLevel.LOCAL_QUORUM, 2, 1))).isTrue();
+        assertThat(CassandraBackend.unreachableCause(new ReadTimeoutException(null, ConsistencyLevel.LOCAL_QUORUM, 1, 2, false))).isTrue();
+        assertThat(CassandraBackend.unreachableCause(new WriteTimeoutException(null, ConsistencyLevel.LOCAL_QUORUM, 1, 2, WriteType.CAS)))
+                .isTrue();
+        // wrapped, as the store's layers pass it on
+        assertThat(CassandraBackend.unreachableCause(new UncheckedIOException(new IOException("append failed", new NoNodeAvailableException()))))
+                .isTrue();
+        assertThat(CassandraBackend.unreachableCause(new IllegalStateException("x", new DriverTimeoutException("t")))).isTrue();
+
+        assertThat(CassandraBackend.unreachableCause(new InvalidQueryException(null, "unconfigured table queue_entries"))).isFalse();
+        assertThat(CassandraBackend.unreachableCause(new IllegalStateException("bad"))).isFalse();
+        assertThat(CassandraBackend.unreachableCause(new IOException("disk", new IllegalArgumentException()))).isFalse();
+        assertThat(CassandraBackend.unreachableCause(null)).isFalse();
+    }
+
+    private static void waitFor(Duration max, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + max);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
