@@ -55,6 +55,15 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Marks a store that {@code migrate} filled as finished (the copy was verified equal), where its mail is: a backend
+     * made by {@link BackendProvider#createForMigration} deletes the mark it wrote there, so that every host may join
+     * and open the store from now on. Nothing to do for any other (its only mark is the store directory's
+     * {@code init.incomplete}, which the engine deletes after this).
+     */
+    default void finishMigration() throws java.io.IOException {
+    }
+
     @Override
     void close();
 }

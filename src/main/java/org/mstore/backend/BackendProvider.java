@@ -25,6 +25,17 @@ public interface BackendProvider {
      */
     Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException;
 
+    /**
+     * Makes the backend of a new store that {@code migrate} fills ({@code madeBy}: "migrate from SOURCE"), as
+     * {@link #open} with {@code create} does. A backend whose mail lives outside {@code root}, where other hosts may
+     * join it, records there that the store is unfinished, before anything is copied, until
+     * {@link Backend#finishMigration}: meanwhile every host's {@code init} and open of it is refused. It refuses
+     * storage that already holds a store, or another migration.
+     */
+    default Backend createForMigration(Path root, Map<String, String> config, Clock clock, String madeBy) throws IOException {
+        return open(root, config, clock, true);
+    }
+
     /** Whether its stores take messages with the UIDs they had ({@link MailboxHandle#restore}): what {@code migrate} copies into. */
     default boolean takesMessagesWithUids() {
         return false;

@@ -67,17 +67,33 @@ public final class CassandraBackend implements Backend {
     }
 
     static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create) throws IOException {
+        return open(root, config, clock, create, null);
+    }
+
+    /**
+     * Opens (or, with {@code create}, makes or joins) the store on the keyspaces of {@code config}. Refused while the
+     * keyspaces hold an unfinished migration's mark ({@link #MIGRATION_KEY}): what is there is part of the mail. With
+     * {@code migratingFrom} (what {@code migrate} names itself: "migrate from SOURCE"), the keyspaces must hold no store
+     * yet, and the mark is written before the store's schema version row, so that no host joins them before it is there.
+     */
+    static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create, String migratingFrom) throws IOException {
         Cql cql = Cql.connect(config);
         try {
-            if (create) {
+            if (migratingFrom != null) {
+                Schema.createTables(cql);
+                beginMigration(cql, migratingFrom);
+            } else if (create) {
                 Schema.create(cql);
+                requireNoMigration(cql);
             } else if (!Schema.exists(cql)) {
                 throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
                         + " (was it created with 'mstore init --backend cassandra'?)");
             } else {
+                requireNoMigration(cql);
                 Schema.addMissing(cql);
             }
             CassandraBackend b = new CassandraBackend(root, config, cql, clock);
+            b.migrationMark = migratingFrom;
             if (!create) {
                 b.storage.finishDeletions();
             }
@@ -86,6 +102,75 @@ public final class CassandraBackend implements Backend {
             cql.close();
             throw e;
         }
+    }
+
+    /**
+     * The row of {@code store_meta} that {@code migrate} writes before it copies anything and deletes once the copy is
+     * verified equal: while it is there, the keyspaces hold part of the mail, and every open and join refuses them.
+     * Its value is what made them ("migrate from SOURCE").
+     */
+    static final String MIGRATION_KEY = "migration";
+
+    /** This backend's migration mark, while {@code migrate} fills the store (null otherwise). */
+    private volatile String migrationMark;
+
+    /** Refuses keyspaces that hold an unfinished migration's mark (read at LOCAL_SERIAL: a mark just written is seen). */
+    private static void requireNoMigration(Cql cql) throws IOException {
+        var r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", MIGRATION_KEY);
+        if (r != null) {
+            throw unfinished(cql.config(), r.getString(0));
+        }
+    }
+
+    private static IOException unfinished(CassandraConfig c, String madeBy) {
+        return new IOException("the Cassandra keyspaces with prefix " + c.prefix() + " hold an unfinished migration ('" + madeBy
+                + "' was interrupted or found the copy different); they are not a store: drop them (cqlsh: " + dropKeyspaces(c)
+                + ") or use another --keyspace-prefix");
+    }
+
+    private static String dropKeyspaces(CassandraConfig c) {
+        return "DROP KEYSPACE " + c.msgKeyspace() + "; DROP KEYSPACE " + c.mboxKeyspace() + "; DROP KEYSPACE " + c.cacheKeyspace() + ";";
+    }
+
+    /**
+     * Marks the keyspaces as being filled by {@code migrate}, before anything is copied: they must hold no store and no
+     * other migration. The mark goes first, the schema version row (what makes the keyspaces a store) after it, each
+     * by a lightweight transaction: a host whose {@code init} joins them finds the mark; if another host's {@code init}
+     * made the store first, the migration takes its mark back and is refused.
+     */
+    private static void beginMigration(Cql cql, String madeBy) throws IOException {
+        CassandraConfig c = cql.config();
+        requireNoMigration(cql);
+        IOException taken = new IOException("the Cassandra keyspaces with prefix " + c.prefix() + " already hold a store: migrate copies "
+                + "into new keyspaces; use another --keyspace-prefix");
+        if (cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = 'schema_version'") != null) {
+            throw taken;
+        }
+        var r = cql.lwtRow("INSERT INTO {mbox}.store_meta (key, value) VALUES (?, ?) IF NOT EXISTS", MIGRATION_KEY, madeBy);
+        if (!r.getBoolean(0)) {
+            throw unfinished(c, r.getString("value")); // another migrate, a moment before
+        }
+        if (!Schema.markVersion(cql)) {
+            cql.lwt("DELETE FROM {mbox}.store_meta WHERE key = ? IF value = ?", MIGRATION_KEY, madeBy);
+            throw taken;
+        }
+    }
+
+    /**
+     * Deletes this migration's mark from the keyspaces: the copy was verified equal, and they are a store from now on
+     * (every host may join and open it). Nothing to do for a backend that no migration made.
+     */
+    @Override
+    public void finishMigration() throws IOException {
+        String mark = migrationMark;
+        if (mark == null) {
+            return;
+        }
+        if (!cql.lwt("DELETE FROM {mbox}.store_meta WHERE key = ? IF value = ?", MIGRATION_KEY, mark)
+                && cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", MIGRATION_KEY) != null) {
+            throw new IOException("the migration mark in " + config.mboxKeyspace() + ".store_meta is not this migration's ('" + mark + "')");
+        }
+        migrationMark = null;
     }
 
     @Override

@@ -33,4 +33,9 @@ public final class CassandraProvider implements BackendProvider {
     public Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException {
         return CassandraBackend.open(root, CassandraConfig.parse(config), clock, create);
     }
+
+    @Override
+    public Backend createForMigration(Path root, Map<String, String> config, Clock clock, String madeBy) throws IOException {
+        return CassandraBackend.open(root, CassandraConfig.parse(config), clock, true, madeBy);
+    }
 }

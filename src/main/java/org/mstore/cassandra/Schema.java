@@ -179,6 +179,12 @@ final class Schema {
     }
 
     static void create(Cql cql) {
+        createTables(cql);
+        markVersion(cql);
+    }
+
+    /** The keyspaces and tables, each if not there yet: not a store until {@link #markVersion}. */
+    static void createTables(Cql cql) {
         for (String ks : keyspaces(cql.config())) {
             cql.ddl(ks);
         }
@@ -188,7 +194,11 @@ final class Schema {
         for (String t : USER_TABLES) {
             cql.ddl(t);
         }
-        cql.execute("INSERT INTO {mbox}.store_meta (key, value) VALUES ('schema_version', ?) IF NOT EXISTS", Integer.toString(VERSION));
+    }
+
+    /** Writes the schema version row, which makes the keyspaces a store ({@link #exists}); false when it was there already. */
+    static boolean markVersion(Cql cql) {
+        return cql.lwt("INSERT INTO {mbox}.store_meta (key, value) VALUES ('schema_version', ?) IF NOT EXISTS", Integer.toString(VERSION));
     }
 
     /**

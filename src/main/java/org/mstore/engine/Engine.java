@@ -316,7 +316,7 @@ public final class Engine implements MessageStore {
             org.mstore.fs.OwnerOnly.createDirectories(r.resolve(StoreLog.DIR));
             new StoreConfig(backend, config).write(r);
             org.mstore.purge.SessionLock.prepare(r); // before open, which may start a daemon that takes the lock
-            Engine e = open(r, options, true);
+            Engine e = open(r, options, true, madeBy);
             try {
                 org.mstore.fs.CrashPoint.hit("init.after-open");
                 e.backend.spaceReserve().ifPresent(org.mstore.backend.SpaceReserve::ensure); // impurge's, for a full disk
@@ -355,6 +355,7 @@ public final class Engine implements MessageStore {
 
     /** Marks this store made: deletes {@link #INIT_MARKER}, so that it opens, then lets the init lock go. */
     void finishInit() throws IOException {
+        backend.finishMigration(); // where the mail is first: a crash between the two leaves a refused directory, not a refused store
         if (Files.deleteIfExists(root.resolve(INIT_MARKER))) {
             org.mstore.fs.OwnerOnly.forceDirectory(root);
         }
@@ -490,12 +491,19 @@ public final class Engine implements MessageStore {
     private final List<String> rebuildNotes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static Engine open(Path root, OpenOptions options, boolean create) throws IOException {
+        return open(root, options, create, null);
+    }
+
+    /** {@code madeBy}: a new store that {@code migrate} fills ("migrate from SOURCE"), its backend made to say so where its mail is. */
+    private static Engine open(Path root, OpenOptions options, boolean create, String madeBy) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException("no store at " + root + " (not a directory)");
         }
         org.mstore.fs.OwnerOnly.requireOwnedByThisUser(root);
         StoreConfig config = StoreConfig.read(root);
-        Backend backend = provider(config.backend()).open(root, config.options(), options.clock(), create);
+        BackendProvider provider = provider(config.backend());
+        Backend backend = create && madeBy != null ? provider.createForMigration(root, config.options(), options.clock(), madeBy)
+                : provider.open(root, config.options(), options.clock(), create);
         Engine engine;
         try {
             engine = new Engine(root, backend, options);

@@ -24,7 +24,10 @@ import org.mstore.backend.RestoredMessage;
  * the copy message by message. The source is opened read-only and never changed. Each mailbox is copied under the
  * target mailbox's lock, its messages with their UIDs ({@link MailboxHandle#restore}), then its row in the mailbox list.
  * The target keeps {@link Engine#INIT_MARKER} until the copy is verified equal: a migration cut short, or one that found
- * differences, leaves a target that every open refuses, rather than a store that looks whole with part of the mail.
+ * differences, leaves a target that every open refuses, rather than a store that looks whole with part of the mail. Its
+ * backend keeps the same mark where the mail is ({@link org.mstore.backend.BackendProvider#createForMigration}, deleted by
+ * {@link org.mstore.backend.Backend#finishMigration} in {@link Engine#finishInit}): on Cassandra, other hosts' init and
+ * open of the keyspaces are refused until then.
  */
 final class Migration {
     private static final int BATCH = 200;

@@ -94,6 +94,66 @@ class CassandraMigrateTest {
         assertThat(init[2]).contains("was being made by " + made + ", which did not finish: delete it, and migrate again to a new target");
     }
 
+    private static String[] migrate(Path src, Path target, String keyspacePrefix) {
+        return run("migrate", "--store", src.toString(), "--to", "cassandra", "--target", target.toString(), "--contact-point",
+                CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", keyspacePrefix, "--quiet");
+    }
+
+    private static String[] initOn(Path store, String keyspacePrefix) {
+        return run("init", "--store", store.toString(), "--backend", "cassandra", "--contact-point", CassandraFixture.contactPoint(),
+                "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", keyspacePrefix);
+    }
+
+    /**
+     * The mark of an unfinished migration is where the mail is: in the keyspaces, not only in the target directory. Another
+     * host's init on the same prefix, a store directory of theirs that names the keyspaces, and a new migrate into
+     * them are all refused in one line while it is there.
+     */
+    @Test
+    void another_hosts_init_refuses_keyspaces_whose_migration_never_finished() throws Exception {
+        Path src = repaired(sampleCopy(tmp.resolve("classic")));
+        String p = prefix + "u";
+        Path target = tmp.resolve("cut");
+        CrashPoint.injectFault("migrate.after-mailbox"); // the copy stops after its first mailbox, as a killed migrate would
+        String[] r;
+        try {
+            r = migrate(src, target, p);
+        } finally {
+            CrashPoint.clearFaults();
+        }
+        assertThat(r[0]).isEqualTo("1");
+        String refusal = "the Cassandra keyspaces with prefix " + p + " hold an unfinished migration ('migrate from " + src.toAbsolutePath().normalize()
+                + "' was interrupted or found the copy different); they are not a store: drop them (cqlsh: DROP KEYSPACE " + p + "msg; DROP KEYSPACE "
+                + p + "mbox; DROP KEYSPACE " + p + "cache;) or use another --keyspace-prefix";
+
+        Path other = tmp.resolve("other-host");
+        String[] init = initOn(other, p);
+        assertThat(init[0]).as(init[1]).isEqualTo("1");
+        assertThat(init[1]).doesNotContain("created");
+        assertThat(init[2]).contains(refusal).hasLineCount(1);
+        assertThat(other).doesNotExist(); // nothing was made
+        assertThatThrownBy(() -> CassandraFixture.store(tmp.resolve("other-engine"), p, org.mstore.testing.SettableClock.fixed()))
+                .isInstanceOf(java.io.IOException.class).hasMessage(refusal);
+
+        // a store directory that names the keyspaces (one joined, or copied, before): every open refuses it
+        Path copied = tmp.resolve("copied");
+        Files.createDirectories(copied);
+        Files.copy(target.resolve("store.conf"), copied.resolve("store.conf"));
+        assertThatThrownBy(() -> Stores.open(copied, OpenOptions.cli("test"))).isInstanceOf(java.io.IOException.class).hasMessage(refusal);
+        String[] list = run("mboxutil", "-l", "--store", copied.toString());
+        assertThat(list[0]).isEqualTo("1");
+        assertThat(list[2]).contains(refusal).hasLineCount(1);
+        // and the interrupted target itself, as before
+        assertThatThrownBy(() -> Stores.open(target, OpenOptions.cli("test"))).hasMessageContaining("is not finished");
+
+        // a new migrate into the same keyspaces: refused before it copies anything, naming the way out
+        Path again = tmp.resolve("again");
+        String[] second = migrate(src, again, p);
+        assertThat(second[0]).isEqualTo("1");
+        assertThat(second[2]).contains(refusal).hasLineCount(1);
+        assertThat(again).doesNotExist();
+    }
+
     @Test
     void migrate_of_the_sample_store_copies_every_message_bytes_and_flags_equal() throws Exception {
         Path src = sampleCopy(tmp.resolve("classic"));
@@ -136,6 +196,21 @@ class CassandraMigrateTest {
                     .containsExactlyInAnyOrderElementsOf(waiting.stream().map(e -> e.mailbox() + " " + e.action()).toList());
             assertThat(b.settings().explicit()).isEqualTo(a.settings().explicit());
         }
+        // finished: the keyspaces hold no migration mark, and another host's init joins them as before
+        Path other = tmp.resolve("other-host");
+        String[] init = initOn(other, prefix);
+        assertThat(init[0]).as(init[2]).isEqualTo("0");
+        assertThat(init[1]).contains("created cassandra store " + other);
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test").withReadOnly(true)); MessageStore b = Stores.open(other, OpenOptions.cli("test"))) {
+            assertThat(b.mailboxes().list()).extracting(MailboxInfo::name)
+                    .containsExactlyElementsOf(a.mailboxes().list().stream().map(MailboxInfo::name).toList());
+        }
+        // a new migrate into keyspaces that hold a store: refused before it copies anything
+        String[] again = migrate(src, tmp.resolve("again"), prefix);
+        assertThat(again[0]).isEqualTo("1");
+        assertThat(again[2]).contains("the Cassandra keyspaces with prefix " + prefix + " already hold a store: migrate copies into new keyspaces; "
+                + "use another --keyspace-prefix").hasLineCount(1);
+        assertThat(tmp.resolve("again")).doesNotExist();
     }
 
     @Test
