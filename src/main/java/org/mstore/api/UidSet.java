@@ -34,6 +34,28 @@ public final class UidSet {
         return new UidSet(text, ranges);
     }
 
+    /** The set of exactly these UIDs (in any order), written as ranges: {@code 3,5:7}. */
+    public static UidSet of(int... uids) {
+        int[] u = uids.clone();
+        java.util.Arrays.sort(u);
+        if (u.length == 0) {
+            throw new IllegalArgumentException("invalid UID set '': it is empty");
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < u.length; i++) {
+            int j = i;
+            while (j + 1 < u.length && u[j + 1] <= u[j] + 1) {
+                j++;
+            }
+            text.append(text.length() == 0 ? "" : ",").append(u[i]);
+            if (u[j] != u[i]) {
+                text.append(':').append(u[j]);
+            }
+            i = j;
+        }
+        return parse(text.toString());
+    }
+
     private static long number(String text, String s) {
         if (s.equals("*")) {
             return STAR;

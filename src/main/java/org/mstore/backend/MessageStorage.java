@@ -24,6 +24,14 @@ public interface MessageStorage {
     MailboxHandle create(MailboxInfo info, long now) throws IOException;
 
     /**
+     * Takes back what {@link #create} made for a mailbox whose row the mailbox list then refused (a full disk), while
+     * its handle is still open: nothing of it is left for a rebuild of the list to take for a mailbox. Never touches a
+     * mailbox below it. Failures are added to {@code cause} as suppressed.
+     */
+    default void discardNew(MailboxInfo info, Throwable cause) {
+    }
+
+    /**
      * Opens and locks a mailbox, after its sanity checks. {@code readOnly}: an interrupted rewrite is left as it is
      * (a read-only process changes nothing).
      */

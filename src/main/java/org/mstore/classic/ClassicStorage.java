@@ -58,6 +58,11 @@ final class ClassicStorage implements MessageStorage {
     }
 
     @Override
+    public void discardNew(MailboxInfo info, Throwable cause) {
+        Mailbox.discardNew(directory(info), cause);
+    }
+
+    @Override
     public MailboxHandle open(MailboxInfo info, boolean readOnly) throws IOException {
         return new ClassicMailbox(Mailbox.open(directory(info), MailboxName.parse(info.name()), readOnly));
     }

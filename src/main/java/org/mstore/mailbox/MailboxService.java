@@ -90,10 +90,17 @@ public final class MailboxService {
         }
         try (MailboxHandle ignored = ctx.storage().create(info, now.toEpochMilli())) {
             CrashPoint.hit("mailbox-create.after-storage");
-            ctx.meta().transact(tx -> {
-                tx.insert(info);
-                return null;
-            });
+            try {
+                ctx.meta().transact(tx -> {
+                    tx.insert(info);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // the mailbox list refused the row (a full disk): storage keeps nothing that 'reconstruct --mboxlist'
+                // would list as a mailbox nobody made
+                ctx.storage().discardNew(info, e);
+                throw e;
+            }
             return info;
         }
     }
@@ -387,20 +394,51 @@ public final class MailboxService {
     public List<MessageRecord> setFlags(String name, UidSet uids, int flags, FlagMode mode) throws IOException {
         requireWritable("change flags");
         try (MailboxHandle mb = openForChange(name)) {
+            List<MessageRecord> before;
             List<MessageRecord> changed;
             try {
+                before = mb.records(uids);
                 changed = mb.setFlags(uids, flags, mode);
             } catch (MailboxFormatException e) {
                 throw corrupt(name, e);
             }
             if (!changed.isEmpty()) {
-                ctx.meta().transact(tx -> {
-                    tx.touch(name);
-                    return null;
-                });
+                try {
+                    ctx.meta().transact(tx -> {
+                        tx.touch(name);
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    // other processes learn of a flag change from this record (a full disk refused it): the change is
+                    // undone, so that the command's failure is the truth and no session keeps flags that differ
+                    putBackFlags(mb, before, changed, e);
+                    throw e;
+                }
                 messageListener.accept(new StoreEvent.MessagesChanged(name, changed, new int[0]));
             }
             return changed;
+        }
+    }
+
+    /** Gives the {@code changed} messages back the flags they had {@code before}; a failure is added to {@code cause}. */
+    private static void putBackFlags(MailboxHandle mb, List<MessageRecord> before, List<MessageRecord> changed, RuntimeException cause) {
+        java.util.Map<Integer, Integer> was = new java.util.HashMap<>();
+        for (MessageRecord r : before) {
+            was.put(r.uid(), r.flags());
+        }
+        java.util.Map<Integer, java.util.List<Integer>> byFlags = new java.util.HashMap<>();
+        for (MessageRecord r : changed) {
+            Integer f = was.get(r.uid());
+            if (f != null) {
+                byFlags.computeIfAbsent(f, k -> new java.util.ArrayList<>()).add(r.uid());
+            }
+        }
+        try {
+            for (var e : byFlags.entrySet()) {
+                mb.setFlags(UidSet.of(e.getValue().stream().mapToInt(Integer::intValue).toArray()), e.getKey(), FlagMode.REPLACE);
+            }
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 

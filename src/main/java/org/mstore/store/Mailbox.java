@@ -93,10 +93,12 @@ public final class Mailbox implements Closeable {
     public static Mailbox create(Path dir, MailboxName name, int uidValidity, long now) throws IOException {
         MailboxLocks.Lock lock = MailboxLocks.jvmWide().acquire(dir, LOCK_TIMEOUT);
         CacheFile cache = null;
+        boolean made = false;
         try {
             if (StoreFiles.present(dir.resolve(MailboxIndex.FILE))) {
                 throw new IOException("mailbox directory already holds a store.idx: " + dir);
             }
+            made = true;
             cache = CacheFile.create(dir.resolve(CacheFile.FILE), uidValidity, 1);
             CrashPoint.hit("create.after-cache-written");
             MailboxIndex.empty(uidValidity, 1, now).writeAtomically(dir.resolve(MailboxIndex.FILE), "create");
@@ -105,8 +107,34 @@ public final class Mailbox implements Closeable {
             if (cache != null) {
                 cache.close();
             }
+            if (made) {
+                discardNew(dir, e); // a full disk, say: nothing of the mailbox is left for 'reconstruct --mboxlist' to list
+            }
             lock.close();
             throw e;
+        }
+    }
+
+    /**
+     * Takes away a mailbox that {@link #create} made and nothing else took (its create failed, or the mailbox list could
+     * not take its row): its files, then its directory if nothing else is in it (a sub-mailbox's directory may nest in
+     * it, and stays). Failures are added to {@code cause} as suppressed: the create's own failure is what is reported.
+     * The caller holds the mailbox's lock, or the mailbox was never handed out.
+     */
+    public static void discardNew(Path dir, Throwable cause) {
+        for (String f : new String[] {MailboxIndex.FILE + ".tmp", MailboxIndex.FILE, CacheFile.FILE, MailboxLocks.LOCK_FILE}) {
+            try {
+                Files.deleteIfExists(dir.resolve(f));
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // something else lives there: a sub-mailbox's directory
+        } catch (IOException e) {
+            cause.addSuppressed(e);
         }
     }
 

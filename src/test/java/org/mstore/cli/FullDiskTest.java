@@ -147,6 +147,45 @@ class FullDiskTest {
 
     @Test
     @Order(5)
+    void a_flag_change_the_disk_cannot_record_is_undone_and_refused_in_one_line() throws Exception {
+        fill("filler-4", 0);
+        String before = cli.on(store, "imcheck", "-m", BOX).ok().out();
+        assertThat(before).as("the messages simulate flagged \\Deleted").contains("\\Deleted");
+        Cli.Result r = cli.on(store, "client", "undelete", BOX, "1:*");
+        // the flags go to the index in place, which needs no new space; the record that tells other processes of the
+        // change does, and the disk refuses it
+        r.failsWith(1, "No space left on device");
+        assertThat(r.err().lines()).as(r.describe()).hasSize(1);
+        assertThat(cli.on(store, "imcheck", "-m", BOX).ok().out()).as("the flags as they were").isEqualTo(before);
+    }
+
+    @Test
+    @Order(6)
+    void a_mailbox_the_disk_cannot_take_leaves_no_directory_that_a_rebuild_of_the_list_would_take_for_a_mailbox() throws Exception {
+        List<String> refused = new ArrayList<>();
+        for (int kb = 0; kb <= 64; kb += 4) {
+            deleteFillers();
+            fill("filler-5", kb * 1024L); // each step of a create in turn finds the disk full
+            String name = "user/carol" + kb;
+            Cli.Result r = cli.on(store, "mboxutil", "-c", name);
+            if (r.exit() != 0) {
+                refusedAsSpaceNotDamage(r);
+                refused.add("=carol" + kb);
+            }
+        }
+        deleteFillers();
+        assertThat(refused).as("creates the disk refused").isNotEmpty();
+        try (Stream<Path> s = Files.walk(store.resolve("partition"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(refused::contains)).as("directories of refused mailboxes").isEmpty();
+        }
+        String listed = cli.on(store, "mboxutil", "-l").ok().out();
+        for (String dir : refused) {
+            assertThat(listed).doesNotContain("user/" + dir.substring(1) + " ");
+        }
+    }
+
+    @Test
+    @Order(7)
     void a_delivery_the_disk_cannot_take_is_a_temporary_failure_that_says_the_mail_system_is_full() throws Exception {
         fill("filler-4", 0);
         try (Cli.Background lmtpd = cli.background(store, "lmtpd", "--port", "0");
@@ -174,7 +213,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void an_imap_append_the_disk_cannot_take_is_refused_as_overquota_not_as_a_server_bug() throws Exception {
         fill("filler-5", 0);
         byte[] message = Files.readAllBytes(big);
@@ -233,7 +272,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void impurge_frees_space_on_a_full_disk_by_giving_up_its_reserve() throws Exception {
         deleteFillers();
         cli.on(store, "impurge", "--exit-when-empty").ok(); // with room again, it makes its reserve again
@@ -265,7 +304,7 @@ class FullDiskTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void once_there_is_space_again_every_message_is_there_and_everything_works() throws Exception {
         deleteFillers();
         assertThat(cli.on(store, "reconstruct", "-n", BOX).ok().out()).isEqualTo(BOX + ": ok\n");

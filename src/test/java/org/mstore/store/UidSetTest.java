@@ -33,6 +33,14 @@ class UidSetTest {
     }
 
     @Test
+    void a_set_of_given_uids_holds_exactly_them_written_as_ranges() {
+        UidSet u = UidSet.of(9, 3, 10, 11, 7, 3);
+        assertThat(u.toString()).isEqualTo("3,7,9:11");
+        assertThat(IntStream.rangeClosed(1, 20).filter(i -> u.contains(i, 20)).toArray()).containsExactly(3, 7, 9, 10, 11);
+        assertThatThrownBy(() -> UidSet.of()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void a_list_of_numbers_and_ranges_covers_each_of_them() {
         assertThat(members("3,7,9:12", 20, 20)).containsExactly(3, 7, 9, 10, 11, 12);
     }
