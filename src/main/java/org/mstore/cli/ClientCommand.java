@@ -33,7 +33,11 @@ final class ClientCommand implements Callable<Integer> {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command: use one of append, delete, undelete, expunge, fetch");
     }
 
-    static final String PROCESS = "imapd";
+    /**
+     * The name its log lines carry: the seed's lines for a corrupt mailbox met by a client ("Store Critical: Unable to
+     * open mailbox ..."), under this command's own name and pid, never a server's that is not running.
+     */
+    static final String PROCESS = "client";
 
     @Command(name = "append", mixinStandardHelpOptions = true, header = "Append messages; print their UIDs.", description = "Append messages (each FILE is one RFC 5322 message, or an mbox file starting with a 'From ' line); prints the new UIDs.")
     static final class Append implements Callable<Integer> {

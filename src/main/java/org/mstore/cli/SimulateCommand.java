@@ -32,7 +32,7 @@ final class SimulateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("out of range: --rate must be in (0, 10000], --seconds in (0, 86400]");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (MessageStore e = store.open("imapd")) {
+        try (MessageStore e = store.open("simulate")) {
             Simulator.Stats s = new Simulator(e, seed).run(rate, seconds, st -> {
                 out.println("simulate: " + st + "; queue " + e.queue().count());
                 out.flush();

@@ -90,9 +90,9 @@ class RepairCliTest {
         cli.on(store, "client", "fetch", BOX, "1").failsWith(1, BOX + ": Mailbox has an invalid format; repair requested");
 
         List<String> log = Mail.log(store);
-        assertThat(log).anyMatch(l -> l.matches("^\\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] \\S+ imapd\\[\\d+]: "
+        assertThat(log).anyMatch(l -> l.matches("^\\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] \\S+ client\\[\\d+]: "
                 + "Store Critical: Unable to open mailbox " + BOX + ": .+"));
-        assertThat(log).anyMatch(l -> l.matches("^\\[[^]]+] \\S+ imapd\\[\\d+]: Store Error: " + BOX
+        assertThat(log).anyMatch(l -> l.matches("^\\[[^]]+] \\S+ client\\[\\d+]: Store Error: " + BOX
                 + ": Mailbox has an invalid format; repair requested$"));
 
         List<String> queue = cli.on(store, "imcheck", "-q").ok().outLines();
