@@ -199,6 +199,10 @@ final class ImapSession {
         }
         registration.command(name.equals("UID") && r.peekIs(' ') ? "UID " + peekWord(line) : name);
         try {
+            SelectedMailbox sel = selected;
+            if (sel != null && sel.stale && !server.store().mailboxes().exists(sel.name) && !selectedGone(sel)) {
+                return null; // deleted: the session ended with BYE
+            }
             CompletionStage<?> later = dispatch(tag, name, r);
             badInARow = 0;
             return later;
@@ -523,12 +527,12 @@ final class ImapSession {
         if (s.stale) {
             s.stale = false;
             try {
-                s.resync(server.store().mailboxes().snapshot(s.name));
+                s.resync(snapshotFollowingRename(s));
             } catch (NoSuchMailboxException e) {
-                write("* BYE The selected mailbox was deleted\r\n");
-                deselect();
-                conn.close();
-                return;
+                if (selected != s) {
+                    return; // deleted: the session ended with BYE
+                }
+                s.stale = true; // renamed once more meanwhile: the next command looks again
             } catch (IOException e) {
                 // a damaged mailbox: the next command that reads it answers NO; the view stays as it was
                 s.stale = true;
@@ -567,14 +571,73 @@ final class ImapSession {
         if (idleTag != null) {
             s.stale = false;
             try {
-                s.resync(server.store().mailboxes().snapshot(s.name));
+                s.resync(snapshotFollowingRename(s));
             } catch (IOException | RuntimeException e) {
-                s.stale = true;
+                if (selected == s) {
+                    s.stale = true;
+                }
+                conn.flush();
                 return;
             }
             pushUpdates();
             conn.flush();
         }
+    }
+
+    /**
+     * A snapshot of the selected mailbox. When its name is gone from the store, it was renamed or deleted
+     * ({@link #selectedGone}): renamed, the snapshot is the one under its new name; deleted, the session has ended and
+     * {@link NoSuchMailboxException} is thrown.
+     */
+    private MailboxSnapshot snapshotFollowingRename(SelectedMailbox s) throws IOException {
+        try {
+            return server.store().mailboxes().snapshot(s.name);
+        } catch (NoSuchMailboxException e) {
+            if (!selectedGone(s)) {
+                throw e;
+            }
+            return server.store().mailboxes().snapshot(s.name);
+        }
+    }
+
+    /**
+     * The selected mailbox's name is no longer in the store. A rename keeps a mailbox's messages, UIDs, UID validity and
+     * creation time, so the mailbox of this user with the same UID validity and creation time is the selected one under
+     * its new name: the session stays on it, as RFC 2180 3.4 allows (commands that name no mailbox go on working on the
+     * same messages), and is told its new name. Otherwise it was deleted: {@code BYE} (RFC 2180 3.3) and the connection
+     * ends. Returns whether the session goes on.
+     */
+    private boolean selectedGone(SelectedMailbox s) {
+        String to = renamedTo(s);
+        if (to == null) {
+            write("* BYE The selected mailbox was deleted\r\n");
+            deselect();
+            conn.close();
+            return false;
+        }
+        s.name = to;
+        registration.mailbox(to);
+        String shown = MailboxNames.toImap(user, to);
+        shown = (shown == null ? to : shown).replace("\\", "\\\\").replace("\"", "\\\"");
+        write("* OK The selected mailbox was renamed to \"" + shown + "\" by another client; it stays selected under its new name\r\n");
+        return true;
+    }
+
+    /** The new name of the selected mailbox if it was renamed (one mailbox of this user is it), else null. */
+    private String renamedTo(SelectedMailbox s) {
+        if (s.created == null) {
+            return null;
+        }
+        String found = null;
+        for (MailboxInfo i : server.store().mailboxes().subtree("user/" + user)) {
+            if (i.uidValidity() == s.uidValidity && s.created.equals(i.created()) && !i.name().equals(s.name)) {
+                if (found != null) {
+                    return null; // two such mailboxes (a store older than its UIDVALIDITY counter): neither is surely it
+                }
+                found = i.name();
+            }
+        }
+        return found;
     }
 
     /**
@@ -745,6 +808,8 @@ final class ImapSession {
         }
         boolean ro = readOnly || server.store().info().readOnly();
         SelectedMailbox s = new SelectedMailbox(snap, ro);
+        s.created = server.store().mailboxes().find(name).filter(i -> i.uidValidity() == snap.uidValidity()).map(MailboxInfo::created)
+                .orElse(null);
         selected = s;
         state = State.SELECTED;
         registration.mailbox(name);

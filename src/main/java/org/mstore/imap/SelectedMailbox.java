@@ -14,8 +14,11 @@ import org.mstore.api.MessageRecord;
  * when the protocol allows: an expunged message keeps its number until {@code * n EXPUNGE} is sent.
  */
 final class SelectedMailbox {
-    final String name;
+    /** The mailbox's name in the store: a rename elsewhere changes it (RFC 2180 3.4), read by other threads to route events. */
+    volatile String name;
     final long uidValidity;
+    /** When the mailbox was created (kept by a rename, like its UID validity), or null when unknown. */
+    java.time.Instant created;
     final boolean readOnly;
     private int n;
     private int[] uids;

@@ -123,4 +123,71 @@ class ImapTwoSessionsTest {
             assertThat(r).contains("* 2 EXPUNGE");
         }
     }
+
+    private static void appendTo(ImapFixture f, String mailbox, int n) throws Exception {
+        List<byte[]> msgs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            msgs.add(TestStore.message("m" + i, "body " + i + "\r\n"));
+        }
+        f.engine.mailboxes().append(mailbox, TestStore.news(msgs, System.currentTimeMillis(), 0));
+    }
+
+    // RFC 2180 3.4: a rename keeps the mailbox (its UIDs and UID validity), so the session stays on it under its new name;
+    // a deletion ends the session (RFC 2180 3.3). Either is told as what it is.
+
+    @Test
+    void a_rename_of_the_selected_mailbox_by_another_process_is_announced_as_a_rename() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c); RawImap b = f.login()) {
+            f.engine.mailboxes().create("user/alice/a");
+            appendTo(f, "user/alice/a", 2);
+            b.ok("SELECT a");
+            try (org.mstore.engine.Engine cli = org.mstore.engine.Engine.open(f.root, org.mstore.api.OpenOptions.cli("mboxutil"))) {
+                cli.mailboxes().rename("user/alice/a", "user/alice/b");
+            }
+            Thread.sleep(700); // the change feed is polled every 250 ms
+            List<String> r = b.ok("UID FETCH 1:* (UID FLAGS)");
+            assertThat(r).as("the session is told the new name and stays on the same messages")
+                    .contains("* OK The selected mailbox was renamed to \"b\" by another client; it stays selected under its new name",
+                            "* 1 FETCH (UID 1 FLAGS ())", "* 2 FETCH (UID 2 FLAGS ())")
+                    .noneMatch(l -> l.startsWith("* BYE") || l.contains("deleted"));
+            b.ok("STORE 2 +FLAGS (\\Seen)");
+            assertThat(f.engine.mailboxes().records("user/alice/b", org.mstore.api.UidSet.parse("2")).get(0).flags()
+                    & org.mstore.api.Flags.SEEN).isNotZero();
+            assertThat(b.ok("NOOP")).as("said once").hasSize(1);
+        }
+    }
+
+    @Test
+    void a_deletion_of_the_selected_mailbox_by_another_process_is_announced_as_a_deletion() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c); RawImap b = f.login()) {
+            f.engine.mailboxes().create("user/alice/a");
+            appendTo(f, "user/alice/a", 2);
+            b.ok("SELECT a");
+            try (org.mstore.engine.Engine cli = org.mstore.engine.Engine.open(f.root, org.mstore.api.OpenOptions.cli("mboxutil"))) {
+                cli.mailboxes().delete("user/alice/a");
+            }
+            Thread.sleep(700);
+            List<String> r = b.command("NOOP");
+            assertThat(r).containsExactly("* BYE The selected mailbox was deleted", "<closed>");
+        }
+    }
+
+    @Test
+    void an_idling_session_follows_a_rename_of_its_mailbox_by_another_session_and_hears_of_new_mail_in_it() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c); RawImap a = f.login(); RawImap b = f.login()) {
+            f.engine.mailboxes().create("user/alice/Work");
+            appendTo(f, "user/alice/Work", 2);
+            b.ok("SELECT Work");
+            b.send("i1 IDLE");
+            assertThat(b.readLine()).startsWith("+");
+            a.ok("RENAME Work Job");
+            assertThat(drain(b, 2000)).containsExactly(
+                    "* OK The selected mailbox was renamed to \"Job\" by another client; it stays selected under its new name");
+            appendTo(f, "user/alice/Job", 1);
+            assertThat(drain(b, 2000)).contains("* 3 EXISTS");
+            b.send("DONE");
+            assertThat(RawImap.last(b.until("i1"))).startsWith("i1 OK");
+            assertThat(b.ok("UID FETCH 3 (UID)")).contains("* 3 FETCH (UID 3)");
+        }
+    }
 }
