@@ -12,7 +12,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
  * Turns the client's bytes into command lines ({@link String}) and, after the server's 354, one message
- * ({@link Message}): the lines up to {@code CRLF.CRLF} (only that: a bare LF ends no line), dot-unstuffed. Limits: a command line over {@code maxLine}
+ * ({@link Message}): the lines up to {@code CRLF.CRLF} (only that: a bare LF ends no line), dot-unstuffed, with every
+ * bare LF (one not after a CR) made a CRLF, as Postfix and Dovecot store it: the message is kept, and served by
+ * IMAP, with the line ends RFC 5322 and RFC 3501 require (a bare CR is kept as it came). Limits: a command line over {@code maxLine}
  * is answered by the session as an error; a message over {@code maxMessage} is read to its end and dropped
  * ({@link Message#tooBig()}), so the client gets a clear 552 rather than a cut connection. After a DATA line nothing is
  * decoded until the session says whether the message comes ({@link #data(ChannelHandlerContext, boolean)}).
@@ -77,10 +79,12 @@ final class LmtpDecoder extends ByteToMessageDecoder {
                         in.skipBytes(in.readableBytes());
                         mode = Mode.SKIP_LINE;
                     } else {
-                        // a message line longer than the limit: kept (SMTP's 1000 is not ours to enforce on content)
-                        int n = in.readableBytes() - 2;
-                        append(in, n);
+                        // a message line longer than the limit: kept (SMTP's 1000 is not ours to enforce on content), its
+                        // first maxLine bytes now; none is an LF (searched up to maxLine + 2), nor is the byte after them,
+                        // so no CRLF is split. The rest is decoded as it comes: it may hold the end of the message.
+                        append(in, maxLine, false);
                         lineStart = false;
+                        continue;
                     }
                 }
                 return;
@@ -113,21 +117,26 @@ final class LmtpDecoder extends ByteToMessageDecoder {
                     len--;
                 }
             }
-            append(in, len);
+            append(in, len, !crlf);
             lineStart = crlf;
         }
     }
 
-    private void append(ByteBuf in, int n) {
-        dataBytes += n;
+    /** Takes {@code n} bytes of the message; {@code bareLf}: they end in an LF without a CR, stored as CRLF. */
+    private void append(ByteBuf in, int n, boolean bareLf) {
+        dataBytes += bareLf ? n + 1 : n;
         if (dataBytes > maxMessage) {
             tooBig = true;
             data.reset();
             in.skipBytes(n);
             return;
         }
-        byte[] b = new byte[n];
-        in.readBytes(b);
+        byte[] b = new byte[bareLf ? n + 1 : n];
+        in.readBytes(b, 0, n);
+        if (bareLf) {
+            b[n - 1] = '\r';
+            b[n] = '\n';
+        }
         data.writeBytes(b);
     }
 
