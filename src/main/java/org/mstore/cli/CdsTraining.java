@@ -77,7 +77,8 @@ public final class CdsTraining {
         String script = """
                 #!/bin/sh
                 # mstore: the command line, started with the class-data archive made at build time (mvn package).
-                # JAVA picks the java to run (default: java on the PATH); MSTORE_JAVA_OPTS adds options.
+                # JAVA picks the java to run (default: java on the PATH); MSTORE_JAVA_OPTS adds options, after ours (a later
+                # -Xmx wins: MSTORE_JAVA_OPTS=-Xmx2g mstore imapd ...).
                 here=$(cd "$(dirname "$0")" && pwd)
                 cds=""
                 if [ -f "$here/mstore.jsa" ]; then
@@ -92,7 +93,8 @@ public final class CdsTraining {
                         quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
                       *) quick="" ;;
                     esac ;;
-                  imapd|lmtpd|bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
+                  imapd|lmtpd) quick="-Xmx1g" ;;  # servers run for months: their heap is capped, not a quarter of the RAM
+                  bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;
                   *) quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
                 esac
                 exec "${JAVA:-java}" $cds $quick -XX:-UsePerfData $MSTORE_JAVA_OPTS -jar "$here/mstore.jar" "$@"
