@@ -15,12 +15,14 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * The end of a connection's pipeline: hands decoded lines to the session's queue (never running a command on the
- * event loop), and is the session's {@link Connection}. Reading stops while a session has many commands waiting (a
- * client that sends faster than it reads answers is held back, not buffered without end).
+ * event loop), and is the session's {@link Connection}. Reading stops while a session has many commands waiting, or
+ * more than a megabyte of them (a client that sends faster than it reads answers is held back, not buffered without
+ * end: 32 pipelined APPENDs of 64 MB each were 2 GB of one connection's in the heap; now one of them waits, at most).
  */
 final class ImapHandler extends ChannelInboundHandlerAdapter implements Connection {
     private static final int PAUSE_AT = 32;
     private static final int RESUME_AT = 8;
+    private static final long PAUSE_AT_BYTES = 1L << 20;
 
     private final ImapServer server;
     private final ImapDecoder decoder;
@@ -33,6 +35,8 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
     private boolean admitted;
     private volatile boolean secure;
     private volatile long lastRead = System.nanoTime();
+    /** Bytes of the commands waiting in the session's queue (their literals, mostly). */
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Object writable = new Object();
 
     ImapHandler(ImapServer server, ImapDecoder decoder) {
@@ -67,14 +71,15 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
             return;
         }
         if (msg instanceof ImapLine line) {
-            if (queue.pending() >= PAUSE_AT) {
+            long size = line.size();
+            if (queuedBytes.addAndGet(size) > PAUSE_AT_BYTES | queue.pending() >= PAUSE_AT) {
                 channel.config().setAutoRead(false);
             }
             queue.submitAsync(() -> {
                 try {
                     return session.line(line);
                 } finally {
-                    if (!channel.config().isAutoRead() && queue.pending() < RESUME_AT) {
+                    if (queuedBytes.addAndGet(-size) <= PAUSE_AT_BYTES && !channel.config().isAutoRead() && queue.pending() < RESUME_AT) {
                         channel.config().setAutoRead(true);
                     }
                 }

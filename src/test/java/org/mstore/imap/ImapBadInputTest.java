@@ -347,4 +347,43 @@ class ImapBadInputTest {
         public void resumeDecoding() {
         }
     }
+
+    @Test
+    void a_client_that_pipelines_big_appends_is_held_back_not_buffered_in_the_heap() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.connect()) {
+            c.readLine();
+            // four failed logins hold the session's queue for 250 + 500 + 1000 + 2000 ms (the login throttle); the
+            // APPENDs sent meanwhile wait behind them
+            c.sendRaw(("b1 LOGIN alice wrong\r\nb2 LOGIN alice wrong\r\nb3 LOGIN alice wrong\r\nb4 LOGIN alice wrong\r\n"
+                    + "b5 LOGIN alice \"" + ImapFixture.PASSWORD + "\"\r\n").getBytes(StandardCharsets.US_ASCII));
+            String line = "a".repeat(76) + "\r\n";
+            byte[] message = org.mstore.testing.TestStore.message("big", line.repeat((4 << 20) / line.length()));
+            int appends = 24;
+            long total = (long) appends * message.length;
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 1; i <= appends; i++) {
+                        c.sendRaw(("a" + i + " APPEND INBOX {" + message.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII));
+                        c.sendRaw(message);
+                        c.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+                        written.addAndGet(message.length);
+                    }
+                } catch (java.io.IOException e) {
+                    // the test fails on the answers below
+                }
+            });
+            writer.start();
+            Thread.sleep(3000);
+            // held back: what the kernel's socket buffers hold (tens of MB at most) and one APPEND; before, every one of
+            // them was read into the session's queue (up to 32 commands, whatever their size)
+            assertThat(written.get()).as("bytes the client could send while the session was busy").isLessThan(total * 2 / 3);
+            writer.join(120_000);
+            assertThat(written.get()).isEqualTo(total);
+            List<String> r = c.until("a" + appends);
+            assertThat(RawImap.last(r)).startsWith("a" + appends + " OK");
+            assertThat(r).filteredOn(l -> l.matches("a\\d+ OK.*")).hasSize(appends);
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isEqualTo(appends);
+        }
+    }
 }
