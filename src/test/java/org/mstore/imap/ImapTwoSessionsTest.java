@@ -190,4 +190,19 @@ class ImapTwoSessionsTest {
             assertThat(b.ok("UID FETCH 3 (UID)")).contains("* 3 FETCH (UID 3)");
         }
     }
+
+    @Test
+    void a_deletion_of_the_selected_mailbox_reaches_an_idling_session_at_once() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c); RawImap a = f.login(); RawImap b = f.login()) {
+            f.engine.mailboxes().create("user/alice/Work");
+            appendTo(f, "user/alice/Work", 1);
+            b.ok("SELECT Work");
+            b.send("i1 IDLE");
+            assertThat(b.readLine()).startsWith("+");
+            a.ok("DELETE Work");
+            assertThat(drain(b, 2000)).containsExactly("* BYE The selected mailbox was deleted");
+            b.socket.setSoTimeout(3000);
+            assertThat(b.in.read()).as("the connection is closed").isEqualTo(-1);
+        }
+    }
 }
