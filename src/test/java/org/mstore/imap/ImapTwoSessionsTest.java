@@ -145,10 +145,11 @@ class ImapTwoSessionsTest {
                 cli.mailboxes().rename("user/alice/a", "user/alice/b");
             }
             Thread.sleep(700); // the change feed is polled every 250 ms
-            List<String> r = b.ok("UID FETCH 1:* (UID FLAGS)");
-            assertThat(r).as("the session is told the new name and stays on the same messages")
+            List<String> r = b.ok("UID FETCH 1:* (UID FLAGS BODY.PEEK[TEXT])");
+            assertThat(r).as("the session is told the new name and stays on the same messages, their content included")
                     .contains("* OK The selected mailbox was renamed to \"b\" by another client; it stays selected under its new name",
-                            "* 1 FETCH (UID 1 FLAGS ())", "* 2 FETCH (UID 2 FLAGS ())")
+                            "* 1 FETCH (UID 1 FLAGS () BODY[TEXT] {8}\r\nbody 0\r\n)",
+                            "* 2 FETCH (UID 2 FLAGS () BODY[TEXT] {8}\r\nbody 1\r\n)")
                     .noneMatch(l -> l.startsWith("* BYE") || l.contains("deleted"));
             b.ok("STORE 2 +FLAGS (\\Seen)");
             assertThat(f.engine.mailboxes().records("user/alice/b", org.mstore.api.UidSet.parse("2")).get(0).flags()
