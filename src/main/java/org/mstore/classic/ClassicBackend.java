@@ -55,6 +55,20 @@ public final class ClassicBackend implements Backend {
         this.sessions = new H2Sessions(db);
     }
 
+    /**
+     * A file system mounted read-only (as the kernel remounts one after errors): every process writes the database's
+     * lock and server record, and a mailbox's lock, even to read, so the store cannot be used there; the one line says
+     * so and how to read the mail all the same.
+     */
+    static void refuseReadOnlyFileSystem(Path root, Exception e) throws IOException {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.FileSystemException f && f.getReason() != null && f.getReason().contains("Read-only file system")) {
+                throw new IOException("the store at " + root + " is on a file system mounted read-only: mstore writes its lock files "
+                        + "even to read a store; remount it read-write, or copy the store elsewhere (cp -a) and use the copy", e);
+            }
+        }
+    }
+
     /** True when {@code root} holds a classic store (its database). */
     public static boolean exists(Path root) {
         return Database.exists(root);
@@ -68,7 +82,11 @@ public final class ClassicBackend implements Backend {
         try {
             db = Database.open(root, create);
         } catch (SQLException e) {
+            refuseReadOnlyFileSystem(root, e);
             throw new IOException("cannot open the mboxlist database of " + root + ": " + firstLine(e.getMessage()), e);
+        } catch (IOException e) {
+            refuseReadOnlyFileSystem(root, e);
+            throw e;
         }
         ClassicBackend b = new ClassicBackend(root, db, clock);
         b.freshDatabase = fresh;

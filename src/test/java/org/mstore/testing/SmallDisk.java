@@ -43,6 +43,15 @@ public final class SmallDisk implements AutoCloseable {
         }
     }
 
+    /** Remounts the disk read-only (as the kernel does after errors) or read-write again. */
+    public void remount(boolean readOnly) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("mount", "-o", "remount," + (readOnly ? "ro" : "rw"), dir.toString()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (p.waitFor() != 0) {
+            throw new IOException("mount -o remount failed: " + said);
+        }
+    }
+
     /** Unmounts lazily: detached at once, freed when the last file on it is closed. */
     @Override
     public void close() throws IOException, InterruptedException {
