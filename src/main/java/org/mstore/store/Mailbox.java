@@ -1398,9 +1398,16 @@ public final class Mailbox implements Closeable {
         MailboxIndex.Salvage salvage = MailboxIndex.salvage(idxPath);
         MailboxIndex intact = readIntact(idxPath);
         Map<Integer, IndexRecord> known = new HashMap<>();
+        // A UID that surviving records name more than once, differently (a record copied over another and its UID
+        // rewritten, by a tester or a bad disk): no one of them decides alone; the file's bytes pick the one they match
+        Map<Integer, List<IndexRecord>> claims = new HashMap<>();
         for (IndexRecord r : salvage.records()) {
-            known.put(r.uid(), r);
+            IndexRecord first = known.putIfAbsent(r.uid(), r);
+            if (first != null && !first.equals(r)) {
+                claims.computeIfAbsent(r.uid(), u -> new ArrayList<>(List.of(first))).add(r);
+            }
         }
+        Map<Integer, IndexRecord> chosen = new java.util.concurrent.ConcurrentHashMap<>();
         Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
         MailboxIndex.Header oldHeader = salvage.header();
         // An index whose next UID is below the mailbox list's was put back from an older copy: what it lists is not
@@ -1464,6 +1471,8 @@ public final class Mailbox implements Closeable {
         record Scanned(int uid, Path file, State state, long size, long date, byte[] payload, long checksum, String detail) {
         }
         Map<Integer, Path> files = new HashMap<>();
+        Set<Integer> renumbered = new HashSet<>();
+        List<Quarantined> earlyQuarantine = new ArrayList<>();
         List<Integer> orphanUids = new ArrayList<>();
         int[] candidates;
         Scanned[] scannedFiles;
@@ -1485,11 +1494,56 @@ public final class Mailbox implements Closeable {
                 }
                 listed[i] = found;
             });
+            Map<Integer, List<Path>> twice = new TreeMap<>();
             for (List<Map.Entry<Integer, Path>> l : listed) {
                 for (Map.Entry<Integer, Path> e : l) {
-                    files.put(e.getKey(), e.getValue());
+                    Path had = files.put(e.getKey(), e.getValue());
+                    if (had != null) {
+                        twice.computeIfAbsent(e.getKey(), u -> new ArrayList<>(List.of(had))).add(e.getValue());
+                    }
                     maxUid = Math.max(maxUid, e.getKey());
                 }
+            }
+            // A message file under another spelling of its name (5.msg as 05.msg) is read as its UID's, but every other
+            // reader looks for the one spelling: it is renamed to it. Two files that claim one UID are told apart by
+            // their bytes: the one that matches what the records say keeps the UID; a copy of it byte for byte is moved
+            // aside; a different message gets a new UID (never lost, never served as the other).
+            long base = maxUid;
+            for (IndexRecord r : salvage.records()) {
+                base = Math.max(base, r.uid());
+            }
+            for (int u : missing.keySet()) {
+                base = Math.max(base, u);
+            }
+            for (Quarantined q : quarantined(dir)) {
+                base = Math.max(base, q.uid());
+            }
+            base = Math.max(base, Math.max((nextUidHint & 0xffffffffL) - 1, oldHeader != null ? (oldHeader.nextUid() & 0xffffffffL) - 1 : 0));
+            for (Map.Entry<Integer, Path> e : new ArrayList<>(files.entrySet())) {
+                int uid = e.getKey();
+                if (expunged.contains(uid)) {
+                    continue; // left for Remove as it is
+                }
+                Path canon = messageFile(dir, uid);
+                List<Path> claimants = twice.get(uid);
+                if (claimants == null) {
+                    if (!e.getValue().equals(canon) && !StoreFiles.present(canon)) {
+                        Files.move(e.getValue(), canon);
+                        Durable.syncDirectory(canon.getParent());
+                        files.put(uid, canon);
+                        notes.add("UID " + uid + ": its message file was named " + dir.relativize(e.getValue()) + "; renamed to "
+                                + dir.relativize(canon));
+                    }
+                    continue;
+                }
+                ClaimOutcome out = settleClaimants(dir, uid, claimants, claims.getOrDefault(uid,
+                        known.containsKey(uid) ? List.of(known.get(uid)) : List.of()), cached.get(uid), base, now, aside, notes);
+                base = out.base();
+                maxUid = (int) Math.min(Integer.MAX_VALUE, Math.max(maxUid, base));
+                files.put(uid, out.kept());
+                renumbered.addAll(out.renumbered().keySet());
+                files.putAll(out.renumbered());
+                earlyQuarantine.addAll(out.quarantined());
             }
             List<Integer> cand = new ArrayList<>();
             for (int u : files.keySet()) {
@@ -1510,6 +1564,10 @@ public final class Mailbox implements Closeable {
                 int uid = cs[i];
                 Path f = files.get(uid);
                 IndexRecord old = known.get(uid);
+                if (claims.containsKey(uid)) {
+                    old = matchingClaim(f, claims.get(uid));
+                    chosen.put(uid, old);
+                }
                 CacheFile.Salvaged c = cached.get(uid);
                 long expectSize = old != null ? old.size() : c != null ? c.summary().size() : -1;
                 long expectSum = old != null && old.checksumKnown() ? old.checksum() : c != null ? c.checksum() : -1;
@@ -1635,7 +1693,7 @@ public final class Mailbox implements Closeable {
             writeList(dir, EXP_PREFIX + orphanList, entries);
         }
         CrashPoint.hit("rebuild.after-lists-mended");
-        List<Quarantined> quarantined = new ArrayList<>();
+        List<Quarantined> quarantined = new ArrayList<>(earlyQuarantine);
         for (Scanned s : bad) {
             String code = s.state() == State.SIZE ? "size" : s.state() == State.CHECKSUM ? "checksum" : "unreadable";
             Quarantined q = quarantine(dir, s.uid(), s.file(), s.size(), code, now);
@@ -1681,7 +1739,7 @@ public final class Mailbox implements Closeable {
                 long[] offsets = out.append(uids, payloads, sums, pos);
                 for (int i = 0; i < part.size(); i++) {
                     Scanned s = part.get(i);
-                    IndexRecord old = known.get(s.uid());
+                    IndexRecord old = chosen.getOrDefault(s.uid(), known.get(s.uid()));
                     int len = CacheFile.RECORD_OVERHEAD + payloads[i].length;
                     records.add(new IndexRecord(s.uid(), old != null ? old.flags() : 0, s.date(), (int) s.size(), offsets[i], len,
                             s.checksum()));
@@ -1693,7 +1751,21 @@ public final class Mailbox implements Closeable {
             end = pos;
         }
         CrashPoint.hit("rebuild.after-cache-new");
+        Set<Integer> indexed = new HashSet<>();
+        for (IndexRecord r : records) {
+            indexed.add(r.uid());
+        }
+        for (Map.Entry<Integer, List<IndexRecord>> c : new TreeMap<>(claims).entrySet()) {
+            if (indexed.contains(c.getKey())) {
+                notes.add("UID " + c.getKey() + ": " + c.getValue().size() + " index records named it differently; its file matches "
+                        + "one of them (kept, with that record's flags); the others described no file of this UID");
+            }
+        }
+        Set<Integer> counted = new HashSet<>();
         for (IndexRecord r : salvage.records()) {
+            if (!counted.add(r.uid())) {
+                continue; // a UID named twice is one message
+            }
             if (!files.containsKey(r.uid()) && !expunged.contains(r.uid())) {
                 lost++;
                 notes.add("UID " + r.uid() + ": in the index but its message file is gone; left out (its record is kept in "
@@ -1825,6 +1897,141 @@ public final class Mailbox implements Closeable {
             aside.add(moved.getFileName().toString());
             notes.add(label + " was not a regular file; moved aside to " + moved.getFileName());
         }
+    }
+
+    /** What {@link #settleClaimants} did: the file that keeps the UID, the files given new UIDs, those quarantined. */
+    private record ClaimOutcome(Path kept, Map<Integer, Path> renumbered, List<Quarantined> quarantined, long base) {
+    }
+
+    /**
+     * Settles several message files that claim one UID (its name spelt in more than one way). Each regular file is read
+     * whole. The first (the name {@link #messageFile} spells first) whose size and checksum match an index record of
+     * the UID, or else its cache record, keeps the UID and is renamed to that name; when nothing records the message,
+     * the first one keeps it. Another file with the same bytes is a copy: moved aside. Another file with other bytes
+     * is another message: it gets the next free UID above {@code base}. When records exist and no file matches them,
+     * all are damaged as far as anyone can tell: the first is left to the scan (which quarantines it), the others are
+     * quarantined here.
+     */
+    private static ClaimOutcome settleClaimants(Path dir, int uid, List<Path> paths, List<IndexRecord> records,
+                                                CacheFile.Salvaged cache, long base, long now, List<String> aside,
+                                                List<String> notes) throws IOException {
+        Path canon = messageFile(dir, uid);
+        record Claimant(Path file, long size, long sum) {
+        }
+        List<Path> ordered = new ArrayList<>(paths);
+        ordered.sort(java.util.Comparator.comparing((Path p) -> !p.equals(canon)).thenComparing(Path::toString));
+        List<Claimant> cl = new ArrayList<>();
+        for (Path p : ordered) {
+            BasicFileAttributes a = StoreFiles.attributes(p);
+            if (a == null || !a.isRegularFile() || a.size() > Integer.MAX_VALUE) {
+                if (a != null && p.equals(canon)) {
+                    Path moved = StoreFiles.moveAside(p);
+                    aside.add(dir.relativize(moved).toString());
+                    notes.add(dir.relativize(p) + " was not a regular file; moved aside to " + dir.relativize(moved));
+                }
+                continue;
+            }
+            try {
+                MessageRead m = readMessage(p, a.size());
+                cl.add(new Claimant(p, m.size(), m.checksum()));
+            } catch (IOException e) {
+                // unreadable: not a claimant that can be told apart; left where it is
+            }
+        }
+        List<long[]> expect = new ArrayList<>();
+        for (IndexRecord r : records) {
+            expect.add(new long[] {r.size(), r.checksumKnown() ? r.checksum() : -1});
+        }
+        if (cache != null) {
+            expect.add(new long[] {cache.summary().size(), cache.checksum()});
+        }
+        Claimant keeper = null;
+        for (Claimant c : cl) {
+            for (long[] x : expect) {
+                if (x[0] == c.size() && (x[1] < 0 || x[1] == c.sum())) {
+                    keeper = c;
+                    break;
+                }
+            }
+            if (keeper != null) {
+                break;
+            }
+        }
+        Map<Integer, Path> renumbered = new TreeMap<>();
+        List<Quarantined> quarantined = new ArrayList<>();
+        if (cl.isEmpty()) {
+            return new ClaimOutcome(ordered.get(0), renumbered, quarantined, base);
+        }
+        if (keeper == null && !expect.isEmpty()) {
+            for (Claimant c : cl.subList(1, cl.size())) {
+                Quarantined q = quarantine(dir, uid, c.file(), c.size(), "checksum", now);
+                quarantined.add(new Quarantined(q.uid(), q.size(), q.when(), "a second file of UID " + uid
+                        + " whose checksum matches none of its records", q.file()));
+                notes.add("UID " + uid + ": a second message file, " + dir.relativize(c.file()) + ", matches none of its records; "
+                        + "quarantined as " + dir.relativize(q.file()));
+            }
+            return new ClaimOutcome(cl.get(0).file(), renumbered, quarantined, base);
+        }
+        if (keeper == null) {
+            keeper = cl.get(0);
+        }
+        for (Claimant c : cl) {
+            if (c == keeper) {
+                continue;
+            }
+            if (c.size() == keeper.size() && c.sum() == keeper.sum()) {
+                Path moved = StoreFiles.moveAside(c.file());
+                aside.add(dir.relativize(moved).toString());
+                notes.add("UID " + uid + ": " + dir.relativize(c.file()) + " was a second copy of its message file, byte for byte; "
+                        + "moved aside to " + dir.relativize(moved));
+            } else {
+                int nu = (int) ++base;
+                Path target = messageFile(dir, nu);
+                OwnerOnly.createDirectories(target.getParent());
+                Files.move(c.file(), target);
+                Durable.syncDirectory(target.getParent());
+                Durable.syncDirectory(c.file().getParent());
+                renumbered.put(nu, target);
+                notes.add("UID " + uid + ": two different messages claimed it (" + dir.relativize(keeper.file()) + " and "
+                        + dir.relativize(c.file()) + "); the one its records describe keeps it, the other is now UID " + nu);
+            }
+        }
+        if (!keeper.file().equals(canon)) {
+            Files.move(keeper.file(), canon);
+            Durable.syncDirectory(canon.getParent());
+        }
+        return new ClaimOutcome(canon, renumbered, quarantined, base);
+    }
+
+    /**
+     * Of the index records that name one UID differently, the one whose size and message checksum the file's bytes
+     * match (a record without a checksum matches on its size); the first one when none does (the file is then checked
+     * against it, and quarantined if it differs).
+     */
+    private static IndexRecord matchingClaim(Path f, List<IndexRecord> claims) {
+        try {
+            BasicFileAttributes a = StoreFiles.attributes(f);
+            if (a != null && a.isRegularFile() && a.size() <= Integer.MAX_VALUE) {
+                long sum = -1;
+                for (IndexRecord r : claims) {
+                    if (r.size() != a.size()) {
+                        continue;
+                    }
+                    if (!r.checksumKnown()) {
+                        return r;
+                    }
+                    if (sum < 0) {
+                        sum = readMessage(f, a.size()).checksum();
+                    }
+                    if (sum == r.checksum()) {
+                        return r;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // unreadable: the scan says so
+        }
+        return claims.get(0);
     }
 
     private static MailboxIndex readIntact(Path idx) {
