@@ -112,7 +112,8 @@ final class ClassicStorage implements MessageStorage {
     @Override
     public RepairResult rebuild(MailboxInfo info, long now) throws IOException {
         Path dir = directory(info);
-        Mailbox.RepairResult r = Mailbox.rebuild(dir, (int) info.uidValidity(), (int) Math.min(Integer.MAX_VALUE, info.nextUid()), now);
+        Mailbox.RepairResult r = Mailbox.rebuild(dir, (int) info.uidValidity(), (int) Math.min(Integer.MAX_VALUE, info.nextUid()),
+                info.expunged(), now);
         long pending = ExpungeFile.count(dir.resolve(ExpungeFile.FILE));
         return new RepairResult(r.messages(), r.bytes(), r.nextUid() & 0xffffffffL, pending, r.damaged(), r.lostFromIndex(),
                 r.skippedExpunged(), r.orphans(), r.notes());

@@ -21,14 +21,18 @@ import org.mstore.fs.OwnerOnly;
  * {@code store.cache}: a 32-byte header, then variable-length records appended in UID order.
  *
  * <pre>
- * version 2: u8 status ('L' live, 'X' expunged) | u8 flags (1: the message checksum is known) | u16 0 | u32 uid |
+ * version 2: u8 status ('L' live, 'E' expunged with its file kept, 'X' expunged and removed) | u8 flags (1: the message checksum is known) | u16 0 | u32 uid |
  *            u32 payloadLength | u32 CRC-32C of the message file | payload (a {@link MessageSummary}) |
  *            u32 CRC-32C of everything after the status byte
  * version 1: u8 status | u8 0 | u16 0 | u32 uid | u32 payloadLength | payload | u32 CRC-32C of uid, length and payload
  * </pre>
  *
- * The status byte is outside the checksum so that Remove can mark a record expunged with a one-byte write. Purge
- * rewrites the file without expunged records under a new generation number. The message checksum is here as well as
+ * The status byte is outside the checksum so that an expunge and Remove can mark a record with a one-byte write: the
+ * expunge, once its index is in place, marks its messages' records 'E' (a second, cheap record of what was expunged,
+ * for a Repair that lost both the index and {@code store.exp}); Remove marks them 'X'. Purge rewrites the file without
+ * the 'X' records under a new generation number. A header whose flags (bytes 12-15) have {@link #MARKS_EXPUNGES} was
+ * made by a release that marks every expunge: there an 'L' record is a message no committed expunge took (but for a
+ * crash between the expunge's commit and its marks). The message checksum is here as well as
  * in the index so that a Repair that lost the index still knows it.
  */
 public final class CacheFile implements Closeable {
@@ -43,6 +47,10 @@ public final class CacheFile implements Closeable {
     public static final int V1_RECORD_OVERHEAD = 16;
     public static final byte LIVE = 'L';
     public static final byte EXPUNGED = 'X';
+    /** The status of the record of a message an expunge took whose file is still there (until Remove marks it 'X'). */
+    public static final byte EXPUNGED_KEPT = 'E';
+    /** Header flag: every expunge since this file was made marked its records {@link #EXPUNGED_KEPT}. */
+    public static final int MARKS_EXPUNGES = 1;
     /** Upper bound on a payload, so that a damaged length cannot make us allocate gigabytes. */
     public static final int MAX_PAYLOAD = 64 * 1024;
     private static final byte CHECKSUM_KNOWN = 1;
@@ -53,13 +61,15 @@ public final class CacheFile implements Closeable {
     private final int version;
     private final int uidValidity;
     private final long generation;
+    private final int headerFlags;
     private long length;
 
-    private CacheFile(FileChannel channel, int version, int uidValidity, long generation, long length) {
+    private CacheFile(FileChannel channel, int version, int uidValidity, long generation, int headerFlags, long length) {
         this.channel = channel;
         this.version = version;
         this.uidValidity = uidValidity;
         this.generation = generation;
+        this.headerFlags = headerFlags;
         this.length = length;
     }
 
@@ -68,13 +78,13 @@ public final class CacheFile implements Closeable {
         FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            Durable.writeFully(ch, encodeHeader(uidValidity, generation), 0);
+            Durable.writeFully(ch, encodeHeader(uidValidity, generation, MARKS_EXPUNGES), 0);
             ch.force(true);
         } catch (IOException e) {
             ch.close();
             throw e;
         }
-        return new CacheFile(ch, VERSION, uidValidity, generation, HEADER_SIZE);
+        return new CacheFile(ch, VERSION, uidValidity, generation, MARKS_EXPUNGES, HEADER_SIZE);
     }
 
     /** Opens an existing cache file and checks its header. */
@@ -110,7 +120,7 @@ public final class CacheFile implements Closeable {
             if ((int) crc.getValue() != h.getInt(HEADER_SIZE - 4)) {
                 throw new MailboxFormatException(FILE + " header has a bad checksum");
             }
-            return new CacheFile(ch, version, h.getInt(8), h.getLong(16), size);
+            return new CacheFile(ch, version, h.getInt(8), h.getLong(16), version == 1 ? 0 : h.getInt(12), size);
         } catch (MailboxFormatException | RuntimeException e) {
             ch.close();
             throw e;
@@ -120,12 +130,13 @@ public final class CacheFile implements Closeable {
         }
     }
 
-    private static ByteBuffer encodeHeader(int uidValidity, long generation) {
+    private static ByteBuffer encodeHeader(int uidValidity, long generation, int flags) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
         b.putInt(0, MAGIC);
         b.putShort(4, (short) VERSION);
         b.putShort(6, (short) HEADER_SIZE);
         b.putInt(8, uidValidity);
+        b.putInt(12, flags);
         b.putLong(16, generation);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, HEADER_SIZE - 4);
@@ -152,6 +163,79 @@ public final class CacheFile implements Closeable {
 
     public long generation() {
         return generation;
+    }
+
+    /** True when every expunge since this file was made marked its records ({@link #MARKS_EXPUNGES}). */
+    public boolean marksExpunges() {
+        return (headerFlags & MARKS_EXPUNGES) != 0;
+    }
+
+    /** {@link #marksExpunges} of the cache at {@code file}; false when its header cannot be read or does not check out. */
+    static boolean marksExpunges(Path file) {
+        try (CacheFile c = open(file, false)) {
+            return c.marksExpunges();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Makes a cache written by {@link #rewriteLive} from a file of an earlier release one that marks expunges: every
+     * live record at an offset that no index record names ({@code listed}: the messages of the index) is a message an
+     * expunge took before marks existed, and is marked {@link #EXPUNGED_KEPT}; then the header gets
+     * {@link #MARKS_EXPUNGES}. Forced. For a new file not yet in place (a crash leaves it to be deleted by the open).
+     */
+    static void markUnlisted(Path file, long[] listed) throws IOException {
+        long[] sorted = listed.clone();
+        Arrays.sort(sorted);
+        try (CacheFile c = open(file, true)) {
+            if (c.version != VERSION || c.marksExpunges()) {
+                return;
+            }
+            java.util.List<long[]> unlisted = new java.util.ArrayList<>();
+            c.walk(c.length, false, (offset, uid, len, expunged) -> {
+                if (!expunged && Arrays.binarySearch(sorted, offset) < 0) {
+                    unlisted.add(new long[] {offset, uid});
+                }
+                return false;
+            });
+            c.markExpunged(unlisted.stream().mapToLong(x -> x[0]).toArray(), unlisted.stream().mapToInt(x -> (int) x[1]).toArray());
+            Durable.writeFully(c.channel, encodeHeader(c.uidValidity, c.generation, c.headerFlags | MARKS_EXPUNGES), 0);
+            c.channel.force(true);
+        }
+    }
+
+    /**
+     * Marks the records of expunged messages {@link #EXPUNGED_KEPT}, each a one-byte write at its offset, then forces
+     * the file. A record is marked only when it is there, live, and of the UID given (an offset that does not name such a
+     * record is left alone). Returns how many were marked.
+     */
+    public int markExpunged(long[] offsets, int[] uids) throws IOException {
+        int marked = 0;
+        ByteBuffer head = ByteBuffer.allocate(8);
+        ByteBuffer mark = ByteBuffer.allocate(1);
+        for (int i = 0; i < offsets.length; i++) {
+            if (offsets[i] < HEADER_SIZE || offsets[i] + overhead() > length) {
+                continue;
+            }
+            head.clear();
+            try {
+                Durable.readFully(channel, head, offsets[i]);
+            } catch (EOFException e) {
+                continue;
+            }
+            if (head.get(0) != LIVE || head.getInt(4) != uids[i]) {
+                continue;
+            }
+            mark.clear();
+            mark.put(EXPUNGED_KEPT).flip();
+            Durable.writeFully(channel, mark, offsets[i]);
+            marked++;
+        }
+        if (marked > 0) {
+            channel.force(false);
+        }
+        return marked;
     }
 
     public long length() {
@@ -237,7 +321,7 @@ public final class CacheFile implements Closeable {
     /** Checks a record in {@code b} at {@code at}; returns its message checksum (or {@link IndexRecord#NO_CHECKSUM}). */
     private long checkRecord(ByteBuffer b, int at, int recordLength, int uid, long offset) throws MailboxFormatException {
         byte status = b.get(at);
-        if (status != LIVE && status != EXPUNGED) {
+        if (!knownStatus(status)) {
             throw new MailboxFormatException(FILE + " record at " + offset + " has a bad status byte");
         }
         if (b.getInt(at + 4) != uid) {
@@ -251,6 +335,10 @@ public final class CacheFile implements Closeable {
             throw new MailboxFormatException(FILE + " record at " + offset + " (UID " + uid + ") has a bad checksum");
         }
         return messageChecksum(b, at, version);
+    }
+
+    private static boolean knownStatus(byte status) {
+        return status == LIVE || status == EXPUNGED || status == EXPUNGED_KEPT;
     }
 
     private static boolean crcHolds(ByteBuffer b, int at, int payload, int version) {
@@ -323,7 +411,7 @@ public final class CacheFile implements Closeable {
             byte status = buf.get(rel);
             int uid = buf.getInt(rel + 4);
             int payload = buf.getInt(rel + 8);
-            if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
+            if (!knownStatus(status) || payload < 0 || payload > MAX_PAYLOAD) {
                 throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
             }
             int recLen = overhead + payload;
@@ -422,7 +510,7 @@ public final class CacheFile implements Closeable {
     public Rewrite rewriteLive(Path target, long end, long newGeneration) throws IOException {
         try (FileChannel out = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration), 0);
+            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration, version == 1 ? 0 : headerFlags), 0);
             out.position(HEADER_SIZE);
             Rewrite rw = version == 1 ? convertLive(out, end) : copyLive(out, end);
             out.force(true);
@@ -457,7 +545,7 @@ public final class CacheFile implements Closeable {
             while (rel + RECORD_OVERHEAD <= n) {
                 byte status = buf[rel];
                 int payload = intAt(buf, rel + 8);
-                if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
+                if (!knownStatus(status) || payload < 0 || payload > MAX_PAYLOAD) {
                     throw new MailboxFormatException(FILE + " record at " + (chunkStart + rel) + " is damaged");
                 }
                 int recLen = RECORD_OVERHEAD + payload;
@@ -465,7 +553,7 @@ public final class CacheFile implements Closeable {
                     torn = chunkStart + rel + recLen > limit; // else: the record goes on in the next chunk
                     break;
                 }
-                if (status == LIVE) {
+                if (status != EXPUNGED) { // live, or expunged with its file still there (Remove marks it)
                     if (kept == oldOffsets.length) {
                         oldOffsets = Arrays.copyOf(oldOffsets, kept * 2);
                         newOffsets = Arrays.copyOf(newOffsets, kept * 2);
@@ -523,7 +611,7 @@ public final class CacheFile implements Closeable {
             }
             byte status = in.get(rel);
             int payload = in.getInt(rel + 8);
-            if ((status != LIVE && status != EXPUNGED) || payload < 0 || payload > MAX_PAYLOAD) {
+            if (!knownStatus(status) || payload < 0 || payload > MAX_PAYLOAD) {
                 throw new MailboxFormatException(FILE + " record at " + pos + " is damaged");
             }
             int recLen = V1_RECORD_OVERHEAD + payload;
@@ -535,7 +623,7 @@ public final class CacheFile implements Closeable {
                 fill(in, bufStart, limit);
                 rel = 0;
             }
-            if (status == LIVE) {
+            if (status != EXPUNGED) {
                 if (!crcHolds(in, rel, payload, 1)) {
                     throw new MailboxFormatException(FILE + " record at " + pos + " (UID " + in.getInt(rel + 4) + ") has a bad checksum");
                 }
@@ -551,7 +639,9 @@ public final class CacheFile implements Closeable {
                 if (outBuf.remaining() < RECORD_OVERHEAD + payload) {
                     drain(outBuf, out);
                 }
+                int at = outBuf.position();
                 outPos += encodeRecord(outBuf, in.getInt(rel + 4), p, IndexRecord.NO_CHECKSUM, crc);
+                outBuf.put(at, status);
             }
             seen++;
             pos += recLen;
@@ -569,7 +659,11 @@ public final class CacheFile implements Closeable {
     }
 
     /** A record found by {@link #salvage}: the message checksum (if known) and the summary. */
-    public record Salvaged(long checksum, MessageSummary summary) {
+    public record Salvaged(long checksum, MessageSummary summary, byte status) {
+        /** True when an expunge or Remove marked the record ('E' or 'X'). */
+        public boolean markedExpunged() {
+            return status != LIVE;
+        }
     }
 
     /**
@@ -616,7 +710,7 @@ public final class CacheFile implements Closeable {
             try {
                 ByteBuffer p = ByteBuffer.wrap(bytes, pos + overhead - 4, len - overhead);
                 MessageSummary s = SummaryCodec.decode(p);
-                out.put(b.getInt(pos + 4), new Salvaged(messageChecksum(b, pos, version), s));
+                out.put(b.getInt(pos + 4), new Salvaged(messageChecksum(b, pos, version), s, b.get(pos)));
             } catch (RuntimeException e) {
                 // a record whose checksum holds but whose payload does not decode: not one of ours
             }
@@ -628,7 +722,7 @@ public final class CacheFile implements Closeable {
     /** The length of a record that checks out at {@code pos}, or -1. */
     private static int recordAt(ByteBuffer b, int pos, int version) {
         byte status = b.get(pos);
-        if (status != LIVE && status != EXPUNGED) {
+        if (!knownStatus(status)) {
             return -1;
         }
         if (version != 1 && ((b.get(pos + 1) & ~CHECKSUM_KNOWN) != 0 || b.getShort(pos + 2) != 0)) {

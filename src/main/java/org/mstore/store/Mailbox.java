@@ -70,7 +70,7 @@ public final class Mailbox implements Closeable {
     static final int REPAIR_THREADS = Math.max(8, Math.min(64, 16 * Runtime.getRuntime().availableProcessors()));
     /** Message files per pool task in a Repair. */
     private static final int SCAN_CHUNK = 256;
-    private static final Pattern QUARANTINED = Pattern.compile("(\\d{1,10})\\.(\\d{1,19})\\.(size|checksum|unreadable)\\.msg");
+    private static final Pattern QUARANTINED = Pattern.compile("(\\d{1,10})\\.(\\d{1,19})\\.(size|checksum|unreadable|undecided)\\.msg");
 
     private final MailboxName name;
     private final Path dir;
@@ -737,10 +737,12 @@ public final class Mailbox implements Closeable {
         MailboxIndex.Header h = index.header();
         int seq = h.expungeSeq() + 1;
         List<ExpungeFile.Entry> gone = new ArrayList<>();
+        List<IndexRecord> goneRecords = new ArrayList<>();
         long bytes = 0;
         for (IndexRecord r : all) {
             if (which.test(r)) {
                 gone.add(new ExpungeFile.Entry(r.uid(), r.size(), now, seq, r.flags(), r.checksum()));
+                goneRecords.add(r);
                 bytes += r.size();
             } else {
                 keep.add(r);
@@ -755,6 +757,15 @@ public final class Mailbox implements Closeable {
                 keep);
         next.writeAtomically(dir.resolve(MailboxIndex.FILE), "expunge");
         index.replaceAll(next.header(), next.records());
+        // Committed: the cache records say so too ('E'), a second record of the expunge that a Repair which lost both
+        // the index and store.exp still finds. Marked only now: a mark never names a message the index still lists.
+        try {
+            cache.markExpunged(goneRecords.stream().mapToLong(IndexRecord::cacheOffset).toArray(),
+                    goneRecords.stream().mapToInt(IndexRecord::uid).toArray());
+        } catch (IOException e) {
+            // the expunge stands; without its marks a Repair that lost both files cannot tell these messages apart
+            // and holds them back as recoverable (see rebuild)
+        }
         return new ExpungeResult(gone.size(), bytes, gone.stream().mapToInt(ExpungeFile.Entry::uid).toArray());
     }
 
@@ -810,6 +821,14 @@ public final class Mailbox implements Closeable {
         for (ExpungeFile.Entry e : currentExpunged()) {
             addExpunged(out, e, ExpungeFile.FILE, recovered);
         }
+        // held back by a Repair that could not tell whether they were expunged: recoverable until an administrator decides
+        for (Quarantined q : quarantined(dir)) {
+            if (isHeld(q) && !out.containsKey(q.uid()) && index.lookup(q.uid()) == null) {
+                RecoveredFile.Entry r = recovered.get(q.uid());
+                out.put(q.uid(), new Expunged(q.uid(), (int) Math.min(Integer.MAX_VALUE, q.size()), q.when(), QUARANTINE, true,
+                        r == null ? 0 : r.newUid(), r == null ? 0 : r.at(), 0, IndexRecord.NO_CHECKSUM));
+            }
+        }
         return new ArrayList<>(out.values());
     }
 
@@ -831,6 +850,14 @@ public final class Mailbox implements Closeable {
     public MessageSummary expungedSummary(int uid) throws IOException {
         Path f = messageFile(dir, uid);
         BasicFileAttributes a = StoreFiles.attributes(f);
+        if (a == null && index.lookup(uid) == null) {
+            for (Quarantined q : quarantined(dir)) {
+                if (q.uid() == uid && isHeld(q)) {
+                    f = q.file(); // held back by a Repair that could not tell
+                    a = StoreFiles.attributes(f);
+                }
+            }
+        }
         if (a == null || !a.isRegularFile()) {
             return null;
         }
@@ -880,7 +907,7 @@ public final class Mailbox implements Closeable {
             if (why != null) {
                 throw new IllegalArgumentException(why);
             }
-            Path f = messageFile(dir, uid);
+            Path f = x.list().equals(QUARANTINE) ? heldFile(uid) : messageFile(dir, uid);
             byte[] bytes;
             long mtime;
             try {
@@ -917,6 +944,24 @@ public final class Mailbox implements Closeable {
         RecoveredFile.append(dir, done);
         CrashPoint.hit("unexpunge.after-recorded");
         return newUids;
+    }
+
+    private static boolean isHeld(Quarantined q) {
+        return q.file().getFileName().toString().endsWith("." + UNDECIDED + ".msg");
+    }
+
+    /** The file of a message a Repair held back as undecided (the latest, should there be more than one). */
+    private Path heldFile(int uid) throws IOException {
+        Path f = null;
+        for (Quarantined q : quarantined(dir)) {
+            if (q.uid() == uid && isHeld(q)) {
+                f = q.file();
+            }
+        }
+        if (f == null) {
+            throw new IllegalArgumentException("UID " + uid + " of " + name + " is no longer held in the quarantine");
+        }
+        return f;
     }
 
     private String removedText(int uid, Expunged x) {
@@ -1106,6 +1151,7 @@ public final class Mailbox implements Closeable {
                 throw new MailboxFormatException("index record of UID " + raw.uid(i) + " points at an expunged cache record");
             }
         }
+        CacheFile.markUnlisted(dir.resolve(CACHE_NEW), moved); // a cache of an earlier release: now it marks expunges
         MailboxIndex.Header next = h.withCache(gen, rw.bytesAfter());
         raw.writeMoved(dir.resolve(IDX_NEW), next, moved, rw.lengthDelta());
         commitRewrite("purge", null);
@@ -1198,6 +1244,7 @@ public final class Mailbox implements Closeable {
         CacheFile.Rewrite rw = cache.rewriteLive(dir.resolve(CACHE_NEW), h.cacheEnd(), gen);
         CrashPoint.hit("upgrade.after-cache-new");
         List<IndexRecord> moved = moveRecords(all, rw);
+        CacheFile.markUnlisted(dir.resolve(CACHE_NEW), moved.stream().mapToLong(IndexRecord::cacheOffset).toArray());
         commitRewrite("upgrade", MailboxIndex.of(h.withCache(gen, rw.bytesAfter()).withExpunge(seq, expId, expCount), moved));
         return new PurgeResult(rw.recordsBefore(), rw.records(), rw.bytesBefore(), rw.bytesAfter());
     }
@@ -1227,6 +1274,7 @@ public final class Mailbox implements Closeable {
         return switch (code) {
             case "size" -> "its size did not match its index or cache record";
             case "checksum" -> "its checksum did not match its index or cache record";
+            case UNDECIDED -> "a Repair could not tell whether it had been expunged (index and expunge list lost): recover it with unexpunge";
             default -> "it could not be read";
         };
     }
@@ -1257,6 +1305,8 @@ public final class Mailbox implements Closeable {
 
     /** The suffix of the record a Repair keeps of a message whose file was gone: {@code quarantine/<uid>.missing}. */
     static final String MISSING_SUFFIX = ".missing";
+    /** The reason code of a message file held back by a Repair that could not tell whether it was expunged. */
+    static final String UNDECIDED = "undecided";
 
     /** Keeps the index record of a message whose file is gone (size, checksum, flags, date), for its file's return. */
     private static void keepMissingRecord(Path dir, IndexRecord r) throws IOException {
@@ -1325,10 +1375,12 @@ public final class Mailbox implements Closeable {
      *                       named (expunged, their expunge record lost): listed for Remove
      * @param orphanList     the stamp of the renamed expunge list that names them (null when there were none)
      * @param movedAside     store files and message paths that were not regular files, moved aside to these names
+     * @param undecided      message files whose state nothing told (expunged or not): held in the quarantine as
+     *                       recoverable ({@link #expunged}), not served
      */
     public record RepairResult(int messages, long bytes, int nextUid, int damaged, int lostFromIndex, int skippedExpunged,
                                List<String> notes, List<Quarantined> quarantined, int orphans, String orphanList,
-                               List<String> movedAside) {
+                               List<String> movedAside, int undecided) {
     }
 
     /**
@@ -1364,6 +1416,22 @@ public final class Mailbox implements Closeable {
      * @param stamp           the stamp ({@link #STAMP}) of a new expunge list for orphans
      */
     public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long now, String stamp) throws IOException {
+        return rebuild(dir, uidValidityHint, nextUidHint, -1, now, stamp);
+    }
+
+    /**
+     * Repair with the mailbox list's count of messages expunged since the last cleanup ({@code expungedHint}, -1 when
+     * unknown): with the index header lost and no {@code store.exp}, a count of 0 says that no expunge record was lost.
+     * Orphan list stamped from {@code now}.
+     */
+    public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long expungedHint, long now) throws IOException {
+        return rebuild(dir, uidValidityHint, nextUidHint, expungedHint, now,
+                ZonedDateTime.ofInstant(Instant.ofEpochMilli(now), ZoneId.systemDefault()).format(STAMP));
+    }
+
+    /** See {@link #rebuild(Path, int, int, long, String)} and {@link #rebuild(Path, int, int, long, long)}. */
+    public static RepairResult rebuild(Path dir, int uidValidityHint, int nextUidHint, long expungedHint, long now, String stamp)
+            throws IOException {
         List<String> notes = new ArrayList<>();
         List<String> aside = new ArrayList<>();
         prepareDirectory(dir, aside, notes);
@@ -1398,10 +1466,12 @@ public final class Mailbox implements Closeable {
         MailboxIndex.Salvage salvage = MailboxIndex.salvage(idxPath);
         MailboxIndex intact = readIntact(idxPath);
         Map<Integer, IndexRecord> known = new HashMap<>();
+        Set<Integer> indexListed = new HashSet<>(); // UIDs a surviving record lists
         // A UID that surviving records name more than once, differently (a record copied over another and its UID
         // rewritten, by a tester or a bad disk): no one of them decides alone; the file's bytes pick the one they match
         Map<Integer, List<IndexRecord>> claims = new HashMap<>();
         for (IndexRecord r : salvage.records()) {
+            indexListed.add(r.uid());
             IndexRecord first = known.putIfAbsent(r.uid(), r);
             if (first != null && !first.equals(r)) {
                 claims.computeIfAbsent(r.uid(), u -> new ArrayList<>(List.of(first))).add(r);
@@ -1419,6 +1489,20 @@ public final class Mailbox implements Closeable {
         }
         ExpungeFile.Salvage current = ExpungeFile.salvage(dir.resolve(ExpungeFile.FILE));
         List<ExpungeFile.Entry> currentKept = committedEntries(dir, stale ? null : oldHeader, current, notes);
+        // Whether store.exp still holds every expunge committed to it: when it does not, a message file that nothing
+        // else tells apart may be one of those expunged messages
+        boolean expPresent = StoreFiles.present(dir.resolve(ExpungeFile.FILE));
+        boolean currentComplete;
+        if (oldHeader != null && !stale && !oldHeader.legacyExpungeList()) {
+            int committed = oldHeader.expungeCount();
+            currentComplete = committed == 0
+                    || (!expPresent ? renamedListWithId(dir, oldHeader.expungeFileId()) != null
+                    : current.header() != null && current.header().fileId() == oldHeader.expungeFileId() && currentKept.size() >= committed);
+        } else if (expPresent) {
+            currentComplete = !current.lostSome();
+        } else {
+            currentComplete = expungedHint == 0;
+        }
         TreeMap<String, ExpungeFile.Salvage> renamed = new TreeMap<>();
         for (String s : cleanupStamps(dir)) {
             ExpungeFile.Salvage sv = ExpungeFile.salvage(dir.resolve(EXP_PREFIX + s));
@@ -1432,11 +1516,14 @@ public final class Mailbox implements Closeable {
         for (ExpungeFile.Entry e : currentKept) {
             expunged.add(e.uid());
         }
+        boolean listsComplete = currentComplete;
         for (ExpungeFile.Salvage sv : renamed.values()) {
             for (ExpungeFile.Entry e : sv.entries()) {
                 expunged.add(e.uid());
             }
+            listsComplete &= !sv.lostSome();
         }
+        boolean cacheMarks = CacheFile.marksExpunges(dir.resolve(CacheFile.FILE));
         for (int u : expunged) {
             maxUid = Math.max(maxUid, u);
         }
@@ -1472,6 +1559,7 @@ public final class Mailbox implements Closeable {
         }
         Map<Integer, Path> files = new HashMap<>();
         Set<Integer> renumbered = new HashSet<>();
+        Set<Integer> undecided = new HashSet<>();
         List<Quarantined> earlyQuarantine = new ArrayList<>();
         List<Integer> orphanUids = new ArrayList<>();
         int[] candidates;
@@ -1550,9 +1638,24 @@ public final class Mailbox implements Closeable {
                 if (expunged.contains(u)) {
                     continue;
                 }
-                if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0 && !missing.containsKey(u)) {
+                boolean inIndex = (!stale && indexListed.contains(u)) || missing.containsKey(u);
+                CacheFile.Salvaged c = cached.get(u);
+                if (renumbered.contains(u)) {
+                    cand.add(u);
+                } else if (!inIndex && c != null && c.markedExpunged()) {
+                    // its cache record says a committed expunge took it (or Remove): expunged, its list record lost
                     orphanUids.add(u);
+                } else if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0 && !missing.containsKey(u)) {
+                    orphanUids.add(u);
+                } else if (intact != null || inIndex
+                        || (oldHeader != null && !stale && (u & 0xffffffffL) >= (oldHeader.nextUid() & 0xffffffffL))
+                        || (c != null && cacheMarks) || listsComplete) {
+                    // listed; or past the next UID (never committed, so never expunged); or live in a cache that marks
+                    // every expunge; or no expunge record was lost
+                    cand.add(u);
                 } else {
+                    // nothing left tells whether an expunge took it: not served, not removed (see "undecided" below)
+                    undecided.add(u);
                     cand.add(u);
                 }
             }
@@ -1649,6 +1752,16 @@ public final class Mailbox implements Closeable {
                 bad.add(s);
             }
         }
+        // Messages whose state nothing tells (index and expunge list lost, no cache record that says): whole, but served
+        // as live they might be messages the user expunged, and listed for Remove they might be live ones. Held in the
+        // quarantine as 'undecided', listed by unexpunge as recoverable, never deleted by the store.
+        List<Scanned> held = new ArrayList<>();
+        for (Scanned s : good) {
+            if (undecided.contains(s.uid())) {
+                held.add(s);
+            }
+        }
+        good.removeAll(held);
         // Orphans: back on the oldest list that lost records, else on a new list.
         orphanUids.sort(null);
         orphanUids.removeIf(u -> {
@@ -1680,7 +1793,7 @@ public final class Mailbox implements Closeable {
             entries.removeIf(x -> known.containsKey(x.uid()));
             if (getsOrphans) {
                 for (int u : orphanUids) {
-                    entries.add(new ExpungeFile.Entry(u, (int) Math.min(Integer.MAX_VALUE, sizeOf(files.get(u))), now, 0));
+                    entries.add(orphanEntry(u, files.get(u), cached.get(u), now));
                 }
             }
             writeList(dir, EXP_PREFIX + e.getKey(), entries);
@@ -1688,7 +1801,7 @@ public final class Mailbox implements Closeable {
         if (orphanList != null && !renamed.containsKey(orphanList)) {
             List<ExpungeFile.Entry> entries = new ArrayList<>();
             for (int u : orphanUids) {
-                entries.add(new ExpungeFile.Entry(u, (int) Math.min(Integer.MAX_VALUE, sizeOf(files.get(u))), now, 0));
+                entries.add(orphanEntry(u, files.get(u), cached.get(u), now));
             }
             writeList(dir, EXP_PREFIX + orphanList, entries);
         }
@@ -1700,6 +1813,9 @@ public final class Mailbox implements Closeable {
             quarantined.add(new Quarantined(q.uid(), q.size(), q.when(), s.detail(), q.file()));
             notes.add("UID " + s.uid() + ": message file damaged (" + s.detail() + "); left out");
             notes.add("UID " + s.uid() + ": quarantined as " + dir.relativize(q.file()));
+        }
+        for (Scanned s : held) {
+            quarantine(dir, s.uid(), s.file(), s.size(), UNDECIDED, now);
         }
         CrashPoint.hit("rebuild.after-quarantine");
         long expId = ExpungeFile.newFileId();
@@ -1808,8 +1924,13 @@ public final class Mailbox implements Closeable {
             notes.subList(40, notes.size()).clear();
             notes.add("... and " + more + " more");
         }
+        if (!held.isEmpty()) {
+            notes.add(held.size() + " messages whose state could not be told apart (the index and the expunge list lost, no cache "
+                    + "record of theirs left to say) were kept as recoverable, not served: run unexpunge --list");
+        }
         return new RepairResult(records.size(), bytes, nextUid, quarantined.size(), lost, skippedExpunged, notes,
-                List.copyOf(quarantined), orphanUids.size(), orphanUids.isEmpty() ? null : orphanList, List.copyOf(aside));
+                List.copyOf(quarantined), orphanUids.size(), orphanUids.isEmpty() ? null : orphanList, List.copyOf(aside),
+                held.size());
     }
 
     /**
@@ -1854,6 +1975,12 @@ public final class Mailbox implements Closeable {
         Path aside = dir.resolve(name + ".new");
         ExpungeFile.write(aside, ExpungeFile.newFileId(), entries);
         Durable.replace(aside, dir.resolve(name));
+    }
+
+    /** The record that lists an orphan for Remove: its size, and its message checksum when its cache record knew it. */
+    private static ExpungeFile.Entry orphanEntry(int uid, Path file, CacheFile.Salvaged c, long now) {
+        long sum = c != null ? c.checksum() : IndexRecord.NO_CHECKSUM;
+        return new ExpungeFile.Entry(uid, (int) Math.min(Integer.MAX_VALUE, sizeOf(file)), now, 0, 0, sum);
     }
 
     private static long sizeOf(Path p) {
