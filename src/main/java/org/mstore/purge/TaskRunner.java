@@ -284,19 +284,26 @@ public final class TaskRunner {
             long pending = mb.pendingExpunged();
             java.util.OptionalLong oldest = pending > 0 ? mb.oldestExpunged() : java.util.OptionalLong.empty();
             long purged = r.recordsBefore() - r.recordsAfter();
-            String detail = "purged " + purged + " expunged messages (" + r.bytesReclaimed() + " bytes)"
-                    + (pending > 0 ? "; " + pending + " expunged less than store.cleanupage " + Setting.Durations.format(s.cleanupAge()) + " ago wait" : "");
+            String waiting = pending > 0 ? pending + " expunged less than store.cleanupage " + Setting.Durations.format(s.cleanupAge()) + " ago wait" : "";
+            // nothing purged (all recovered by an unexpunge, or purged by another run, since the Purge was queued or
+            // checked; or none due yet): a task with nothing to do is SKIPPED, as the re-check's are, with the reason
+            Outcome outcome = purged > 0 || r.bytesReclaimed() > 0 ? Outcome.DONE : Outcome.SKIPPED;
+            String detail = outcome == Outcome.DONE
+                    ? "purged " + purged + " expunged messages (" + r.bytesReclaimed() + " bytes)" + (waiting.isEmpty() ? "" : "; " + waiting)
+                    : pending == 0 ? "nothing to purge: no expunged message is left (recovered or purged since the Purge was queued)"
+                    : "nothing to purge yet: " + waiting;
             ctx.meta().transact(tx -> {
                 MailboxInfo cur = current(tx, e.mailbox());
-                tx.update(cur.edit().expunged(pending).cache(r.recordsAfter(), pending).lastPurge(Instant.ofEpochMilli(now)).build());
+                MailboxInfo.Builder b = cur.edit().expunged(pending).cache(r.recordsAfter(), pending);
+                tx.update((outcome == Outcome.DONE ? b.lastPurge(Instant.ofEpochMilli(now)) : b).build());
                 if (oldest.isPresent() && s.cleanupDue(pending)) {
                     tx.enqueue(e.mailbox(), Action.PURGE, oldest.getAsLong(), false);
                 }
-                tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
+                tx.complete(e, outcome, detail, r.bytesReclaimed());
                 return null;
             });
             ctx.log().log(PROCESS, "General", LogLevel.NOTICE, "purging " + e.mailbox() + ": " + detail);
-            return new TaskResult(e, Outcome.DONE, detail, r.bytesReclaimed());
+            return new TaskResult(e, outcome, detail, r.bytesReclaimed());
         }
     }
 

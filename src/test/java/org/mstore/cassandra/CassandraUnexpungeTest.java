@@ -16,6 +16,8 @@ import org.mstore.api.ExpungedMessage;
 import org.mstore.api.Flags;
 import org.mstore.api.MessageRecord;
 import org.mstore.api.Action;
+import org.mstore.api.Outcome;
+import org.mstore.api.TaskResult;
 import org.mstore.api.UidSet;
 import org.mstore.api.UnexpungeResult;
 import org.mstore.fs.CrashPoint;
@@ -93,6 +95,23 @@ class CassandraUnexpungeTest {
         assertThatThrownBy(() -> s.engine.mailboxes().unexpunge(BOX, UidSet.parse("3"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("purged already");
         assertThat(s.engine.mailboxes().get(BOX).messageCount()).isEqualTo(4);
+    }
+
+    @Test
+    void a_purge_that_finds_nothing_left_after_an_unexpunge_is_skipped_with_the_reason() throws Exception {
+        s.engine.mailboxes().unexpunge(BOX, UidSet.parse("2:3"));
+        long recno = s.engine.queue().request(BOX, Action.PURGE).recno(); // "Purge now": past the thresholds' re-check
+
+        List<TaskResult> r = s.engine.daemon().drain();
+        assertThat(r).extracting(TaskResult::outcome).containsExactly(Outcome.SKIPPED);
+        assertThat(r.get(0).detail()).isEqualTo("nothing to purge: no expunged message is left (recovered or purged since the Purge was queued)");
+        assertThat(s.engine.queue().finished(recno)).hasValueSatisfying(h -> {
+            assertThat(h.outcome()).isEqualTo(Outcome.SKIPPED);
+            assertThat(h.detail()).startsWith("nothing to purge");
+            assertThat(h.bytesReclaimed()).isZero();
+        });
+        assertThat(s.engine.mailboxes().get(BOX).lastPurge()).as("nothing was purged").isNull();
+        assertThat(s.engine.mailboxes().get(BOX).messageCount()).isEqualTo(5);
     }
 
     @Test
