@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +21,7 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.metadata.Node;
 
 /**
  * One driver session for a Cassandra store, with the store's keyspace names, its consistency (LOCAL_QUORUM by default;
@@ -59,13 +62,47 @@ final class Cql implements AutoCloseable {
             int colon = hp.lastIndexOf(':');
             points.add(new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))));
         }
+        CqlSession s;
         try {
-            CqlSession s = CqlSession.builder().addContactPoints(points).withLocalDatacenter(c.datacenter()).withConfigLoader(loader)
+            s = CqlSession.builder().addContactPoints(points).withLocalDatacenter(c.datacenter()).withConfigLoader(loader)
                     .withApplicationName("mstore").build();
-            return new Cql(s, c);
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot connect to Cassandra at " + String.join(",", c.contactPoints()) + " (datacenter "
                     + c.datacenter() + "): " + oneLine(e.getMessage()), e);
+        }
+        Cql cql = new Cql(s, c);
+        try {
+            cql.requireLocalDatacenter();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return cql;
+    }
+
+    /**
+     * The nodes the contact points report (the driver's node metadata, read from {@code system.local} and
+     * {@code system.peers} whatever the local datacenter), counted by datacenter, in name order.
+     */
+    Map<String, Integer> nodesByDatacenter() {
+        Map<String, Integer> out = new TreeMap<>();
+        for (Node n : session.getMetadata().getNodes().values()) {
+            if (n.getDatacenter() != null) {
+                out.merge(n.getDatacenter(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses a local datacenter that no node is in. The driver connects all the same (the contact points answer) and
+     * only its first query fails, with "No node was available to execute the query", which names neither.
+     */
+    private void requireLocalDatacenter() {
+        Map<String, Integer> dcs = nodesByDatacenter();
+        if (!dcs.containsKey(config.datacenter())) {
+            throw new IllegalArgumentException("no node in datacenter '" + config.datacenter() + "' at " + String.join(",", config.contactPoints())
+                    + "; the cluster's datacenters: " + (dcs.isEmpty() ? "none reported" : String.join(", ", dcs.keySet())));
         }
     }
 

@@ -1,0 +1,103 @@
+package org.mstore.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mstore.cli.Main;
+import org.mstore.tools.CassandraNode;
+
+/**
+ * {@code mstore init --backend cassandra} as an administrator types it, checked against the cluster before anything is
+ * made: a datacenter without nodes is refused in one line that names the cluster's datacenters. A refused init leaves
+ * nothing: no store directory, no keyspace.
+ */
+@ExtendWith(CassandraFixture.class)
+class CassandraInitOptionsTest {
+    @TempDir
+    Path tmp;
+    static String probePrefix;
+    /** A store on keyspaces of its own (the class's), to look at the cluster's schema with. */
+    CassandraTestStore probe;
+
+    @BeforeAll
+    static void keyspaces() {
+        probePrefix = CassandraFixture.newPrefix("probe");
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        probe = CassandraTestStore.create(tmp.resolve("probe"), probePrefix);
+    }
+
+    /** The prefixes a test made keyspaces with: dropped after it (each is some 30 tables of the shared node's memory). */
+    final List<String> made = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        try {
+            for (String p : made) {
+                for (String ks : List.of("msg", "mbox", "cache")) {
+                    probe.backend.ddlForTests("DROP KEYSPACE IF EXISTS " + p + ks);
+                }
+            }
+        } finally {
+            probe.close();
+        }
+    }
+
+    private String prefix(String name) {
+        String p = CassandraFixture.newPrefix(name);
+        made.add(p);
+        return p;
+    }
+
+    /** {@code mstore <args>} in this JVM: exit code, out, err. */
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    }
+
+    /** {@code mstore init --backend cassandra} of {@code dir} on the keyspaces of {@code prefix}, with more options. */
+    private static String[] init(Path dir, String prefix, String... more) {
+        List<String> a = new ArrayList<>(List.of("init", "--store", dir.toString(), "--backend", "cassandra", "--contact-point",
+                CassandraFixture.contactPoint(), "--datacenter", CassandraNode.DATACENTER, "--keyspace-prefix", prefix));
+        a.addAll(List.of(more));
+        return run(a.toArray(String[]::new));
+    }
+
+    /** A keyspace's replication as the cluster has it, or null when there is no such keyspace. */
+    private Object replication(String keyspace) {
+        return probe.backend.valueForTests("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?", keyspace);
+    }
+
+    private static void refusedInOneLine(String[] r) {
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
+        assertThat(r[2].lines().count()).as(r[2]).isEqualTo(1);
+    }
+
+    @Test
+    void init_with_a_datacenter_that_no_node_is_in_is_refused_naming_the_clusters_datacenters() {
+        String p = prefix("dc");
+        Path dir = tmp.resolve("host");
+        String[] r = run("init", "--store", dir.toString(), "--backend", "cassandra", "--contact-point", CassandraFixture.contactPoint(),
+                "--datacenter", "dc9", "--keyspace-prefix", p);
+        refusedInOneLine(r);
+        assertThat(r[2].strip()).isEqualTo("mstore init: no node in datacenter 'dc9' at " + CassandraFixture.contactPoint()
+                + "; the cluster's datacenters: datacenter1");
+        assertThat(dir).doesNotExist();
+        assertThat(replication(p + "mbox")).isNull();
+    }
+}
