@@ -20,6 +20,18 @@ public interface BackendProvider {
     Map<String, String> configure(Map<String, String> options);
 
     /**
+     * Checks the options of {@code init} (or of {@code migrate}: {@code migration}) against the storage that the new
+     * store's mail is to live in, before anything is made there or in the store's directory, and returns what
+     * {@code store.conf} keeps: {@link #configure}'s configuration, completed with what that storage decides already (a
+     * store that other hosts share and this one joins: its store-wide options, for those left out). Throws
+     * {@link IllegalArgumentException} naming an option that does not fit. By default {@link #configure}: storage of the
+     * store's own.
+     */
+    default Map<String, String> prepare(Map<String, String> options, boolean migration) throws IOException {
+        return configure(options);
+    }
+
+    /**
      * Opens the backend of the store at {@code root} (its local directory) with its configuration. {@code create} makes
      * what a new store needs (or what a rebuild of a lost mailbox list starts from).
      */

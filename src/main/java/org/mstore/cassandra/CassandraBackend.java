@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
 import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
@@ -80,11 +85,18 @@ public final class CassandraBackend implements Backend {
         Cql cql = Cql.connect(config);
         try {
             if (migratingFrom != null) {
+                if (!Schema.exists(cql)) {
+                    requireNodes(cql, config, null);
+                }
                 Schema.createTables(cql);
                 beginMigration(cql, migratingFrom);
             } else if (create) {
-                Schema.create(cql);
+                if (!Schema.exists(cql)) {
+                    requireNodes(cql, config, null);
+                }
+                Schema.createTables(cql);
                 requireNoMigration(cql);
+                Schema.markVersion(cql);
             } else if (!Schema.exists(cql)) {
                 throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
                         + " (was it created with 'mstore init --backend cassandra'?)");
@@ -102,6 +114,98 @@ public final class CassandraBackend implements Backend {
             cql.close();
             throw e;
         }
+    }
+
+    /**
+     * Checks a new store's {@code init} (or a {@code migrate}) against the cluster before anything is made, on the
+     * cluster or in the store directory, and returns the configuration its {@code store.conf} is to keep. Refused, in
+     * one line naming what is wrong: a local datacenter that no node is in (naming those there are); keyspaces that hold
+     * an unfinished migration; a replication that the cluster has too few nodes for, before any keyspace is made (or
+     * keyspaces made so before this check, which answer no lightweight transaction).
+     */
+    static CassandraConfig prepare(CassandraConfig given, java.util.Set<String> givenOptions, boolean migration) throws IOException {
+        try (Cql cql = Cql.connect(given)) { // refuses a datacenter the contact points do not report
+            Map<String, Map<String, String>> keyspaces = keyspacesReplication(cql);
+            if (!keyspaces.isEmpty()) {
+                // keyspaces made with more replicas than the cluster has nodes (by an init before this check) answer no
+                // lightweight transaction: said here, before the first read of them fails with the driver's words
+                Map<String, Integer> theirs = asReplication(keyspaces.getOrDefault(given.mboxKeyspace(), keyspaces.values().iterator().next()));
+                if (theirs != null) {
+                    requireNodes(cql, given.withReplication(theirs), keyspaces.keySet());
+                }
+            }
+            String mark = migrationMark(cql);
+            if (mark != null) {
+                throw unfinished(given, mark);
+            }
+            CassandraConfig c = given;
+            if (keyspaces.isEmpty()) {
+                requireNodes(cql, c, null); // before any keyspace is made
+            }
+            return c;
+        }
+    }
+
+    /**
+     * Refuses a replication larger than the nodes the cluster has in a datacenter: its keyspaces could never be written
+     * at a quorum. {@code existing}: the store's keyspaces that are there already with that replication (a hint).
+     */
+    private static void requireNodes(Cql cql, CassandraConfig c, java.util.Set<String> existing) {
+        Map<String, Integer> nodes = cql.nodesByDatacenter();
+        for (Map.Entry<String, Integer> e : c.replication().entrySet()) {
+            int have = nodes.getOrDefault(e.getKey(), 0);
+            if (e.getValue() > have) {
+                String need = e.getValue() == 1 ? "1 replica in " + e.getKey() + " needs 1 node"
+                        : e.getValue() + " replicas in " + e.getKey() + " need " + e.getValue() + " nodes";
+                throw new IllegalArgumentException((existing == null ? "--replication: " : "the keyspaces' replication: ") + need + " there; the cluster has "
+                        + (have == 0 ? "none there (its datacenters: " + String.join(", ", nodes.keySet()) + ")" : Integer.toString(have))
+                        + (existing == null ? "" : " (keyspaces " + String.join(", ", existing) + " exist with it: if they hold no store, "
+                        + "drop them, cqlsh: " + dropKeyspaces(c) + ")"));
+            }
+        }
+    }
+
+    /** The store's keyspaces that exist, each with its replication map as {@code system_schema.keyspaces} has it. */
+    private static Map<String, Map<String, String>> keyspacesReplication(Cql cql) {
+        CassandraConfig c = cql.config();
+        Map<String, Map<String, String>> out = new java.util.LinkedHashMap<>();
+        for (String ks : java.util.List.of(c.mboxKeyspace(), c.msgKeyspace(), c.cacheKeyspace())) {
+            Row r = cql.execute(SimpleStatement.newInstance("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?", ks)
+                    .setConsistencyLevel(DefaultConsistencyLevel.ONE)).one();
+            if (r != null) {
+                out.put(ks, r.getMap(0, String.class, String.class));
+            }
+        }
+        return out;
+    }
+
+    /** A keyspace's replication as the store's configuration says it (null unless NetworkTopologyStrategy). */
+    private static Map<String, Integer> asReplication(Map<String, String> raw) {
+        if (!raw.getOrDefault("class", "").endsWith("NetworkTopologyStrategy")) {
+            return null;
+        }
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (!e.getKey().equals("class")) {
+                out.put(e.getKey(), Integer.parseInt(e.getValue()));
+            }
+        }
+        return out;
+    }
+
+    /** A row of {@code store_meta}, or null (none, or no such table yet). */
+    private static String recorded(Cql cql, String key) {
+        try {
+            Row r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", key);
+            return r == null ? null : r.getString(0);
+        } catch (InvalidQueryException e) {
+            return null; // no keyspace or table yet
+        }
+    }
+
+    /** The unfinished migration's mark, or null (none, or no such table yet). */
+    private static String migrationMark(Cql cql) {
+        return recorded(cql, MIGRATION_KEY);
     }
 
     /**

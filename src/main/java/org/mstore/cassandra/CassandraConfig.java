@@ -146,6 +146,10 @@ record CassandraConfig(List<String> contactPoints, String datacenter, String pre
         return out;
     }
 
+    CassandraConfig withReplication(Map<String, Integer> r) {
+        return new CassandraConfig(contactPoints, datacenter, prefix, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(r)), consistency, lease);
+    }
+
     /** What {@code store.conf} keeps. */
     Map<String, String> toOptions() {
         Map<String, String> m = new TreeMap<>();

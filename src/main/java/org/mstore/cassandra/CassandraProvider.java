@@ -29,6 +29,15 @@ public final class CassandraProvider implements BackendProvider {
         return CassandraConfig.parse(options).toOptions();
     }
 
+    /**
+     * Connects to the cluster before anything is made: refuses a datacenter without nodes and a replication larger than
+     * the datacenter's nodes (see {@link CassandraBackend#prepare}).
+     */
+    @Override
+    public Map<String, String> prepare(Map<String, String> options, boolean migration) throws IOException {
+        return CassandraBackend.prepare(CassandraConfig.parse(options), options.keySet(), migration).toOptions();
+    }
+
     @Override
     public Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException {
         return CassandraBackend.open(root, CassandraConfig.parse(config), clock, create);

@@ -182,6 +182,9 @@ public final class Engine implements MessageStore {
         if (storeThere(r)) {
             throw new IOException("a store already exists at " + r);
         }
+        refuseUnfinishedMigration(r); // what the directory says first (create refuses it too, under the lock)
+        // checked against where the mail is to live (a Cassandra cluster other hosts share) before the directory is touched
+        config = provider.prepare(backendOptions, madeBy != null);
         InitLock lock = InitLock.tryAcquire(r, options.processName());
         if (lock == null) {
             throw new IOException("cannot create a store at " + r + ": another mstore process" + InitLock.holder(r) + " is creating it");
@@ -389,12 +392,7 @@ public final class Engine implements MessageStore {
      * message or mailbox file is there: then the store was used, and the marker does not belong to it.
      */
     private static void clearInterruptedInit(Path r) throws IOException {
-        String madeBy = madeBy(r);
-        if (madeBy.startsWith("migrate")) {
-            // its mail may be elsewhere too (a Cassandra target's keyspaces): not init's to clear
-            throw new IOException("the store at " + r + " was being made by '" + madeBy + "', which did not finish: "
-                    + "delete it, and migrate again to a new target");
-        }
+        refuseUnfinishedMigration(r);
         Path partitions = r.resolve(org.mstore.store.ClassicStore.PARTITIONS);
         if (Files.isDirectory(partitions, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             try (var files = Files.walk(partitions)) {
@@ -416,6 +414,19 @@ public final class Engine implements MessageStore {
         org.mstore.fs.OwnerOnly.forceDirectory(r);
         Files.delete(r.resolve(INIT_MARKER));
         org.mstore.fs.OwnerOnly.forceDirectory(r);
+    }
+
+    /** Refuses a store directory that an unfinished {@code migrate} made: its mail may be elsewhere too, not init's to clear. */
+    private static void refuseUnfinishedMigration(Path r) throws IOException {
+        if (!Files.exists(r.resolve(INIT_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String madeBy = madeBy(r);
+        if (madeBy.startsWith("migrate")) {
+            // its mail may be elsewhere too (a Cassandra target's keyspaces): not init's to clear
+            throw new IOException("the store at " + r + " was being made by '" + madeBy + "', which did not finish: "
+                    + "delete it, and migrate again to a new target");
+        }
     }
 
     /** Refuses a store whose {@code init} was interrupted. */

@@ -3,10 +3,14 @@ package org.mstore.cassandra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +23,8 @@ import org.mstore.tools.CassandraNode;
 
 /**
  * {@code mstore init --backend cassandra} as an administrator types it, checked against the cluster before anything is
- * made: a datacenter without nodes is refused in one line that names the cluster's datacenters. A refused init leaves
- * nothing: no store directory, no keyspace.
+ * made: a replication larger than the datacenter's nodes and a datacenter without nodes are refused in one line. A
+ * refused init leaves nothing: no store directory, no keyspace.
  */
 @ExtendWith(CassandraFixture.class)
 class CassandraInitOptionsTest {
@@ -78,6 +82,12 @@ class CassandraInitOptionsTest {
         return run(a.toArray(String[]::new));
     }
 
+    private static Properties storeConf(Path dir) throws Exception {
+        Properties p = new Properties();
+        p.load(new StringReader(Files.readString(dir.resolve("store.conf"), StandardCharsets.UTF_8)));
+        return p;
+    }
+
     /** A keyspace's replication as the cluster has it, or null when there is no such keyspace. */
     private Object replication(String keyspace) {
         return probe.backend.valueForTests("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?", keyspace);
@@ -86,6 +96,26 @@ class CassandraInitOptionsTest {
     private static void refusedInOneLine(String[] r) {
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
         assertThat(r[2].lines().count()).as(r[2]).isEqualTo(1);
+    }
+
+    @Test
+    void init_with_more_replicas_than_the_datacenter_has_nodes_is_refused_and_creates_nothing() throws Exception {
+        String p = prefix("rf3");
+        Path dir = tmp.resolve("host");
+        String[] r = init(dir, p, "--replication", "3");
+        refusedInOneLine(r);
+        assertThat(r[2].strip()).isEqualTo("mstore init: --replication: 3 replicas in datacenter1 need 3 nodes there; the cluster has 1");
+        assertThat(dir).doesNotExist();
+        for (String ks : List.of("msg", "mbox", "cache")) {
+            assertThat(replication(p + ks)).as(p + ks).isNull();
+        }
+
+        r = init(dir, p, "--replication", "datacenter1:1,dc2:1");
+        refusedInOneLine(r);
+        assertThat(r[2].strip()).isEqualTo("mstore init: --replication: 1 replica in dc2 needs 1 node there; the cluster has none there "
+                + "(its datacenters: datacenter1)");
+        assertThat(dir).doesNotExist();
+        assertThat(replication(p + "mbox")).isNull();
     }
 
     @Test
