@@ -90,12 +90,14 @@ public final class CassandraBackend implements Backend {
                 }
                 Schema.createTables(cql);
                 beginMigration(cql, migratingFrom);
+                agreeWithStore(cql, config);
             } else if (create) {
                 if (!Schema.exists(cql)) {
                     requireNodes(cql, config, null);
                 }
                 Schema.createTables(cql);
                 requireNoMigration(cql);
+                agreeWithStore(cql, config); // what prepare checked, again: another host's init may have made the store since
                 Schema.markVersion(cql);
             } else if (!Schema.exists(cql)) {
                 throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
@@ -117,11 +119,29 @@ public final class CassandraBackend implements Backend {
     }
 
     /**
-     * Checks a new store's {@code init} (or a {@code migrate}) against the cluster before anything is made, on the
+     * The rows of {@code store_meta} that keep the options every host of a store must share, written by the
+     * {@code init} that made the store (or by the first {@code init} that joins a store made before they were kept).
+     * The third such option, the replication, is the keyspaces' own ({@code system_schema.keyspaces}): an administrator
+     * may change it with {@code ALTER KEYSPACE}, and the keyspaces are what counts.
+     *
+     * <p>Why they are the store's, not the host's: the lease is how long every other host waits before it takes a dead
+     * worker's entry or mailbox lock over; the consistency level is half of a read-write pair whose other half another
+     * host runs (a delete at one host's level must meet a read at another's, SPEC §12 and docs/cassandra.md), and it
+     * chooses the serial level of the lightweight transactions, which must be the same for every transaction on a row
+     * (SERIAL and LOCAL_SERIAL mixed do not exclude each other). The contact points and the local datacenter are the
+     * host's own.
+     */
+    static final String CONSISTENCY_KEY = CassandraConfig.CONSISTENCY;
+    static final String LEASE_KEY = CassandraConfig.LEASE;
+
+    /**
+     * Checks a new host's {@code init} (or a {@code migrate}) against the cluster before anything is made, on the
      * cluster or in the store directory, and returns the configuration its {@code store.conf} is to keep. Refused, in
      * one line naming what is wrong: a local datacenter that no node is in (naming those there are); keyspaces that hold
-     * an unfinished migration; a replication that the cluster has too few nodes for, before any keyspace is made (or
-     * keyspaces made so before this check, which answer no lightweight transaction).
+     * an unfinished migration; a store-wide option ({@link #CONSISTENCY_KEY}, {@link #LEASE_KEY}, the keyspaces'
+     * replication) given with another value than the store's; a replication that the cluster has too few nodes for
+     * (before any keyspace is made). An option left out is taken from the store ({@code givenOptions}: the options the
+     * administrator gave). For a migration into keyspaces that already hold a store, the open that follows refuses.
      */
     static CassandraConfig prepare(CassandraConfig given, java.util.Set<String> givenOptions, boolean migration) throws IOException {
         try (Cql cql = Cql.connect(given)) { // refuses a datacenter the contact points do not report
@@ -138,12 +158,48 @@ public final class CassandraBackend implements Backend {
             if (mark != null) {
                 throw unfinished(given, mark);
             }
+            boolean store = Schema.exists(cql);
+            if (migration && store) {
+                return given;
+            }
             CassandraConfig c = given;
+            if (!keyspaces.isEmpty()) {
+                if (givenOptions.contains(CassandraConfig.REPLICATION)) {
+                    requireReplication(c, keyspaces);
+                } else {
+                    Map<String, String> theirs = keyspaces.getOrDefault(c.mboxKeyspace(), keyspaces.values().iterator().next());
+                    Map<String, Integer> r = asReplication(theirs);
+                    if (r != null) {
+                        c = c.withReplication(r);
+                    }
+                }
+            }
+            String cl = recorded(cql, CONSISTENCY_KEY);
+            if (cl != null) {
+                if (givenOptions.contains(CassandraConfig.CONSISTENCY) && !cl.equals(c.consistency().name())) {
+                    throw mismatch(c, CassandraConfig.CONSISTENCY, cl, c.consistency().name());
+                }
+                c = c.withConsistency(Cql.level(cl));
+            }
+            String lease = recorded(cql, LEASE_KEY);
+            if (lease != null) {
+                String mine = Long.toString(c.lease().toSeconds());
+                if (givenOptions.contains(CassandraConfig.LEASE) && !lease.equals(mine)) {
+                    throw mismatch(c, CassandraConfig.LEASE, lease, mine);
+                }
+                c = c.withLease(Duration.ofSeconds(Long.parseLong(lease)));
+            }
             if (keyspaces.isEmpty()) {
                 requireNodes(cql, c, null); // before any keyspace is made
             }
             return c;
         }
+    }
+
+    /** A store-wide option given with another value than the store's. */
+    private static IllegalArgumentException mismatch(CassandraConfig c, String option, String stores, String given) {
+        return new IllegalArgumentException("--" + option + ": the Cassandra store on keyspaces " + c.prefix() + "* has " + stores + ", given "
+                + given + "; it is the same on every host of the store (leave --" + option + " out to take the store's)");
     }
 
     /**
@@ -193,7 +249,29 @@ public final class CassandraBackend implements Backend {
         return out;
     }
 
-    /** A row of {@code store_meta}, or null (none, or no such table yet). */
+    /** How a keyspace's replication reads in a message: {@code dc1:3,dc2:2}, or its class and map when not ours. */
+    private static String replicationText(Map<String, String> raw) {
+        Map<String, Integer> r = asReplication(raw);
+        if (r != null) {
+            return CassandraConfig.replicationText(r);
+        }
+        Map<String, String> rest = new java.util.TreeMap<>(raw);
+        String cls = rest.remove("class");
+        return (cls == null ? "" : cls.substring(cls.lastIndexOf('.') + 1) + " ") + rest;
+    }
+
+    /** Refuses keyspaces of the store replicated otherwise than {@code c} says. */
+    private static void requireReplication(CassandraConfig c, Map<String, Map<String, String>> keyspaces) {
+        Map<String, Integer> mine = new java.util.TreeMap<>(c.replication());
+        for (Map.Entry<String, Map<String, String>> ks : keyspaces.entrySet()) {
+            if (!mine.equals(asReplication(ks.getValue()))) {
+                throw mismatch(c, CassandraConfig.REPLICATION, replicationText(ks.getValue()) + " (keyspace " + ks.getKey() + ")",
+                        CassandraConfig.replicationText(c.replication()));
+            }
+        }
+    }
+
+    /** A store-wide option's row of {@code store_meta}, or null (none, or no such table yet). */
     private static String recorded(Cql cql, String key) {
         try {
             Row r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", key);
@@ -206,6 +284,24 @@ public final class CassandraBackend implements Backend {
     /** The unfinished migration's mark, or null (none, or no such table yet). */
     private static String migrationMark(Cql cql) {
         return recorded(cql, MIGRATION_KEY);
+    }
+
+    /**
+     * The keyspaces made (or found), checks that they and the recorded store-wide options are this configuration's, and
+     * records those not recorded yet (each by a lightweight transaction: of two hosts' inits at once, one records its
+     * options and the other is refused if its own differ).
+     */
+    private static void agreeWithStore(Cql cql, CassandraConfig c) {
+        requireReplication(c, keyspacesReplication(cql));
+        record(cql, c, CONSISTENCY_KEY, c.consistency().name(), CassandraConfig.CONSISTENCY);
+        record(cql, c, LEASE_KEY, Long.toString(c.lease().toSeconds()), CassandraConfig.LEASE);
+    }
+
+    private static void record(Cql cql, CassandraConfig c, String key, String value, String option) {
+        Row r = cql.lwtRow("INSERT INTO {mbox}.store_meta (key, value) VALUES (?, ?) IF NOT EXISTS", key, value);
+        if (!r.getBoolean(0) && !value.equals(r.getString("value"))) {
+            throw mismatch(c, option, r.getString("value"), value);
+        }
     }
 
     /**

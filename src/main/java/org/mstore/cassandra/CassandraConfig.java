@@ -146,8 +146,25 @@ record CassandraConfig(List<String> contactPoints, String datacenter, String pre
         return out;
     }
 
+    /** A replication map as {@code store.conf} keeps it and messages show it: {@code dc1:3,dc2:2}. */
+    static String replicationText(Map<String, Integer> replication) {
+        StringBuilder r = new StringBuilder();
+        for (Map.Entry<String, Integer> e : replication.entrySet()) {
+            r.append(r.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue());
+        }
+        return r.toString();
+    }
+
     CassandraConfig withReplication(Map<String, Integer> r) {
         return new CassandraConfig(contactPoints, datacenter, prefix, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(r)), consistency, lease);
+    }
+
+    CassandraConfig withConsistency(DefaultConsistencyLevel cl) {
+        return new CassandraConfig(contactPoints, datacenter, prefix, replication, cl, lease);
+    }
+
+    CassandraConfig withLease(Duration d) {
+        return new CassandraConfig(contactPoints, datacenter, prefix, replication, consistency, d);
     }
 
     /** What {@code store.conf} keeps. */
@@ -156,11 +173,7 @@ record CassandraConfig(List<String> contactPoints, String datacenter, String pre
         m.put(CONTACT_POINTS, String.join(",", contactPoints));
         m.put(DATACENTER, datacenter);
         m.put(PREFIX, prefix);
-        StringBuilder r = new StringBuilder();
-        for (Map.Entry<String, Integer> e : replication.entrySet()) {
-            r.append(r.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue());
-        }
-        m.put(REPLICATION, r.toString());
+        m.put(REPLICATION, replicationText(replication));
         m.put(CONSISTENCY, consistency.name());
         m.put(LEASE, Long.toString(lease.toSeconds()));
         return m;

@@ -30,8 +30,9 @@ public final class CassandraProvider implements BackendProvider {
     }
 
     /**
-     * Connects to the cluster before anything is made: refuses a datacenter without nodes and a replication larger than
-     * the datacenter's nodes (see {@link CassandraBackend#prepare}).
+     * Connects to the cluster before anything is made: refuses a datacenter without nodes, a replication larger than the
+     * datacenter's nodes, and store-wide options (replication, consistency, lease) other than those of a store already on
+     * the keyspaces; takes the store's for those left out (see {@link CassandraBackend#prepare}).
      */
     @Override
     public Map<String, String> prepare(Map<String, String> options, boolean migration) throws IOException {

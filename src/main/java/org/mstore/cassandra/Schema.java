@@ -178,11 +178,6 @@ final class Schema {
         return b < 0 ? name.substring(a + 1) : name.substring(a + 1, b);
     }
 
-    static void create(Cql cql) {
-        createTables(cql);
-        markVersion(cql);
-    }
-
     /** The keyspaces and tables, each if not there yet: not a store until {@link #markVersion}. */
     static void createTables(Cql cql) {
         for (String ks : keyspaces(cql.config())) {

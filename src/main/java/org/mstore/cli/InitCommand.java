@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "init", mixinStandardHelpOptions = true, header = "Create an empty store (classic, or on Cassandra).", description = {"Create an empty store: the classic store (default), or a Cassandra store whose mail lives on a "
         + "Cassandra cluster (--backend cassandra); the store directory then keeps its configuration, default log and session lock.",
-        "A second host's init with the same contact points and keyspace prefix joins that Cassandra store.",
+        "A second host's init with the same contact points and keyspace prefix joins that Cassandra store: --replication, "
+                + "--consistency and --lease-seconds are the store's, taken from it when left out, refused when they differ.",
         "Nothing is made (on the cluster or in the directory) when --datacenter has no node, or a datacenter has fewer nodes "
                 + "than --replication."})
 final class InitCommand implements Callable<Integer> {
@@ -35,11 +36,11 @@ final class InitCommand implements Callable<Integer> {
     String datacenter;
     @Option(names = "--keyspace-prefix", paramLabel = "PREFIX", description = "Cassandra: keyspaces PREFIXmsg, PREFIXmbox, PREFIXcache (default ms_).")
     String prefix;
-    @Option(names = "--replication", paramLabel = "N|DC:N,...", description = "Cassandra: replicas per datacenter, at most its nodes (default 1; 3 in production).")
+    @Option(names = "--replication", paramLabel = "N|DC:N,...", description = "Cassandra: replicas per datacenter, at most its nodes (default 1; 3 in production; joining: the store's).")
     String replication;
-    @Option(names = "--consistency", paramLabel = "LEVEL", description = "Cassandra: reads and writes (default LOCAL_QUORUM).")
+    @Option(names = "--consistency", paramLabel = "LEVEL", description = "Cassandra: reads and writes, the same on every host (default LOCAL_QUORUM; joining: the store's).")
     String consistency;
-    @Option(names = "--lease-seconds", paramLabel = "N", description = "Cassandra: how long a worker's claim and a mailbox lock live unrenewed (default 30).")
+    @Option(names = "--lease-seconds", paramLabel = "N", description = "Cassandra: how long a worker's claim and a mailbox lock live unrenewed, the same on every host (default 30; joining: the store's).")
     String lease;
 
     @Override

@@ -1,6 +1,7 @@
 package org.mstore.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringReader;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import org.junit.jupiter.api.AfterEach;
@@ -19,12 +21,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.cli.Main;
+import org.mstore.testing.SettableClock;
 import org.mstore.tools.CassandraNode;
 
 /**
  * {@code mstore init --backend cassandra} as an administrator types it, checked against the cluster before anything is
- * made: a replication larger than the datacenter's nodes and a datacenter without nodes are refused in one line. A
- * refused init leaves nothing: no store directory, no keyspace.
+ * made: a host joining a store with store-wide options (replication, consistency, lease) other than the store's is
+ * refused, one left out is taken from the store; a replication larger than the datacenter's nodes and a datacenter
+ * without nodes are refused in one line. A refused init leaves nothing: no store directory, no keyspace.
  */
 @ExtendWith(CassandraFixture.class)
 class CassandraInitOptionsTest {
@@ -96,6 +100,76 @@ class CassandraInitOptionsTest {
     private static void refusedInOneLine(String[] r) {
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
         assertThat(r[2].lines().count()).as(r[2]).isEqualTo(1);
+    }
+
+    @Test
+    void a_second_init_with_another_replication_is_refused_and_writes_nothing() throws Exception {
+        String p = prefix("repl");
+        String[] a = init(tmp.resolve("hostA"), p);
+        assertThat(a[0]).as(a[2]).isEqualTo("0");
+
+        Path b = tmp.resolve("hostB");
+        String[] r = init(b, p, "--replication", "2");
+        refusedInOneLine(r);
+        assertThat(r[2]).startsWith("mstore init: --replication: the Cassandra store on keyspaces " + p + "* has datacenter1:1")
+                .contains("given datacenter1:2").contains("leave --replication out");
+        assertThat(b).doesNotExist();
+        assertThat(replication(p + "mbox").toString()).contains("datacenter1=1");
+    }
+
+    @Test
+    void a_second_init_with_another_lease_is_refused_and_writes_nothing() throws Exception {
+        String p = prefix("lease");
+        assertThat(init(tmp.resolve("hostA"), p, "--lease-seconds", "5")[0]).isEqualTo("0");
+
+        Path b = tmp.resolve("hostB");
+        String[] r = init(b, p, "--lease-seconds", "7");
+        refusedInOneLine(r);
+        assertThat(r[2]).startsWith("mstore init: --lease-seconds: the Cassandra store on keyspaces " + p + "* has 5, given 7;");
+        assertThat(b).doesNotExist();
+    }
+
+    @Test
+    void a_second_init_with_another_consistency_is_refused_and_writes_nothing() throws Exception {
+        String p = prefix("cons");
+        assertThat(init(tmp.resolve("hostA"), p)[0]).isEqualTo("0");
+
+        Files.createDirectories(tmp.resolve("hostB")); // an empty directory made for it stays as it was: empty
+        String[] r = init(tmp.resolve("hostB"), p, "--consistency", "QUORUM");
+        refusedInOneLine(r);
+        assertThat(r[2]).startsWith("mstore init: --consistency: the Cassandra store on keyspaces " + p + "* has LOCAL_QUORUM, given QUORUM;");
+        try (var left = Files.list(tmp.resolve("hostB"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void a_second_init_with_the_store_wide_options_left_out_takes_the_stores_and_writes_them() throws Exception {
+        String p = prefix("join");
+        assertThat(init(tmp.resolve("hostA"), p, "--lease-seconds", "5", "--consistency", "QUORUM")[0]).isEqualTo("0");
+
+        String[] b = init(tmp.resolve("hostB"), p);
+        assertThat(b[0]).as(b[2]).isEqualTo("0");
+        Properties conf = storeConf(tmp.resolve("hostB"));
+        assertThat(conf.getProperty("lease-seconds")).isEqualTo("5");
+        assertThat(conf.getProperty("consistency")).isEqualTo("QUORUM");
+        assertThat(conf.getProperty("replication")).isEqualTo("datacenter1:1");
+
+        String[] c = init(tmp.resolve("hostC"), p, "--lease-seconds", "5", "--consistency", "quorum", "--replication", "1");
+        assertThat(c[0]).as("the same options join: " + c[2]).isEqualTo("0");
+        assertThat(storeConf(tmp.resolve("hostC"))).isEqualTo(conf);
+    }
+
+    @Test
+    void an_init_that_another_hosts_init_overtook_with_other_options_is_refused_when_it_makes_the_store() throws Exception {
+        // host B checked the options when no store was there; host A made the store meanwhile, with a 5-second lease
+        String p = prefix("race");
+        assertThat(init(tmp.resolve("hostA"), p, "--lease-seconds", "5")[0]).isEqualTo("0");
+        Map<String, String> b = CassandraFixture.options(p);
+        b.put("lease-seconds", "9");
+        assertThatThrownBy(() -> CassandraBackend.open(tmp.resolve("hostB"), CassandraConfig.parse(b), SettableClock.fixed(), true).close())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--lease-seconds: the Cassandra store on keyspaces " + p
+                        + "* has 5, given 9;");
     }
 
     @Test
