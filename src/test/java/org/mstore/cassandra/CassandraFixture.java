@@ -61,7 +61,7 @@ public final class CassandraFixture implements BeforeAllCallback {
             if (Files.exists(dir)) {
                 org.mstore.store.ClassicStore.deleteRecursively(dir);
             }
-            CassandraNode.Options o = new CassandraNode.Options(dir, "127.0.0.1", freePort(), freePort(), freePort(), "", "768m", "mstore-test");
+            CassandraNode.Options o = new CassandraNode.Options(dir, "127.0.0.1", freePort(), freePort(), freePort(), "", "1g", "mstore-test");
             long t0 = System.nanoTime();
             CassandraNode.Running r = CassandraNode.start(o, Duration.ofSeconds(240));
             contactPoint = r.contactPoint();
