@@ -91,7 +91,7 @@ public final class CdsTraining {
                     case " $* " in
                       *" --status "*|*" --pause"*|*" --resume"*|*" --retry"*|*" --discard"*|*" --help "*|*" -h "*)
                         quick="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
-                      *) quick="" ;;
+                      *) quick="-Xmx1g" ;;  # the daemon runs for months too (a million queue entries fit in 512 MB)
                     esac ;;
                   imapd|lmtpd) quick="-Xmx1g" ;;  # servers run for months: their heap is capped, not a quarter of the RAM
                   bench|imapbench|simulate|generate|cassandra|migrate) quick="" ;;

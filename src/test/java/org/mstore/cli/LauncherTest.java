@@ -98,6 +98,14 @@ class LauncherTest {
     }
 
     @Test
+    void the_impurge_daemon_runs_with_a_heap_cap_of_its_own_that_mstore_java_opts_can_change() throws Exception {
+        long gib = 1L << 30;
+        assertThat(maxHeapFor(null, "impurge", "--store", "/s")).isBetween(gib / 2 + 1, gib);
+        assertThat(maxHeapFor(null, "impurge", "--exit-when-empty")).isBetween(gib / 2 + 1, gib);
+        assertThat(maxHeapFor("-Xmx256m", "impurge")).isLessThanOrEqualTo(256L << 20);
+    }
+
+    @Test
     void imapd_and_lmtpd_run_with_a_heap_cap_of_their_own_that_mstore_java_opts_can_change() throws Exception {
         long gib = 1L << 30;
         // whatever this machine's RAM (the JVM's own default is a quarter of it: 6 GB on 24 GB), the servers' cap is 1 GB
