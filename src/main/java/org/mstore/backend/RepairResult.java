@@ -14,7 +14,9 @@ import java.util.List;
  * @param skippedExpunged message files left out because they were expunged
  * @param orphans         message files of expunged messages found without their expunge record, queued for removal
  * @param notes           details worth a log line each
+ * @param held            message files that nothing told expunged or live (the index, the expunge list and their cache
+ *                        records lost): kept as recoverable, not served (see {@code unexpunge --list})
  */
 public record RepairResult(int messages, long bytes, long nextUid, long pendingExpunged, int damaged, int lost, int skippedExpunged,
-                           int orphans, List<String> notes) {
+                           int orphans, List<String> notes, int held) {
 }

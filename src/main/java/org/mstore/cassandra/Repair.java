@@ -163,6 +163,6 @@ final class Repair {
         if (!written) {
             throw new IOException(info.name() + ": its storage header changed during the repair; the repair will run again");
         }
-        return new RepairResult((int) live, bytes, next, expunged, damaged, lost, 0, orphans, notes);
+        return new RepairResult((int) live, bytes, next, expunged, damaged, lost, 0, orphans, notes, 0);
     }
 }

@@ -116,7 +116,7 @@ final class ClassicStorage implements MessageStorage {
                 info.expunged(), now);
         long pending = ExpungeFile.count(dir.resolve(ExpungeFile.FILE));
         return new RepairResult(r.messages(), r.bytes(), r.nextUid() & 0xffffffffL, pending, r.damaged(), r.lostFromIndex(),
-                r.skippedExpunged(), r.orphans(), r.notes());
+                r.skippedExpunged(), r.orphans(), r.notes(), r.undecided());
     }
 
     @Override

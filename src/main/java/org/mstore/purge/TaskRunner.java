@@ -336,7 +336,9 @@ public final class TaskRunner {
             String detail = "rebuilt index and cache: " + r.messages() + " messages"
                     + (r.damaged() > 0 ? ", " + r.damaged() + " damaged message files quarantined" : "")
                     + (r.lost() > 0 ? ", " + r.lost() + " indexed messages had no file" : "")
-                    + (r.orphans() > 0 ? ", " + r.orphans() + " files of expunged messages queued for removal" : "");
+                    + (r.orphans() > 0 ? ", " + r.orphans() + " files of expunged messages queued for removal" : "")
+                    + (r.held() > 0 ? ", " + r.held() + " messages held as recoverable, not served (nothing left told whether they "
+                            + "were expunged: unexpunge --list)" : "");
             List<String> awaitingRemove = ctx.storage().details(info).awaitingRemove();
             CrashPoint.hit("task-repair.after-storage");
             ctx.meta().transact(tx -> {

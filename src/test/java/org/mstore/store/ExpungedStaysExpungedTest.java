@@ -99,7 +99,7 @@ class ExpungedStaysExpungedTest {
         CorruptionMatrixTest.damage(dir.resolve(ExpungeFile.FILE), Damage.DELETED);
         CorruptionMatrixTest.damage(dir.resolve(CacheFile.FILE), Damage.DELETED);
 
-        s.requestAndDrain(BOX, Action.REPAIR);
+        List<org.mstore.api.TaskResult> repair = s.requestAndDrain(BOX, Action.REPAIR);
 
         for (int u : EXPUNGED) {
             assertThatThrownBy(() -> s.engine.mailboxes().fetch(BOX, u)).as("UID %d", u).isInstanceOf(NoSuchMessageException.class);
@@ -113,6 +113,14 @@ class ExpungedStaysExpungedTest {
             }
         }
         assertThat(s.logLines()).anyMatch(l -> l.contains("could not be told apart") && l.contains("unexpunge --list"));
+        // the task's own detail (the console's Done list, the history) counts them too
+        long heldCount;
+        try (java.util.stream.Stream<java.nio.file.Path> q = java.nio.file.Files.list(dir.resolve(Mailbox.QUARANTINE))) {
+            heldCount = q.filter(f -> f.getFileName().toString().endsWith(".undecided.msg")).count();
+        }
+        assertThat(heldCount).isPositive();
+        assertThat(repair).singleElement().satisfies(r -> assertThat(r.detail())
+                .contains(heldCount + " messages held as recoverable, not served").contains("unexpunge --list"));
         assertThat(s.engine.maintenance().inspect(BOX).problems()).isEmpty();
 
         // the administrator brings back what was live: exactly its bytes, under new UIDs
