@@ -104,6 +104,7 @@ public final class CassandraBackend implements Backend {
                         + " (was it created with 'mstore init --backend cassandra'?)");
             } else {
                 requireNoMigration(cql);
+                requireStoreOptions(root, cql, config);
                 Schema.addMissing(cql);
             }
             CassandraBackend b = new CassandraBackend(root, config, cql, clock);
@@ -315,6 +316,32 @@ public final class CassandraBackend implements Backend {
     private volatile String migrationMark;
 
     /** Refuses keyspaces that hold an unfinished migration's mark (read at LOCAL_SERIAL: a mark just written is seen). */
+    /**
+     * Refuses to open the store from a host whose {@code store.conf} keeps another lease or consistency than the store
+     * records ({@link #CONSISTENCY_KEY}, {@link #LEASE_KEY}): a host set up before the store recorded them, or whose file
+     * was edited since. Such a host would take other hosts' entries and mailbox locks over too early, or read below what
+     * another host's writes reach. A store that records none yet (made before they were recorded) is not checked.
+     */
+    private static void requireStoreOptions(Path root, Cql cql, CassandraConfig c) throws IOException {
+        String mine = null;
+        String theirs = null;
+        String option = null;
+        for (Row r : cql.execute("SELECT key, value FROM {mbox}.store_meta WHERE key IN ?", java.util.List.of(CONSISTENCY_KEY, LEASE_KEY))) {
+            String key = r.getString("key");
+            String value = r.getString("value");
+            String here = key.equals(LEASE_KEY) ? Long.toString(c.lease().toSeconds()) : c.consistency().name();
+            if (value != null && !value.equals(here) && option == null) {
+                option = key.equals(LEASE_KEY) ? CassandraConfig.LEASE : CassandraConfig.CONSISTENCY;
+                mine = here;
+                theirs = value;
+            }
+        }
+        if (option != null) {
+            throw new IOException("this host's " + root.resolve("store.conf") + " has " + option + "=" + mine + ", the Cassandra store on keyspaces "
+                    + c.prefix() + "* has " + theirs + ": every host of a store uses the same; set " + option + "=" + theirs + " there");
+        }
+    }
+
     private static void requireNoMigration(Cql cql) throws IOException {
         var r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", MIGRATION_KEY);
         if (r != null) {

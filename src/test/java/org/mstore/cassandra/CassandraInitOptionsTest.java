@@ -161,6 +161,32 @@ class CassandraInitOptionsTest {
     }
 
     @Test
+    void a_host_whose_store_conf_keeps_another_lease_or_consistency_than_the_stores_is_refused_at_open() throws Exception {
+        String p = prefix("drift");
+        assertThat(init(tmp.resolve("hostA"), p, "--lease-seconds", "5")[0]).isEqualTo("0");
+        Path b = tmp.resolve("hostB");
+        assertThat(init(b, p)[0]).isEqualTo("0");
+        Path conf = b.resolve("store.conf");
+        String joined = Files.readString(conf, StandardCharsets.UTF_8);
+        assertThat(joined).contains("lease-seconds=5").contains("consistency=LOCAL_QUORUM");
+        assertThat(run("msconfig", "list", "--store", b.toString())[0]).isEqualTo("0");
+
+        // as a host set up before the store recorded its options left its file, or as an edit leaves it
+        Files.writeString(conf, joined.replace("lease-seconds=5", "lease-seconds=30"), StandardCharsets.UTF_8);
+        String[] r = run("msconfig", "list", "--store", b.toString());
+        refusedInOneLine(r);
+        assertThat(r[2]).contains("has lease-seconds=30, the Cassandra store on keyspaces " + p + "* has 5").contains("set lease-seconds=5 there");
+
+        Files.writeString(conf, joined.replace("consistency=LOCAL_QUORUM", "consistency=QUORUM"), StandardCharsets.UTF_8);
+        r = run("msconfig", "list", "--store", b.toString());
+        refusedInOneLine(r);
+        assertThat(r[2]).contains("has consistency=QUORUM, the Cassandra store on keyspaces " + p + "* has LOCAL_QUORUM");
+
+        Files.writeString(conf, joined, StandardCharsets.UTF_8);
+        assertThat(run("msconfig", "list", "--store", b.toString())[0]).as("as the store has them: opens").isEqualTo("0");
+    }
+
+    @Test
     void an_init_that_another_hosts_init_overtook_with_other_options_is_refused_when_it_makes_the_store() throws Exception {
         // host B checked the options when no store was there; host A made the store meanwhile, with a 5-second lease
         String p = prefix("race");
