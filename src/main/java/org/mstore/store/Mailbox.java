@@ -510,7 +510,36 @@ public final class Mailbox implements Closeable {
                 }
             }
         }
+        // A file under another spelling of a UID's name (05.msg for 5.msg) is read as that UID's by the listing, but
+        // never served and never deleted: a second file claiming the UID, or the message's own file misnamed. A Repair
+        // tells them apart (see rebuild).
+        for (Path m : misspelledMessageFiles(dir)) {
+            if (problems.size() <= 50) {
+                problems.add("message file " + dir.relativize(m) + " is named otherwise than UID " + messageUid(m.getParent(), m)
+                        + "'s file: another file claiming that UID, or the message's own under a wrong name");
+            }
+        }
         return problems;
+    }
+
+    /** The message files in the buckets whose names are not their UID's one spelling ({@code 5.msg}). */
+    private static List<Path> misspelledMessageFiles(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
+                && Files.isDirectory(p))) {
+            for (Path b : ds) {
+                try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
+                    for (Path m : ms) {
+                        int uid = messageUid(b, m);
+                        if (uid > 0 && !m.getFileName().toString().equals(Integer.toUnsignedString(uid) + ".msg")) {
+                            out.add(m);
+                        }
+                    }
+                }
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     /** The message files in the buckets, by UID (names only: nothing is read). */

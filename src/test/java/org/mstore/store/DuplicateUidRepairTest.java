@@ -104,6 +104,19 @@ class DuplicateUidRepairTest {
     }
 
     @Test
+    void the_full_check_reports_a_second_file_that_claims_a_uid_under_another_spelling_until_a_repair_settles_it() throws Exception {
+        Path copy = Mailbox.messageFile(dir, 5).resolveSibling("005.msg");
+        Files.write(copy, six);
+
+        assertThat(s.engine.maintenance().inspect(BOX).problems()).singleElement().asString().contains("005.msg")
+                .contains("otherwise than UID 5's file");
+
+        s.requestAndDrain(BOX, Action.REPAIR);
+        assertThat(s.engine.maintenance().inspect(BOX).problems()).isEmpty();
+        assertThat(s.engine.mailboxes().fetch(BOX, 5)).isEqualTo(five);
+    }
+
+    @Test
     void a_message_file_under_another_spelling_of_its_name_is_renamed_to_its_own_and_served() throws Exception {
         Path file = Mailbox.messageFile(dir, 5);
         Files.move(file, file.resolveSibling("05.msg"));
