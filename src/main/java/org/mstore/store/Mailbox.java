@@ -496,6 +496,8 @@ public final class Mailbox implements Closeable {
                 listsRead = false;
             }
         }
+        List<Path> misspelled = new ArrayList<>();
+        TreeMap<Integer, Path> files = listMessageFiles(dir, misspelled);
         if (listsRead && index.loaded()) {
             // A message file below the next UID that neither the index nor an expunge list names: its expunge record
             // (or a whole renamed list) is lost. Healthy mailboxes never have one.
@@ -504,7 +506,7 @@ public final class Mailbox implements Closeable {
             for (IndexRecord r : records) {
                 live.add(r.uid());
             }
-            for (int uid : listMessageFiles(dir).keySet()) {
+            for (int uid : files.keySet()) {
                 if (uid < next && !live.contains(uid) && !named.contains(uid) && problems.size() <= 50) {
                     problems.add(messageLabel(uid) + " is in no index and no expunge list: an expunge record of it was lost");
                 }
@@ -513,7 +515,8 @@ public final class Mailbox implements Closeable {
         // A file under another spelling of a UID's name (05.msg for 5.msg) is read as that UID's by the listing, but
         // never served and never deleted: a second file claiming the UID, or the message's own file misnamed. A Repair
         // tells them apart (see rebuild).
-        for (Path m : misspelledMessageFiles(dir)) {
+        misspelled.sort(null);
+        for (Path m : misspelled) {
             if (problems.size() <= 50) {
                 problems.add("message file " + dir.relativize(m) + " is named otherwise than UID " + messageUid(m.getParent(), m)
                         + "'s file: another file claiming that UID, or the message's own under a wrong name");
@@ -522,28 +525,11 @@ public final class Mailbox implements Closeable {
         return problems;
     }
 
-    /** The message files in the buckets whose names are not their UID's one spelling ({@code 5.msg}). */
-    private static List<Path> misspelledMessageFiles(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
-                && Files.isDirectory(p))) {
-            for (Path b : ds) {
-                try (DirectoryStream<Path> ms = Files.newDirectoryStream(b, "*.msg")) {
-                    for (Path m : ms) {
-                        int uid = messageUid(b, m);
-                        if (uid > 0 && !m.getFileName().toString().equals(Integer.toUnsignedString(uid) + ".msg")) {
-                            out.add(m);
-                        }
-                    }
-                }
-            }
-        }
-        out.sort(null);
-        return out;
-    }
-
-    /** The message files in the buckets, by UID (names only: nothing is read). */
-    private static TreeMap<Integer, Path> listMessageFiles(Path dir) throws IOException {
+    /**
+     * The message files in the buckets, by UID (names only: nothing is read); those whose names are not their UID's one
+     * spelling ({@code 05.msg} for {@code 5.msg}) are added to {@code misspelled} too.
+     */
+    private static TreeMap<Integer, Path> listMessageFiles(Path dir, List<Path> misspelled) throws IOException {
         TreeMap<Integer, Path> out = new TreeMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().matches("[0-9a-f]{2}")
                 && Files.isDirectory(p))) {
@@ -553,6 +539,9 @@ public final class Mailbox implements Closeable {
                         int uid = messageUid(b, m);
                         if (uid > 0) {
                             out.put(uid, m);
+                            if (!m.getFileName().toString().equals(Integer.toUnsignedString(uid) + ".msg")) {
+                                misspelled.add(m);
+                            }
                         }
                     }
                 }
