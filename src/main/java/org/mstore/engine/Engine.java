@@ -119,6 +119,16 @@ public final class Engine implements MessageStore {
 
     // ---------------------------------------------------------------- opening
 
+    /**
+     * The path every step of an open or an init uses: the store's real path (no symbolic link left to switch it by),
+     * reached through no directory that another user could replace it in (docs/security.md, section 6).
+     */
+    private static Path storePath(Path root) throws IOException {
+        Path r = org.mstore.fs.OwnerOnly.realStorePath(root);
+        org.mstore.fs.OwnerOnly.requireNoOtherUserCanMove(r);
+        return r;
+    }
+
     /** True when {@code root} holds a store. */
     public static boolean exists(Path root) {
         Path r = root.toAbsolutePath().normalize();
@@ -173,7 +183,7 @@ public final class Engine implements MessageStore {
      */
     static Engine init(Path root, OpenOptions options, String backend, java.util.Map<String, String> backendOptions, String madeBy)
             throws IOException {
-        Path r = root.toAbsolutePath().normalize();
+        Path r = storePath(root);
         BackendProvider provider = provider(backend);
         java.util.Map<String, String> config = provider.configure(backendOptions);
         if (Files.isDirectory(r)) {
@@ -198,7 +208,7 @@ public final class Engine implements MessageStore {
      * interrupted is made again, as {@code init} would.
      */
     public static Engine openOrInit(Path root, OpenOptions options) throws IOException {
-        Path r = root.toAbsolutePath().normalize();
+        Path r = storePath(root);
         if (Files.isDirectory(r)) {
             org.mstore.fs.OwnerOnly.requireOwnedByThisUser(r);
         }
@@ -462,7 +472,7 @@ public final class Engine implements MessageStore {
 
     /** Opens an existing store. */
     public static Engine open(Path root, OpenOptions options) throws IOException {
-        Path r = root.toAbsolutePath().normalize();
+        Path r = storePath(root);
         requireFinished(r);
         requireListed(r);
         return open(r, options, false);
@@ -470,7 +480,7 @@ public final class Engine implements MessageStore {
 
     /** Opens a store for {@link Maintenance#rebuildMailboxList} when its mailbox list is lost: creates an empty one. */
     public static Engine openForRebuild(Path root, OpenOptions options) throws IOException {
-        Path r = root.toAbsolutePath().normalize();
+        Path r = storePath(root);
         requireFinished(r);
         if (StoreConfig.exists(r) && !ClassicBackend.KIND.equals(StoreConfig.read(r).backend())) {
             // the mailbox list lives beside the mailboxes' storage headers, in the same keyspaces: rebuilt from them

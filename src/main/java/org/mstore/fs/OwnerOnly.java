@@ -205,6 +205,62 @@ public final class OwnerOnly {
                 + " -- mstore ...' (a store is used by its owner only: see docs/security.md)");
     }
 
+    /**
+     * The store's directory as every later step uses it: absolute and through no symbolic link, resolved once, before
+     * anything of the store is checked or read. A path through a link would be looked up again at each file the store
+     * opens, so whoever can change the link could switch the store under a process after its checks, to one with code of
+     * theirs in its database. A directory not made yet (init) is resolved through its nearest existing parent.
+     */
+    public static Path realStorePath(Path root) throws IOException {
+        Path r = root.toAbsolutePath().normalize();
+        Path existing = r;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? r : existing.toRealPath().resolve(existing.relativize(r));
+    }
+
+    /**
+     * Refuses a store reached through a directory that another user could change: one owned by another user than this
+     * process's and root, or one that every user may write to without the sticky bit ({@code /tmp}'s {@code t}: there
+     * only an entry's owner may rename it). Whoever can rename a directory on the way can put another store in its
+     * place between this process's checks and its use of the store, so the check of the store's owner would prove
+     * nothing. A directory that a group may write to is trusted to that group, as it is by the system's own tools.
+     * {@code realPath} is the store's {@link #realStorePath real path}; the directory itself need not exist yet.
+     */
+    public static void requireNoOtherUserCanMove(Path realPath) throws IOException {
+        if (!POSIX) {
+            return;
+        }
+        long me = processUid();
+        if (me < 0) {
+            return;
+        }
+        for (Path d = realPath.getParent(); d != null; d = d.getParent()) {
+            Object uid;
+            Object mode;
+            try {
+                uid = Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+                mode = Files.getAttribute(d, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                return; // not a file system that says (the checks that follow decide)
+            }
+            if (!(uid instanceof Integer u) || !(mode instanceof Integer m)) {
+                return;
+            }
+            if (u != me && u != 0) {
+                throw new IOException("refusing the store at " + realPath + ": it is reached through " + d + ", which "
+                        + Files.getOwner(d, LinkOption.NOFOLLOW_LINKS).getName() + " (uid " + u + ") owns and could replace"
+                        + " the store in; move the store under directories of this user's or root's (see docs/security.md)");
+            }
+            if ((m & 0002) != 0 && (m & 01000) == 0) {
+                throw new IOException("refusing the store at " + realPath + ": it is reached through " + d + ", which every"
+                        + " user may write to (mode " + Integer.toOctalString(m & 07777) + ", no sticky bit) and so replace the"
+                        + " store in; chmod o-w or +t it, or move the store (see docs/security.md)");
+            }
+        }
+    }
+
     /** This process's effective uid: the owner of {@code /proc/self}; -1 where it cannot be read (not Linux). */
     static long processUid() {
         try {

@@ -117,7 +117,7 @@ class LegacyStoreUpgradeTest {
     /** A directory like /tmp: everyone may create in it (sticky). */
     Path sharedTmp(String name) throws IOException {
         Path d = processes.openDirectory(name);
-        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(d, "unix:mode", 01777);
         return d;
     }
 
