@@ -893,20 +893,32 @@ final class ImapSession {
             mb.create(dst);
             MailboxSnapshot snap = mb.snapshot(src);
             if (!snap.records().isEmpty()) {
-                UidSet all = UidSet.parse("1:*");
-                mb.copy(src, all, dst);
-                mb.setFlags(src, all, Flags.DELETED, FlagMode.ADD);
+                // the messages of the snapshot only: one delivered meanwhile stays in INBOX, neither copied nor flagged
                 int last = snap.records().get(snap.records().size() - 1).uid();
-                mb.expunge(src, UidSet.parse("1:" + (last & 0xffffffffL)));
+                UidSet moved = UidSet.parse("1:" + (last & 0xffffffffL));
+                mb.copy(src, moved, dst);
+                mb.setFlags(src, moved, Flags.DELETED, FlagMode.ADD);
+                ExpungeResult e = mb.expunge(src, moved);
+                SelectedMailbox s = selected;
+                if (s != null && s.name.equals(src)) {
+                    // INBOX stays selected, emptied: its EXPUNGEs come with this command's OK
+                    for (int uid : e.uids()) {
+                        s.applyExpunged(uid);
+                    }
+                }
                 server.changed(src);
             }
             server.changed(dst);
             return;
         }
-        if (selected != null && (selected.name.equals(src) || selected.name.startsWith(src + "/"))) {
-            deselect();
-        }
         mb.rename(src, dst);
+        SelectedMailbox s = selected;
+        if (s != null && (s.name.equals(src) || s.name.startsWith(src + "/"))) {
+            // the session stays on its mailbox under the new name, as when another client renames it (RFC 2180 3.4);
+            // it made the rename itself, so there is nothing to tell it
+            s.name = dst + s.name.substring(src.length());
+            registration.mailbox(s.name);
+        }
     }
 
     private void list(String command, String ref, String pattern) {
