@@ -9,6 +9,7 @@ import java.util.List;
  * from the grammar is an {@link ImapSyntaxException}, answered with {@code BAD}.
  */
 final class ImapReader {
+    private static final byte[] EMPTY = new byte[0];
     private final List<Object> parts;
     private int part;
     private String cur;
@@ -177,10 +178,18 @@ final class ImapReader {
         }
     }
 
-    /** A literal's raw bytes (APPEND's message); a quoted string's UTF-8 bytes. */
-    byte[] bytes() {
+    /**
+     * A literal's raw bytes (an APPEND's message), taken out of the line: the line no longer holds them, so the caller's
+     * copy, if it makes one, is not held beside the original while the message is stored.
+     */
+    byte[] takeLiteral() {
+        int at = part + 1;
         byte[] lit = literal();
-        return lit != null ? lit : string().getBytes(StandardCharsets.UTF_8);
+        if (lit == null) {
+            throw new ImapSyntaxException("expected a literal");
+        }
+        parts.set(at, EMPTY);
+        return lit;
     }
 
     boolean peekLiteral() {

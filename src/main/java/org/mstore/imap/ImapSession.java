@@ -1045,7 +1045,7 @@ final class ImapSession {
         if (!r.peekLiteral()) {
             throw new ImapSyntaxException("APPEND needs the message as a literal");
         }
-        byte[] message = r.bytes();
+        byte[] message = withCrlf(r.takeLiteral());
         r.end();
         if (message.length == 0) {
             throw new ImapNo("CANNOT", "An empty message cannot be appended");
@@ -1061,6 +1061,34 @@ final class ImapSession {
             selected.stale = true;
         }
         ok(tag, "[APPENDUID " + a.uidValidity() + " " + (a.uids()[0] & 0xffffffffL) + "] APPEND completed");
+    }
+
+    /**
+     * The message with each bare LF (one not after a CR) made a CRLF, as lmtpd stores a delivery: RFC 3501 serves lines
+     * that end in CRLF, and the stored size and checksum are then those of the bytes served. A message without a bare LF
+     * (every CRLF message) is returned as it is, not copied; a bare CR is kept as it came (mending it could double a line
+     * end). Otherwise the mended message is a copy, one bare LF longer each: the literal, taken out of its line, is the
+     * caller's only reference to the original, which is garbage once the copy is made.
+     */
+    static byte[] withCrlf(byte[] message) {
+        int bare = 0;
+        for (int i = 0; i < message.length; i++) {
+            if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) {
+                bare++;
+            }
+        }
+        if (bare == 0) {
+            return message;
+        }
+        byte[] out = new byte[message.length + bare];
+        int w = 0;
+        for (int i = 0; i < message.length; i++) {
+            if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) {
+                out[w++] = '\r';
+            }
+            out[w++] = message[i];
+        }
+        return out;
     }
 
     private static int flagBits(List<String> names, boolean strict) {
