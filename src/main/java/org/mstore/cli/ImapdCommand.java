@@ -56,6 +56,10 @@ final class ImapdCommand implements Callable<Integer> {
     @Option(names = "--max-literal", paramLabel = "BYTES", description = "Largest message or literal (default: ${DEFAULT-VALUE}).")
     long maxLiteral = 64L << 20;
 
+    @Option(names = "--max-literal-memory", paramLabel = "BYTES", description = "Bytes of literals all connections together may "
+            + "hold in memory at once; a literal waits until it fits (default: a quarter of the heap, ${DEFAULT-VALUE}).")
+    long maxLiteralMemory = ImapConfig.defaultLiteralMemory();
+
     @Option(names = "--max-commands", paramLabel = "N", description = "Commands in one session (default: ${DEFAULT-VALUE}).")
     long maxCommands = 1_000_000;
 
@@ -71,6 +75,9 @@ final class ImapdCommand implements Callable<Integer> {
             Tls.make(ks, pw, host());
             spec.commandLine().getOut().println("imapd: made a self-signed keystore " + ks + " (password in " + pw + ")");
             return 0;
+        }
+        if (maxLiteralMemory <= 0) {
+            throw new IllegalArgumentException("--max-literal-memory must be a number of bytes above 0, not " + maxLiteralMemory);
         }
         if (!Stores.exists(root)) {
             throw new IllegalArgumentException("no store at " + root + "; create one with 'mstore init --store " + root + "'");
@@ -89,7 +96,8 @@ final class ImapdCommand implements Callable<Integer> {
             }
             boolean withTls = tls != null;
             ImapConfig config = ImapConfig.defaults(new InetSocketAddress(bind, port)).withTls(tls)
-                    .withLimits(maxLine, maxLiteral, maxConnections, Math.max(1, Math.min(200, maxConnections)), maxCommands);
+                    .withLimits(maxLine, maxLiteral, maxConnections, Math.max(1, Math.min(200, maxConnections)), maxCommands)
+                    .withLiteralMemory(maxLiteralMemory);
             ImapServer server = new ImapServer(s, config);
             InetSocketAddress a = server.start();
             spec.commandLine().getOut().println("imapd: listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()

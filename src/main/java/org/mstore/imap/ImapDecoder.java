@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -20,15 +23,30 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * they arrive (never allocated up front at the announced size), and a command cut off by a disconnect is dropped
  * whole. After a STARTTLS command nothing more is decoded until {@link #resume()}: bytes sent behind it in the clear
  * are thrown away (no command injection into the TLS session).
+ *
+ * <p>Every literal's announced size is reserved in the server's {@link LiteralBudget} before a byte of it is read, and
+ * handed with the command's {@link ImapLine} to be released once the command has run. While it does not fit, nothing more
+ * is read from the connection: a synchronizing literal gets its continuation when it fits, a non-synchronizing one is
+ * read when it fits. A literal bigger than the whole budget is refused like one over {@code maxLiteral}. No connection
+ * waits while the command it is reading holds a reservation that waiting would keep (see {@link #reserve}).
  */
 final class ImapDecoder extends ByteToMessageDecoder {
     private static final Pattern LITERAL = Pattern.compile("\\{(\\d{1,20})(\\+?)\\}$");
     private static final Pattern STARTTLS = Pattern.compile("^[^ ]+ STARTTLS$", Pattern.CASE_INSENSITIVE);
 
-    private enum Mode { LINE, LITERAL, SKIP_LINE, PAUSED, CLOSED }
+    private enum Mode { LINE, LITERAL, SKIP_LINE, PAUSED, WAITING, CLOSED }
 
     private final int maxLine;
     private final long maxLiteral;
+    private final LiteralBudget budget;
+    /** Whether the connection's own limits (its waiting commands) let reading go on; set by its handler. */
+    private BooleanSupplier mayRead = () -> true;
+    /** Bytes of the budget the command being read holds. */
+    private long held;
+    /** The reservation waited for (mode WAITING), or null. */
+    private LiteralBudget.Ticket ticket;
+    private boolean pendingSync;
+    private boolean gone;
     private Mode mode = Mode.LINE;
     private List<Object> parts = new ArrayList<>();
     private long commandBytes;
@@ -36,9 +54,19 @@ final class ImapDecoder extends ByteToMessageDecoder {
     private int literalFill;
     private int literalSize;
 
-    ImapDecoder(int maxLine, long maxLiteral) {
+    ImapDecoder(int maxLine, long maxLiteral, LiteralBudget budget) {
         this.maxLine = maxLine;
         this.maxLiteral = maxLiteral;
+        this.budget = budget;
+    }
+
+    void mayRead(BooleanSupplier mayRead) {
+        this.mayRead = mayRead;
+    }
+
+    /** True while a literal waits for room in the budget (reading must then stay off). */
+    boolean waiting() {
+        return mode == Mode.WAITING;
     }
 
     /** Decoding goes on after a STARTTLS (the TLS handler is in place, or the command failed). */
@@ -54,6 +82,11 @@ final class ImapDecoder extends ByteToMessageDecoder {
             switch (mode) {
                 case PAUSED, CLOSED -> {
                     in.skipBytes(in.readableBytes());
+                    return;
+                }
+                case WAITING -> {
+                    // what arrived is kept for when the literal fits; nothing more is read meanwhile
+                    ctx.channel().config().setAutoRead(false);
                     return;
                 }
                 case SKIP_LINE -> {
@@ -128,9 +161,10 @@ final class ImapDecoder extends ByteToMessageDecoder {
             } catch (NumberFormatException e) {
                 n = Long.MAX_VALUE;
             }
-            if (n > maxLiteral || commandBytes + n > maxLiteral + 16L * maxLine) {
+            long limit = Math.min(maxLiteral, budget.total() - held);
+            if (n > limit || commandBytes + n > maxLiteral + 16L * maxLine) {
                 String tag = tagOf(parts.isEmpty() ? text : (String) parts.get(0));
-                String why = "[TOOBIG] Literal of " + n + " bytes refused: the limit is " + maxLiteral + " bytes";
+                String why = "[TOOBIG] Literal of " + n + " bytes refused: the limit is " + limit + " bytes";
                 if (sync) {
                     refuse(out, tag, "NO", why, false);
                 } else {
@@ -141,22 +175,20 @@ final class ImapDecoder extends ByteToMessageDecoder {
             }
             parts.add(text);
             literalSize = (int) n;
-            literalFill = 0;
-            literal = new byte[(int) Math.min(n, 64 * 1024)];
             commandBytes += n;
             if (n == 0) {
                 parts.add(new byte[0]);
-                literal = null;
-            } else {
-                mode = Mode.LITERAL;
+                if (sync) {
+                    ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
+                }
+                return true;
             }
-            if (sync) {
-                ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
-            }
-            return true;
+            pendingSync = sync;
+            return reserve(ctx, out, tagOf((String) parts.get(0)), n);
         }
         parts.add(text);
-        out.add(new ImapLine(parts));
+        out.add(new ImapLine(parts, held));
+        held = 0;
         boolean starttls = parts.size() == 1 && STARTTLS.matcher(text).matches();
         parts = new ArrayList<>();
         commandBytes = 0;
@@ -168,11 +200,104 @@ final class ImapDecoder extends ByteToMessageDecoder {
         return true;
     }
 
+    /**
+     * Reserves the {@code n} bytes of the literal announced; true when it is read now, false when it waits for room
+     * (reading is off until {@link #granted}). The first literal of a command waits. A later one that does not fit at
+     * once would wait while holding the earlier ones' reservation, which two connections doing so could hold from each
+     * other for ever: when what the command holds is small (a mailbox name, a password: at most a line's worth), it is
+     * given back and the whole is waited for afresh; otherwise the command is refused ({@code NO [LIMIT]}, or for a
+     * non-synchronizing literal, which cannot be skipped, {@code BAD} and {@code BYE}).
+     */
+    private boolean reserve(ChannelHandlerContext ctx, List<Object> out, String tag, long n) {
+        long want = n;
+        if (held > 0) {
+            if (budget.tryReserve(n)) {
+                held += n;
+                startLiteral(ctx);
+                return true;
+            }
+            if (held > maxLine) {
+                String why = "[LIMIT] The server's memory for literals is in use; send the command again later";
+                if (pendingSync) {
+                    refuse(out, tag, "NO", why, false);
+                } else {
+                    refuse(out, tag, "BAD", why + "; a non-synchronizing literal cannot be skipped", true);
+                    mode = Mode.CLOSED;
+                }
+                return true;
+            }
+            want = held + n;
+            budget.release(held);
+            held = 0;
+        }
+        long w = want;
+        ticket = budget.reserve(want, () -> {
+            try {
+                ctx.executor().execute(() -> granted(ctx, w));
+            } catch (RejectedExecutionException e) {
+                budget.release(w); // the server is stopping: the connection will never read it
+            }
+        });
+        if (ticket == null) {
+            held += want;
+            startLiteral(ctx);
+            return true;
+        }
+        mode = Mode.WAITING;
+        ctx.channel().config().setAutoRead(false);
+        return false;
+    }
+
+    /** The literal waited for fits now (on the event loop): it is asked for or read, and what arrived meanwhile decoded. */
+    private void granted(ChannelHandlerContext ctx, long bytes) {
+        ticket = null;
+        if (gone || mode != Mode.WAITING) {
+            budget.release(bytes);
+            return;
+        }
+        held += bytes;
+        startLiteral(ctx);
+        if (mayRead.getAsBoolean()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+    private void startLiteral(ChannelHandlerContext ctx) {
+        literalFill = 0;
+        literal = new byte[Math.min(literalSize, 64 * 1024)];
+        mode = Mode.LITERAL;
+        if (pendingSync) {
+            ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
+        }
+    }
+
     private void refuse(List<Object> out, String tag, String status, String text, boolean close) {
         out.add(new DecodeError(tag, status, text, close));
         parts = new ArrayList<>();
         commandBytes = 0;
         literal = null;
+        budget.release(held);
+        held = 0;
+    }
+
+    /** The connection is gone: what the command being read holds or waits for goes back to the budget. */
+    private void releaseAll() {
+        gone = true;
+        if (ticket != null && budget.cancel(ticket)) {
+            ticket = null;
+        }
+        budget.release(held);
+        held = 0;
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        releaseAll();
     }
 
     /** The tag at the start of a command line, if it looks like one. */
@@ -197,6 +322,7 @@ final class ImapDecoder extends ByteToMessageDecoder {
         in.skipBytes(in.readableBytes());
         parts = new ArrayList<>();
         literal = null;
+        releaseAll();
     }
 
     @Override

@@ -18,6 +18,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * event loop), and is the session's {@link Connection}. Reading stops while a session has many commands waiting, or
  * more than a megabyte of them (a client that sends faster than it reads answers is held back, not buffered without
  * end: 32 pipelined APPENDs of 64 MB each were 2 GB of one connection's in the heap; now one of them waits, at most).
+ * A command's literals hold part of the server's {@link LiteralBudget} until it has run; reading also stays off while
+ * the decoder waits for room in it.
  */
 final class ImapHandler extends ChannelInboundHandlerAdapter implements Connection {
     private static final int PAUSE_AT = 32;
@@ -42,6 +44,12 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
     ImapHandler(ImapServer server, ImapDecoder decoder) {
         this.server = server;
         this.decoder = decoder;
+        decoder.mayRead(this::queueAllowsReading);
+    }
+
+    /** Whether the commands waiting in the session's queue are few and small enough to read more. */
+    private boolean queueAllowsReading() {
+        return queuedBytes.get() <= PAUSE_AT_BYTES && queue != null && queue.pending() < RESUME_AT;
     }
 
     @Override
@@ -68,6 +76,9 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastRead = System.nanoTime();
         if (session == null) {
+            if (msg instanceof ImapLine line) {
+                server.literals().release(line.reserved());
+            }
             return;
         }
         if (msg instanceof ImapLine line) {
@@ -79,8 +90,14 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
                 try {
                     return session.line(line);
                 } finally {
+                    server.literals().release(line.reserved());
                     if (queuedBytes.addAndGet(-size) <= PAUSE_AT_BYTES && !channel.config().isAutoRead() && queue.pending() < RESUME_AT) {
-                        channel.config().setAutoRead(true);
+                        // on the event loop, where the decoder decides whether it waits for the budget
+                        channel.eventLoop().execute(() -> {
+                            if (!decoder.waiting() && queueAllowsReading()) {
+                                channel.config().setAutoRead(true);
+                            }
+                        });
                     }
                 }
             });

@@ -41,6 +41,7 @@ public final class ImapServer implements AutoCloseable {
     private final MessageStore store;
     private final ImapConfig config;
     private final LoginThrottle throttle = new LoginThrottle();
+    private final LiteralBudget literals;
     private final Set<ImapSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
@@ -57,6 +58,7 @@ public final class ImapServer implements AutoCloseable {
         this.store = store;
         this.config = config;
         this.zone = store.clock().getZone();
+        this.literals = new LiteralBudget(config.literalMemory());
         this.pool = Executors.newFixedThreadPool(config.threads(), daemon("imapd-session"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("imapd-timer"));
     }
@@ -85,7 +87,7 @@ public final class ImapServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast("idle", new IdleStateHandler(config.preAuthTimeout().toSeconds(), 0, 0, TimeUnit.SECONDS));
                         ch.pipeline().addLast("encoder", ImapEncoder.INSTANCE);
-                        ImapDecoder decoder = new ImapDecoder(config.maxLine(), config.maxLiteral());
+                        ImapDecoder decoder = new ImapDecoder(config.maxLine(), config.maxLiteral(), literals);
                         ch.pipeline().addLast("decoder", decoder);
                         ch.pipeline().addLast("handler", new ImapHandler(ImapServer.this, decoder));
                     }
@@ -107,6 +109,10 @@ public final class ImapServer implements AutoCloseable {
 
     ImapConfig config() {
         return config;
+    }
+
+    LiteralBudget literals() {
+        return literals;
     }
 
     LoginThrottle throttle() {

@@ -73,4 +73,33 @@ class ImapdCliTest {
         assertThat(after.out()).contains("0 sessions");
         assertThat(Files.readString(store.resolve("log/default"))).contains("Account Notice: login: [127.0.0.1:");
     }
+    @Test
+    void imapd_holds_literals_to_the_memory_given_by_max_literal_memory() throws Exception {
+        Cli cli = new Cli(dir);
+        Path store = dir.resolve("store");
+        cli.on(store, "init").ok();
+        cli.withInput("a fine password\n", store, "user", "add", "carol").ok();
+        cli.on(store, "imapd", "--max-literal-memory", "0").failsWith(1, "--max-literal-memory must be a number of bytes above 0");
+        try (Cli.Background imapd = cli.background(store, "imapd", "--port", "0", "--no-tls", "--max-literal-memory", "1048576")) {
+            int[] port = {0};
+            Cli.await("imapd to listen", Duration.ofSeconds(60), () -> {
+                Matcher m = Pattern.compile("listening on [0-9.]+:(\\d+)").matcher(imapd.out());
+                if (m.find()) {
+                    port[0] = Integer.parseInt(m.group(1));
+                    return true;
+                }
+                return false;
+            });
+            try (Socket s = new Socket("127.0.0.1", port[0])) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                OutputStream out = s.getOutputStream();
+                assertThat(in.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1");
+                out.write("a LOGIN carol \"a fine password\"\r\nb APPEND INBOX {1048577}\r\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                assertThat(in.readLine()).startsWith("a OK");
+                assertThat(in.readLine()).isEqualTo("b NO [TOOBIG] Literal of 1048577 bytes refused: the limit is 1048576 bytes");
+            }
+            assertThat(imapd.terminate()).isEqualTo(143);
+        }
+    }
 }

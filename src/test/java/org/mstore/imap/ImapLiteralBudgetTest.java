@@ -1,0 +1,169 @@
+package org.mstore.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server-wide budget for literals held in memory (here 1 MB): a literal's size is reserved before its first byte is
+ * read and released when its command has run or its connection has gone; a literal that does not fit waits for room.
+ */
+class ImapLiteralBudgetTest {
+    private static final long BUDGET = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private ImapFixture start() throws Exception {
+        return ImapFixture.start(dir, false, c -> c.withLiteralMemory(BUDGET));
+    }
+
+    /** Waits for every reservation to go back: a command's is released just after its tagged response is sent. */
+    private static void assertAllReleased(ImapFixture f) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (f.server.literals().used() != 0 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(f.server.literals().used()).as("bytes still reserved").isZero();
+    }
+
+    /** A message of exactly {@code size} bytes, CRLF throughout, its lines telling it apart. */
+    private static byte[] message(String subject, int size) {
+        StringBuilder sb = new StringBuilder("Subject: " + subject + "\r\n\r\n");
+        int line = 0;
+        while (sb.length() < size) {
+            String l = subject + " line " + (line++) + " " + "x".repeat(60) + "\r\n";
+            sb.append(l, 0, Math.min(l.length(), size - sb.length()));
+        }
+        if (!sb.toString().endsWith("\r\n")) {
+            sb.setCharAt(sb.length() - 2, '\r');
+            sb.setCharAt(sb.length() - 1, '\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void two_connections_whose_literals_exceed_the_budget_together_finish_one_after_the_other() throws Exception {
+        byte[] ma = message("first", 700_000);
+        byte[] mb = message("second", 700_000);
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login()) {
+            a.send("a1 APPEND INBOX {" + ma.length + "}");
+            assertThat(a.readLine()).startsWith("+");
+            b.send("b1 APPEND INBOX {" + mb.length + "}");
+            assertThat(b.poll(1500)).as("no continuation while the first literal holds the budget").isNull();
+
+            a.sendRaw(ma);
+            a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(a.until("a1"))).contains("a1 OK [APPENDUID ");
+            assertThat(b.readLine()).as("the second gets its continuation once the first has run").startsWith("+");
+            b.sendRaw(mb);
+            b.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(b.until("b1"))).contains("b1 OK [APPENDUID ");
+
+            assertThat(f.engine.mailboxes().fetch("user/alice", 1)).isEqualTo(ma);
+            assertThat(f.engine.mailboxes().fetch("user/alice", 2)).isEqualTo(mb);
+            assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_non_synchronizing_literal_that_does_not_fit_is_read_once_it_fits() throws Exception {
+        byte[] ma = message("first", 700_000);
+        byte[] mb = message("second", 700_000);
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login()) {
+            a.send("a1 APPEND INBOX {" + ma.length + "}");
+            assertThat(a.readLine()).startsWith("+");
+            b.send("b1 APPEND INBOX {" + mb.length + "+}");
+            Thread writer = new Thread(() -> {
+                try {
+                    b.sendRaw(mb); // blocks once the socket's buffers are full: the server reads no more of it meanwhile
+                    b.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            assertThat(b.poll(1500)).as("the second command waits, unanswered").isNull();
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isZero();
+
+            a.sendRaw(ma);
+            a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(a.until("a1"))).contains("a1 OK [APPENDUID ");
+            assertThat(RawImap.last(b.until("b1"))).contains("b1 OK [APPENDUID ");
+            writer.join(20_000);
+
+            assertThat(f.engine.mailboxes().fetch("user/alice", 1)).isEqualTo(ma);
+            assertThat(f.engine.mailboxes().fetch("user/alice", 2)).isEqualTo(mb);
+        }
+    }
+
+    @Test
+    void a_reservation_is_released_when_its_connection_drops_mid_literal() throws Exception {
+        byte[] mc = message("third", 700_000);
+        try (ImapFixture f = start(); RawImap c = f.login()) {
+            try (RawImap a = f.login(); RawImap b = f.login()) {
+                a.send("a1 APPEND INBOX {700000}");
+                assertThat(a.readLine()).startsWith("+");
+                a.sendRaw(message("cut", 1000)); // then the connection drops, its literal unfinished
+                b.send("b1 APPEND INBOX {700000}");
+                assertThat(b.poll(1500)).as("waiting behind the first").isNull();
+                // b drops while waiting, a while its literal is read
+            }
+            c.send("c1 APPEND INBOX {" + mc.length + "}");
+            assertThat(c.readLine()).as("the dropped connections' reservations went back").startsWith("+");
+            c.sendRaw(mc);
+            c.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(c.until("c1"))).contains("c1 OK [APPENDUID ");
+            assertThat(f.engine.mailboxes().fetch("user/alice", 1)).isEqualTo(mc);
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isEqualTo(1);
+            assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_command_waiting_for_its_second_literal_holds_no_reservation_meanwhile() throws Exception {
+        byte[] ma = message("first", 700_000);
+        byte[] mb = message("second", 600_000);
+        byte[] mc = message("third", 500_000);
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login(); RawImap c = f.login()) {
+            a.send("a1 APPEND INBOX {" + ma.length + "}");
+            assertThat(a.readLine()).startsWith("+");
+            // b's mailbox name (a small literal) fits; its message does not, and b waits for both without holding the first
+            b.send("b1 APPEND {5}");
+            assertThat(b.readLine()).startsWith("+");
+            b.sendRaw("INBOX {".concat(mb.length + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(b.poll(1500)).as("b waits").isNull();
+            assertThat(f.server.literals().used()).as("held: a's literal only").isEqualTo(ma.length);
+            a.sendRaw(ma);
+            a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(a.until("a1"))).contains("a1 OK [APPENDUID ");
+            assertThat(b.readLine()).as("b's whole command fits now").startsWith("+");
+            c.send("c1 APPEND INBOX {" + mc.length + "}");
+            assertThat(c.poll(1500)).as("c waits behind b").isNull();
+            b.sendRaw(mb);
+            b.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(b.until("b1"))).contains("b1 OK [APPENDUID ");
+            assertThat(c.readLine()).startsWith("+");
+            c.sendRaw(mc);
+            c.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(c.until("c1"))).contains("c1 OK [APPENDUID ");
+            assertThat(f.engine.mailboxes().fetch("user/alice", 2)).isEqualTo(mb);
+            assertThat(f.engine.mailboxes().fetch("user/alice", 3)).isEqualTo(mc);
+            assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_literal_bigger_than_the_whole_budget_is_refused_before_a_byte_is_sent() throws Exception {
+        try (ImapFixture f = start(); RawImap a = f.login()) {
+            assertThat(a.command("APPEND INBOX {" + (BUDGET + 1) + "}")).containsExactly(
+                    "t2 NO [TOOBIG] Literal of " + (BUDGET + 1) + " bytes refused: the limit is " + BUDGET + " bytes");
+            a.ok("NOOP");
+            assertAllReleased(f);
+        }
+    }
+}
