@@ -49,8 +49,16 @@ public final class CacheFile implements Closeable {
     public static final byte EXPUNGED = 'X';
     /** The status of the record of a message an expunge took whose file is still there (until Remove marks it 'X'). */
     public static final byte EXPUNGED_KEPT = 'E';
+    /**
+     * The status of the record of a message an expunge is taking: marked before the expunge commits, turned to
+     * {@link #EXPUNGED_KEPT} after it, or back to {@link #LIVE} by the next open if it never committed. A Repair that
+     * lost the index and {@code store.exp} cannot tell which, and holds such a message back as recoverable.
+     */
+    public static final byte EXPUNGING = 'P';
     /** Header flag: every expunge since this file was made marked its records {@link #EXPUNGED_KEPT}. */
     public static final int MARKS_EXPUNGES = 1;
+    /** Header flag: an expunge marked records {@link #EXPUNGING} and has not settled them yet (a crash, if it stays). */
+    public static final int EXPUNGE_MARKING = 2;
     /** Upper bound on a payload, so that a damaged length cannot make us allocate gigabytes. */
     public static final int MAX_PAYLOAD = 64 * 1024;
     private static final byte CHECKSUM_KNOWN = 1;
@@ -61,7 +69,7 @@ public final class CacheFile implements Closeable {
     private final int version;
     private final int uidValidity;
     private final long generation;
-    private final int headerFlags;
+    private int headerFlags;
     private long length;
 
     private CacheFile(FileChannel channel, int version, int uidValidity, long generation, int headerFlags, long length) {
@@ -205,12 +213,82 @@ public final class CacheFile implements Closeable {
         }
     }
 
+    /** True when an expunge marked records {@link #EXPUNGING} and did not settle them ({@link #EXPUNGE_MARKING}). */
+    public boolean expungeMarking() {
+        return (headerFlags & EXPUNGE_MARKING) != 0;
+    }
+
+    private void writeHeaderFlags(int flags) throws IOException {
+        Durable.writeFully(channel, encodeHeader(uidValidity, generation, flags), 0);
+        headerFlags = flags;
+    }
+
+    /**
+     * Marks the records of the messages an expunge is about to commit {@link #EXPUNGING} and sets the header's
+     * {@link #EXPUNGE_MARKING}, so that the next open settles them should the expunge stop before
+     * {@link #markExpunged}; then forces the file. Only live records of the UIDs given are marked. Version 2 only (an
+     * earlier file is upgraded before its first change). Returns how many were marked.
+     */
+    public int markExpunging(long[] offsets, int[] uids) throws IOException {
+        if (version != VERSION || offsets.length == 0) {
+            return 0;
+        }
+        writeHeaderFlags(headerFlags | EXPUNGE_MARKING);
+        int marked = mark(offsets, uids, LIVE, EXPUNGING);
+        channel.force(false);
+        return marked;
+    }
+
     /**
      * Marks the records of expunged messages {@link #EXPUNGED_KEPT}, each a one-byte write at its offset, then forces
-     * the file. A record is marked only when it is there, live, and of the UID given (an offset that does not name such a
-     * record is left alone). Returns how many were marked.
+     * the file. A record is marked only when it is there, live (or {@link #EXPUNGING}), and of the UID given (an offset
+     * that does not name such a record is left alone). Then clears {@link #EXPUNGE_MARKING}, unforced: should that
+     * write be lost, the next open settles records that are already settled. Returns how many were marked.
      */
     public int markExpunged(long[] offsets, int[] uids) throws IOException {
+        int marked = mark(offsets, uids, LIVE, EXPUNGED_KEPT);
+        if (marked > 0) {
+            channel.force(false);
+        }
+        if (expungeMarking()) {
+            writeHeaderFlags(headerFlags & ~EXPUNGE_MARKING);
+        }
+        return marked;
+    }
+
+    /**
+     * Settles the records an expunge marked {@link #EXPUNGING} and never turned: {@link #EXPUNGED_KEPT} when the index no
+     * longer lists the UID (the expunge committed), {@link #LIVE} when it does (it never did); forced, then the header's
+     * {@link #EXPUNGE_MARKING} is cleared. Returns how many records were settled.
+     */
+    public int settleExpunging(java.util.function.IntPredicate listed) throws IOException {
+        java.util.List<long[]> found = new java.util.ArrayList<>();
+        ByteBuffer status = ByteBuffer.allocate(1);
+        walk(length, false, (offset, uid, len, expunged) -> {
+            found.add(new long[] {offset, uid});
+            return false;
+        });
+        int settled = 0;
+        ByteBuffer mark = ByteBuffer.allocate(1);
+        for (long[] r : found) {
+            status.clear();
+            Durable.readFully(channel, status, r[0]);
+            if (status.get(0) != EXPUNGING) {
+                continue;
+            }
+            mark.clear();
+            mark.put(listed.test((int) r[1]) ? LIVE : EXPUNGED_KEPT).flip();
+            Durable.writeFully(channel, mark, r[0]);
+            settled++;
+        }
+        channel.force(false);
+        writeHeaderFlags(headerFlags & ~EXPUNGE_MARKING);
+        channel.force(false);
+        return settled;
+    }
+
+    /** Turns the records at {@code offsets} whose status is {@code from} (or 'P') and whose UID matches to {@code to}. */
+    private int mark(long[] offsets, int[] uids, byte from, byte to) throws IOException {
         int marked = 0;
         ByteBuffer head = ByteBuffer.allocate(8);
         ByteBuffer mark = ByteBuffer.allocate(1);
@@ -224,16 +302,13 @@ public final class CacheFile implements Closeable {
             } catch (EOFException e) {
                 continue;
             }
-            if (head.get(0) != LIVE || head.getInt(4) != uids[i]) {
+            if ((head.get(0) != from && head.get(0) != EXPUNGING) || head.get(0) == to || head.getInt(4) != uids[i]) {
                 continue;
             }
             mark.clear();
-            mark.put(EXPUNGED_KEPT).flip();
+            mark.put(to).flip();
             Durable.writeFully(channel, mark, offsets[i]);
             marked++;
-        }
-        if (marked > 0) {
-            channel.force(false);
         }
         return marked;
     }
@@ -338,7 +413,7 @@ public final class CacheFile implements Closeable {
     }
 
     private static boolean knownStatus(byte status) {
-        return status == LIVE || status == EXPUNGED || status == EXPUNGED_KEPT;
+        return status == LIVE || status == EXPUNGED || status == EXPUNGED_KEPT || status == EXPUNGING;
     }
 
     private static boolean crcHolds(ByteBuffer b, int at, int payload, int version) {
@@ -660,9 +735,14 @@ public final class CacheFile implements Closeable {
 
     /** A record found by {@link #salvage}: the message checksum (if known) and the summary. */
     public record Salvaged(long checksum, MessageSummary summary, byte status) {
-        /** True when an expunge or Remove marked the record ('E' or 'X'). */
+        /** True when a committed expunge or Remove marked the record ('E' or 'X'). */
         public boolean markedExpunged() {
-            return status != LIVE;
+            return status == EXPUNGED || status == EXPUNGED_KEPT;
+        }
+
+        /** True when an expunge marked the record before its commit and never settled it ('P'): expunged or not. */
+        public boolean expungeInProgress() {
+            return status == EXPUNGING;
         }
     }
 

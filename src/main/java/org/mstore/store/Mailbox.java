@@ -181,6 +181,16 @@ public final class Mailbox implements Closeable {
                         + h.cacheEnd());
             }
             checkExpungeList(dir, index, readOnly);
+            if (cache.expungeMarking() && !readOnly) {
+                // an expunge stopped between its 'P' marks and its 'E' ones: the index tells whether it committed
+                cache.settleExpunging(uid -> {
+                    try {
+                        return index.find(uid) >= 0;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
             return new Mailbox(name, dir, lock, index, cache);
         } catch (IOException | RuntimeException e) {
             if (cache != null) {
@@ -771,18 +781,24 @@ public final class Mailbox implements Closeable {
         }
         ExpungeFile.appendCommitted(dir.resolve(ExpungeFile.FILE), h.expungeFileId(), h.expungeCount(), gone);
         CrashPoint.hit("expunge.after-exp-written");
+        // Before the commit, the cache records say an expunge is taking them ('P'): a crash between the commit and the
+        // 'E' marks below, then the loss of the index and store.exp, leaves a Repair that holds these messages back as
+        // recoverable instead of serving them again. The next open settles marks an expunge left ('E' or back to 'L').
+        long[] goneOffsets = goneRecords.stream().mapToLong(IndexRecord::cacheOffset).toArray();
+        int[] goneUids = goneRecords.stream().mapToInt(IndexRecord::uid).toArray();
+        cache.markExpunging(goneOffsets, goneUids);
+        CrashPoint.hit("expunge.after-cache-marking");
         MailboxIndex next = MailboxIndex.of(h.withLastModified(now).withExpunge(seq, h.expungeFileId(), h.expungeCount() + gone.size()),
                 keep);
         next.writeAtomically(dir.resolve(MailboxIndex.FILE), "expunge");
         index.replaceAll(next.header(), next.records());
-        // Committed: the cache records say so too ('E'), a second record of the expunge that a Repair which lost both
-        // the index and store.exp still finds. Marked only now: a mark never names a message the index still lists.
+        // Committed: the cache records say so ('E'), a second record of the expunge that a Repair which lost both the
+        // index and store.exp still finds. 'E' only now: it never names a message the index still lists.
         try {
-            cache.markExpunged(goneRecords.stream().mapToLong(IndexRecord::cacheOffset).toArray(),
-                    goneRecords.stream().mapToInt(IndexRecord::uid).toArray());
+            cache.markExpunged(goneOffsets, goneUids);
         } catch (IOException e) {
-            // the expunge stands; without its marks a Repair that lost both files cannot tell these messages apart
-            // and holds them back as recoverable (see rebuild)
+            // the expunge stands; its records stay 'P': a Repair that lost both files holds these messages back as
+            // recoverable (see rebuild), and the next open settles them
         }
         return new ExpungeResult(gone.size(), bytes, gone.stream().mapToInt(ExpungeFile.Entry::uid).toArray());
     }
@@ -1666,10 +1682,16 @@ public final class Mailbox implements Closeable {
                 } else if (intact != null && u < intact.header().nextUid() && intact.find(u) < 0 && !missing.containsKey(u)) {
                     orphanUids.add(u);
                 } else if (intact != null || inIndex
-                        || (oldHeader != null && !stale && (u & 0xffffffffL) >= (oldHeader.nextUid() & 0xffffffffL))
-                        || (c != null && cacheMarks) || listsComplete) {
-                    // listed; or past the next UID (never committed, so never expunged); or live in a cache that marks
-                    // every expunge; or no expunge record was lost
+                        || (oldHeader != null && !stale && (u & 0xffffffffL) >= (oldHeader.nextUid() & 0xffffffffL))) {
+                    // listed; or past the next UID (never committed, so never expunged)
+                    cand.add(u);
+                } else if (c != null && c.expungeInProgress()) {
+                    // an expunge marked it and stopped (a crash) before it settled: whether it committed was in the
+                    // files that are lost (the mailbox list may not have caught up either)
+                    undecided.add(u);
+                    cand.add(u);
+                } else if ((c != null && cacheMarks) || listsComplete) {
+                    // live in a cache that marks every expunge; or no expunge record was lost
                     cand.add(u);
                 } else {
                     // nothing left tells whether an expunge took it: not served, not removed (see "undecided" below)

@@ -182,4 +182,52 @@ class ExpungedStaysExpungedTest {
             }
         }
     }
+
+    /** Expunges UIDs 5 and 9 directly, made to stop at {@code point} as a crash there would. */
+    private void expungeStoppedAt(String point) throws Exception {
+        org.mstore.fs.CrashPoint.injectFault(point);
+        try (Mailbox mb = Mailbox.open(dir, org.mstore.api.MailboxName.parse(BOX))) {
+            assertThatThrownBy(() -> mb.expunge(r -> r.uid() == 5 || r.uid() == 9, 1_000L))
+                    .isInstanceOf(java.io.UncheckedIOException.class);
+        } finally {
+            org.mstore.fs.CrashPoint.clearFaults();
+        }
+        Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
+        assertThat(cached.get(5).expungeInProgress()).isTrue();
+        assertThat(cached.get(9).expungeInProgress()).isTrue();
+    }
+
+    @Test
+    void the_next_open_turns_the_marks_of_an_expunge_that_stopped_before_its_commit_back_to_live() throws Exception {
+        expungeStoppedAt("expunge.after-cache-marking");
+
+        try (Mailbox mb = Mailbox.open(dir, org.mstore.api.MailboxName.parse(BOX))) {
+            assertThat(mb.verify()).isEmpty();
+        }
+
+        Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
+        assertThat(cached.get(5).status()).isEqualTo(CacheFile.LIVE);
+        assertThat(cached.get(9).status()).isEqualTo(CacheFile.LIVE);
+        assertThat(s.engine.mailboxes().fetch(BOX, 5)).isEqualTo(bytes.get(5));
+        try (CacheFile c = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
+            assertThat(c.expungeMarking()).isFalse();
+        }
+    }
+
+    @Test
+    void the_next_open_marks_expunged_the_records_of_an_expunge_that_stopped_after_its_commit() throws Exception {
+        expungeStoppedAt("expunge.after-index-renamed");
+
+        try (Mailbox mb = Mailbox.open(dir, org.mstore.api.MailboxName.parse(BOX))) {
+            assertThat(mb.verify()).isEmpty();
+        }
+
+        Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
+        assertThat(cached.get(5).status()).isEqualTo(CacheFile.EXPUNGED_KEPT);
+        assertThat(cached.get(9).status()).isEqualTo(CacheFile.EXPUNGED_KEPT);
+        assertThat(cached.get(1).status()).isEqualTo(CacheFile.LIVE);
+        try (CacheFile c = CacheFile.open(dir.resolve(CacheFile.FILE), false)) {
+            assertThat(c.expungeMarking()).isFalse();
+        }
+    }
 }
