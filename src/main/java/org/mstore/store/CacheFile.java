@@ -70,29 +70,35 @@ public final class CacheFile implements Closeable {
     private final int uidValidity;
     private final long generation;
     private int headerFlags;
+    /** The header's next UID: every UID below it was issued (0: unknown, a file of an earlier release). */
+    private int nextUid;
     private long length;
 
-    private CacheFile(FileChannel channel, int version, int uidValidity, long generation, int headerFlags, long length) {
+    private CacheFile(FileChannel channel, int version, int uidValidity, long generation, int headerFlags, int nextUid, long length) {
         this.channel = channel;
         this.version = version;
         this.uidValidity = uidValidity;
         this.generation = generation;
         this.headerFlags = headerFlags;
+        this.nextUid = nextUid;
         this.length = length;
     }
 
-    /** Creates a new, empty cache file (replacing any file at {@code file}), owner-only, forced to disk. */
-    public static CacheFile create(Path file, int uidValidity, long generation) throws IOException {
+    /**
+     * Creates a new, empty cache file (replacing any file at {@code file}) whose header says that every UID below
+     * {@code nextUid} was issued, owner-only, forced to disk.
+     */
+    public static CacheFile create(Path file, int uidValidity, long generation, int nextUid) throws IOException {
         FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            Durable.writeFully(ch, encodeHeader(uidValidity, generation, MARKS_EXPUNGES), 0);
+            Durable.writeFully(ch, encodeHeader(uidValidity, generation, MARKS_EXPUNGES, nextUid), 0);
             ch.force(true);
         } catch (IOException e) {
             ch.close();
             throw e;
         }
-        return new CacheFile(ch, VERSION, uidValidity, generation, MARKS_EXPUNGES, HEADER_SIZE);
+        return new CacheFile(ch, VERSION, uidValidity, generation, MARKS_EXPUNGES, nextUid, HEADER_SIZE);
     }
 
     /** Opens an existing cache file and checks its header. */
@@ -128,7 +134,8 @@ public final class CacheFile implements Closeable {
             if ((int) crc.getValue() != h.getInt(HEADER_SIZE - 4)) {
                 throw new MailboxFormatException(FILE + " header has a bad checksum");
             }
-            return new CacheFile(ch, version, h.getInt(8), h.getLong(16), version == 1 ? 0 : h.getInt(12), size);
+            return new CacheFile(ch, version, h.getInt(8), h.getLong(16), version == 1 ? 0 : h.getInt(12),
+                    version == 1 ? 0 : h.getInt(24), size);
         } catch (MailboxFormatException | RuntimeException e) {
             ch.close();
             throw e;
@@ -138,7 +145,7 @@ public final class CacheFile implements Closeable {
         }
     }
 
-    private static ByteBuffer encodeHeader(int uidValidity, long generation, int flags) {
+    private static ByteBuffer encodeHeader(int uidValidity, long generation, int flags, int nextUid) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
         b.putInt(0, MAGIC);
         b.putShort(4, (short) VERSION);
@@ -146,6 +153,7 @@ public final class CacheFile implements Closeable {
         b.putInt(8, uidValidity);
         b.putInt(12, flags);
         b.putLong(16, generation);
+        b.putInt(24, nextUid);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, HEADER_SIZE - 4);
         b.putInt(HEADER_SIZE - 4, (int) crc.getValue());
@@ -171,6 +179,34 @@ public final class CacheFile implements Closeable {
 
     public long generation() {
         return generation;
+    }
+
+    /** Every UID below this was issued in the mailbox (0 when unknown: a file of an earlier release). */
+    public int nextUid() {
+        return nextUid;
+    }
+
+    /**
+     * The {@link #nextUid} of the cache at {@code file}, 0 when its header cannot be read or does not check out: what a
+     * Repair that lost the index and whose mailbox list may be older still knows of the UIDs issued.
+     */
+    static int nextUid(Path file) {
+        try (CacheFile c = open(file, false)) {
+            return c.nextUid();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Raises the header's {@link #nextUid} to {@code next} (an append that issues the UIDs below it), in place; the
+     * caller forces the file with the records it appended. Unchanged when the header already says as much.
+     */
+    public void raiseNextUid(int next) throws IOException {
+        if (Integer.compareUnsigned(next, nextUid) > 0) {
+            Durable.writeFully(channel, encodeHeader(uidValidity, generation, headerFlags, next), 0);
+            nextUid = next;
+        }
     }
 
     /** True when every expunge since this file was made marked its records ({@link #MARKS_EXPUNGES}). */
@@ -208,7 +244,7 @@ public final class CacheFile implements Closeable {
                 return false;
             });
             c.markExpunged(unlisted.stream().mapToLong(x -> x[0]).toArray(), unlisted.stream().mapToInt(x -> (int) x[1]).toArray());
-            Durable.writeFully(c.channel, encodeHeader(c.uidValidity, c.generation, c.headerFlags | MARKS_EXPUNGES), 0);
+            Durable.writeFully(c.channel, encodeHeader(c.uidValidity, c.generation, c.headerFlags | MARKS_EXPUNGES, c.nextUid), 0);
             c.channel.force(true);
         }
     }
@@ -219,7 +255,7 @@ public final class CacheFile implements Closeable {
     }
 
     private void writeHeaderFlags(int flags) throws IOException {
-        Durable.writeFully(channel, encodeHeader(uidValidity, generation, flags), 0);
+        Durable.writeFully(channel, encodeHeader(uidValidity, generation, flags, nextUid), 0);
         headerFlags = flags;
     }
 
@@ -585,7 +621,7 @@ public final class CacheFile implements Closeable {
     public Rewrite rewriteLive(Path target, long end, long newGeneration) throws IOException {
         try (FileChannel out = OwnerOnly.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration, version == 1 ? 0 : headerFlags), 0);
+            Durable.writeFully(out, encodeHeader(uidValidity, newGeneration, version == 1 ? 0 : headerFlags, nextUid), 0);
             out.position(HEADER_SIZE);
             Rewrite rw = version == 1 ? convertLive(out, end) : copyLive(out, end);
             out.force(true);

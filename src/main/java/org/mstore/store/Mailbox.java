@@ -99,7 +99,7 @@ public final class Mailbox implements Closeable {
                 throw new IOException("mailbox directory already holds a store.idx: " + dir);
             }
             made = true;
-            cache = CacheFile.create(dir.resolve(CacheFile.FILE), uidValidity, 1);
+            cache = CacheFile.create(dir.resolve(CacheFile.FILE), uidValidity, 1, 1);
             CrashPoint.hit("create.after-cache-written");
             MailboxIndex.empty(uidValidity, 1, now).writeAtomically(dir.resolve(MailboxIndex.FILE), "create");
             return new Mailbox(name, dir, lock, MailboxIndex.open(dir.resolve(MailboxIndex.FILE)), cache);
@@ -696,6 +696,9 @@ public final class Mailbox implements Closeable {
         long[] offsets;
         try {
             offsets = cache.append(uids, payloads, checksums, end);
+            // the highest UID issued, kept where a Repair that lost the index (and a mailbox list put back from an
+            // older copy) still finds it: a UID is never issued twice
+            cache.raiseNextUid(next + messages.size());
             cache.force();
         } catch (IOException | RuntimeException e) {
             discardUncommitted(uids, uids.length);
@@ -1513,6 +1516,13 @@ public final class Mailbox implements Closeable {
         }
         Map<Integer, IndexRecord> chosen = new java.util.concurrent.ConcurrentHashMap<>();
         Map<Integer, CacheFile.Salvaged> cached = CacheFile.salvage(dir.resolve(CacheFile.FILE));
+        // Every UID below the cache's next UID was issued, and so was every UID a cache record names (Remove marks a
+        // record 'X', Purge drops it): with the index lost and the mailbox list put back from an older copy, the
+        // messages expunged and removed since are gone from every other file, and their UIDs must not be issued again
+        long issued = Integer.toUnsignedLong(CacheFile.nextUid(dir.resolve(CacheFile.FILE))) - 1;
+        for (int u : cached.keySet()) {
+            issued = Math.max(issued, Integer.toUnsignedLong(u));
+        }
         MailboxIndex.Header oldHeader = salvage.header();
         // An index whose next UID is below the mailbox list's was put back from an older copy: what it lists is not
         // what the expunges since left, so its records and its count of committed expunges decide nothing here
@@ -1641,6 +1651,7 @@ public final class Mailbox implements Closeable {
                 base = Math.max(base, q.uid());
             }
             base = Math.max(base, Math.max((nextUidHint & 0xffffffffL) - 1, oldHeader != null ? (oldHeader.nextUid() & 0xffffffffL) - 1 : 0));
+            base = Math.max(base, issued);
             for (Map.Entry<Integer, Path> e : new ArrayList<>(files.entrySet())) {
                 int uid = e.getKey();
                 if (expunged.contains(uid)) {
@@ -1881,10 +1892,18 @@ public final class Mailbox implements Closeable {
         }
         uidValidity = oldHeader != null ? oldHeader.uidValidity() : cacheUidValidity != null ? cacheUidValidity : uidValidityHint;
         long gen = oldGen + 1;
+        for (IndexRecord r : salvage.records()) {
+            maxUid = Math.max(maxUid, r.uid());
+        }
+        for (Quarantined q : quarantined(dir)) {
+            maxUid = Math.max(maxUid, q.uid());
+        }
+        int nextUid = (int) Math.min(Integer.MAX_VALUE, Math.max(Math.max(Math.max(maxUid, issued) + 1L, nextUidHint),
+                oldHeader != null ? oldHeader.nextUid() : 1));
         List<IndexRecord> records = new ArrayList<>(good.size());
         long bytes = 0;
         long end;
-        try (CacheFile out = CacheFile.create(dir.resolve(CACHE_NEW), uidValidity, gen)) {
+        try (CacheFile out = CacheFile.create(dir.resolve(CACHE_NEW), uidValidity, gen, nextUid)) {
             long pos = CacheFile.HEADER_SIZE;
             int chunk = 4096;
             for (int from = 0; from < good.size(); from += chunk) {
@@ -1928,7 +1947,6 @@ public final class Mailbox implements Closeable {
                         + QUARANTINE + "/" + r.uid() + MISSING_SUFFIX + ": if the file is put back, the next Repair takes it in)");
                 keepMissingRecord(dir, r);
             }
-            maxUid = Math.max(maxUid, r.uid());
         }
         for (int u : missing.keySet()) {
             if (files.containsKey(u)) {
@@ -1936,11 +1954,6 @@ public final class Mailbox implements Closeable {
                         + "taken in again (or quarantined if it differs)");
             }
         }
-        for (Quarantined q : quarantined(dir)) {
-            maxUid = Math.max(maxUid, q.uid());
-        }
-        int nextUid = (int) Math.min(Integer.MAX_VALUE, Math.max(Math.max(maxUid + 1L, nextUidHint),
-                oldHeader != null ? oldHeader.nextUid() : 1));
         int seq = (oldHeader != null && !oldHeader.legacyExpungeList() ? oldHeader.expungeSeq() : 0) + 1;
         for (ExpungeFile.Entry e : currentKept) {
             seq = Math.max(seq, e.seq());
