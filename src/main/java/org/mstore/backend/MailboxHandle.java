@@ -43,8 +43,11 @@ public interface MailboxHandle extends Closeable {
     /** Appends messages; returns their UIDs. */
     int[] append(List<NewMessage> messages, boolean sync) throws IOException;
 
-    /** Applies a flag change to the messages of a UID set; returns those that changed, with their new flags. */
-    List<MessageRecord> setFlags(UidSet uids, int flags, FlagMode mode) throws IOException;
+    /**
+     * Applies a flag change to the messages of a UID set; returns those that changed, with the flags they had and their
+     * new ones (read once: the old flags are what the change replaced).
+     */
+    FlagChange setFlags(UidSet uids, int flags, FlagMode mode) throws IOException;
 
     /** Removes the matching messages from the mailbox (expunge or expire). */
     ExpungeResult expunge(Predicate<MessageRecord> which, long now) throws IOException;

@@ -20,6 +20,7 @@ import org.mstore.api.NewMessage;
 import org.mstore.api.NoSuchMessageException;
 import org.mstore.api.UidSet;
 import org.mstore.backend.CacheCounts;
+import org.mstore.backend.FlagChange;
 import org.mstore.backend.MailboxHandle;
 import org.mstore.backend.PurgeResult;
 import org.mstore.backend.RemoveResult;
@@ -123,30 +124,40 @@ final class CassandraMailbox implements MailboxHandle {
         return live().stream().map(CassandraMailbox::record).toList();
     }
 
+    /** The highest live UID (0 if none) and the records of the bucket it is in (-1 and none if none). */
+    private record Top(int maxUid, int bucket, List<CassandraStorage.Msg> rows) {
+    }
+
     /** The largest live UID: the last buckets, read from the top down. */
-    private int maxLiveUid() {
+    private Top top() {
         for (int b = CassandraStorage.lastBucket(h.nextUid()); b >= 0; b--) {
+            List<CassandraStorage.Msg> rows = s.bucket(h.id(), b);
             long max = -1;
-            for (CassandraStorage.Msg m : s.bucket(h.id(), b)) {
+            for (CassandraStorage.Msg m : rows) {
                 if (m.expungedAt() == null) {
                     max = Math.max(max, m.uid());
                 }
             }
             if (max > 0) {
-                return (int) max;
+                return new Top((int) max, b, rows);
             }
         }
-        return 0;
+        return new Top(0, -1, List.of());
     }
 
+    /**
+     * The live messages of a UID set. The bucket of the highest live UID (what {@code *} stands for, and where every
+     * range is cut) is read first and not again: a UID set on a mailbox of one bucket, the usual IMAP STORE, is one read.
+     */
     private List<CassandraStorage.Msg> live(UidSet uids) {
-        int max = maxLiveUid();
+        Top top = top();
+        int max = top.maxUid();
         List<CassandraStorage.Msg> out = new ArrayList<>();
         int lastRead = -1;
         for (long[] r : uids.resolve(max)) {
             for (int b = Math.max(lastRead + 1, Schema.uidBucket(r[0])); b <= Schema.uidBucket(r[1]); b++) {
                 lastRead = b;
-                for (CassandraStorage.Msg m : s.bucket(h.id(), b)) {
+                for (CassandraStorage.Msg m : b == top.bucket() ? top.rows() : s.bucket(h.id(), b)) {
                     if (m.expungedAt() == null && uids.contains((int) m.uid(), max)) {
                         out.add(m);
                     }
@@ -247,9 +258,10 @@ final class CassandraMailbox implements MailboxHandle {
     }
 
     @Override
-    public List<MessageRecord> setFlags(UidSet uids, int flags, FlagMode mode) throws IOException {
+    public FlagChange setFlags(UidSet uids, int flags, FlagMode mode) throws IOException {
         writable();
         int f = flags & Flags.ALL;
+        List<MessageRecord> was = new ArrayList<>();
         List<MessageRecord> changed = new ArrayList<>();
         Window w = new Window(64);
         for (CassandraStorage.Msg m : live(uids)) {
@@ -262,11 +274,12 @@ final class CassandraMailbox implements MailboxHandle {
                 var st = s.cql.bind("UPDATE {mbox}.messages SET flags = ? WHERE mailbox_id = ? AND bucket = ? AND uid = ?", next, h.id(),
                         Schema.uidBucket(m.uid()), m.uid());
                 w.submit(() -> s.cql.executeAsync(st));
+                was.add(record(m));
                 changed.add(new MessageRecord((int) m.uid(), next, m.internalDate(), (int) m.size()));
             }
         }
         w.await();
-        return changed;
+        return new FlagChange(was, changed);
     }
 
     @Override

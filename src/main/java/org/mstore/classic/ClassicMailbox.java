@@ -14,6 +14,7 @@ import org.mstore.api.MessageView;
 import org.mstore.api.NewMessage;
 import org.mstore.api.UidSet;
 import org.mstore.backend.CacheCounts;
+import org.mstore.backend.FlagChange;
 import org.mstore.backend.MailboxHandle;
 import org.mstore.backend.PurgeResult;
 import org.mstore.backend.RemoveResult;
@@ -109,13 +110,13 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
-    public List<MessageRecord> setFlags(UidSet uids, int flags, FlagMode mode) throws IOException {
+    public FlagChange setFlags(UidSet uids, int flags, FlagMode mode) throws IOException {
         MailboxIndex index = mb.index();
         int[] positions = index.positions(uids);
         int f = flags & Flags.ALL;
-        int[] before = new int[positions.length];
+        MessageRecord[] before = new MessageRecord[positions.length];
         for (int i = 0; i < positions.length; i++) {
-            before[i] = index.get(positions[i]).flags();
+            before[i] = record(index.get(positions[i]));
         }
         if (mode == FlagMode.ADD || mode == FlagMode.REPLACE) {
             mb.setFlag(positions, f, true);
@@ -125,14 +126,16 @@ final class ClassicMailbox implements MailboxHandle {
         } else if (mode == FlagMode.REPLACE) {
             mb.setFlag(positions, Flags.ALL & ~f, false);
         }
+        List<MessageRecord> was = new ArrayList<>();
         List<MessageRecord> changed = new ArrayList<>();
         for (int i = 0; i < positions.length; i++) {
             IndexRecord r = index.get(positions[i]);
-            if (r.flags() != before[i]) {
+            if (r.flags() != before[i].flags()) {
+                was.add(before[i]);
                 changed.add(record(r));
             }
         }
-        return changed;
+        return new FlagChange(was, changed);
     }
 
     @Override

@@ -26,6 +26,7 @@ import org.mstore.api.ReadOnlyStoreException;
 import org.mstore.api.RepairRequestedException;
 import org.mstore.api.StoreEvent;
 import org.mstore.api.UidSet;
+import org.mstore.backend.FlagChange;
 import org.mstore.backend.MailboxHandle;
 import org.mstore.fs.CrashPoint;
 
@@ -394,14 +395,13 @@ public final class MailboxService {
     public List<MessageRecord> setFlags(String name, UidSet uids, int flags, FlagMode mode) throws IOException {
         requireWritable("change flags");
         try (MailboxHandle mb = openForChange(name)) {
-            List<MessageRecord> before;
-            List<MessageRecord> changed;
+            FlagChange change;
             try {
-                before = mb.records(uids);
-                changed = mb.setFlags(uids, flags, mode);
+                change = mb.setFlags(uids, flags, mode);
             } catch (MailboxFormatException e) {
                 throw corrupt(name, e);
             }
+            List<MessageRecord> changed = change.after();
             if (!changed.isEmpty()) {
                 try {
                     ctx.meta().transact(tx -> {
@@ -411,7 +411,7 @@ public final class MailboxService {
                 } catch (RuntimeException e) {
                     // other processes learn of a flag change from this record (a full disk refused it): the change is
                     // undone, so that the command's failure is the truth and no session keeps flags that differ
-                    putBackFlags(mb, before, changed, e);
+                    putBackFlags(mb, change, e);
                     throw e;
                 }
                 messageListener.accept(new StoreEvent.MessagesChanged(name, changed, new int[0]));
@@ -420,18 +420,11 @@ public final class MailboxService {
         }
     }
 
-    /** Gives the {@code changed} messages back the flags they had {@code before}; a failure is added to {@code cause}. */
-    private static void putBackFlags(MailboxHandle mb, List<MessageRecord> before, List<MessageRecord> changed, RuntimeException cause) {
-        java.util.Map<Integer, Integer> was = new java.util.HashMap<>();
-        for (MessageRecord r : before) {
-            was.put(r.uid(), r.flags());
-        }
+    /** Gives the messages of {@code change} back the flags they had before it; a failure is added to {@code cause}. */
+    private static void putBackFlags(MailboxHandle mb, FlagChange change, RuntimeException cause) {
         java.util.Map<Integer, java.util.List<Integer>> byFlags = new java.util.HashMap<>();
-        for (MessageRecord r : changed) {
-            Integer f = was.get(r.uid());
-            if (f != null) {
-                byFlags.computeIfAbsent(f, k -> new java.util.ArrayList<>()).add(r.uid());
-            }
+        for (MessageRecord r : change.before()) {
+            byFlags.computeIfAbsent(r.flags(), k -> new java.util.ArrayList<>()).add(r.uid());
         }
         try {
             for (var e : byFlags.entrySet()) {

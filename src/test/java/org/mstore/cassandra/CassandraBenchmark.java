@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.FlagMode;
+import org.mstore.api.Flags;
 import org.mstore.api.NewMessage;
 import org.mstore.api.QueueRequest;
 import org.mstore.api.UidSet;
@@ -25,7 +27,8 @@ import org.mstore.tools.MessageGenerator;
  * The figures of docs/benchmarks.md's Cassandra section (not a timed test: it asserts nothing and runs only with
  * {@code -Dmstore.cassandra.bench=true}): queue throughput with 1, 2 and 3 workers on one queue, enqueue per second,
  * append and fetch per second against the single node, and the time of a Purge of 10% of a mailbox of
- * {@code -Dmstore.cassandra.bench.messages} (200,000) messages.
+ * {@code -Dmstore.cassandra.bench.messages} (200,000) messages; and, alone ({@code -Dtest='CassandraBenchmark#flag_change'}),
+ * the time of a flag change on one message.
  */
 @ExtendWith(CassandraFixture.class)
 class CassandraBenchmark {
@@ -128,6 +131,44 @@ class CassandraBenchmark {
             out("Purge of %d of %d messages: %.1f s (%s)", tenth, messages, (System.nanoTime() - t7) / 1e9, r.isEmpty() ? "-" : r.get(0).detail());
         } finally {
             hosts.forEach(Engine::close);
+        }
+    }
+
+    /**
+     * One message's {@code \Flagged} set and cleared through the API (an IMAP STORE: open, lock, read, write, the
+     * mailbox list's touch, close), {@code -Dmstore.cassandra.bench.flags} (200) times after 20 unmeasured; the median
+     * and the 90th percentile.
+     */
+    @Test
+    void flag_change() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("mstore.cassandra.bench"), "run with -Dmstore.cassandra.bench=true");
+        int n = Integer.getInteger("mstore.cassandra.bench.flags", 200);
+        String prefix = CassandraFixture.newPrefix("benchflags");
+        SettableClock clock = SettableClock.fixed();
+        try (Engine a = CassandraFixture.store(tmp.resolve("host"), prefix, clock)) {
+            String box = "user/flags";
+            a.mailboxes().create(box, CassandraStorage.PARTITION);
+            MessageGenerator g = new MessageGenerator(42);
+            List<NewMessage> ms = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                ms.add(new NewMessage(g.next("bench").bytes(), clock.millis(), 0));
+            }
+            a.mailboxes().append(box, ms);
+            UidSet one = UidSet.of(50);
+            double[] ms1 = new double[n];
+            for (int i = -20; i < n; i++) {
+                long t0 = System.nanoTime();
+                int changed = a.mailboxes().setFlags(box, one, Flags.FLAGGED, i % 2 == 0 ? FlagMode.ADD : FlagMode.REMOVE).size();
+                if (i >= 0) {
+                    ms1[i] = (System.nanoTime() - t0) / 1e6;
+                }
+                if (changed != 1) {
+                    throw new IllegalStateException("flag change " + i + " changed " + changed + " messages, not 1");
+                }
+            }
+            java.util.Arrays.sort(ms1);
+            out("flag change on one message of 100 (through the API): %d changes, median %.2f ms, 90th percentile %.2f ms", n, ms1[n / 2],
+                    ms1[n * 9 / 10]);
         }
     }
 }
