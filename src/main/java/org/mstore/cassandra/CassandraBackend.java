@@ -103,8 +103,11 @@ public final class CassandraBackend implements Backend {
                 throw new IOException("no Cassandra store in keyspace " + config.mboxKeyspace() + " at " + String.join(",", config.contactPoints())
                         + " (was it created with 'mstore init --backend cassandra'?)");
             } else {
-                requireNoMigration(cql);
-                requireStoreOptions(root, cql, config);
+                Map<String, String> meta = storeMeta(cql);
+                if (meta.containsKey(MIGRATION_KEY)) {
+                    throw unfinished(config, meta.get(MIGRATION_KEY));
+                }
+                requireStoreOptions(root, meta, config);
                 Schema.addMissing(cql);
             }
             CassandraBackend b = new CassandraBackend(root, config, cql, clock);
@@ -155,7 +158,8 @@ public final class CassandraBackend implements Backend {
                     requireNodes(cql, given.withReplication(theirs), keyspaces.keySet());
                 }
             }
-            String mark = migrationMark(cql);
+            Map<String, String> meta = storeMeta(cql);
+            String mark = meta.get(MIGRATION_KEY);
             if (mark != null) {
                 throw unfinished(given, mark);
             }
@@ -175,14 +179,14 @@ public final class CassandraBackend implements Backend {
                     }
                 }
             }
-            String cl = recorded(cql, CONSISTENCY_KEY);
+            String cl = meta.get(CONSISTENCY_KEY);
             if (cl != null) {
                 if (givenOptions.contains(CassandraConfig.CONSISTENCY) && !cl.equals(c.consistency().name())) {
                     throw mismatch(c, CassandraConfig.CONSISTENCY, cl, c.consistency().name());
                 }
                 c = c.withConsistency(Cql.level(cl));
             }
-            String lease = recorded(cql, LEASE_KEY);
+            String lease = meta.get(LEASE_KEY);
             if (lease != null) {
                 String mine = Long.toString(c.lease().toSeconds());
                 if (givenOptions.contains(CassandraConfig.LEASE) && !lease.equals(mine)) {
@@ -272,20 +276,31 @@ public final class CassandraBackend implements Backend {
         }
     }
 
-    /** A store-wide option's row of {@code store_meta}, or null (none, or no such table yet). */
-    private static String recorded(Cql cql, String key) {
+    /**
+     * The rows of {@code store_meta} that an open and an {@code init} look at — the unfinished migration's mark and the
+     * store-wide options — by key (empty: none, or no such table yet), in one query. Each row is written by a lightweight
+     * transaction and read at the serial level, so that one just written is seen. Cassandra refuses an unpaged serial
+     * read of several partitions, and serves a paged one a partition at a time, each a serial (Paxos) read of its own
+     * (its CASRead count grows by three): the page size set here keeps it paged whatever the driver's default.
+     */
+    private static Map<String, String> storeMeta(Cql cql) {
+        Map<String, String> out = new java.util.HashMap<>();
         try {
-            Row r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", key);
-            return r == null ? null : r.getString(0);
+            var st = cql.bind("SELECT key, value FROM {mbox}.store_meta WHERE key IN ?", java.util.List.of(MIGRATION_KEY, CONSISTENCY_KEY, LEASE_KEY))
+                    .setConsistencyLevel(cql.config().serialConsistency()).setPageSize(META_PAGE);
+            for (Row r : cql.execute(st)) {
+                if (r.getString("value") != null) {
+                    out.put(r.getString("key"), r.getString("value"));
+                }
+            }
         } catch (InvalidQueryException e) {
-            return null; // no keyspace or table yet
+            // no keyspace or table yet
         }
+        return out;
     }
 
-    /** The unfinished migration's mark, or null (none, or no such table yet). */
-    private static String migrationMark(Cql cql) {
-        return recorded(cql, MIGRATION_KEY);
-    }
+    /** More than the rows {@link #storeMeta} reads: they come in one page. */
+    private static final int META_PAGE = 16;
 
     /**
      * The keyspaces made (or found), checks that they and the recorded store-wide options are this configuration's, and
@@ -315,20 +330,18 @@ public final class CassandraBackend implements Backend {
     /** This backend's migration mark, while {@code migrate} fills the store (null otherwise). */
     private volatile String migrationMark;
 
-    /** Refuses keyspaces that hold an unfinished migration's mark (read at LOCAL_SERIAL: a mark just written is seen). */
     /**
      * Refuses to open the store from a host whose {@code store.conf} keeps another lease or consistency than the store
      * records ({@link #CONSISTENCY_KEY}, {@link #LEASE_KEY}): a host set up before the store recorded them, or whose file
      * was edited since. Such a host would take other hosts' entries and mailbox locks over too early, or read below what
      * another host's writes reach. A store that records none yet (made before they were recorded) is not checked.
      */
-    private static void requireStoreOptions(Path root, Cql cql, CassandraConfig c) throws IOException {
+    private static void requireStoreOptions(Path root, Map<String, String> meta, CassandraConfig c) throws IOException {
         String mine = null;
         String theirs = null;
         String option = null;
-        for (Row r : cql.execute("SELECT key, value FROM {mbox}.store_meta WHERE key IN ?", java.util.List.of(CONSISTENCY_KEY, LEASE_KEY))) {
-            String key = r.getString("key");
-            String value = r.getString("value");
+        for (String key : java.util.List.of(CONSISTENCY_KEY, LEASE_KEY)) {
+            String value = meta.get(key);
             String here = key.equals(LEASE_KEY) ? Long.toString(c.lease().toSeconds()) : c.consistency().name();
             if (value != null && !value.equals(here) && option == null) {
                 option = key.equals(LEASE_KEY) ? CassandraConfig.LEASE : CassandraConfig.CONSISTENCY;
@@ -342,6 +355,7 @@ public final class CassandraBackend implements Backend {
         }
     }
 
+    /** Refuses keyspaces that hold an unfinished migration's mark (read at LOCAL_SERIAL: a mark just written is seen). */
     private static void requireNoMigration(Cql cql) throws IOException {
         var r = cql.oneSerial("SELECT value FROM {mbox}.store_meta WHERE key = ?", MIGRATION_KEY);
         if (r != null) {
