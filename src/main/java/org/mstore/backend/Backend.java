@@ -64,6 +64,13 @@ public interface Backend extends AutoCloseable {
     default void finishMigration() throws java.io.IOException {
     }
 
+    /**
+     * Where the backend says what happens outside any command (a Cassandra store's lease renewals failing during an
+     * outage, and working again): the store's log, under the process's name. Until it is given, the backend's own logger.
+     */
+    default void logTo(java.util.function.BiConsumer<org.mstore.api.LogLevel, String> log) {
+    }
+
     @Override
     void close();
 }

@@ -56,7 +56,7 @@ public final class CassandraBackend implements Backend {
         this.root = root;
         this.config = config;
         this.cql = cql;
-        this.keeper = new LeaseKeeper(config.lease());
+        this.keeper = new LeaseKeeper(config.lease(), clock);
         this.changes = new CassandraChanges(cql, clock);
         this.mailboxes = new CassandraMailboxList(cql, changes);
         this.queue = new CassandraQueue(cql, clock, mailboxes, changes, (int) config.lease().toSeconds());
@@ -533,6 +533,11 @@ public final class CassandraBackend implements Backend {
     public java.util.UUID mailboxIdForTests(String name) {
         CassandraStorage.Header h = storage.header(name);
         return h == null ? null : h.id();
+    }
+
+    @Override
+    public void logTo(java.util.function.BiConsumer<org.mstore.api.LogLevel, String> log) {
+        keeper.logTo(log);
     }
 
     @Override

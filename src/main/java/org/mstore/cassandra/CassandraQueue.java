@@ -1029,9 +1029,11 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
 
     /**
      * Renews every claim this process holds, all at once (a batch of claims is renewed in one round trip's time, not one
-     * after the other); a claim whose lease was lost is forgotten (its completion will fail).
+     * after the other); a claim whose lease was lost is forgotten (its completion will fail). Then the workers'
+     * heartbeats. Returns how many of these the store answered; a failure is thrown after every one was tried, for the
+     * keeper to say once per outage.
      */
-    void renewLeases() {
+    int renewLeases() {
         List<Claim> held = new ArrayList<>(claims.values());
         List<CompletableFuture<Boolean>> pending = new ArrayList<>(held.size());
         for (Claim c : held) {
@@ -1040,6 +1042,8 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                     c.lane(), c.bucket(), c.recno(), c.leaseId());
             pending.add(cql.executeAsync(st).toCompletableFuture().thenApply(rs -> rs.wasApplied()));
         }
+        RuntimeException failure = null;
+        int answered = 0;
         for (int i = 0; i < held.size(); i++) {
             Claim c = held.get(i);
             try {
@@ -1047,11 +1051,20 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                 if (!pending.get(i).join() && claims.remove(c.recno(), c)) {
                     LOG.warn("lost the lease on RecNo {} ({} {})", c.recno(), c.action(), c.mailbox());
                 }
+                answered++;
             } catch (RuntimeException e) {
-                LOG.warn("could not renew the lease on RecNo {}: {}", c.recno(), Cql.oneLine(e.getMessage()));
+                failure = failure == null ? e : failure; // the keeper says it, once per outage
             }
         }
-        heartbeatAll();
+        try {
+            answered += heartbeatAll();
+        } catch (RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return answered;
     }
 
     /** Gives back every claim this process still holds (the store is closing): others need not wait for the leases. */
@@ -1072,29 +1085,26 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         return claims.size();
     }
 
-    private void heartbeatAll() {
+    /** Records every worker of this process as alive; returns how many; throws the first failure (after trying all). */
+    private int heartbeatAll() {
         long now = System.currentTimeMillis();
         owners.entrySet().removeIf(e -> now - e.getValue() > 3L * leaseSeconds * 1000 && claims.values().stream()
                 .noneMatch(c -> c.worker().equals(workerName(e.getKey()))));
-        boolean failed = false;
+        RuntimeException failure = null;
+        int recorded = 0;
         for (String o : owners.keySet()) {
             try {
                 heartbeat(o);
+                recorded++;
             } catch (RuntimeException e) {
-                failed = true;
-                if (!heartbeatFailing) { // once until it works again: not every lease period of an outage
-                    LOG.warn("could not record worker {}: {}", o, Cql.oneLine(e.getMessage()));
-                }
+                failure = failure == null ? e : failure;
             }
         }
-        if (!failed && heartbeatFailing && !owners.isEmpty()) {
-            LOG.info("recording the workers again");
+        if (failure != null) {
+            throw failure;
         }
-        heartbeatFailing = failed;
+        return recorded;
     }
-
-    /** The last heartbeat failed (its warning was logged): the next failures are not. */
-    private volatile boolean heartbeatFailing;
 
     private void heartbeat(String owner) {
         String worker = workerName(owner);

@@ -100,8 +100,13 @@ final class MailboxLocks {
         }
     }
 
-    /** Renews every lock this process holds (the lease keeper's tick); a lock found taken over is marked lost. */
-    void renew() {
+    /**
+     * Renews every lock this process holds (the lease keeper's tick); a lock found taken over is marked lost. Returns how
+     * many the store answered; a failure is thrown after every lock was tried, for the keeper to say once per outage.
+     */
+    int renew() {
+        RuntimeException failure = null;
+        int answered = 0;
         for (Held h : held.values()) {
             try {
                 if (!cql.lwt("UPDATE {mbox}.mailbox_locks USING TTL ? SET owner = ?, since = ? WHERE name = ? IF owner = ?", ttlSeconds, h.owner,
@@ -109,9 +114,14 @@ final class MailboxLocks {
                     h.lost = true;
                     LOG.warn("lost the lock on {} (its lease expired)", h.name);
                 }
+                answered++;
             } catch (RuntimeException e) {
-                LOG.warn("could not renew the lock on {}: {}", h.name, e.getMessage());
+                failure = failure == null ? e : failure; // the keeper says it, once per outage
             }
         }
+        if (failure != null) {
+            throw failure;
+        }
+        return answered;
     }
 }

@@ -113,6 +113,7 @@ public final class Engine implements MessageStore {
         this.info = new StoreInfo(root, backend.location(), backend.kind(), backend.features(), options.readOnly(),
                 options.processName(), options.clock().getZone(), ctx.log().file());
         mailboxes.onMessagesChanged(this::publish);
+        backend.logTo((level, message) -> ctx.log().log(options.processName(), "Store", level, message));
         backend.queue().onChange(this::changed);
         backend.settings().onChange(this::changed);
     }

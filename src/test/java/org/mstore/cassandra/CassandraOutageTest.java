@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
+import org.mstore.api.FlagMode;
+import org.mstore.api.Flags;
 import org.mstore.api.DaemonMode;
 import org.mstore.api.DaemonState;
 import org.mstore.api.OpenOptions;
@@ -33,6 +35,8 @@ import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Setting;
 import org.mstore.api.TaskResult;
+import org.mstore.api.UidSet;
+import org.mstore.backend.MailboxHandle;
 import org.mstore.engine.Engine;
 import org.mstore.testing.SettableClock;
 
@@ -122,6 +126,45 @@ class CassandraOutageTest {
         assertThat(CassandraBackend.unreachableCause(new IllegalStateException("bad"))).isFalse();
         assertThat(CassandraBackend.unreachableCause(new IOException("disk", new IllegalArgumentException()))).isFalse();
         assertThat(CassandraBackend.unreachableCause(null)).isFalse();
+    }
+
+    @Test
+    void lease_renewals_that_fail_through_an_outage_are_warned_of_once_and_their_return_said_once() throws Exception {
+        SettableClock clock = SettableClock.fixed();
+        try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {
+            Map<String, String> options = CassandraFixture.options(prefix);
+            options.put("contact-points", proxy.contactPoint());
+            Path root = tmp.resolve("renewals");
+            try (Engine e = Engine.init(root, new OpenOptions(clock, "test", false, false), "cassandra", options)) {
+                CassandraTestStore s = CassandraTestStore.of(e, root, clock);
+                String box = "user/renewals";
+                s.mailbox(box);
+                s.append(box, 1);
+                List<String> log;
+                try (MailboxHandle mb = s.backend.storage().open(e.mailboxes().get(box), false)) {
+                    mb.setFlags(UidSet.of(1), Flags.SEEN, FlagMode.ADD); // takes the mailbox's lock: the keeper renews it
+                    proxy.down();
+                    waitFor(Duration.ofSeconds(30), () -> lines(e).stream().anyMatch(l -> l.contains("lease renewal failed")));
+                    Thread.sleep(4 * 1_700); // four more renewals (5-second leases: one every 1.7 s), all failing
+                    clock.advance(Duration.ofSeconds(40));
+                    proxy.up();
+                    waitFor(Duration.ofSeconds(90), () -> lines(e).stream().anyMatch(l -> l.contains("lease renewed again")));
+                    log = lines(e);
+                }
+                assertThat(log).filteredOn(l -> l.contains("lease renewal failed")).singleElement().asString()
+                        .contains("Store Warning:");
+                assertThat(log).filteredOn(l -> l.contains("lease renewed again")).singleElement().asString()
+                        .contains("lease renewed again after 40 s");
+            }
+        }
+    }
+
+    private static List<String> lines(Engine e) {
+        try {
+            return Files.exists(e.log().file()) ? Files.readAllLines(e.log().file()) : List.of();
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
     }
 
     private static void waitFor(Duration max, BooleanSupplier condition) throws InterruptedException {
