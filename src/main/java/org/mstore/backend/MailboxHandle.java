@@ -114,6 +114,16 @@ public interface MailboxHandle extends Closeable {
     }
 
     /**
+     * The expunged messages of {@code uids} ({@link #expunged} lists them recoverable), with their bytes (checked as
+     * {@link #unexpunge} checks them), the flags they had when expunged, their internal dates and when they were
+     * expunged, in UID order: what a migration carries over, a batch at a time. Reads only. Where the backend cannot
+     * recover expunged messages: {@link UnsupportedOperationException}.
+     */
+    default List<RestoredMessage> recoverableExpunged(int[] uids) throws IOException {
+        throw new UnsupportedOperationException("this store cannot recover expunged messages");
+    }
+
+    /**
      * Appends the files of expunged messages again as new messages (new UIDs, their internal dates, exact bytes, the
      * flags they had when expunged less {@code \Deleted}, where the backend kept them) and
      * records that they were recovered; all of {@code oldUids} or none ({@link IllegalArgumentException} says why).

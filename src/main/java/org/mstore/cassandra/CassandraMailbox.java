@@ -248,13 +248,19 @@ final class CassandraMailbox implements MailboxHandle {
         long next = Math.max(nextUid, max + 1);
         long messagesBefore = h.messages();
         long bytesBefore = h.bytes();
-        setHeader(next, messagesBefore, bytesBefore, h.expunged(), "restore");
+        long expungedBefore = h.expunged();
+        setHeader(next, messagesBefore, bytesBefore, expungedBefore, "restore");
         Window w = new Window(32);
+        long expunged = 0;
         for (RestoredMessage m : messages) {
-            s.writeMessage(w, h.id(), m.uid(), m.content(), m.internalDate(), m.flags() & Flags.ALL);
+            s.writeMessage(w, h.id(), m.uid(), m.content(), m.internalDate(), m.flags() & Flags.ALL, m.expungedAt());
+            if (m.expunged()) {
+                expunged++;
+                bytes -= m.content().length;
+            }
         }
         w.await();
-        setHeader(next, messagesBefore + messages.size(), bytesBefore + bytes, h.expunged(), null);
+        setHeader(next, messagesBefore + messages.size() - expunged, bytesBefore + bytes, expungedBefore + expunged, null);
     }
 
     @Override

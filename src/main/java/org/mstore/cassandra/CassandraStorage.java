@@ -132,6 +132,15 @@ final class CassandraStorage implements MessageStorage {
 
     /** Writes one message: its blob reference first (so that a blob is never unaccounted for), its bytes, its summary, then its record. */
     void writeMessage(Window w, UUID id, long uid, byte[] content, long internalDate, int flags) {
+        writeMessage(w, id, uid, content, internalDate, flags, 0);
+    }
+
+    /**
+     * {@link #writeMessage(Window, UUID, long, byte[], long, int)}; with {@code expungedAt} above 0 the message is written
+     * expunged at that time (a migration's copy of an expunged message still recoverable at its source): its Purge
+     * to-do row before its record, as an expunge writes them, and the record with its {@code expunged_at}.
+     */
+    void writeMessage(Window w, UUID id, long uid, byte[] content, long internalDate, int flags, long expungedAt) {
         UUID blobId = UUID.randomUUID();
         int crc = Blobs.crc32c(content);
         int b = Schema.uidBucket(uid);
@@ -142,6 +151,16 @@ final class CassandraStorage implements MessageStorage {
         var summary = summaryInsert(id, uid, content, internalDate);
         var record = cql.bind("INSERT INTO {mbox}.messages (mailbox_id, bucket, uid, blob_id, size, crc32c, internal_date, flags) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, b, uid, blobId, (long) content.length, crc, internalDate, flags);
+        if (expungedAt > 0) {
+            var todo = cql.bind("INSERT INTO {mbox}.expunged (mailbox_id, bucket, uid, blob_id, size, expunged_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    id, b, uid, blobId, (long) content.length, expungedAt);
+            var expunged = cql.bind("INSERT INTO {mbox}.messages (mailbox_id, bucket, uid, blob_id, size, crc32c, internal_date, flags, "
+                    + "expunged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id, b, uid, blobId, (long) content.length, crc, internalDate, flags,
+                    expungedAt);
+            w.submit(() -> cql.executeAsync(ref).thenCompose(x -> cql.executeAsync(blob)).thenCompose(x -> cql.executeAsync(summary))
+                    .thenCompose(x -> cql.executeAsync(todo)).thenCompose(x -> cql.executeAsync(expunged)));
+            return;
+        }
         w.submit(() -> cql.executeAsync(ref).thenCompose(x -> cql.executeAsync(blob)).thenCompose(x -> cql.executeAsync(summary))
                 .thenCompose(x -> cql.executeAsync(record)));
     }

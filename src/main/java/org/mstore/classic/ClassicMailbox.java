@@ -196,6 +196,12 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
+    public List<org.mstore.backend.RestoredMessage> recoverableExpunged(int[] uids) throws IOException {
+        return mb.recoverableExpunged(uids).stream()
+                .map(c -> new org.mstore.backend.RestoredMessage(c.uid(), c.content(), c.internalDate(), c.flags(), c.expungedAt())).toList();
+    }
+
+    @Override
     public int[] unexpunge(int[] oldUids, long now) throws IOException {
         return mb.unexpunge(oldUids, now);
     }

@@ -75,9 +75,10 @@ final class MigrateCommand implements Callable<Integer> {
             throw new IllegalStateException("the copy differs from " + source + " in " + r.differences().size() + " places (first: "
                     + r.differences().get(0) + ")");
         }
-        out.printf("migrated %d mailboxes, %d messages (%d bytes), %d settings, %d queue entries (%d Clean/Remove left out) to %s; "
-                + "verified %d messages: bytes and flags equal; %.1f s%n", r.mailboxes(), r.messages(), r.bytes(), r.settings(), r.entries(),
-                r.entriesLeftOut(), target, r.verified(), r.took().toMillis() / 1000.0);
+        out.printf("migrated %d mailboxes, %d messages (%d bytes), %d expunged messages still recoverable (carried as expunged: "
+                + "unexpunge --list), %d settings, %d queue entries (%d Clean/Remove left out: the target purges instead) to %s; "
+                + "verified %d messages: bytes and flags equal; %.1f s%n", r.mailboxes(), r.messages(), r.bytes(), r.expunged(), r.settings(),
+                r.entries(), r.entriesLeftOut(), target, r.verified(), r.took().toMillis() / 1000.0);
         return 0;
     }
 }

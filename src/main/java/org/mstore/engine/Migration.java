@@ -62,6 +62,8 @@ final class Migration {
             List<MailboxInfo> boxes = src.backend().mailboxList().list();
             long messages = 0;
             long bytes = 0;
+            long expunged = 0;
+            List<QueueRequest> purges = new ArrayList<>();
             for (MailboxInfo info : boxes) {
                 long[] n;
                 try {
@@ -72,19 +74,25 @@ final class Migration {
                 }
                 messages += n[0];
                 bytes += n[1];
-                progress.accept("copied " + info.name() + ": " + n[0] + " messages");
+                expunged += n[2];
+                if (n[2] > 0) {
+                    // the target's own rule for expunged messages: its Purge, from the oldest carried expunge on (it skips
+                    // while Expunged is within store.cleanupsize, and deletes only what store.cleanupage has passed)
+                    purges.add(new QueueRequest(info.name(), org.mstore.api.Action.PURGE, n[3], false));
+                }
+                progress.accept("copied " + info.name() + ": " + n[0] + " messages" + (n[2] > 0 ? ", " + n[2] + " expunged, recoverable" : ""));
                 org.mstore.fs.CrashPoint.hit("migrate.after-mailbox");
             }
             // the copies keep their UIDVALIDITY: the target's new mailboxes get values above them
             dst.context().meta().issueUidValidity(boxes.stream().mapToLong(MailboxInfo::uidValidity).max().orElse(0));
             int entries = 0;
             int leftOut = 0;
-            List<QueueRequest> requests = new ArrayList<>();
+            List<QueueRequest> requests = new ArrayList<>(dst.backend().features().cleanupStep() ? List.of() : purges);
             List<QueueEntry> waiting = new ArrayList<>();
             src.backend().queue().forEach(waiting::add);
             for (QueueEntry e : waiting) {
                 if (e.action().cleanupStep() && !dst.backend().features().cleanupStep()) {
-                    leftOut++; // the expunged messages a Clean or Remove waits on are not copied
+                    leftOut++; // the expunged messages a Clean or Remove waits on were carried as expunged: the target purges them
                 } else {
                     requests.add(new QueueRequest(e.mailbox(), e.action(), e.timestamp().toEpochMilli(), e.forced()));
                 }
@@ -101,41 +109,87 @@ final class Migration {
             if (differences.isEmpty()) {
                 dst.finishInit(); // until now every open refused the target: it was not the copy yet
             }
-            return new MigrationReport(boxes.size(), messages, bytes, explicit.size(), entries, leftOut, verified, differences,
+            return new MigrationReport(boxes.size(), messages, bytes, expunged, explicit.size(), entries, leftOut, verified, differences,
                     Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 
-    /** Copies one mailbox; returns its messages and bytes. */
+    /**
+     * Copies one mailbox, its live messages and its expunged ones still recoverable (as expunged), in UID order; returns
+     * its live messages, their bytes, the expunged ones carried, and when the oldest of them was expunged.
+     */
     private static long[] copy(Engine src, Engine dst, MailboxInfo info) throws IOException {
         long count = 0;
         long bytes = 0;
+        long oldestExpunge = Long.MAX_VALUE;
+        long carried;
         MailboxInfo target = MailboxInfo.created(info.name(), dst.backend().storage().partitions().get(0), info.uidValidity(), info.created());
         try (MailboxHandle from = src.backend().storage().open(info, true);
              MailboxHandle to = dst.backend().storage().create(target, dst.context().now())) {
             List<MessageRecord> records = from.records();
-            for (int i = 0; i < records.size(); i += BATCH) {
-                List<RestoredMessage> batch = new ArrayList<>();
-                for (MessageRecord r : records.subList(i, Math.min(records.size(), i + BATCH))) {
-                    byte[] b = from.fetch(r.uid());
-                    batch.add(new RestoredMessage(r.uid(), b, r.internalDate(), r.flags()));
-                    bytes += b.length;
+            List<Integer> gone = new ArrayList<>();
+            for (org.mstore.api.ExpungedMessage m : from.expunged(false)) {
+                if (m.recoverable()) {
+                    gone.add(m.uid());
+                    oldestExpunge = Math.min(oldestExpunge, m.expungedAt() != null ? m.expungedAt().toEpochMilli() : 0);
                 }
-                boolean last = i + BATCH >= records.size();
-                to.restore(batch, last ? from.nextUid() : 1);
-                count += batch.size();
             }
-            if (records.isEmpty()) {
+            gone.sort(null);
+            carried = gone.size();
+            // one sequence in UID order (restore takes UIDs upwards): live records and the expunged UIDs between them,
+            // read a batch at a time
+            List<Object> all = new ArrayList<>(records.size() + gone.size());
+            int gi = 0;
+            for (MessageRecord r : records) {
+                while (gi < gone.size() && gone.get(gi) < r.uid()) {
+                    all.add(gone.get(gi++));
+                }
+                all.add(r);
+            }
+            all.addAll(gone.subList(gi, gone.size()));
+            for (int i = 0; i < all.size(); i += BATCH) {
+                List<Object> part = all.subList(i, Math.min(all.size(), i + BATCH));
+                int[] expungedUids = part.stream().filter(o -> o instanceof Integer).mapToInt(o -> (Integer) o).toArray();
+                java.util.Iterator<RestoredMessage> copies = expungedUids.length == 0 ? java.util.Collections.emptyIterator()
+                        : from.recoverableExpunged(expungedUids).iterator();
+                List<RestoredMessage> batch = new ArrayList<>();
+                for (Object o : part) {
+                    if (o instanceof MessageRecord r) {
+                        byte[] b = from.fetch(r.uid());
+                        batch.add(new RestoredMessage(r.uid(), b, r.internalDate(), r.flags()));
+                        bytes += b.length;
+                        count++;
+                    } else {
+                        batch.add(copies.next());
+                    }
+                }
+                boolean last = i + BATCH >= all.size();
+                to.restore(batch, last ? from.nextUid() : 1);
+            }
+            if (all.isEmpty()) {
                 to.restore(List.of(), from.nextUid());
             }
-            MailboxInfo row = target.edit().nextUid(to.nextUid()).messages(to.messageCount(), to.totalSize()).cache(to.messageCount(), 0)
+            MailboxInfo row = target.edit().nextUid(to.nextUid()).messages(to.messageCount(), to.totalSize())
+                    .expunged(gone.size()).cache(to.messageCount() + gone.size(), gone.size())
                     .lastExpunge(info.lastExpunge()).lastPurge(info.lastPurge()).lastRepair(info.lastRepair()).build();
             dst.context().meta().transact(tx -> {
                 tx.insert(row);
                 return null;
             });
         }
-        return new long[] {count, bytes};
+        return new long[] {count, bytes, carried, oldestExpunge};
+    }
+
+    /** The expunged messages of a mailbox that can still be recovered: UID and size, one string each. */
+    private static List<String> recoverable(MailboxHandle h) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (org.mstore.api.ExpungedMessage m : h.expunged(false)) {
+            if (m.recoverable()) {
+                out.add(m.uid() + ":" + m.size());
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     /** Reads every message back from both stores; returns how many were compared. */
@@ -167,6 +221,11 @@ final class Migration {
                     differences.add(info.name() + " UID " + x.uid() + ": its bytes differ");
                 }
                 n++;
+            }
+            List<String> ea = recoverable(a);
+            List<String> eb = recoverable(b);
+            if (!ea.equals(eb)) {
+                differences.add(info.name() + ": the expunged messages still recoverable " + ea + " became " + eb);
             }
         }
         return n;

@@ -919,18 +919,87 @@ public final class Mailbox implements Closeable {
      * leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a loss). The old
      * files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
      */
-    public int[] unexpunge(int[] oldUids, long now) throws IOException {
-        ensureCurrent();
-        Map<Integer, Expunged> all = new HashMap<>();
-        for (Expunged x : expunged()) {
-            all.put(x.uid(), x);
+    /** An expunged message's file as read for a copy: bytes, internal date, flags when expunged, when expunged. */
+    public record ExpungedCopy(int uid, byte[] content, long internalDate, int flags, long expungedAt) {
+    }
+
+    /**
+     * The expunged messages of {@code uids}, read and checked as {@link #unexpunge} reads them, with the flags their
+     * expunge records kept (\\Deleted included: they were expunged so) and when they were expunged; in UID order. One
+     * that cannot be recovered: {@link IllegalArgumentException}, saying why. Changes nothing on disk.
+     */
+    public List<ExpungedCopy> recoverableExpunged(int[] uids) throws IOException {
+        Set<Integer> wanted = new HashSet<>();
+        for (int u : uids) {
+            wanted.add(u);
         }
+        Map<Integer, Expunged> all = new TreeMap<>();
+        for (Expunged x : expunged()) {
+            if (x.recoverable() && wanted.remove(x.uid())) {
+                all.put(x.uid(), x);
+            }
+        }
+        if (!wanted.isEmpty()) {
+            throw new IllegalArgumentException(whyNotExpunged(wanted.iterator().next()));
+        }
+        Map<Integer, Long> cacheSums = expungedCacheSums(all);
+        List<ExpungedCopy> out = new ArrayList<>(all.size());
+        for (Expunged x : all.values()) {
+            out.add(readExpunged(x, cacheSums.get(x.uid())));
+        }
+        return out;
+    }
+
+    /** The message checksums the cache still holds for the UIDs of {@code all}. */
+    private Map<Integer, Long> expungedCacheSums(Map<Integer, Expunged> all) throws IOException {
         Map<Integer, Long> cacheSums = new HashMap<>();
         cache.walk(index.header().cacheEnd(), (offset, uid, len, expunged, checksum) -> {
             if (all.containsKey(uid) && checksum != IndexRecord.NO_CHECKSUM) {
                 cacheSums.put(uid, checksum);
             }
         });
+        return cacheSums;
+    }
+
+    /**
+     * The file of an expunged message, checked against its expunge record's size and checksum and its cache record's
+     * checksum ({@code cacheSum}, null when none is left): its bytes, its mtime as internal date, the flags its record
+     * kept, when it was expunged. A file that is gone or damaged: {@link IllegalArgumentException}, saying which.
+     */
+    private ExpungedCopy readExpunged(Expunged x, Long cacheSum) throws IOException {
+        int uid = x.uid();
+        Path f = x.list().equals(QUARANTINE) ? heldFile(uid) : messageFile(dir, uid);
+        byte[] bytes;
+        long mtime;
+        try {
+            bytes = StoreFiles.readAll(f, messageLabel(uid));
+            mtime = Files.getLastModifiedTime(f).toMillis();
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(removedText(uid, x));
+        }
+        if (bytes.length != x.size()) {
+            throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file has " + bytes.length
+                    + " bytes, its expunge record says " + x.size());
+        }
+        long crc = StoreFiles.crc(bytes);
+        if (cacheSum != null && crc != cacheSum) {
+            throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
+                    + "checksum does not match its cache record)");
+        }
+        if (x.checksum() != IndexRecord.NO_CHECKSUM && crc != x.checksum()) {
+            throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
+                    + "checksum does not match its expunge record)");
+        }
+        return new ExpungedCopy(uid, bytes, mtime, x.flags() & Flags.ALL, Math.max(1, x.expungedAt()));
+    }
+
+    public int[] unexpunge(int[] oldUids, long now) throws IOException {
+        ensureCurrent();
+        Map<Integer, Expunged> all = new HashMap<>();
+        for (Expunged x : expunged()) {
+            all.put(x.uid(), x);
+        }
+        Map<Integer, Long> cacheSums = expungedCacheSums(all);
         List<NewMessage> news = new ArrayList<>(oldUids.length);
         Set<Integer> seen = new HashSet<>();
         for (int uid : oldUids) {
@@ -944,30 +1013,8 @@ public final class Mailbox implements Closeable {
             if (why != null) {
                 throw new IllegalArgumentException(why);
             }
-            Path f = x.list().equals(QUARANTINE) ? heldFile(uid) : messageFile(dir, uid);
-            byte[] bytes;
-            long mtime;
-            try {
-                bytes = StoreFiles.readAll(f, messageLabel(uid));
-                mtime = Files.getLastModifiedTime(f).toMillis();
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException(removedText(uid, x));
-            }
-            if (bytes.length != x.size()) {
-                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file has " + bytes.length
-                        + " bytes, its expunge record says " + x.size());
-            }
-            long crc = StoreFiles.crc(bytes);
-            Long sum = cacheSums.get(uid);
-            if (sum != null && crc != sum) {
-                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
-                        + "checksum does not match its cache record)");
-            }
-            if (x.checksum() != IndexRecord.NO_CHECKSUM && crc != x.checksum()) {
-                throw new IllegalArgumentException("UID " + uid + " of " + name + " cannot be recovered: its file is damaged (its "
-                        + "checksum does not match its expunge record)");
-            }
-            news.add(new NewMessage(bytes, mtime, x.flags() & Flags.ALL & ~Flags.DELETED));
+            ExpungedCopy r = readExpunged(x, cacheSums.get(uid));
+            news.add(new NewMessage(r.content(), r.internalDate(), x.flags() & Flags.ALL & ~Flags.DELETED));
         }
         if (news.isEmpty()) {
             return new int[0];

@@ -190,10 +190,17 @@ class CassandraMigrateTest {
             }
             assertThat(r[1]).contains(messages + " messages");
             assertThat(messages).isGreaterThan(1000);
-            // the waiting entries that exist on Cassandra came along; Clean and Remove have no meaning there
-            List<QueueEntry> waiting = a.queue().entriesAfter(0, 100_000).stream().filter(e -> !e.action().cleanupStep()).toList();
+            // the waiting entries that exist on Cassandra came along; Clean and Remove have no meaning there: a Purge of
+            // each mailbox whose expunged messages were carried stands for them
+            List<String> waiting = new java.util.ArrayList<>(a.queue().entriesAfter(0, 100_000).stream().filter(e -> !e.action().cleanupStep())
+                    .map(e -> e.mailbox() + " " + e.action()).toList());
+            for (MailboxInfo m : boxes) {
+                if (a.mailboxes().expunged(m.name()).stream().anyMatch(org.mstore.api.ExpungedMessage::recoverable)) {
+                    waiting.add(m.name() + " " + Action.PURGE);
+                }
+            }
             assertThat(b.queue().entriesAfter(0, 100_000)).extracting(e -> e.mailbox() + " " + e.action())
-                    .containsExactlyInAnyOrderElementsOf(waiting.stream().map(e -> e.mailbox() + " " + e.action()).toList());
+                    .containsExactlyInAnyOrderElementsOf(waiting);
             assertThat(b.settings().explicit()).isEqualTo(a.settings().explicit());
         }
         // finished: the keyspaces hold no migration mark, and another host's init joins them as before
@@ -244,6 +251,47 @@ class CassandraMigrateTest {
         try (MessageStore e = Stores.open(store, OpenOptions.cli("test"))) {
             assertThat(e.info().features().cleanupStep()).isFalse();
             assertThat(e.queue().countsByAction()).containsEntry(Action.PURGE, 1L);
+        }
+    }
+
+    @Test
+    void migrate_carries_the_expunged_messages_still_recoverable_as_expunged_and_recoverable_on_the_target() throws Exception {
+        Path src = tmp.resolve("classic-expunged");
+        assertThat(run("init", "--store", src.toString())[0]).isEqualTo("0");
+        assertThat(run("mboxutil", "--store", src.toString(), "-c", "user/alice")[0]).isEqualTo("0");
+        java.util.List<String> append = new java.util.ArrayList<>(List.of("client", "append", "--store", src.toString(), "user/alice"));
+        for (int u = 1; u <= 6; u++) {
+            Path m = tmp.resolve(u + ".eml");
+            Files.writeString(m, "From: a@example.org\r\nSubject: message " + u + "\r\n\r\nbody " + u + "\r\n");
+            append.add(m.toString());
+        }
+        assertThat(run(append.toArray(String[]::new))[0]).isEqualTo("0");
+        try (MessageStore a = Stores.open(src, OpenOptions.cli("test"))) {
+            a.mailboxes().setFlags("user/alice", org.mstore.api.UidSet.parse("3"), org.mstore.api.Flags.FLAGGED, org.mstore.api.FlagMode.ADD);
+        }
+        assertThat(run("client", "delete", "--store", src.toString(), "user/alice", "2,3,5")[0]).isEqualTo("0");
+        assertThat(run("client", "expunge", "--store", src.toString(), "user/alice")[0]).isEqualTo("0");
+
+        Path target = tmp.resolve("cass-expunged");
+        String[] r = migrate(src, target, prefix + "e");
+
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1].strip()).contains("3 messages").contains("3 expunged messages still recoverable").doesNotContain("\n");
+        try (MessageStore b = Stores.open(target, OpenOptions.cli("test"))) {
+            assertThat(b.mailboxes().expunged("user/alice")).filteredOn(org.mstore.api.ExpungedMessage::recoverable)
+                    .extracting(org.mstore.api.ExpungedMessage::uid).containsExactly(2, 3, 5);
+            assertThat(b.mailboxes().get("user/alice").messageCount()).isEqualTo(3);
+            assertThat(b.queue().entriesAfter(0, 1000)).extracting(e -> e.mailbox() + " " + e.action())
+                    .containsExactly("user/alice " + Action.PURGE);
+            var back = b.mailboxes().unexpunge("user/alice", org.mstore.api.UidSet.parse("2,3,5"));
+            for (int i = 0; i < 3; i++) {
+                int old = back.oldUids()[i];
+                assertThat(b.mailboxes().fetch("user/alice", back.newUids()[i]))
+                        .isEqualTo(Files.readAllBytes(tmp.resolve(old + ".eml")));
+            }
+            var flagged = b.mailboxes().snapshot("user/alice").records().stream().filter(m -> m.uid() == back.newUids()[1]).findFirst()
+                    .orElseThrow();
+            assertThat(flagged.flags() & org.mstore.api.Flags.FLAGGED).isNotZero();
         }
     }
 }
