@@ -34,7 +34,7 @@ public final class Stores {
             return null;
         }
 
-        default MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+        default MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions, boolean undecidedAsExpunged,
                                         java.util.function.Consumer<String> progress) throws IOException {
             throw new UnsupportedOperationException("this engine cannot migrate stores");
         }
@@ -104,12 +104,15 @@ public final class Stores {
     /**
      * Copies the store at {@code source} (opened read-only) into a new store at {@code target} on {@code backend}:
      * mailboxes with their UID validity and next UID, every live message with its bytes, flags, internal date and UID,
-     * the settings, the waiting queue entries; then reads every message back from both and compares them.
-     * {@code progress} hears a line now and then.
+     * the settings, the waiting queue entries, and the expunged messages still recoverable (as expunged and recoverable);
+     * then reads every message back from both and compares them. A source that holds messages a Repair could not tell
+     * expunged from live (held back, not served) is refused before anything is made, unless {@code undecidedAsExpunged}:
+     * the target would carry them as expunged, and its Purge deletes expunged mail in time. {@code progress} hears a line
+     * now and then.
      */
-    public static MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+    public static MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions, boolean undecidedAsExpunged,
                                           java.util.function.Consumer<String> progress) throws IOException {
-        return provider().migrate(source, target, backend, backendOptions, progress);
+        return provider().migrate(source, target, backend, backendOptions, undecidedAsExpunged, progress);
     }
 
     /** True when {@code root} holds a store. */

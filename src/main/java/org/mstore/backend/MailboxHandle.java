@@ -124,6 +124,15 @@ public interface MailboxHandle extends Closeable {
     }
 
     /**
+     * The UIDs of the messages a Repair held back because nothing told whether they had been expunged: not served, kept
+     * until an administrator recovers them ({@link #expunged} lists them as recoverable). None where the backend never
+     * holds messages back so.
+     */
+    default int[] heldUndecided() throws IOException {
+        return new int[0];
+    }
+
+    /**
      * Appends the files of expunged messages again as new messages (new UIDs, their internal dates, exact bytes, the
      * flags they had when expunged less {@code \Deleted}, where the backend kept them) and
      * records that they were recovered; all of {@code oldUids} or none ({@link IllegalArgumentException} says why).

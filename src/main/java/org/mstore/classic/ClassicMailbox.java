@@ -196,6 +196,12 @@ final class ClassicMailbox implements MailboxHandle {
     }
 
     @Override
+    public int[] heldUndecided() throws IOException {
+        return mb.expunged().stream().filter(x -> x.recoverable() && Mailbox.QUARANTINE.equals(x.list()))
+                .mapToInt(Mailbox.Expunged::uid).toArray();
+    }
+
+    @Override
     public List<org.mstore.backend.RestoredMessage> recoverableExpunged(int[] uids) throws IOException {
         return mb.recoverableExpunged(uids).stream()
                 .map(c -> new org.mstore.backend.RestoredMessage(c.uid(), c.content(), c.internalDate(), c.flags(), c.expungedAt())).toList();

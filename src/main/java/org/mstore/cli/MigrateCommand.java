@@ -41,6 +41,10 @@ final class MigrateCommand implements Callable<Integer> {
     String consistency;
     @Option(names = "--quiet", description = "Print only the summary line.")
     boolean quiet;
+    @Option(names = "--undecided-as-expunged", description = "Carry messages a Repair held back as undecided (not known to be"
+            + " expunged or live) as expunged: recoverable on the target until its Purge deletes them. Without it, a source that"
+            + " holds any is refused, naming them.")
+    boolean undecidedAsExpunged;
 
     @Override
     public Integer call() throws Exception {
@@ -62,7 +66,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Path source = store.root();
-        MigrationReport r = Stores.migrate(source, target, to, options, line -> {
+        MigrationReport r = Stores.migrate(source, target, to, options, undecidedAsExpunged, line -> {
             if (!quiet) {
                 out.println(line);
                 out.flush();

@@ -40,9 +40,9 @@ public final class EngineProvider implements Stores.Provider {
     }
 
     @Override
-    public org.mstore.api.MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions,
+    public org.mstore.api.MigrationReport migrate(Path source, Path target, String backend, java.util.Map<String, String> backendOptions, boolean undecidedAsExpunged,
                                                   java.util.function.Consumer<String> progress) throws IOException {
-        return Migration.run(source, target, backend, backendOptions, progress);
+        return Migration.run(source, target, backend, backendOptions, undecidedAsExpunged, progress);
     }
 
     @Override

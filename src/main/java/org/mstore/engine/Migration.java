@@ -35,8 +35,8 @@ final class Migration {
     private Migration() {
     }
 
-    static MigrationReport run(Path source, Path target, String backend, Map<String, String> options, Consumer<String> progress)
-            throws IOException {
+    static MigrationReport run(Path source, Path target, String backend, Map<String, String> options, boolean undecidedAsExpunged,
+                               Consumer<String> progress) throws IOException {
         long t0 = System.nanoTime();
         if (!Engine.provider(backend).takesMessagesWithUids()) {
             throw new IllegalArgumentException("--to " + backend + ": a " + backend + " store cannot take messages with their UIDs; "
@@ -45,8 +45,12 @@ final class Migration {
         try (Engine src = Engine.open(source, OpenOptions.cli("migrate").withReadOnly(true))) {
             // every mailbox must open cleanly before anything is created
             for (MailboxInfo info : src.backend().mailboxList().list()) {
-                try (MailboxHandle ignored = src.backend().storage().open(info, true)) {
+                try (MailboxHandle h = src.backend().storage().open(info, true)) {
                     // opened: its sanity checks passed
+                    int[] held = h.heldUndecided();
+                    if (held.length > 0 && !undecidedAsExpunged) {
+                        throw new IOException(refusedUndecided(source, info.name(), held));
+                    }
                 } catch (org.mstore.api.MailboxFormatException e) {
                     throw new IOException(info.name() + " cannot be read in " + source + " (" + e.getMessage() + "): repair it first with "
                             + "'mstore reconstruct " + info.name() + " --store " + source + "'", e);
@@ -178,6 +182,19 @@ final class Migration {
             });
         }
         return new long[] {count, bytes, carried, oldestExpunge};
+    }
+
+    /**
+     * Why a mailbox with messages held back as undecided stops a migration, and the ways on. The classic store keeps such a
+     * message until an administrator decides; the target would carry it as expunged, and its Purge deletes expunged mail
+     * once store.cleanupage has passed: mail the user may never have expunged, lost without anyone having chosen so.
+     */
+    private static String refusedUndecided(Path source, String mailbox, int[] uids) {
+        String set = org.mstore.api.UidSet.of(uids).toString();
+        return mailbox + " holds " + uids.length + " message" + (uids.length == 1 ? "" : "s") + " (UID " + set + ") that a Repair could"
+                + " not tell expunged from live, held back and not served; the target would carry them as expunged and purge them"
+                + " after store.cleanupage: bring them back first with 'mstore unexpunge " + mailbox + " " + set + " --store " + source
+                + "', or give --undecided-as-expunged";
     }
 
     /** The expunged messages of a mailbox that can still be recovered: UID and size, one string each. */
