@@ -27,6 +27,7 @@ import org.mstore.api.QueueEntry;
 import org.mstore.api.SessionLockedException;
 import org.mstore.api.Setting;
 import org.mstore.api.SettingsSnapshot;
+import org.mstore.api.StoreUnreachableException;
 import org.mstore.api.TaskResult;
 import org.mstore.mailbox.StoreContext;
 
@@ -148,8 +149,13 @@ public final class PurgeDaemon {
             }
             lock = l.get();
             lockedOutLogged = false;
-            ctx.queue().resetClaims();
-            sweep();
+            try {
+                ctx.queue().resetClaims();
+                sweep();
+            } catch (RuntimeException e) {
+                releaseLock(); // (the store unreachable, say): the next taker resets and sweeps, as if this one never took it
+                throw e;
+            }
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take the purge session lock " + SessionLock.lockFile(ctx.backend().localDir()) + ": "
@@ -375,27 +381,38 @@ public final class PurgeDaemon {
         List<Served> served = new ArrayList<>();
         try {
             while ((req = requests.poll()) != null) {
-                if (lock == null) {
-                    if (!ensureLock()) {
-                        served.add(new Served(req, null, lockedOut(true)));
-                        continue;
-                    }
-                    tookLock = true;
-                }
                 List<TaskResult> out = new ArrayList<>();
+                QueueEntry running = null;
                 try {
+                    // in the try: a request whose lock cannot be taken gets the reason, never a caller left waiting
+                    if (lock == null) {
+                        if (!ensureLock()) {
+                            served.add(new Served(req, null, lockedOut(true)));
+                            continue;
+                        }
+                        tookLock = true;
+                    }
                     useReserveIfDiskFull();
                     // forced here, by the thread that runs them, so that no pick of its own takes them first
                     ctx.queue().force(req.recnos());
                     for (long recno : req.recnos()) {
                         Optional<QueueEntry> e = ctx.queue().claim(recno, ctx.now(), owner);
                         if (e.isPresent()) {
-                            out.add(runClaimed(e.get()));
+                            running = e.get();
+                            out.add(runClaimed(running));
+                            running = null;
                         }
                     }
                     served.add(new Served(req, out, null));
                 } catch (RuntimeException ex) {
-                    served.add(new Served(req, null, ex));
+                    if (!ctx.backend().unreachable(ex)) {
+                        served.add(new Served(req, null, ex));
+                        continue;
+                    }
+                    if (running != null) {
+                        interrupted.add(running); // not done, not failed: given back once the store answers (or its lease runs out)
+                    }
+                    served.add(new Served(req, null, notRun(req.recnos(), out, ex)));
                 }
             }
         } finally {
@@ -404,6 +421,19 @@ public final class PurgeDaemon {
             }
         }
         return served;
+    }
+
+    /**
+     * What a Run now the store could not be reached for tells its caller, in one line: which entries did not run and
+     * that they stay queued (none was counted as a failed attempt), not the driver's words (kept as the cause).
+     */
+    private static StoreUnreachableException notRun(List<Long> recnos, List<TaskResult> ran, RuntimeException cause) {
+        java.util.Set<Long> done = new java.util.HashSet<>();
+        ran.forEach(r -> done.add(r.entry().recno()));
+        List<Long> left = recnos.stream().filter(r -> !done.contains(r)).toList();
+        String which = left.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+        return new StoreUnreachableException("the store is unreachable: RecNo " + which + (left.size() == 1 ? " stays in the queue and runs"
+                : " stay in the queue and run") + " when the store answers" + (done.isEmpty() ? "" : " (" + done.size() + " ran before it went)"), cause);
     }
 
     /** A request that has run (or could not): its results, or why not. */

@@ -1,6 +1,7 @@
 package org.mstore.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
@@ -23,6 +25,7 @@ import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.datastax.oss.driver.api.core.servererrors.WriteType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mstore.api.Action;
@@ -34,6 +37,7 @@ import org.mstore.api.OpenOptions;
 import org.mstore.api.Outcome;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.Setting;
+import org.mstore.api.StoreUnreachableException;
 import org.mstore.api.TaskResult;
 import org.mstore.api.UidSet;
 import org.mstore.backend.MailboxHandle;
@@ -156,6 +160,46 @@ class CassandraOutageTest {
                 assertThat(log).filteredOn(l -> l.contains("lease renewed again")).singleElement().asString()
                         .contains("lease renewed again after 40 s");
             }
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES) // a caller left waiting for an answer is the failure this guards against
+    void run_now_while_the_store_is_unreachable_says_so_in_one_line_and_the_entry_stays_queued_to_run_when_it_answers() throws Exception {
+        SettableClock clock = SettableClock.fixed();
+        try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {
+            Map<String, String> options = CassandraFixture.options(prefix);
+            options.put("contact-points", proxy.contactPoint());
+            Path root = tmp.resolve("runnow");
+            try (Engine e = Engine.init(root, new OpenOptions(clock, "test", false, false), "cassandra", options)) {
+                CassandraTestStore s = CassandraTestStore.of(e, root, clock);
+                String box = "user/runnow";
+                s.mailbox(box);
+                long recno = e.queue().request(box, Action.PURGE).recno();
+
+                proxy.down();
+                assertThatThrownBy(() -> e.daemon().runNow(List.of(recno))).isInstanceOf(StoreUnreachableException.class)
+                        .hasMessage("the store is unreachable: RecNo " + recno + " stays in the queue and runs when the store answers");
+
+                proxy.up();
+                waitFor(Duration.ofSeconds(90), () -> answers(e));
+                assertThat(e.queue().get(recno)).hasValueSatisfying(q -> {
+                    assertThat(q.state()).isEqualTo(QueueEntry.State.WAITING);
+                    assertThat(q.attempts()).isZero();
+                });
+                assertThat(e.daemon().runNow(List.of(recno))).singleElement().satisfies(r -> assertThat(r.finished()).isTrue());
+                assertThat(e.queue().get(recno)).isEmpty();
+            }
+        }
+    }
+
+    /** Whether the store answers a read. */
+    private static boolean answers(Engine e) {
+        try {
+            e.queue().count();
+            return true;
+        } catch (RuntimeException x) {
+            return false;
         }
     }
 
