@@ -107,6 +107,9 @@ public final class CassandraBackend implements Backend {
                 if (meta.containsKey(MIGRATION_KEY)) {
                     throw unfinished(config, meta.get(MIGRATION_KEY));
                 }
+                // a store made before its options were recorded gets this host's at its first open, then is held to them
+                meta.computeIfAbsent(CONSISTENCY_KEY, k -> recordIfAbsent(cql, k, config.consistency().name()));
+                meta.computeIfAbsent(LEASE_KEY, k -> recordIfAbsent(cql, k, Long.toString(config.lease().toSeconds())));
                 requireStoreOptions(root, meta, config);
                 Schema.addMissing(cql);
             }
@@ -314,10 +317,20 @@ public final class CassandraBackend implements Backend {
     }
 
     private static void record(Cql cql, CassandraConfig c, String key, String value, String option) {
-        Row r = cql.lwtRow("INSERT INTO {mbox}.store_meta (key, value) VALUES (?, ?) IF NOT EXISTS", key, value);
-        if (!r.getBoolean(0) && !value.equals(r.getString("value"))) {
-            throw mismatch(c, option, r.getString("value"), value);
+        String theirs = recordIfAbsent(cql, key, value);
+        if (!value.equals(theirs)) {
+            throw mismatch(c, option, theirs, value);
         }
+    }
+
+    /**
+     * The store's value of a store-wide option: {@code value}, recorded by a lightweight transaction, where the store has
+     * none yet (made before these rows were kept); else the one it has. The one place where {@code init} (which joins or
+     * makes a store) and an open record them: of two hosts at once, the first wins and the other is compared with it.
+     */
+    private static String recordIfAbsent(Cql cql, String key, String value) {
+        Row r = cql.lwtRow("INSERT INTO {mbox}.store_meta (key, value) VALUES (?, ?) IF NOT EXISTS", key, value);
+        return r.getBoolean(0) ? value : r.getString("value");
     }
 
     /**
@@ -334,7 +347,8 @@ public final class CassandraBackend implements Backend {
      * Refuses to open the store from a host whose {@code store.conf} keeps another lease or consistency than the store
      * records ({@link #CONSISTENCY_KEY}, {@link #LEASE_KEY}): a host set up before the store recorded them, or whose file
      * was edited since. Such a host would take other hosts' entries and mailbox locks over too early, or read below what
-     * another host's writes reach. A store that records none yet (made before they were recorded) is not checked.
+     * another host's writes reach. A store that recorded none yet (made before they were recorded) has this host's by
+     * now: the first host to open it after this release sets them.
      */
     private static void requireStoreOptions(Path root, Map<String, String> meta, CassandraConfig c) throws IOException {
         String mine = null;

@@ -187,6 +187,27 @@ class CassandraInitOptionsTest {
     }
 
     @Test
+    void a_store_made_before_its_options_were_recorded_gets_them_at_its_next_open_and_then_refuses_another_lease() throws Exception {
+        String p = prefix("older");
+        Path a = tmp.resolve("hostA");
+        Path b = tmp.resolve("hostB");
+        assertThat(init(a, p, "--lease-seconds", "5")[0]).isEqualTo("0");
+        assertThat(init(b, p)[0]).isEqualTo("0");
+        // as an older release left the store, with host B set up then with a lease of its own
+        probe.backend.valueForTests("DELETE FROM " + p + "mbox.store_meta WHERE key IN ('consistency', 'lease-seconds')");
+        Path conf = b.resolve("store.conf");
+        Files.writeString(conf, Files.readString(conf, StandardCharsets.UTF_8).replace("lease-seconds=5", "lease-seconds=9"), StandardCharsets.UTF_8);
+
+        assertThat(run("msconfig", "list", "--store", a.toString())[0]).as("host A's open").isEqualTo("0");
+        assertThat(probe.backend.valueForTests("SELECT value FROM " + p + "mbox.store_meta WHERE key = 'lease-seconds'")).isEqualTo("5");
+        assertThat(probe.backend.valueForTests("SELECT value FROM " + p + "mbox.store_meta WHERE key = 'consistency'")).isEqualTo("LOCAL_QUORUM");
+
+        String[] r = run("msconfig", "list", "--store", b.toString());
+        refusedInOneLine(r);
+        assertThat(r[2]).contains("has lease-seconds=9, the Cassandra store on keyspaces " + p + "* has 5").contains("set lease-seconds=5 there");
+    }
+
+    @Test
     void an_init_that_another_hosts_init_overtook_with_other_options_is_refused_when_it_makes_the_store() throws Exception {
         // host B checked the options when no store was there; host A made the store meanwhile, with a 5-second lease
         String p = prefix("race");
