@@ -925,7 +925,17 @@ public final class Engine implements MessageStore {
 
         @Override
         public Enqueued request(String mailbox, Action action) {
-            return mailboxes.request(mailbox, action);
+            try {
+                return mailboxes.request(mailbox, action);
+            } catch (RuntimeException e) {
+                if (!backend.unreachable(e)) {
+                    throw e;
+                }
+                // the driver's words name nodes and retries; the administrator needs what became of the request. A write
+                // that timed out may still have been applied: "may not", and the Queue shows which
+                throw new org.mstore.api.StoreUnreachableException("the store is unreachable: the " + action + " of " + mailbox
+                        + " may not have been queued; try again when the store answers", e);
+            }
         }
 
         @Override

@@ -193,6 +193,31 @@ class CassandraOutageTest {
         }
     }
 
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void a_request_while_the_store_is_unreachable_says_so_in_one_line_not_in_the_drivers_words() throws Exception {
+        SettableClock clock = SettableClock.fixed();
+        try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {
+            Map<String, String> options = CassandraFixture.options(prefix);
+            options.put("contact-points", proxy.contactPoint());
+            Path root = tmp.resolve("request");
+            try (Engine e = Engine.init(root, new OpenOptions(clock, "test", false, false), "cassandra", options)) {
+                CassandraTestStore s = CassandraTestStore.of(e, root, clock);
+                String box = "user/request";
+                s.mailbox(box);
+
+                proxy.down();
+                assertThatThrownBy(() -> e.queue().request(box, Action.REPAIR)).isInstanceOf(StoreUnreachableException.class)
+                        .hasMessage("the store is unreachable: the Repair of " + box + " may not have been queued; try again when the"
+                                + " store answers");
+
+                proxy.up();
+                waitFor(Duration.ofSeconds(90), () -> answers(e));
+                assertThat(e.queue().request(box, Action.REPAIR).recno()).isPositive();
+            }
+        }
+    }
+
     /** Whether the store answers a read. */
     private static boolean answers(Engine e) {
         try {
