@@ -79,9 +79,10 @@ final class Migration {
                 messages += n[0];
                 bytes += n[1];
                 expunged += n[2];
-                if (n[2] > 0) {
-                    // the target's own rule for expunged messages: its Purge, from the oldest carried expunge on (it skips
-                    // while Expunged is within store.cleanupsize, and deletes only what store.cleanupage has passed)
+                if (n[2] > 0 && dst.context().settings().snapshot().cleanupDue(n[2])) {
+                    // the target's own rule for expunged messages: its Purge, once Expunged exceeds store.cleanupsize (as an
+                    // expunge there queues it), from the oldest carried expunge on; it deletes only what store.cleanupage has
+                    // passed. Within store.cleanupsize nothing is queued: the next expunge that crosses it queues the Purge
                     purges.add(new QueueRequest(info.name(), org.mstore.api.Action.PURGE, n[3], false));
                 }
                 progress.accept("copied " + info.name() + ": " + n[0] + " messages" + (n[2] > 0 ? ", " + n[2] + " expunged, recoverable" : ""));

@@ -191,11 +191,13 @@ class CassandraMigrateTest {
             assertThat(r[1]).contains(messages + " messages");
             assertThat(messages).isGreaterThan(1000);
             // the waiting entries that exist on Cassandra came along; Clean and Remove have no meaning there: a Purge of
-            // each mailbox whose expunged messages were carried stands for them
+            // each mailbox whose carried expunged messages exceed store.cleanupsize stands for them (as an expunge there
+            // would queue it)
             List<String> waiting = new java.util.ArrayList<>(a.queue().entriesAfter(0, 100_000).stream().filter(e -> !e.action().cleanupStep())
                     .map(e -> e.mailbox() + " " + e.action()).toList());
             for (MailboxInfo m : boxes) {
-                if (a.mailboxes().expunged(m.name()).stream().anyMatch(org.mstore.api.ExpungedMessage::recoverable)) {
+                long carried = a.mailboxes().expunged(m.name()).stream().filter(org.mstore.api.ExpungedMessage::recoverable).count();
+                if (carried > 0 && b.settings().snapshot().cleanupDue(carried)) {
                     waiting.add(m.name() + " " + Action.PURGE);
                 }
             }
@@ -271,6 +273,8 @@ class CassandraMigrateTest {
         }
         assertThat(run("client", "delete", "--store", src.toString(), "user/alice", "2,3,5")[0]).isEqualTo("0");
         assertThat(run("client", "expunge", "--store", src.toString(), "user/alice")[0]).isEqualTo("0");
+        // 3 expunged, past it: the target queues its Purge, as an expunge there would
+        assertThat(run("msconfig", "set", "store.cleanupsize", "2", "--store", src.toString())[0]).isEqualTo("0");
 
         Path target = tmp.resolve("cass-expunged");
         String[] r = migrate(src, target, prefix + "e");
@@ -292,6 +296,33 @@ class CassandraMigrateTest {
             var flagged = b.mailboxes().snapshot("user/alice").records().stream().filter(m -> m.uid() == back.newUids()[1]).findFirst()
                     .orElseThrow();
             assertThat(flagged.flags() & org.mstore.api.Flags.FLAGGED).isNotZero();
+        }
+    }
+
+    @Test
+    void migrate_queues_a_purge_only_where_the_carried_expunged_messages_exceed_store_cleanupsize() throws Exception {
+        Path src = tmp.resolve("classic-within");
+        assertThat(run("init", "--store", src.toString())[0]).isEqualTo("0");
+        assertThat(run("msconfig", "set", "store.cleanupsize", "2", "--store", src.toString())[0]).isEqualTo("0");
+        Path eml = tmp.resolve("within.eml");
+        Files.writeString(eml, "From: a@example.org\r\nSubject: within\r\n\r\nbody\r\n");
+        // user/alice: 3 expunged, past store.cleanupsize; user/bob: 1, within it
+        for (String[] box : new String[][] {{"user/alice", "1:3"}, {"user/bob", "1"}}) {
+            assertThat(run("mboxutil", "--store", src.toString(), "-c", box[0])[0]).isEqualTo("0");
+            assertThat(run("client", "append", "--store", src.toString(), box[0], eml.toString(), eml.toString(), eml.toString(),
+                    eml.toString())[0]).isEqualTo("0");
+            assertThat(run("client", "delete", "--store", src.toString(), box[0], box[1])[0]).isEqualTo("0");
+            assertThat(run("client", "expunge", "--store", src.toString(), box[0])[0]).isEqualTo("0");
+        }
+
+        String[] r = migrate(src, tmp.resolve("cass-within"), prefix + "w");
+
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        try (MessageStore b = Stores.open(tmp.resolve("cass-within"), OpenOptions.cli("test"))) {
+            assertThat(b.mailboxes().expunged("user/bob")).filteredOn(org.mstore.api.ExpungedMessage::recoverable).hasSize(1);
+            // as an expunge on the target would have done: a Purge for alice; bob's waits for an expunge that crosses it
+            assertThat(b.queue().entriesAfter(0, 1000)).extracting(e -> e.mailbox() + " " + e.action())
+                    .containsExactly("user/alice " + Action.PURGE);
         }
     }
 }
