@@ -114,9 +114,9 @@ final class ClassicMailbox implements MailboxHandle {
         MailboxIndex index = mb.index();
         int[] positions = index.positions(uids);
         int f = flags & Flags.ALL;
-        MessageRecord[] before = new MessageRecord[positions.length];
+        int[] before = new int[positions.length];
         for (int i = 0; i < positions.length; i++) {
-            before[i] = record(index.get(positions[i]));
+            before[i] = index.get(positions[i]).flags();
         }
         if (mode == FlagMode.ADD || mode == FlagMode.REPLACE) {
             mb.setFlag(positions, f, true);
@@ -130,9 +130,10 @@ final class ClassicMailbox implements MailboxHandle {
         List<MessageRecord> changed = new ArrayList<>();
         for (int i = 0; i < positions.length; i++) {
             IndexRecord r = index.get(positions[i]);
-            if (r.flags() != before[i].flags()) {
-                was.add(before[i]);
-                changed.add(record(r));
+            if (r.flags() != before[i]) {
+                MessageRecord now = record(r);
+                was.add(now.withFlags(before[i]));
+                changed.add(now);
             }
         }
         return new FlagChange(was, changed);

@@ -906,19 +906,6 @@ public final class Mailbox implements Closeable {
         }
     }
 
-    /**
-     * Recovers expunged messages (unexpunge): their files, still there until Remove, are appended again as new
-     * messages (new UIDs), with their internal dates (the files' mtimes) and the flags they had when they were expunged
-     * (kept in their expunge records) less {@code \Deleted}, in the append that commits them: a recovered message is
-     * not expunged again by the next EXPUNGE. A record of a list of version 1 or 2 kept no flags: such a message comes
-     * back with none. Each file is checked first against its expunge record's size and message checksum (version 3)
-     * and the message checksum of its cache record (while a cache record of the UID is still there). If any of
-     * {@code oldUids} cannot be recovered (not expunged, its file removed, already recovered, damaged), an
-     * {@link IllegalArgumentException} says why and nothing is done. The append commits the copies; then the
-     * recoveries are recorded in {@code store.unexp}, so that none is brought back twice. A crash between the two
-     * leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a loss). The old
-     * files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
-     */
     /** An expunged message's file as read for a copy: bytes, internal date, flags when expunged, when expunged. */
     public record ExpungedCopy(int uid, byte[] content, long internalDate, int flags, long expungedAt) {
     }
@@ -993,6 +980,19 @@ public final class Mailbox implements Closeable {
         return new ExpungedCopy(uid, bytes, mtime, x.flags() & Flags.ALL, Math.max(1, x.expungedAt()));
     }
 
+    /**
+     * Recovers expunged messages (unexpunge): their files, still there until Remove, are appended again as new
+     * messages (new UIDs), with their internal dates (the files' mtimes) and the flags they had when they were expunged
+     * (kept in their expunge records) less {@code \Deleted}, in the append that commits them: a recovered message is
+     * not expunged again by the next EXPUNGE. A record of a list of version 1 or 2 kept no flags: such a message comes
+     * back with none. Each file is checked first against its expunge record's size and message checksum (version 3)
+     * and the message checksum of its cache record (while a cache record of the UID is still there). If any of
+     * {@code oldUids} cannot be recovered (not expunged, its file removed, already recovered, damaged), an
+     * {@link IllegalArgumentException} says why and nothing is done. The append commits the copies; then the
+     * recoveries are recorded in {@code store.unexp}, so that none is brought back twice. A crash between the two
+     * leaves the copies in the mailbox and the old messages recoverable again (a duplicate, never a loss). The old
+     * files stay for Remove, as before. Returns the new UIDs, in the order of {@code oldUids}.
+     */
     public int[] unexpunge(int[] oldUids, long now) throws IOException {
         ensureCurrent();
         Map<Integer, Expunged> all = new HashMap<>();
