@@ -9,6 +9,12 @@ public class InvalidMailboxNameException extends IllegalArgumentException {
         this.input = input;
     }
 
+    /** For a subclass that words its message itself. */
+    protected InvalidMailboxNameException(String input, String message, boolean worded) {
+        super(message);
+        this.input = input;
+    }
+
     public String input() {
         return input;
     }

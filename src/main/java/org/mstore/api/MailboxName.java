@@ -85,24 +85,51 @@ public final class MailboxName implements Comparable<MailboxName> {
     }
 
     private static void validateUser(String text, String user) {
+        String problem = userProblem(user);
+        if (problem != null) {
+            throw new InvalidMailboxNameException(text, user.isEmpty() ? "has an empty user name" : "user name " + problem);
+        }
+    }
+
+    /**
+     * Validates a user name on its own ({@code mstore user add NAME}, a login): the one its INBOX {@code user/NAME}
+     * would be named by. Throws {@link InvalidUserNameException}, which names the user name, not a mailbox.
+     */
+    public static String validUser(String user) {
+        String u = String.valueOf(user);
+        for (int i = 0; i < u.length(); i++) {
+            if (Character.isISOControl(u.charAt(i))) {
+                throw new InvalidUserNameException(printable(u), "contains a control character at position " + (i + 1));
+            }
+        }
+        String problem = user == null || user.isEmpty() ? "is empty" : user.contains("/") ? "cannot contain '/'" : userProblem(user);
+        if (problem != null) {
+            throw new InvalidUserNameException(u.length() > MAX_LENGTH ? abbreviate(u) : u, problem);
+        }
+        return user;
+    }
+
+    /** What is wrong with a user name ({@code "must start with a letter or digit"}...), or null. */
+    private static String userProblem(String user) {
         if (user.isEmpty()) {
-            throw new InvalidMailboxNameException(text, "has an empty user name");
+            return "is empty";
         }
         if (user.length() > MAX_USER_LENGTH) {
-            throw new InvalidMailboxNameException(text, "user name longer than " + MAX_USER_LENGTH + " characters");
+            return "longer than " + MAX_USER_LENGTH + " characters";
         }
         char first = user.charAt(0);
         if (!Character.isLetterOrDigit(first) || first > 127) {
-            throw new InvalidMailboxNameException(text, "user name must start with a letter or digit");
+            return "must start with a letter or digit";
         }
         for (int i = 0; i < user.length(); i++) {
             char c = user.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '.' || c == '_' || c == '-' || c == '@' || c == '+';
             if (!ok) {
-                throw new InvalidMailboxNameException(text, "user name may only contain letters, digits and . _ - @ +");
+                return "may only contain letters, digits and . _ - @ +";
             }
         }
+        return null;
     }
 
     public String user() {

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import org.mstore.api.InvalidMailboxNameException;
 import org.mstore.api.MailboxName;
 import org.mstore.api.NoSuchUserException;
 import org.mstore.api.ReadOnlyStoreException;
@@ -43,12 +42,9 @@ public final class UserService {
         return new UserInfo(u.name(), Instant.ofEpochMilli(u.created()), Instant.ofEpochMilli(u.passwordChanged()));
     }
 
-    /** Validates a user name as the INBOX name {@code user/NAME} would. */
+    /** Validates a user name as the INBOX name {@code user/NAME} would, in words about a user name. */
     static String validName(String user) {
-        if (user == null || user.contains("/")) {
-            throw new InvalidMailboxNameException("user/" + user, "a user name cannot contain '/'");
-        }
-        return MailboxName.parse("user/" + user).user();
+        return MailboxName.validUser(user);
     }
 
     private static void checkPassword(char[] password) {

@@ -63,6 +63,21 @@ class UsersTest {
     }
 
     @Test
+    void a_bad_user_name_is_refused_in_words_about_the_user_name_not_a_mailbox() throws Exception {
+        try (TestStore s = TestStore.create(dir)) {
+            char[] pw = "long enough".toCharArray();
+            assertThatThrownBy(() -> s.engine.users().add("", pw)).hasMessage("invalid user name '': is empty");
+            assertThatThrownBy(() -> s.engine.users().add("a b", pw))
+                    .hasMessage("invalid user name 'a b': may only contain letters, digits and . _ - @ +");
+            assertThatThrownBy(() -> s.engine.users().add("erin/x", pw)).hasMessage("invalid user name 'erin/x': cannot contain '/'");
+            assertThatThrownBy(() -> s.engine.users().add("-x", pw)).hasMessage("invalid user name '-x': must start with a letter or digit");
+            assertThatThrownBy(() -> s.engine.users().add("a\tb", pw))
+                    .hasMessage("invalid user name 'a\\u0009b': contains a control character at position 2");
+            assertThat(s.engine.users().list()).isEmpty();
+        }
+    }
+
+    @Test
     void the_users_survive_a_rebuild_of_the_mailbox_list() throws Exception {
         try (TestStore s = TestStore.create(dir)) {
             s.engine.users().add("gina", "gina's password".toCharArray());
