@@ -38,6 +38,16 @@ public interface BackendProvider {
     Backend open(Path root, Map<String, String> config, Clock clock, boolean create) throws IOException;
 
     /**
+     * Opens the backend of an existing store for a read-only open ({@link org.mstore.api.OpenOptions#readOnly}): read-only
+     * is enforced in the engine, and that includes the open itself, which must not write to the store's storage what a
+     * read-write open would (options not recorded yet, tables an earlier release lacked). By default {@link #open}
+     * without {@code create}: a backend whose open writes such things overrides it.
+     */
+    default Backend openReadOnly(Path root, Map<String, String> config, Clock clock) throws IOException {
+        return open(root, config, clock, false);
+    }
+
+    /**
      * Makes the backend of a new store that {@code migrate} fills ({@code madeBy}: "migrate from SOURCE"), as
      * {@link #open} with {@code create} does. A backend whose mail lives outside {@code root}, where other hosts may
      * join it, records there that the store is unfinished, before anything is copied, until

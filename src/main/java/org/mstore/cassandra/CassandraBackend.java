@@ -72,7 +72,22 @@ public final class CassandraBackend implements Backend {
     }
 
     static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create) throws IOException {
-        return open(root, config, clock, create, null);
+        return open(root, config, clock, create, null, false);
+    }
+
+    static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create, String migratingFrom) throws IOException {
+        return open(root, config, clock, create, migratingFrom, false);
+    }
+
+    /**
+     * Opens the store for browsing only ({@link org.mstore.api.OpenOptions#readOnly}: the console's {@code --read-only},
+     * {@code migrate}'s source): as a read-write open checks it, but nothing is written to the keyspaces. A store made
+     * before its store-wide options were recorded is used with this host's (what a read-write open would record, kept
+     * in memory only); one that lacks tables of this release is refused in one line (a read-write open adds them); the
+     * deletions of mailboxes that a crash left unfinished are left for a read-write open.
+     */
+    static CassandraBackend openReadOnly(Path root, CassandraConfig config, Clock clock) throws IOException {
+        return open(root, config, clock, false, null, true);
     }
 
     /**
@@ -81,7 +96,8 @@ public final class CassandraBackend implements Backend {
      * {@code migratingFrom} (what {@code migrate} names itself: "migrate from SOURCE"), the keyspaces must hold no store
      * yet, and the mark is written before the store's schema version row, so that no host joins them before it is there.
      */
-    static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create, String migratingFrom) throws IOException {
+    private static CassandraBackend open(Path root, CassandraConfig config, Clock clock, boolean create, String migratingFrom, boolean readOnly)
+            throws IOException {
         Cql cql = Cql.connect(config);
         try {
             if (migratingFrom != null) {
@@ -107,15 +123,25 @@ public final class CassandraBackend implements Backend {
                 if (meta.containsKey(MIGRATION_KEY)) {
                     throw unfinished(config, meta.get(MIGRATION_KEY));
                 }
-                // a store made before its options were recorded gets this host's at its first open, then is held to them
-                meta.computeIfAbsent(CONSISTENCY_KEY, k -> recordIfAbsent(cql, k, config.consistency().name()));
-                meta.computeIfAbsent(LEASE_KEY, k -> recordIfAbsent(cql, k, Long.toString(config.lease().toSeconds())));
-                requireStoreOptions(root, meta, config);
-                Schema.addMissing(cql);
+                if (readOnly) {
+                    // options not recorded yet stay so: this host's, which it uses, are what its next read-write open records
+                    requireStoreOptions(root, meta, config);
+                    if (!Schema.hasAllTables(cql)) {
+                        throw new IOException("the Cassandra store on keyspaces " + config.prefix() + "* lacks the users and sessions tables "
+                                + "(made by an earlier release), and a read-only open adds none: open it read-write once (mstore msconfig list --store "
+                                + root + ") to add them");
+                    }
+                } else {
+                    // a store made before its options were recorded gets this host's at its first open, then is held to them
+                    meta.computeIfAbsent(CONSISTENCY_KEY, k -> recordIfAbsent(cql, k, config.consistency().name()));
+                    meta.computeIfAbsent(LEASE_KEY, k -> recordIfAbsent(cql, k, Long.toString(config.lease().toSeconds())));
+                    requireStoreOptions(root, meta, config);
+                    Schema.addMissing(cql);
+                }
             }
             CassandraBackend b = new CassandraBackend(root, config, cql, clock);
             b.migrationMark = migratingFrom;
-            if (!create) {
+            if (!create && !readOnly) {
                 b.storage.finishDeletions();
             }
             return b;
@@ -348,7 +374,7 @@ public final class CassandraBackend implements Backend {
      * records ({@link #CONSISTENCY_KEY}, {@link #LEASE_KEY}): a host set up before the store recorded them, or whose file
      * was edited since. Such a host would take other hosts' entries and mailbox locks over too early, or read below what
      * another host's writes reach. A store that recorded none yet (made before they were recorded) has this host's by
-     * now: the first host to open it after this release sets them.
+     * now: the first host to open it read-write after this release sets them (a read-only open uses its own in memory).
      */
     private static void requireStoreOptions(Path root, Map<String, String> meta, CassandraConfig c) throws IOException {
         String mine = null;
@@ -524,6 +550,11 @@ public final class CassandraBackend implements Backend {
     /** A schema statement on the store's keyspaces, waiting for schema agreement (tests take a table away to make tasks fail). */
     public void ddlForTests(String statement) {
         cql.ddl(statement);
+    }
+
+    /** Every row a query over the cluster returns, to {@code sink} (tests compare what a step left). */
+    public void forEachRowForTests(String statement, java.util.function.Consumer<Row> sink, Object... values) {
+        cql.execute(statement, values).forEach(sink);
     }
 
     /** How many rows a query over the store's keyspaces returns (tests check that nothing is left behind). */

@@ -45,6 +45,11 @@ public final class CassandraProvider implements BackendProvider {
     }
 
     @Override
+    public Backend openReadOnly(Path root, Map<String, String> config, Clock clock) throws IOException {
+        return CassandraBackend.openReadOnly(root, CassandraConfig.parse(config), clock);
+    }
+
+    @Override
     public Backend createForMigration(Path root, Map<String, String> config, Clock clock, String madeBy) throws IOException {
         return CassandraBackend.open(root, CassandraConfig.parse(config), clock, true, madeBy);
     }

@@ -201,15 +201,22 @@ final class Schema {
      * cheap read when they are there.
      */
     static void addMissing(Cql cql) {
-        try {
-            cql.execute("SELECT name FROM {mbox}.users LIMIT 1");
-            cql.execute("SELECT owner FROM {mbox}.sessions WHERE shard = 0 LIMIT 1");
+        if (hasAllTables(cql)) {
             return;
-        } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
-            // unconfigured table: made below
         }
         for (String t : USER_TABLES) {
             cql.ddl(t);
+        }
+    }
+
+    /** Whether the store has the tables that a store made by an earlier release may lack ({@link #addMissing}). */
+    static boolean hasAllTables(Cql cql) {
+        try {
+            cql.execute("SELECT name FROM {mbox}.users LIMIT 1");
+            cql.execute("SELECT owner FROM {mbox}.sessions WHERE shard = 0 LIMIT 1");
+            return true;
+        } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
+            return false; // unconfigured table
         }
     }
 

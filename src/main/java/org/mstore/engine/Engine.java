@@ -525,6 +525,7 @@ public final class Engine implements MessageStore {
         StoreConfig config = StoreConfig.read(root);
         BackendProvider provider = provider(config.backend());
         Backend backend = create && madeBy != null ? provider.createForMigration(root, config.options(), options.clock(), madeBy)
+                : !create && options.readOnly() ? provider.openReadOnly(root, config.options(), options.clock())
                 : provider.open(root, config.options(), options.clock(), create);
         Engine engine;
         try {

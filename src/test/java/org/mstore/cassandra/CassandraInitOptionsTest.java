@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.mstore.api.Action;
+import org.mstore.api.OpenOptions;
 import org.mstore.cli.Main;
+import org.mstore.engine.Engine;
 import org.mstore.testing.SettableClock;
 import org.mstore.tools.CassandraNode;
 
@@ -205,6 +208,74 @@ class CassandraInitOptionsTest {
         String[] r = run("msconfig", "list", "--store", b.toString());
         refusedInOneLine(r);
         assertThat(r[2]).contains("has lease-seconds=9, the Cassandra store on keyspaces " + p + "* has 5").contains("set lease-seconds=5 there");
+    }
+
+    /** The store's tables in a keyspace, by name (from the cluster's schema). */
+    private java.util.Set<String> tables(String keyspace) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        probe.backend.forEachRowForTests("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?", r -> out.add(r.getString(0)), keyspace);
+        return out;
+    }
+
+    /** Every row of a store's {@code store_meta}, key to value. */
+    private Map<String, String> storeMeta(String prefix) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        probe.backend.forEachRowForTests("SELECT key, value FROM " + prefix + "mbox.store_meta", r -> out.put(r.getString(0), r.getString(1)));
+        return out;
+    }
+
+    private static OpenOptions readOnly() {
+        return new OpenOptions(SettableClock.fixed(), "console", false, false, true);
+    }
+
+    @Test
+    void a_read_only_open_of_a_store_made_before_its_options_were_recorded_writes_nothing_and_the_next_read_write_open_records_them()
+            throws Exception {
+        String p = prefix("rdonly");
+        Path a = tmp.resolve("hostA");
+        assertThat(init(a, p, "--lease-seconds", "5")[0]).isEqualTo("0");
+        try (Engine e = Engine.open(a, new OpenOptions(SettableClock.fixed(), "test", false, false))) {
+            e.mailboxes().create("user/ann", CassandraStorage.PARTITION);
+            e.queue().request("user/ann", Action.REPAIR);
+        }
+        // as an older release left the store; and a mailbox deletion a crash left unfinished, which a read-write open finishes
+        probe.backend.valueForTests("DELETE FROM " + p + "mbox.store_meta WHERE key IN ('consistency', 'lease-seconds')");
+        probe.backend.valueForTests("INSERT INTO " + p + "mbox.deleted_mailboxes (shard, mailbox_id, next_uid, at) VALUES (0, ?, 1, 0)",
+                java.util.UUID.randomUUID());
+        Map<String, String> meta = storeMeta(p);
+        java.util.Set<String> mbox = tables(p + "mbox");
+        assertThat(meta).doesNotContainKeys("consistency", "lease-seconds");
+
+        try (Engine ro = Engine.open(a, readOnly())) {
+            assertThat(ro.mailboxes().list()).extracting(m -> m.name()).contains("user/ann");
+            assertThat(ro.queue().entriesAfter(0, 100)).extracting(q -> q.mailbox() + " " + q.action()).containsExactly("user/ann " + Action.REPAIR);
+        }
+        assertThat(storeMeta(p)).as("store_meta after the read-only open").isEqualTo(meta);
+        assertThat(tables(p + "mbox")).isEqualTo(mbox);
+        assertThat(probe.backend.countForTests("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isEqualTo(1);
+
+        assertThat(run("msconfig", "list", "--store", a.toString())[0]).as("the read-write open").isEqualTo("0");
+        assertThat(storeMeta(p)).containsEntry("lease-seconds", "5").containsEntry("consistency", "LOCAL_QUORUM");
+        assertThat(probe.backend.countForTests("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isZero();
+    }
+
+    @Test
+    void a_read_only_open_of_a_store_that_lacks_a_table_of_this_release_is_refused_in_one_line_and_adds_nothing() throws Exception {
+        String p = prefix("rdtable");
+        Path a = tmp.resolve("hostA");
+        assertThat(init(a, p)[0]).isEqualTo("0");
+        probe.backend.ddlForTests("DROP TABLE " + p + "mbox.users"); // as a release before the mail users left the store
+
+        assertThatThrownBy(() -> Engine.open(a, readOnly()).close()).isInstanceOf(java.io.IOException.class)
+                .hasMessage("the Cassandra store on keyspaces " + p + "* lacks the users and sessions tables (made by an earlier release), and a "
+                        + "read-only open adds none: open it read-write once (mstore msconfig list --store " + a.toRealPath() + ") to add them");
+        assertThat(tables(p + "mbox")).doesNotContain("users");
+
+        assertThat(run("msconfig", "list", "--store", a.toString())[0]).as("the read-write open").isEqualTo("0");
+        assertThat(tables(p + "mbox")).contains("users");
+        try (Engine ro = Engine.open(a, readOnly())) {
+            assertThat(ro.info().readOnly()).isTrue();
+        }
     }
 
     @Test
