@@ -393,6 +393,7 @@ public final class PurgeDaemon {
                         tookLock = true;
                     }
                     useReserveIfDiskFull();
+                    giveBackInterrupted(); // a Run now that an outage cut short, asked for again: its claim is free now
                     // forced here, by the thread that runs them, so that no pick of its own takes them first
                     ctx.queue().force(req.recnos());
                     for (long recno : req.recnos()) {
@@ -466,6 +467,7 @@ public final class PurgeDaemon {
      */
     private List<TaskResult> runDue() {
         useReserveIfDiskFull();
+        giveBackInterrupted();
         SettingsSnapshot s = ctx.settings().snapshot();
         List<QueueEntry> claimed = ctx.queue().claimDue(ctx.now(), s.cleanupAge().toMillis(), owner, batch, s.paused());
         if (claimed.isEmpty()) {
@@ -608,7 +610,6 @@ public final class PurgeDaemon {
                         waiter.await(lockedOutRetry);
                         continue;
                     }
-                    giveBackInterrupted();
                     boolean ran = !runDue().isEmpty();
                     answeredAgain();
                     if (ran) {
@@ -680,9 +681,11 @@ public final class PurgeDaemon {
 
     /**
      * Gives back the claimed entries an outage cut short, without counting an attempt, so that they run again now
-     * rather than after their leases. A claim whose lease ran out meanwhile is no longer this daemon's, and is left as
-     * it is (another worker, or this one, takes the entry over). If the store is still unreachable, the claims are
-     * left to their leases.
+     * rather than after their leases: before the daemon's next pick, and before a Run now (with no daemon running, the
+     * only next step of this process that could; until then this process's lease keeper renews their claims as any
+     * other). Their tasks stopped with the outage, so none runs twice: a claim whose lease ran out meanwhile is no
+     * longer this process's, and is left as it is (another worker, or this one, takes the entry over). If the store is
+     * still unreachable, the claims are left to their leases.
      */
     private void giveBackInterrupted() {
         if (interrupted.isEmpty()) {

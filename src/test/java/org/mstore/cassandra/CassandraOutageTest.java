@@ -195,6 +195,47 @@ class CassandraOutageTest {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void a_run_now_that_an_outage_cut_short_runs_at_the_next_run_now_once_the_store_answers() throws Exception {
+        SettableClock clock = SettableClock.fixed();
+        // keyspaces of its own, with a lease longer than the test: what is checked is that nobody waits for it
+        String p = CassandraFixture.newPrefix("cutshort");
+        try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {
+            Map<String, String> options = CassandraFixture.options(p);
+            options.put("contact-points", proxy.contactPoint());
+            options.put("lease-seconds", "600");
+            Path root = tmp.resolve("cutshort");
+            try (Engine e = Engine.init(root, new OpenOptions(clock, "test", false, false), "cassandra", options)) {
+                CassandraTestStore s = CassandraTestStore.of(e, root, clock);
+                String box = "user/cutshort";
+                s.mailbox(box);
+                long recno = e.queue().request(box, Action.REPAIR).recno();
+                // the outage begins once the entry is claimed, as its task starts
+                java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+                AutoCloseable sub = e.subscribe(ev -> {
+                    if (ev instanceof org.mstore.api.StoreEvent.DaemonChanged d && d.status().state() == DaemonState.WORKING && cut.compareAndSet(false, true)) {
+                        try {
+                            proxy.down();
+                        } catch (IOException x) {
+                            throw new UncheckedIOException(x);
+                        }
+                    }
+                });
+                assertThatThrownBy(() -> e.daemon().runNow(List.of(recno))).isInstanceOf(StoreUnreachableException.class)
+                        .hasMessage("the store is unreachable: RecNo " + recno + " stays in the queue and runs when the store answers");
+                sub.close();
+                assertThat(cut).isTrue();
+
+                proxy.up();
+                waitFor(Duration.ofSeconds(90), () -> answers(e));
+                assertThat(e.daemon().runNow(List.of(recno))).as("the second Run now").singleElement()
+                        .satisfies(r -> assertThat(r.finished()).as(r.toString()).isTrue());
+                assertThat(e.queue().get(recno)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void a_request_while_the_store_is_unreachable_says_so_in_one_line_not_in_the_drivers_words() throws Exception {
         SettableClock clock = SettableClock.fixed();
         try (TcpProxy proxy = new TcpProxy(CassandraFixture.contactPoint())) {

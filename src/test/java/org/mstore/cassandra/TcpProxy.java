@@ -35,16 +35,39 @@ final class TcpProxy implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** Accepts connections again, on the same port. */
+    /**
+     * Accepts connections again, on the same port. The port is one of the ephemeral range, and a client that dialled it
+     * while nothing listened may have been given it as its own (a TCP self-connect, which holds the port until the
+     * client gives up): the bind is tried again for up to 30 s.
+     */
     synchronized void up() throws IOException {
         if (server != null) {
             return;
         }
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        ServerSocket s;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            s = new ServerSocket();
+            s.setReuseAddress(true);
+            try {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                break;
+            } catch (java.net.BindException e) {
+                s.close();
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
         server = s;
-        Thread t = new Thread(() -> accept(s), "tcp-proxy-" + port);
+        ServerSocket listening = s;
+        Thread t = new Thread(() -> accept(listening), "tcp-proxy-" + port);
         t.setDaemon(true);
         t.start();
     }
