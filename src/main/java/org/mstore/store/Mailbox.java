@@ -789,11 +789,16 @@ public final class Mailbox implements Closeable {
         // recoverable instead of serving them again. The next open settles marks an expunge left ('E' or back to 'L').
         long[] goneOffsets = goneRecords.stream().mapToLong(IndexRecord::cacheOffset).toArray();
         int[] goneUids = goneRecords.stream().mapToInt(IndexRecord::uid).toArray();
-        cache.markExpunging(goneOffsets, goneUids);
-        CrashPoint.hit("expunge.after-cache-marking");
-        MailboxIndex next = MailboxIndex.of(h.withLastModified(now).withExpunge(seq, h.expungeFileId(), h.expungeCount() + gone.size()),
-                keep);
-        next.writeAtomically(dir.resolve(MailboxIndex.FILE), "expunge");
+        MailboxIndex next;
+        try {
+            cache.markExpunging(goneOffsets, goneUids);
+            CrashPoint.hit("expunge.after-cache-marking");
+            next = MailboxIndex.of(h.withLastModified(now).withExpunge(seq, h.expungeFileId(), h.expungeCount() + gone.size()), keep);
+            next.writeAtomically(dir.resolve(MailboxIndex.FILE), "expunge");
+        } catch (IOException | RuntimeException e) {
+            putMarksBack(seq, e);
+            throw e;
+        }
         index.replaceAll(next.header(), next.records());
         // Committed: the cache records say so ('E'), a second record of the expunge that a Repair which lost both the
         // index and store.exp still finds. 'E' only now: it never names a message the index still lists.
@@ -804,6 +809,30 @@ public final class Mailbox implements Closeable {
             // recoverable (see rebuild), and the next open settles them
         }
         return new ExpungeResult(gone.size(), bytes, gone.stream().mapToInt(ExpungeFile.Entry::uid).toArray());
+    }
+
+    /**
+     * An expunge that failed without a crash (an I/O error) between its 'P' marks and its commit: settles the marks as
+     * the next open would, before the error is reported — back to 'L' for the messages the index still lists, so that
+     * none stays marked as being expunged while this open mailbox serves it, and no later expunge here clears the
+     * header's flag over marks left behind. Only when the index on disk shows that this expunge did not commit (its
+     * sequence number not there): once the rename is done the expunge stands, and its marks are the next open's to
+     * settle, as after a crash there. If this fails too, the next open settles them ({@code failure} keeps why).
+     */
+    private void putMarksBack(int seq, Exception failure) {
+        try {
+            if (cache.expungeMarking() && MailboxIndex.open(dir.resolve(MailboxIndex.FILE)).header().expungeSeq() < seq) {
+                cache.settleExpunging(uid -> {
+                    try {
+                        return index.find(uid) >= 0;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /**
