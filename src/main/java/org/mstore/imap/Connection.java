@@ -31,4 +31,10 @@ interface Connection {
 
     /** Lets decoding go on after a STARTTLS that failed. */
     void resumeDecoding();
+
+    /**
+     * The session has entered IDLE (called before its continuation is written): the client's next line is its answer,
+     * where a literal has no place, so the decoder reserves none for it.
+     */
+    void idling();
 }

@@ -33,6 +33,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 final class ImapDecoder extends ByteToMessageDecoder {
     private static final Pattern LITERAL = Pattern.compile("\\{(\\d{1,20})(\\+?)\\}$");
     private static final Pattern STARTTLS = Pattern.compile("^[^ ]+ STARTTLS$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern IDLE = Pattern.compile("^[^ ]+ IDLE$", Pattern.CASE_INSENSITIVE);
 
     private enum Mode { LINE, LITERAL, SKIP_LINE, PAUSED, WAITING, CLOSED }
 
@@ -46,6 +47,10 @@ final class ImapDecoder extends ByteToMessageDecoder {
     /** The reservation waited for (mode WAITING), or null. */
     private LiteralBudget.Ticket ticket;
     private boolean pendingSync;
+    /** The last line handed over was an IDLE command, and nothing of the next has been decoded. */
+    private boolean afterIdle;
+    /** The session is in IDLE and the next line is the client's answer to its continuation. */
+    private boolean idling;
     private boolean gone;
     private Mode mode = Mode.LINE;
     private List<Object> parts = new ArrayList<>();
@@ -67,6 +72,17 @@ final class ImapDecoder extends ByteToMessageDecoder {
     /** True while a literal waits for room in the budget (reading must then stay off). */
     boolean waiting() {
         return mode == Mode.WAITING;
+    }
+
+    /**
+     * The session has entered IDLE (on the event loop, before its continuation is written). When the IDLE command is
+     * still the last line decoded, the next line is the client's answer: only {@code DONE} belongs there, so a literal it
+     * announces is not reserved nor asked for, and the line ends the IDLE at once. A client that was held for a literal
+     * here held its reservation until the idle timeout (30 minutes), and any other connection's literal waited as long.
+     * When a line has come since (a client that did not wait for the continuation), it was decoded as a command.
+     */
+    void idling() {
+        idling = afterIdle;
     }
 
     /** Decoding goes on after a STARTTLS (the TLS handler is in place, or the command failed). */
@@ -152,9 +168,24 @@ final class ImapDecoder extends ByteToMessageDecoder {
             return true;
         }
         commandBytes += text.length();
+        boolean idleAnswer = idling;
+        afterIdle = false;
+        idling = false;
         Matcher m = LITERAL.matcher(text);
         if (m.find()) {
             boolean sync = m.group(2).isEmpty();
+            if (idleAnswer) {
+                if (sync) {
+                    // no continuation, so the client sends no literal: the line alone ends the IDLE (BAD: not DONE)
+                    out.add(new ImapLine(List.of(text)));
+                    parts = new ArrayList<>();
+                    commandBytes = 0;
+                } else {
+                    refuse(out, tagOf(text), "BAD", "Expected DONE to end IDLE; a non-synchronizing literal cannot be skipped", true);
+                    mode = Mode.CLOSED;
+                }
+                return true;
+            }
             long n;
             try {
                 n = Long.parseLong(m.group(1));
@@ -190,6 +221,7 @@ final class ImapDecoder extends ByteToMessageDecoder {
         out.add(new ImapLine(parts, held));
         held = 0;
         boolean starttls = parts.size() == 1 && STARTTLS.matcher(text).matches();
+        afterIdle = parts.size() == 1 && IDLE.matcher(text).matches();
         parts = new ArrayList<>();
         commandBytes = 0;
         if (starttls) {

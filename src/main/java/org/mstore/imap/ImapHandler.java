@@ -214,4 +214,10 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
     public void resumeDecoding() {
         channel.eventLoop().execute(() -> decoder.resume(ctx));
     }
+
+    @Override
+    public void idling() {
+        // on the event loop before the continuation written next: the client's answer to it is decoded as one
+        channel.eventLoop().execute(decoder::idling);
+    }
 }

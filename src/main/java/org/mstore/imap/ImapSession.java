@@ -131,7 +131,14 @@ final class ImapSession {
     // ---------------------------------------------------------------- input
 
     void decodeError(DecodeError e) {
-        tagged(e.tag(), e.status(), e.text());
+        String tag = e.tag();
+        if (idleTag != null) {
+            // what the decoder refused was the answer to IDLE's continuation: it ends the IDLE, as any line does
+            tag = idleTag;
+            idleTag = null;
+            registration.idle(false);
+        }
+        tagged(tag, e.status(), e.text());
         if (e.close()) {
             write("* BYE " + e.text() + "\r\n");
             conn.flush();
@@ -417,6 +424,7 @@ final class ImapSession {
                 r.end();
                 idleTag = tag;
                 registration.idle(true);
+                conn.idling();
                 write("+ idling\r\n");
                 pushUpdates();
             }

@@ -346,6 +346,10 @@ class ImapBadInputTest {
         @Override
         public void resumeDecoding() {
         }
+
+        @Override
+        public void idling() {
+        }
     }
 
     @Test

@@ -166,4 +166,40 @@ class ImapLiteralBudgetTest {
             assertAllReleased(f);
         }
     }
+
+    @Test
+    void a_literal_announced_in_idle_is_answered_at_once_and_holds_no_reservation() throws Exception {
+        byte[] mb = message("second", (int) BUDGET);
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login()) {
+            a.send("a1 IDLE");
+            assertThat(a.readLine()).startsWith("+ idling");
+            // a client that sends a command with a literal instead of DONE, needing the whole budget
+            a.send("a2 APPEND INBOX {" + BUDGET + "}");
+            assertThat(a.readLine()).isEqualTo("a1 BAD Expected DONE to end IDLE");
+            b.send("b1 APPEND INBOX {" + mb.length + "}");
+            assertThat(b.poll(1500)).as("another connection's literal that needs the whole budget gets its continuation at once")
+                    .startsWith("+");
+            b.sendRaw(mb);
+            b.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(b.until("b1"))).contains("b1 OK [APPENDUID ");
+            a.ok("NOOP");
+            assertThat(f.engine.mailboxes().fetch("user/alice", 1)).isEqualTo(mb);
+            assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_non_synchronizing_literal_announced_in_idle_ends_the_connection_and_holds_no_reservation() throws Exception {
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login()) {
+            a.send("a1 IDLE");
+            assertThat(a.readLine()).startsWith("+ idling");
+            a.send("a2 APPEND INBOX {" + BUDGET + "+}");
+            assertThat(a.until("a1")).last().asString().startsWith("a1 BAD ");
+            assertThat(a.readLine()).startsWith("* BYE ");
+            assertThat(a.readLine()).as("the connection is closed").isNull();
+            b.send("b1 APPEND INBOX {" + BUDGET + "}");
+            assertThat(b.poll(1500)).as("the whole budget is free").startsWith("+");
+            assertThat(f.server.literals().used()).as("held: b's literal only").isEqualTo(BUDGET);
+        }
+    }
 }
