@@ -1053,7 +1053,7 @@ final class ImapSession {
         if (!r.peekLiteral()) {
             throw new ImapSyntaxException("APPEND needs the message as a literal");
         }
-        byte[] message = withCrlf(r.takeLiteral());
+        byte[] message = r.takeLiteral();
         r.end();
         if (message.length == 0) {
             throw new ImapNo("CANNOT", "An empty message cannot be appended");
@@ -1063,7 +1063,17 @@ final class ImapSession {
         if (!mb.exists(name)) {
             throw new ImapNo("TRYCREATE", "No such mailbox: " + m);
         }
-        AppendResult a = mb.append(name, List.of(new NewMessage(message, date, flags)));
+        int bare = bareLfs(message);
+        long copy = reserveMendedCopy(message.length, bare);
+        AppendResult a;
+        try {
+            if (bare > 0) {
+                message = withCrlf(message, bare);
+            }
+            a = mb.append(name, List.of(new NewMessage(message, date, flags)));
+        } finally {
+            server.literals().release(copy);
+        }
         server.changed(name);
         if (selected != null && selected.name.equals(name)) {
             selected.stale = true;
@@ -1072,22 +1082,49 @@ final class ImapSession {
     }
 
     /**
-     * The message with each bare LF (one not after a CR) made a CRLF, as lmtpd stores a delivery: RFC 3501 serves lines
-     * that end in CRLF, and the stored size and checksum are then those of the bytes served. A message without a bare LF
-     * (every CRLF message) is returned as it is, not copied; a bare CR is kept as it came (mending it could double a line
-     * end). Otherwise the mended message is a copy, one bare LF longer each: the literal, taken out of its line, is the
-     * caller's only reference to the original, which is garbage once the copy is made.
+     * Reserves, in the server's {@link LiteralBudget}, the copy a message of {@code length} bytes with {@code bare} bare
+     * LFs is mended into (it is held beside the literal while it is made); returns the bytes reserved, none for a
+     * message without a bare LF. The command's literal holds its own reservation, so waiting for this one could hold
+     * what another connection's wait needs, as a later literal could (see {@link ImapDecoder}): a copy that does not fit
+     * now is refused ({@code NO [LIMIT]}), one that could never fit beside its literal {@code NO [TOOBIG]}.
      */
-    static byte[] withCrlf(byte[] message) {
+    private long reserveMendedCopy(int length, int bare) {
+        if (bare == 0) {
+            return 0;
+        }
+        long copy = (long) length + bare;
+        LiteralBudget budget = server.literals();
+        if (length + copy > budget.total()) {
+            throw new ImapNo("TOOBIG", "The message has " + bare + " bare LF line ends: mended to CRLF it is a copy of " + copy
+                    + " bytes held beside its literal, more than the server's memory for literals (" + budget.total()
+                    + " bytes); send it with CRLF line ends");
+        }
+        if (!budget.tryReserve(copy)) {
+            throw new ImapNo("LIMIT", "The server's memory for literals is in use (the message's bare LF line ends need a copy of "
+                    + copy + " bytes mended to CRLF); send the command again later");
+        }
+        return copy;
+    }
+
+    /** The bare LFs (LFs not after a CR) in {@code message}: each is stored as CRLF. */
+    static int bareLfs(byte[] message) {
         int bare = 0;
         for (int i = 0; i < message.length; i++) {
             if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) {
                 bare++;
             }
         }
-        if (bare == 0) {
-            return message;
-        }
+        return bare;
+    }
+
+    /**
+     * The message with each of its {@code bare} bare LFs (one not after a CR) made a CRLF, as lmtpd stores a delivery: RFC
+     * 3501 serves lines that end in CRLF, and the stored size and checksum are then those of the bytes served. A message
+     * sent with CRLF is stored as it came, not copied; a bare CR is kept as it came (mending it could double a line end).
+     * The mended message is a copy, one byte longer per bare LF: the literal, taken out of its line, is the caller's only
+     * reference to the original, which is garbage once the copy is made.
+     */
+    static byte[] withCrlf(byte[] message, int bare) {
         byte[] out = new byte[message.length + bare];
         int w = 0;
         for (int i = 0; i < message.length; i++) {

@@ -46,6 +46,28 @@ class ImapLiteralBudgetTest {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** A message of exactly {@code size} bytes whose lines end in a bare LF. */
+    private static byte[] lfMessage(String subject, int size) {
+        StringBuilder sb = new StringBuilder("Subject: " + subject + "\n\n");
+        int line = 0;
+        while (sb.length() < size) {
+            String l = subject + " line " + (line++) + " " + "x".repeat(60) + "\n";
+            sb.append(l, 0, Math.min(l.length(), size - sb.length()));
+        }
+        sb.setCharAt(sb.length() - 1, '\n');
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** APPENDs {@code m} to INBOX as a synchronizing literal (its continuation comes at once) and returns the tagged response. */
+    private static String append(RawImap c, byte[] m) throws Exception {
+        String tag = c.nextTag();
+        c.send(tag + " APPEND INBOX {" + m.length + "}");
+        assertThat(c.readLine()).startsWith("+");
+        c.sendRaw(m);
+        c.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+        return RawImap.last(c.until(tag));
+    }
+
     @Test
     void two_connections_whose_literals_exceed_the_budget_together_finish_one_after_the_other() throws Exception {
         byte[] ma = message("first", 700_000);
@@ -200,6 +222,41 @@ class ImapLiteralBudgetTest {
             b.send("b1 APPEND INBOX {" + BUDGET + "}");
             assertThat(b.poll(1500)).as("the whole budget is free").startsWith("+");
             assertThat(f.server.literals().used()).as("held: b's literal only").isEqualTo(BUDGET);
+        }
+    }
+
+    @Test
+    void the_mended_copy_of_a_bare_lf_append_is_counted_in_the_budget() throws Exception {
+        byte[] ma = message("first", 500_000);
+        byte[] lf = lfMessage("bare", 300_000);
+        try (ImapFixture f = start(); RawImap a = f.login(); RawImap b = f.login()) {
+            a.send("a1 APPEND INBOX {" + ma.length + "}");
+            assertThat(a.readLine()).startsWith("+");
+            // b's literal fits beside a's (800,000 of 1 MB); its mended copy, 300,000 more, does not
+            assertThat(append(b, lf)).matches("t\\d+ NO \\[LIMIT\\] The server's memory for literals is in use .*");
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).as("nothing stored").isZero();
+            assertThat(f.server.literals().used()).as("held: a's literal only").isEqualTo(ma.length);
+
+            a.sendRaw(ma);
+            a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(a.until("a1"))).contains("a1 OK [APPENDUID ");
+            assertThat(append(b, lf)).as("sent again, it fits").contains("OK [APPENDUID ");
+            byte[] crlf = new String(lf, StandardCharsets.US_ASCII).replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII);
+            assertThat(f.engine.mailboxes().fetch("user/alice", 2)).isEqualTo(crlf);
+            assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_bare_lf_append_whose_mended_copy_could_never_fit_beside_its_literal_is_refused() throws Exception {
+        byte[] lf = lfMessage("bare", 600_000);
+        try (ImapFixture f = start(); RawImap a = f.login()) {
+            assertThat(append(a, lf)).matches("t\\d+ NO \\[TOOBIG\\] The message has \\d+ bare LF line ends: mended to CRLF it is a copy"
+                    + " of \\d+ bytes held beside its literal, more than the server's memory for literals \\(1048576 bytes\\);"
+                    + " send it with CRLF line ends");
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).as("nothing stored").isZero();
+            assertThat(append(a, message("crlf", 600_000))).as("the same size with CRLF").contains("OK [APPENDUID ");
+            assertAllReleased(f);
         }
     }
 }
