@@ -270,8 +270,21 @@ final class ImapSession {
         if (s == null) {
             return "";
         }
-        String t = s.replace('\r', ' ').replace('\n', ' ');
-        return t.length() > 300 ? t.substring(0, 300) + "..." : t;
+        // a message may quote the client's bytes: a NUL or another control character is no TEXT-CHAR (RFC 3501 §9), and
+        // written back raw it ends the line early in a client written in C; it is named instead
+        StringBuilder t = new StringBuilder(Math.min(s.length(), 320));
+        int i = 0;
+        for (; i < s.length() && t.length() < 300; i++) {
+            char c = s.charAt(i);
+            if (c == '\r' || c == '\n') {
+                t.append(' ');
+            } else if (c < ' ' || c == 0x7f) {
+                t.append(String.format("\\x%02x", (int) c));
+            } else {
+                t.append(c);
+            }
+        }
+        return i < s.length() ? t.substring(0, Math.min(t.length(), 300)) + "..." : t.toString();
     }
 
     private CompletionStage<?> dispatch(String tag, String name, ImapReader r) throws IOException {

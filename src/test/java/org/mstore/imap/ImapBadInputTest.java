@@ -49,6 +49,20 @@ class ImapBadInputTest {
     }
 
     @Test
+    void a_control_character_the_client_sent_is_named_in_the_answer_never_written_back_raw() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
+            c.ok("SELECT INBOX");
+            c.send("a1 UID\0EXPUNGE 1:*");
+            assertThat(c.readLine()).isEqualTo("a1 BAD expected ' ' at '\\x00EXPUNGE 1:*'");
+            c.send("a2 STATUS INBOX (a\u0001b)");
+            assertThat(c.readLine()).startsWith("a2 BAD ").doesNotContain("\u0001").contains("\\x01");
+            c.send("a3 CREATE \"a\u007fb\"");
+            assertThat(c.readLine()).startsWith("a3 NO [CANNOT] ").doesNotContain("\u007f").contains("\\x7f");
+            c.ok("NOOP");
+        }
+    }
+
+    @Test
     void a_literal_of_two_gigabytes_is_refused_before_a_byte_is_sent() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
             c.send("a1 APPEND INBOX {2147483648}");
