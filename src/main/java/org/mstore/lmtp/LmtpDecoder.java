@@ -76,6 +76,12 @@ final class LmtpDecoder extends ByteToMessageDecoder {
                 if (in.readableBytes() > maxLine) {
                     if (mode == Mode.COMMAND) {
                         out.add(new LineTooLong());
+                        // skip to the end of this line only: a pipelining client's next commands may be here, after it
+                        int end = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+                        if (end >= 0) {
+                            in.readerIndex(end + 1);
+                            continue;
+                        }
                         in.skipBytes(in.readableBytes());
                         mode = Mode.SKIP_LINE;
                     } else {

@@ -94,4 +94,14 @@ class LmtpLineEndsTest {
             assertServedAsStored(f, stored);
         }
     }
+
+    @Test
+    void a_command_line_over_the_limit_is_answered_once_and_the_commands_pipelined_after_it_are_answered() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawLmtp c = RawLmtp.open(f)) {
+            c.send("NOOP " + "x".repeat(10_000) + "\r\nNOOP\r\nQUIT\r\n");
+            assertThat(c.readLine()).isEqualTo("500 5.5.2 Line too long");
+            assertThat(c.readLine()).as("the NOOP after it").startsWith("250 ");
+            assertThat(c.readLine()).as("the QUIT after it").startsWith("221 ");
+        }
+    }
 }
