@@ -224,6 +224,15 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
             byte[] content = new byte[t.length + m.content().length];
             System.arraycopy(t, 0, content, 0, t.length);
             System.arraycopy(m.content(), 0, content, t.length, m.content().length);
+            // what the store never takes (a header with a NUL byte, a first line that is no header field) is refused for
+            // good: a temporary failure had the MTA try again for days, each try logged as a failed delivery
+            String refused = server.store().mailboxes().checkMessage(content).orElse(null);
+            if (refused != null) {
+                for (String[] r : recipients) {
+                    reply("554 5.6.0 <" + r[0] + ">: refused: the message " + refused.replace('\r', ' ').replace('\n', ' '));
+                }
+                return;
+            }
             for (String[] r : recipients) {
                 try {
                     // the append forces the message to disk before it returns: only then is 250 said
