@@ -144,6 +144,11 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
             }
             case "RCPT" -> rcpt(line, upper);
             case "DATA" -> {
+                if (!upper.equals("DATA")) {
+                    // the decoder reads a message only after a bare DATA: a 354 here would have its lines run as commands
+                    reply("501 5.5.4 DATA takes no parameters");
+                    return;
+                }
                 boolean ok = from != null && !recipients.isEmpty();
                 if (!ok) {
                     reply(from == null ? "503 5.5.1 Send MAIL first" : "503 5.5.1 No valid recipients");

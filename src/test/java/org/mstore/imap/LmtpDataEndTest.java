@@ -42,4 +42,19 @@ class LmtpDataEndTest {
             assertThat(body).endsWith("Subject: to alice\r\n\r\n" + rest.replace("\n", "\r\n") + "\r\n");
         }
     }
+
+    @Test
+    void a_data_command_with_a_parameter_is_refused_so_no_message_line_is_run_as_a_command() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawLmtp c = RawLmtp.open(f)) {
+            c.send("MAIL FROM:<a@x>\r\nRCPT TO:<alice@x>\r\nDATA x\r\n");
+            assertThat(c.readLine()).startsWith("250");
+            assertThat(c.readLine()).startsWith("250");
+            assertThat(c.readLine()).isEqualTo("501 5.5.4 DATA takes no parameters");
+            c.send("DATA\r\n");
+            assertThat(c.readLine()).startsWith("354");
+            c.send("Subject: hi\r\n\r\nRSET\r\n.\r\n");
+            assertThat(c.readLine()).startsWith("250 2.0.0 <alice@x> delivered");
+            assertThat(f.engine.mailboxes().get("user/alice").messageCount()).isEqualTo(1);
+        }
+    }
 }
