@@ -69,8 +69,21 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Writes one reply line. A reply may quote the client (its address): a control character in it (a bare CR ends the
+     * reply early for a client, and what follows reads as another reply) is named ({@code \x0d}) rather than written.
+     */
     private void reply(String line) {
-        ctx.writeAndFlush(line + "\r\n");
+        StringBuilder sb = new StringBuilder(line.length() + 2);
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < ' ' || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        ctx.writeAndFlush(sb.append("\r\n").toString());
     }
 
     @Override
@@ -234,7 +247,7 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
             String refused = server.store().mailboxes().checkMessage(content).orElse(null);
             if (refused != null) {
                 for (String[] r : recipients) {
-                    reply("554 5.6.0 <" + r[0] + ">: refused: the message " + refused.replace('\r', ' ').replace('\n', ' '));
+                    reply("554 5.6.0 <" + r[0] + ">: refused: the message " + refused);
                 }
                 return;
             }

@@ -104,4 +104,14 @@ class LmtpLineEndsTest {
             assertThat(c.readLine()).as("the QUIT after it").startsWith("221 ");
         }
     }
+
+    @Test
+    void a_control_character_in_an_address_is_named_in_the_reply_never_written_back_raw() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawLmtp c = RawLmtp.open(f)) {
+            c.send("MAIL FROM:<a@x>\r\nRCPT TO:<a\rb\u0000@x>\r\nNOOP\r\n");
+            assertThat(c.readLine()).startsWith("250");
+            assertThat(c.readLine()).isEqualTo("550 5.1.1 <a\\x0db\\x00@x>: no such user here");
+            assertThat(c.readLine()).as("the NOOP's, the next reply").startsWith("250 ");
+        }
+    }
 }
