@@ -310,6 +310,9 @@ final class ImapDecoder extends ByteToMessageDecoder {
 
     private void refuse(List<Object> out, String tag, String status, String text, boolean close) {
         out.add(new DecodeError(tag, status, text, close));
+        // what is refused ends an IDLE as any line does (the session answers it with IDLE's tag)
+        afterIdle = false;
+        idling = false;
         parts = new ArrayList<>();
         commandBytes = 0;
         literal = null;

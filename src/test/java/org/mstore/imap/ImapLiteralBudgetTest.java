@@ -24,11 +24,16 @@ class ImapLiteralBudgetTest {
 
     /** Waits for every reservation to go back: a command's is released just after its tagged response is sent. */
     private static void assertAllReleased(ImapFixture f) throws InterruptedException {
+        assertReserved(f, 0, "bytes still reserved");
+    }
+
+    /** Waits (a command's reservation goes back just after its tagged response) until {@code bytes} are reserved. */
+    private static void assertReserved(ImapFixture f, long bytes, String what) throws InterruptedException {
         long end = System.nanoTime() + 10_000_000_000L;
-        while (f.server.literals().used() != 0 && System.nanoTime() < end) {
+        while (f.server.literals().used() != bytes && System.nanoTime() < end) {
             Thread.sleep(10);
         }
-        assertThat(f.server.literals().used()).as("bytes still reserved").isZero();
+        assertThat(f.server.literals().used()).as(what).isEqualTo(bytes);
     }
 
     /** A message of exactly {@code size} bytes, CRLF throughout, its lines telling it apart. */
@@ -235,7 +240,7 @@ class ImapLiteralBudgetTest {
             // b's literal fits beside a's (800,000 of 1 MB); its mended copy, 300,000 more, does not
             assertThat(append(b, lf)).matches("t\\d+ NO \\[LIMIT\\] The server's memory for literals is in use .*");
             assertThat(f.engine.mailboxes().get("user/alice").messageCount()).as("nothing stored").isZero();
-            assertThat(f.server.literals().used()).as("held: a's literal only").isEqualTo(ma.length);
+            assertReserved(f, ma.length, "held: a's literal only");
 
             a.sendRaw(ma);
             a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -257,6 +262,22 @@ class ImapLiteralBudgetTest {
             assertThat(f.engine.mailboxes().get("user/alice").messageCount()).as("nothing stored").isZero();
             assertThat(append(a, message("crlf", 600_000))).as("the same size with CRLF").contains("OK [APPENDUID ");
             assertAllReleased(f);
+        }
+    }
+
+    @Test
+    void a_line_too_long_in_idle_ends_it_and_the_next_command_may_carry_a_literal() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir, false, c -> c.withLiteralMemory(BUDGET).withLimits(1000, BUDGET, 1000, 200, 1_000_000)); RawImap a = f.login()) {
+            a.send("a1 IDLE");
+            assertThat(a.readLine()).startsWith("+ idling");
+            a.send("x".repeat(2000));
+            assertThat(a.readLine()).startsWith("a1 BAD [TOOBIG] Line too long");
+            byte[] m = message("after", 100);
+            a.sendRaw(("a2 APPEND INBOX {" + m.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII));
+            a.sendRaw(m);
+            a.sendRaw("\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(RawImap.last(a.until("a2"))).contains("a2 OK [APPENDUID ");
+            assertThat(f.engine.mailboxes().fetch("user/alice", 1)).isEqualTo(m);
         }
     }
 }
