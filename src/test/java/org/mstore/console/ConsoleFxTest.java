@@ -408,6 +408,21 @@ class ConsoleFxTest {
     }
 
     @Test
+    void a_long_outcome_in_the_queue_footer_leaves_the_row_count_and_go_to_row_whole(FxRobot robot) {
+        loaded(robot);
+        robot.interact(() -> console.session().queue().messageProperty().set("Remove user/user0004/Trash: done in 529 ms;"
+                + " 278.3 KB reclaimed (removed 110 message files (284965 bytes) from store.exp.20261129160314)"));
+        WaitForAsyncUtils.waitForFxEvents();
+        Label where = robot.lookup("#pageLabel").queryAs(Label.class);
+        javafx.scene.text.Text drawn = (javafx.scene.text.Text) where.lookup(".text");
+        assertThat(drawn.getText()).isEqualTo(where.getText());
+        TextField go = robot.lookup("#goToRow").queryAs(TextField.class);
+        assertThat(go.getWidth()).isGreaterThanOrEqualTo(go.prefWidth(-1));
+        Label message = robot.lookup("#queueMessage").queryAs(Label.class);
+        assertThat(((javafx.scene.text.Text) message.lookup(".text")).getText()).endsWith("...");
+    }
+
+    @Test
     void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
         loaded(robot);
         String box = "user/user0002/Trash";

@@ -264,6 +264,7 @@ public final class QueueView extends BorderPane {
         });
         HBox box = new HBox(6, where, first, prev, next, last, go);
         box.setAlignment(Pos.CENTER_RIGHT);
+        box.setMinWidth(Region.USE_PREF_SIZE); // a long outcome beside it is cut, never "rows..." or "go to ro"
         return box;
     }
 
