@@ -464,6 +464,20 @@ class ConsoleFxTest {
     }
 
     @Test
+    void one_task_finished_in_the_last_hour_is_said_in_the_singular_on_the_dashboard(FxRobot robot) {
+        loaded(robot);
+        console.engine().daemon().stop();
+        QueueEntry first = rows(robot).get(0);
+        robot.clickOn(robot.lookup(".table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn("#runNow");
+        await("the entry leaves the table", () -> rows(robot).stream().noneMatch(e -> e.recno() == first.recno()));
+        ConsoleFixture.openTab(robot, "#tabDashboard");
+        await("the dashboard counts it", () -> robot.lookup("#dashDone").tryQuery().isPresent()
+                && !robot.lookup("#dashDone").queryAs(Label.class).getText().startsWith("0 "));
+        assertThat(robot.lookup("#dashDone").queryAs(Label.class).getText()).isEqualTo("1 task finished");
+    }
+
+    @Test
     void the_depth_chart_stacks_the_actions_so_one_at_zero_hides_no_other(FxRobot robot) {
         loaded(robot);
         ConsoleFixture.openTab(robot, "#tabDashboard");

@@ -43,8 +43,8 @@ public final class DashboardView extends VBox {
         Label done = new Label();
         done.setId("dashDone");
         done.getStyleClass().add("big");
-        done.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.doneLastHourProperty().get()) + " tasks finished",
-                vm.doneLastHourProperty()));
+        done.textProperty().bind(Bindings.createStringBinding(() -> Format.count(vm.doneLastHourProperty().get())
+                + (vm.doneLastHourProperty().get() == 1 ? " task finished" : " tasks finished"), vm.doneLastHourProperty()));
         Label bytes = new Label();
         bytes.getStyleClass().add("big");
         bytes.textProperty().bind(Bindings.createStringBinding(() -> Format.bytes(vm.bytesLastHourProperty().get()) + " reclaimed",
