@@ -210,6 +210,7 @@ public final class MainWindow extends BorderPane {
         // the moving bar while a task shows (FxTaskExecutor shows those that run for a while): an indeterminate progress
         // bar keeps the JavaFX pulse at 60 Hz while it is visible, so not for the routine reads of a few milliseconds
         statusBar.progressProperty().bind(Bindings.when(executor.currentTitleProperty().isNotEmpty()).then(-1.0).otherwise(0.0));
+        readOnlyBadge.setId("readOnlyBadge");
         readOnlyBadge.getStyleClass().addAll("badge", "badge-readonly");
         readOnlyBadge.setVisible(vm.readOnly());
         readOnlyBadge.setManaged(vm.readOnly());

@@ -71,4 +71,16 @@ class ReadOnlyConsoleFxTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(console.engine().queue().find("user/user0003/Drafts", org.mstore.api.Action.REPAIR)).isEmpty();
     }
+
+    @Test
+    void the_read_only_badge_is_drawn_in_the_warning_colour_not_the_status_bars_grey(FxRobot robot) throws TimeoutException {
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> console.session() != null);
+        WaitForAsyncUtils.waitForFxEvents();
+        javafx.scene.control.Label badge = robot.lookup("#readOnlyBadge").queryAs(javafx.scene.control.Label.class);
+        javafx.scene.control.Label depth = robot.lookup("#statusDepth").queryAs(javafx.scene.control.Label.class);
+        assertThat(badge.isVisible()).isTrue();
+        assertThat(badge.getTextFill()).isNotEqualTo(depth.getTextFill());
+        assertThat(badge.getTextFill()).isEqualTo(javafx.scene.paint.Color.web("#9a6700")); // light.css: -color-warning
+        assertThat(badge.getPadding().getLeft()).isEqualTo(badge.getPadding().getRight());
+    }
 }
