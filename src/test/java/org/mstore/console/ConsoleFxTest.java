@@ -478,6 +478,18 @@ class ConsoleFxTest {
     }
 
     @Test
+    void older_is_disabled_in_the_done_list_once_every_entry_is_shown(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabHistory");
+        ConsoleFixture.openTab(robot, "#tabDone");
+        TableView<?> done = robot.lookup("#historyDone").queryAs(TableView.class);
+        await("the done list is read", () -> !done.getItems().isEmpty());
+        long count = console.engine().queue().historyCount(org.mstore.console.history.HistoryViewModel.DONE);
+        assertThat((long) done.getItems().size()).isEqualTo(count); // the sample's few: all of them on the first page
+        assertThat(robot.lookup("#historyDoneMore").queryAs(Button.class).isDisabled()).isTrue();
+    }
+
+    @Test
     void the_depth_chart_stacks_the_actions_so_one_at_zero_hides_no_other(FxRobot robot) {
         loaded(robot);
         ConsoleFixture.openTab(robot, "#tabDashboard");

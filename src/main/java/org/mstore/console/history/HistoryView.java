@@ -143,6 +143,9 @@ public final class HistoryView extends BorderPane {
         more.setId(id + "More");
         more.setTooltip(new Tooltip("Read the next " + HistoryViewModel.PAGE + " older entries"));
         more.setOnAction(e -> vm.loadMore(ofDone));
+        // with every entry of the list shown, a click read nothing and said nothing
+        more.disableProperty().bind(javafx.beans.binding.Bindings.size((javafx.collections.ObservableList<HistoryEntry>) items)
+                .greaterThanOrEqualTo(ofDone ? vm.doneCountProperty() : vm.droppedCountProperty()));
         HBox bar = new HBox(8, more, exportButton(ofDone ? HistoryViewModel.List3.DONE : HistoryViewModel.List3.DROPPED, id + "Export"));
         bar.getStyleClass().add("toolbar-row");
         BorderPane p = new BorderPane(t);
