@@ -423,6 +423,22 @@ class ConsoleFxTest {
     }
 
     @Test
+    void a_six_digit_count_is_shown_whole_in_its_action_toggle(FxRobot robot) {
+        loaded(robot);
+        robot.interact(() -> {
+            for (Action a : Action.values()) {
+                console.session().queue().countProperty(a).set(999_999);
+            }
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        for (Action a : Action.values()) {
+            ToggleButton t = robot.lookup("#show" + a.label()).queryAs(ToggleButton.class);
+            assertThat(t.isSelected()).isTrue(); // bold, as an admin sees them
+            assertThat(((javafx.scene.text.Text) t.lookup(".text")).getText()).as(a.label()).isEqualTo(a.label() + "  999,999");
+        }
+    }
+
+    @Test
     void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
         loaded(robot);
         String box = "user/user0002/Trash";
