@@ -290,6 +290,14 @@ class ConsoleFxTest {
     }
 
     @Test
+    void a_filter_that_matches_nothing_says_so_instead_of_calling_the_queue_empty(FxRobot robot) {
+        loaded(robot);
+        robot.clickOn("#queueFilter").write("no-such-mailbox");
+        await("the filter leaves no row", () -> table(robot).getItems().isEmpty());
+        assertThat(((Label) table(robot).getPlaceholder()).getText()).isEqualTo("No entry matches the filter");
+    }
+
+    @Test
     void ctrl_f_focuses_the_queue_filter(FxRobot robot) {
         loaded(robot);
         robot.clickOn("#queueTable");

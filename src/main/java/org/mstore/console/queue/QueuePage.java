@@ -44,7 +44,8 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
     private QueueQuery query = QueueQuery.all();
     private List<QueueEntry> rows = new ArrayList<>();
     private int generation;
-    private boolean loading;
+    /** A load is in flight: until it answers, an empty page says nothing about the queue. */
+    private final javafx.beans.property.ReadOnlyBooleanWrapper loading = new javafx.beans.property.ReadOnlyBooleanWrapper(false);
     private boolean refreshAgain;
     private boolean firing;
     private Runnable afterChange = () -> { };
@@ -80,6 +81,11 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
     /** Entries the query matches in the whole queue. */
     public ReadOnlyLongProperty totalProperty() {
         return total;
+    }
+
+    /** Whether a read of the page (and its count) is in flight. */
+    public javafx.beans.property.ReadOnlyBooleanProperty loadingProperty() {
+        return loading.getReadOnlyProperty();
     }
 
     /** The position of the page's first row in the query's result (0-based). */
@@ -152,7 +158,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
         int gen = ++generation;
         QueueQuery q = query;
         long knownTotal = total.get();
-        loading = true;
+        loading.set(true);
         executor.execute("Loading the queue", () -> {
             long n = recount ? source.count(q) : knownTotal;
             long s = Math.max(0, Math.min(start, lastPageStart(n)));
@@ -168,7 +174,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
             if (gen != generation) {
                 return; // a newer load replaces this one
             }
-            loading = false;
+            loading.set(false);
             total.set(Math.max(l.count(), l.start() + l.rows().size()));
             pageStart.set(l.start());
             replaceAll(l.rows());
@@ -178,14 +184,14 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
             }
         }, e -> {
             if (gen == generation) {
-                loading = false;
+                loading.set(false);
             }
         });
     }
 
     /** Reloads the current page (and the count) once, or once more after the load in flight. */
     private void refresh() {
-        if (loading) {
+        if (loading.get()) {
             refreshAgain = true;
             return;
         }

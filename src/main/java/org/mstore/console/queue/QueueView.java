@@ -305,7 +305,10 @@ public final class QueueView extends BorderPane {
         keepSelectionAcrossRefreshes();
         table.setFixedCellSize(26);
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        table.setPlaceholder(new Label("The maintenance queue is empty"));
+        Label placeholder = new Label();
+        placeholder.setId("queuePlaceholder");
+        placeholder.textProperty().bind(vm.placeholderText());
+        table.setPlaceholder(placeholder);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
 
         TableColumn<QueueEntry, Number> recno = new TableColumn<>("RecNo");

@@ -118,6 +118,16 @@ public final class QueueViewModel {
         return ascending;
     }
 
+    /**
+     * What the table says when it has no row: that the page is being read (the first read of a large queue takes a
+     * while, and the toggles already count its entries), that the filter matches nothing, or that the queue is empty.
+     */
+    public javafx.beans.binding.StringBinding placeholderText() {
+        return Bindings.createStringBinding(() -> rows.loadingProperty().get() ? "Reading the queue..."
+                : total.get() > 0 ? "No entry matches the filter" : "The maintenance queue is empty",
+                rows.loadingProperty(), total);
+    }
+
     /** The outcome of the last move, in words. */
     public StringProperty messageProperty() {
         return message;

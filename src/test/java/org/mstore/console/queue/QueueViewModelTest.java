@@ -247,6 +247,36 @@ class QueueViewModelTest {
     }
 
     @Test
+    void an_empty_table_says_the_queue_is_being_read_until_its_first_page_comes_not_that_it_is_empty() {
+        fill(s.engine, 30);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        javafx.beans.binding.StringBinding placeholder = live.placeholderText();
+        live.load();
+
+        assertThat(live.rows().size()).isZero();
+        assertThat(placeholder.get()).isEqualTo("Reading the queue...");
+        step.runPending();
+        assertThat(live.rows().size()).isEqualTo(30);
+        assertThat(placeholder.get()).isNotEqualTo("Reading the queue...");
+    }
+
+    @Test
+    void an_empty_table_says_the_filter_matches_nothing_when_the_queue_has_entries() {
+        fill(s.engine, 30);
+        javafx.beans.binding.StringBinding placeholder = vm.placeholderText();
+        vm.load();
+        vm.mailboxFilterProperty().set("no-such-mailbox");
+        vm.applyFilter();
+
+        assertThat(vm.rows().size()).isZero();
+        assertThat(placeholder.get()).isEqualTo("No entry matches the filter");
+        s.engine.queue().remove(s.engine.queue().page(QueueQuery.all(), 0, 100).stream().map(QueueEntry::recno).toList());
+        vm.load();
+        assertThat(placeholder.get()).isEqualTo("The maintenance queue is empty");
+    }
+
+    @Test
     void a_sort_change_is_shown_even_when_an_entry_arrives_while_the_rows_load() {
         fill(s.engine, 30);
         StepTaskExecutor step = new StepTaskExecutor();
