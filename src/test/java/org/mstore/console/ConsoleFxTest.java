@@ -447,6 +447,34 @@ class ConsoleFxTest {
     }
 
     @Test
+    void following_the_log_shows_its_newest_line_whole_above_the_horizontal_scroll_bar(FxRobot robot) {
+        loaded(robot);
+        for (int i = 1; i <= 60; i++) {
+            console.engine().log("Store", org.mstore.api.LogLevel.NOTICE, "user/user0002/Lists: line " + i + " of a long run of lines,"
+                    + " each longer than the window is wide, so that the list needs its horizontal scroll bar as well" + (i == 60 ? " (the newest)" : ""));
+        }
+        ConsoleFixture.openTab(robot, "#tabLog");
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ListView<org.mstore.api.LogLine> list = robot.lookup("#logList").queryAs(javafx.scene.control.ListView.class);
+        await("the newest line is read", () -> {
+            robot.interact(() -> console.session().log().poll());
+            return !list.getItems().isEmpty() && list.getItems().get(list.getItems().size() - 1).raw().endsWith("(the newest)");
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        int last = list.getItems().size() - 1;
+        javafx.scene.control.ScrollBar hbar = robot.lookup("#logList .scroll-bar").queryAll().stream()
+                .map(n -> (javafx.scene.control.ScrollBar) n)
+                .filter(b -> b.getOrientation() == javafx.geometry.Orientation.HORIZONTAL).findFirst().orElseThrow();
+        assertThat(hbar.isVisible()).isTrue();
+        Node cell = robot.lookup("#logList .list-cell").queryAll().stream()
+                .filter(n -> n instanceof javafx.scene.control.ListCell<?> c && c.getIndex() == last && c.isVisible())
+                .findFirst().orElseThrow(() -> new AssertionError("the newest line has no cell: it is not shown"));
+        double cellBottom = list.sceneToLocal(cell.localToScene(cell.getBoundsInLocal())).getMaxY();
+        double barTop = list.sceneToLocal(hbar.localToScene(hbar.getBoundsInLocal())).getMinY();
+        assertThat(cellBottom).as("the newest line's bottom against the scroll bar's top").isLessThanOrEqualTo(barTop + 0.5);
+    }
+
+    @Test
     void double_clicking_a_log_line_about_a_mailbox_selects_that_mailbox(FxRobot robot) {
         loaded(robot);
         String box = "user/user0002/Trash";

@@ -84,9 +84,7 @@ public final class LogView extends BorderPane {
         });
         vm.visible().addListener((ListChangeListener<LogLine>) c -> {
             count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
-            if (vm.followProperty().get() && !vm.visible().isEmpty()) {
-                list.scrollTo(vm.visible().size() - 1);
-            }
+            showNewest(vm, list);
         });
         list.setOnMouseClicked(e -> {
             if (e.getClickCount() == 2 && list.getSelectionModel().getSelectedItem() != null) {
@@ -102,9 +100,35 @@ public final class LogView extends BorderPane {
         list.setTooltip(new javafx.scene.control.Tooltip("Double-click a line about a mailbox to show that mailbox"));
         setCenter(list);
         count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
-        if (vm.followProperty().get() && !vm.visible().isEmpty()) {
-            list.scrollTo(vm.visible().size() - 1);
+        list.sceneProperty().addListener((o, was, is) -> showNewest(vm, list));
+    }
+
+    /**
+     * Follow: the newest line, shown whole. A line longer than the list is wide brings the horizontal scroll bar in a
+     * later layout, and the bar then covered the newest line: for the next few layouts the newest line is brought fully
+     * into view again (the list's flow moves only when it is not).
+     */
+    private static void showNewest(LogViewModel vm, ListView<LogLine> list) {
+        if (!vm.followProperty().get() || vm.visible().isEmpty()) {
+            return;
         }
+        list.scrollTo(vm.visible().size() - 1);
+        javafx.scene.Scene scene = list.getScene();
+        if (scene == null) {
+            return;
+        }
+        Runnable[] again = new Runnable[1];
+        int[] layouts = new int[1];
+        again[0] = () -> {
+            if (layouts[0]++ == 3) {
+                javafx.application.Platform.runLater(() -> scene.removePostLayoutPulseListener(again[0]));
+            }
+            if (layouts[0] <= 3 && vm.followProperty().get() && !vm.visible().isEmpty()
+                    && list.lookup(".virtual-flow") instanceof javafx.scene.control.skin.VirtualFlow<?> flow) {
+                flow.scrollTo(vm.visible().size() - 1);
+            }
+        };
+        scene.addPostLayoutPulseListener(again[0]);
     }
 
     public void focusFilter() {
