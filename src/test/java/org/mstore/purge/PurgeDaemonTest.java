@@ -205,7 +205,12 @@ class PurgeDaemonTest {
             s.engine.mailboxes().setDeleted(BOX, org.mstore.api.UidSet.parse(u[0] + ":" + u[1]), true);
             s.engine.mailboxes().expunge(BOX);
         }
-        Await.until(Duration.ofSeconds(60), "the queue to empty", () -> s.engine.queue().count() == 0);
+        try {
+            Await.until(Duration.ofSeconds(60), "the queue to empty", () -> s.engine.queue().count() == 0);
+        } catch (AssertionError e) {
+            // what was left, and why (a failed attempt waits for its back-off on the test's clock, which does not move)
+            throw new AssertionError(e.getMessage() + "; left: " + s.engine.queue().entriesAfter(0, 20), e);
+        }
         daemon().stop(WAIT);
         assertThat(history()).extracting(HistoryEntry::outcome).doesNotContainNull();
         assertThat(history()).extracting(h -> h.entry().action()).contains(Action.CLEAN, Action.REMOVE, Action.PURGE);
