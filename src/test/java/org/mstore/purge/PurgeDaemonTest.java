@@ -209,7 +209,7 @@ class PurgeDaemonTest {
             Await.until(Duration.ofSeconds(60), "the queue to empty", () -> s.engine.queue().count() == 0);
         } catch (AssertionError e) {
             // what was left, and why (a failed attempt waits for its back-off on the test's clock, which does not move)
-            throw new AssertionError(e.getMessage() + "; left: " + s.engine.queue().entriesAfter(0, 20), e);
+            throw new AssertionError(e.getMessage() + "; daemon: " + daemon().status() + "; left: " + s.engine.queue().entriesAfter(0, 20), e);
         }
         daemon().stop(WAIT);
         assertThat(history()).extracting(HistoryEntry::outcome).doesNotContainNull();
