@@ -84,6 +84,11 @@ public final class PurgeDaemon {
     private SessionLock lock;
     private long tasksDone;
     private long bytesReclaimed;
+    /** Tasks (and their bytes) Run now finished on a thread of its own, with no daemon running: not the daemon's work. */
+    private long runNowTasks;
+    private long runNowBytes;
+    /** True on the thread {@link #startRunNowThread} starts (the worker's own field: one worker at a time). */
+    private volatile boolean servingRunNowAlone;
     private boolean lockedOutLogged;
     /** Entries claimed at once; see {@link #runDue}. */
     private int batch = 1;
@@ -131,7 +136,8 @@ public final class PurgeDaemon {
     private void publish(DaemonState s, QueueEntry working, String message) {
         DaemonStatus old = status;
         DaemonStatus next = new DaemonStatus(s, working == null ? null : working.mailbox(), working == null ? null : working.action(),
-                tasksDone, bytesReclaimed, s == old.state() && working == null ? old.since() : ctx.instant(), message);
+                tasksDone, bytesReclaimed, s == old.state() && working == null ? old.since() : ctx.instant(), message, runNowTasks,
+                runNowBytes);
         status = next;
         listener.status(next);
     }
@@ -244,9 +250,11 @@ public final class PurgeDaemon {
     private void startRunNowThread() {
         Thread t = new Thread(() -> {
             List<Served> served = List.of();
+            servingRunNowAlone = true;
             try {
                 served = serveRequests(false);
             } finally {
+                servingRunNowAlone = false;
                 end();
                 served.forEach(Served::tell);
             }
@@ -561,7 +569,10 @@ public final class PurgeDaemon {
     }
 
     private void counted(TaskResult r) {
-        if (r.finished()) {
+        if (r.finished() && servingRunNowAlone) {
+            runNowTasks++;
+            runNowBytes += r.bytesReclaimed();
+        } else if (r.finished()) {
             tasksDone++;
             bytesReclaimed += r.bytesReclaimed();
         }

@@ -268,6 +268,20 @@ class PurgeDaemonTest {
     }
 
     @Test
+    void run_now_with_no_daemon_running_is_counted_apart_from_the_daemons_tasks() throws Exception {
+        long recno = s.engine.queue().request(BOX, Action.CLEAN).recno();
+        assertThat(s.engine.daemon().runNow(List.of(recno))).extracting(TaskResult::outcome).containsExactly(Outcome.DONE);
+        // the daemon never started: the task is Run now's, not the daemon's
+        assertThat(daemon().status().tasksDone()).isZero();
+        assertThat(daemon().status().runNowTasks()).isEqualTo(1);
+        // once started, the daemon's own tasks count as its own, and Run now's stay as they were
+        s.engine.queue().request(BOX, Action.CLEAN);
+        daemon().start(DaemonMode.daemon());
+        Await.until(WAIT, "the daemon's Clean", () -> daemon().status().tasksDone() >= 1);
+        assertThat(daemon().status().runNowTasks()).isEqualTo(1);
+    }
+
+    @Test
     void a_locked_out_daemon_logs_the_seed_error_once_not_at_every_retry() throws Exception {
         daemon().retryAfterLockOut(Duration.ofMillis(20));
         s.engine.settings().set(Setting.PURGE_WINDOW, "22:00-23:30"); // the clock says 10:00

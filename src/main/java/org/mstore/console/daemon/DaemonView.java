@@ -2,7 +2,6 @@ package org.mstore.console.daemon;
 
 import org.mstore.api.Action;
 import org.mstore.api.DaemonState;
-import org.mstore.console.Format;
 import org.mstore.console.Metrics;
 
 import javafx.beans.binding.Bindings;
@@ -69,10 +68,8 @@ public final class DaemonView extends ScrollPane {
         stats.setVgap(6);
         Metrics.row(stats, 0, "Working on", "daemonWorking", Bindings.createStringBinding(() ->
                 vm.workingProperty().get().isEmpty() ? "-" : vm.workingProperty().get(), vm.workingProperty()));
-        Metrics.row(stats, 1, "Tasks finished", "daemonTasks", Bindings.createStringBinding(() -> Format.count(vm.tasksDoneProperty().get())
-                + " since it started (done, skipped or dropped)", vm.tasksDoneProperty()));
-        Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", Bindings.createStringBinding(() -> Format.bytes(vm.bytesReclaimedProperty().get()),
-                vm.bytesReclaimedProperty()));
+        Metrics.row(stats, 1, "Tasks finished", "daemonTasks", vm.tasksTextProperty());
+        Metrics.row(stats, 2, "Bytes reclaimed", "daemonBytes", vm.bytesTextProperty());
         Label running = new Label();
         running.setId("daemonNow");
         running.setWrapText(true);

@@ -16,6 +16,7 @@ import org.mstore.api.MessageStore;
 import org.mstore.api.PurgeWindow;
 import org.mstore.api.SessionLockedException;
 import org.mstore.api.Setting;
+import org.mstore.console.Format;
 import org.mstore.console.TaskExecutor;
 
 import javafx.beans.property.BooleanProperty;
@@ -42,6 +43,8 @@ public final class DaemonViewModel {
     private final StringProperty working = new SimpleStringProperty("");
     private final LongProperty tasksDone = new SimpleLongProperty();
     private final LongProperty bytesReclaimed = new SimpleLongProperty();
+    private final StringProperty tasksText = new SimpleStringProperty(tasksText(0, 0));
+    private final StringProperty bytesText = new SimpleStringProperty(bytesText(0, 0));
     private final BooleanProperty running = new SimpleBooleanProperty(false);
     private final StringProperty error = new SimpleStringProperty("");
     private final StringProperty otherHolder = new SimpleStringProperty("");
@@ -148,6 +151,29 @@ public final class DaemonViewModel {
 
     public LongProperty bytesReclaimedProperty() {
         return bytesReclaimed;
+    }
+
+    /**
+     * The daemon's tasks finished, and apart from them those Run now finished while no daemon ran (a thread of its own
+     * runs them then): "12 by the daemon since the store was opened here (done, skipped or dropped); 3 by Run now
+     * while it was stopped".
+     */
+    public StringProperty tasksTextProperty() {
+        return tasksText;
+    }
+
+    /** The bytes reclaimed, split as {@link #tasksTextProperty} splits the tasks. */
+    public StringProperty bytesTextProperty() {
+        return bytesText;
+    }
+
+    static String tasksText(long daemon, long runNow) {
+        return Format.count(daemon) + " by the daemon since the store was opened here (done, skipped or dropped)"
+                + (runNow == 0 ? "" : "; " + Format.count(runNow) + " by Run now while it was stopped");
+    }
+
+    static String bytesText(long daemon, long runNow) {
+        return Format.bytes(daemon) + " by the daemon" + (runNow == 0 ? "" : "; " + Format.bytes(runNow) + " by Run now while it was stopped");
     }
 
     public BooleanProperty runningProperty() {
@@ -286,6 +312,8 @@ public final class DaemonViewModel {
         working.set(s.state() == DaemonState.WORKING && s.mailbox() != null ? s.action() + " " + s.mailbox() : "");
         tasksDone.set(s.tasksDone());
         bytesReclaimed.set(s.bytesReclaimed());
+        tasksText.set(tasksText(s.tasksDone(), s.runNowTasks()));
+        bytesText.set(bytesText(s.bytesReclaimed(), s.runNowBytes()));
         running.set(engine.daemon().running());
         if (s.state() == DaemonState.LOCKED_OUT) {
             error.set("General Error: " + org.mstore.api.SessionLockedException.MESSAGE + (s.message().isEmpty() ? "" : " (" + s.message() + ")"));

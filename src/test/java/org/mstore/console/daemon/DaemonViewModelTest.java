@@ -207,6 +207,16 @@ class DaemonViewModelTest {
     }
 
     @Test
+    void tasks_run_now_finished_while_no_daemon_ran_are_not_shown_as_the_daemons() throws Exception {
+        s.mailbox("user/alice");
+        long recno = s.engine.queue().request("user/alice", Action.CLEAN).recno();
+        s.engine.daemon().runNow(java.util.List.of(recno));
+        vm.statusChanged(s.engine.daemon().status());
+        assertThat(vm.tasksTextProperty().get())
+                .isEqualTo("0 by the daemon since the store was opened here (done, skipped or dropped); 1 by Run now while it was stopped");
+    }
+
+    @Test
     void status_changes_are_shown_in_words() {
         vm.statusChanged(status(DaemonState.WORKING, "user/alice", Action.REPAIR, ""));
         assertThat(vm.stateProperty().get()).isEqualTo(DaemonState.WORKING);
