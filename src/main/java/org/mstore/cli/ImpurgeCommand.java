@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "impurge", mixinStandardHelpOptions = true, header = "Drain the maintenance queue (the purge daemon).", description = {"Drain the maintenance queue: a daemon by default (follows store.purge.window);",
         "--exit-when-empty exits when no entry is due; --until HH:MM exits at the end of an off-peak window.",
+        "--run runs the given waiting entries at once (forced: whatever the window, store.cleanupage or a pause) and exits;",
         "--retry and --discard act on parked entries (failed too often; see imcheck -q --failed) and exit;",
         "--pause and --resume hold back or let go of one action's entries for every impurge of the store, and exit;",
         "--status prints, per action, whether it is paused, its entries, the oldest, the throughput and the median wait;",
@@ -76,12 +77,17 @@ final class ImpurgeCommand implements Callable<Integer> {
                 + "reserve on it; and exit.")
         boolean status;
 
+        @Option(names = "--run", paramLabel = "RECNO[,RECNO...]",
+                description = "Run these waiting entries now, forced: whatever the off-peak window, store.cleanupage (a Remove "
+                        + "not yet due) or a paused action, as the console's Run now does; print each result and exit.")
+        String run;
+
         @Option(names = "--retry", paramLabel = "RECNO[,RECNO...]|all",
                 description = "Put parked entries back in the queue, attempts reset (all: every parked entry), and exit.")
         String retry;
 
         String option() {
-            return retry != null ? "--retry" : discard != null ? "--discard" : pause != null ? "--pause" : resume != null ? "--resume" : "--status";
+            return run != null ? "--run" : retry != null ? "--retry" : discard != null ? "--discard" : pause != null ? "--pause" : resume != null ? "--resume" : "--status";
         }
 
         @Option(names = "--discard", paramLabel = "RECNO[,RECNO...]|all",
@@ -96,10 +102,17 @@ final class ImpurgeCommand implements Callable<Integer> {
         List<Long> recnos = null;
         if (parked != null) {
             if (exitWhenEmpty || until != null || queueOnly) {
-                throw new IllegalArgumentException(parked.option() + " runs nothing: leave out --exit-when-empty, --until and --queue-only");
+                throw new IllegalArgumentException(parked.option() + (parked.run != null ? " runs only the entries it names" : " runs nothing")
+                        + ": leave out --exit-when-empty, --until and --queue-only");
             }
             if (parked.retry != null || parked.discard != null) {
                 recnos = recnos(parked.option(), parked.retry != null ? parked.retry : parked.discard);
+            }
+            if (parked.run != null) {
+                recnos = recnos(parked.option(), parked.run);
+                if (recnos == null) {
+                    throw new IllegalArgumentException("--run: 'all' runs everything due: use --exit-when-empty; --run takes RECNO[,RECNO...]");
+                }
             }
         }
         java.util.Set<Action> actions = parked == null ? null : parked.pause != null ? actions("--pause", parked.pause, false)
@@ -111,6 +124,20 @@ final class ImpurgeCommand implements Callable<Integer> {
             if (parked != null) {
                 if (parked.status) {
                     out.print(status(e));
+                } else if (parked.run != null) {
+                    requireWaiting(e, recnos);
+                    List<TaskResult> ran;
+                    try {
+                        ran = d.runNow(recnos);
+                    } catch (org.mstore.api.SessionLockedException locked) {
+                        throw new IllegalStateException("General Error: " + locked.getMessage() + "; nothing run: the entries stay "
+                                + "queued, for that impurge to run when they are due", locked);
+                    }
+                    ran.forEach(r -> out.println(describe(r)));
+                    long finished = ran.stream().filter(TaskResult::finished).count();
+                    out.println("impurge: ran " + ran.size() + (ran.size() == 1 ? " entry" : " entries") + ", " + finished + " finished"
+                            + (ran.size() < recnos.size() ? "; " + (recnos.size() - ran.size()) + " had left the queue or been taken meanwhile" : ""));
+                    return ran.size() == finished ? 0 : 1;
                 } else if (actions != null) {
                     java.util.Set<Action> now = d.paused();
                     for (Action a : actions) {
@@ -286,6 +313,27 @@ final class ImpurgeCommand implements Callable<Integer> {
         }
         if (!not.isEmpty()) {
             throw new IllegalArgumentException("not a parked entry: RecNo " + join(not) + " (see imcheck -q --failed); nothing changed");
+        }
+    }
+
+    /**
+     * Refuses, running nothing, when one of the RecNos is not a waiting entry: gone (finished or removed), running in an
+     * impurge, or parked (which {@code --retry} puts back).
+     */
+    private static void requireWaiting(MessageStore e, List<Long> recnos) {
+        List<String> not = new ArrayList<>();
+        for (long r : recnos) {
+            Optional<QueueEntry> q = e.queue().get(r);
+            if (q.isEmpty()) {
+                not.add(r + " is not in the queue (see imcheck -q)");
+            } else if (q.get().parked()) {
+                not.add(r + " is parked (impurge --retry " + r + " puts it back)");
+            } else if (q.get().inProgress()) {
+                not.add(r + " is running in " + q.get().pickedBy());
+            }
+        }
+        if (!not.isEmpty()) {
+            throw new IllegalArgumentException("--run: RecNo " + String.join("; RecNo ", not) + "; nothing run");
         }
     }
 
