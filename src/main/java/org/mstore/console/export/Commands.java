@@ -2,13 +2,10 @@ package org.mstore.console.export;
 
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.mstore.api.Action;
 import org.mstore.api.QueueEntry;
 
 /**
@@ -57,35 +54,24 @@ public final class Commands {
         return "mstore impurge --exit-when-empty" + store(root);
     }
 
-    /** Run now for queue entries: a Repair is {@code reconstruct MAILBOX}; the other tasks run in {@code impurge --exit-when-empty}. */
+    /**
+     * Run now for queue entries: {@code impurge --run RECNO[,RECNO...]}, which runs exactly those entries at once, forced,
+     * as the console does; a parked entry is put back with {@code impurge --retry} instead, and one already running is
+     * left out (the note says so).
+     */
     public static Line runNow(Collection<QueueEntry> entries, Path root) {
-        Set<String> lines = new LinkedHashSet<>();
-        boolean drained = false;
-        boolean early = false;
-        for (QueueEntry e : entries) {
-            if (e == null || e.recno() <= 0) {
-                continue;
-            }
-            if (e.parked()) {
-                continue;
-            }
-            if (e.action() == Action.REPAIR) {
-                lines.add(reconstruct(e.mailbox(), root));
-            } else {
-                drained = true;
-                early |= e.action() == Action.REMOVE && !e.forced();
-            }
+        List<QueueEntry> given = entries.stream().filter(e -> e != null && e.recno() > 0).toList();
+        List<QueueEntry> waiting = given.stream().filter(e -> !e.parked() && !e.inProgress()).toList();
+        List<QueueEntry> parked = given.stream().filter(QueueEntry::parked).toList();
+        List<QueueEntry> running = given.stream().filter(QueueEntry::inProgress).toList();
+        List<String> lines = new java.util.ArrayList<>();
+        if (!waiting.isEmpty()) {
+            lines.add("mstore impurge --run " + recnos(waiting) + store(root));
         }
-        if (drained) {
-            lines.add(drain(root));
-        }
-        List<QueueEntry> parked = entries.stream().filter(e -> e != null && e.parked()).toList();
         if (!parked.isEmpty()) {
             lines.add(retry(parked, root).text());
         }
-        String note = !drained ? ""
-                : "impurge --exit-when-empty runs every entry that is due, this one included: no command runs a single Clean, Purge or Remove"
-                + (early ? "; a Remove is not due before store.cleanupage has passed (Run now in the console forces it)" : "");
+        String note = running.isEmpty() ? "" : "RecNo " + recnos(running) + (running.size() == 1 ? " is" : " are") + " running already: left out";
         return new Line(String.join("\n", lines), note);
     }
 

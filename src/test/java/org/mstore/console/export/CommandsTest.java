@@ -20,24 +20,19 @@ class CommandsTest {
     }
 
     @Test
-    void run_now_of_a_repair_is_reconstruct_of_its_mailbox() {
-        Commands.Line l = Commands.runNow(List.of(entry(7, "user/alice", Action.REPAIR, QueueEntry.State.WAITING)), ROOT);
-        assertThat(l.text()).isEqualTo("mstore reconstruct user/alice --store '/srv/mail store'");
+    void run_now_is_impurge_run_of_exactly_the_selected_entries() {
+        Commands.Line l = Commands.runNow(List.of(entry(7, "user/alice", Action.REPAIR, QueueEntry.State.WAITING),
+                entry(8, "user/bob", Action.REMOVE, QueueEntry.State.WAITING)), ROOT);
+        assertThat(l.text()).isEqualTo("mstore impurge --run 7,8 --store '/srv/mail store'");
         assertThat(l.note()).isEmpty();
     }
 
     @Test
-    void run_now_of_a_clean_is_impurge_exit_when_empty_and_says_it_runs_everything_due() {
+    void run_now_puts_a_parked_entry_back_with_retry_and_leaves_a_running_one_out_saying_so() {
         Commands.Line l = Commands.runNow(List.of(entry(7, "user/alice", Action.CLEAN, QueueEntry.State.WAITING),
-                entry(8, "user/bob", Action.PURGE, QueueEntry.State.WAITING)), ROOT);
-        assertThat(l.text()).isEqualTo("mstore impurge --exit-when-empty --store '/srv/mail store'");
-        assertThat(l.note()).contains("every entry that is due");
-    }
-
-    @Test
-    void run_now_of_a_remove_says_it_is_not_due_before_cleanupage() {
-        Commands.Line l = Commands.runNow(List.of(entry(7, "user/alice", Action.REMOVE, QueueEntry.State.WAITING)), ROOT);
-        assertThat(l.note()).contains("store.cleanupage");
+                entry(8, "user/bob", Action.PURGE, QueueEntry.State.FAILED), entry(9, "user/carol", Action.PURGE, QueueEntry.State.RUNNING)), ROOT);
+        assertThat(l.text()).isEqualTo("mstore impurge --run 7 --store '/srv/mail store'\nmstore impurge --retry 8 --store '/srv/mail store'");
+        assertThat(l.note()).isEqualTo("RecNo 9 is running already: left out");
     }
 
     @Test
