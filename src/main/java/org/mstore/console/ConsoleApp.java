@@ -45,6 +45,7 @@ public class ConsoleApp extends Application {
             e.consume();
             shutdown(stage);
         });
+        WindowSize.keepOnFirstShow(stage, 1280, 820);
         stage.show();
 
         // Once a second on the UI thread, from the executor's timer: a Timeline would do the same but, as a running
