@@ -23,6 +23,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
@@ -413,6 +414,17 @@ class ConsoleFxTest {
         javafx.scene.text.Text drawn = (javafx.scene.text.Text) waiting.lookup(".text");
         assertThat(drawn.getText()).isEqualTo(waiting.getText());
         assertThat(waiting.getHeight()).isGreaterThan(1.5 * waiting.getFont().getSize() * 1.2);
+    }
+
+    @Test
+    void the_expunged_share_bar_is_shown_only_for_a_selected_mailbox(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabMailboxes");
+        ProgressBar bar = robot.lookup("#mbShareBar").queryAs(ProgressBar.class);
+        assertThat(bar.isVisible()).as("no mailbox selected").isFalse();
+        robot.interact(() -> console.window.showMailbox("user/user0002/Lists"));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(bar.isVisible()).as("user/user0002/Lists selected").isTrue();
     }
 
     @Test

@@ -171,6 +171,7 @@ public final class MailboxesView extends SplitPane {
         share.setId("mbShareBar");
         share.getStyleClass().add("share-bar");
         share.setPrefWidth(260);
+        share.visibleProperty().bind(vm.selectedProperty().isNotNull()); // an empty bar under empty figures read as broken
         share.progressProperty().bind(Bindings.createDoubleBinding(() -> {
             MailboxInfo m = vm.selectedProperty().get();
             return m == null ? 0 : m.cacheExpungedPercent() / 100.0;
