@@ -477,6 +477,9 @@ public final class ConsoleResponsiveness {
         });
     }
 
+    /** How long the console is left alone after a re-open before the idle round's first switches. */
+    static final long IDLE_BEFORE_SWITCH_MILLIS = 8_000;
+
     private void tabSwitches(Path store) throws Exception {
         List<Tab> all = onFx(() -> List.copyOf(tabs().getTabs()));
         String loadBefore = load();
@@ -501,6 +504,20 @@ public final class ConsoleResponsiveness {
                 }
             }
         }
+        // the store opened again, then left alone for a while (no input): the console builds the views not shown yet
+        // while it sits idle (MainWindow.prebuildWhenIdle), so a first switch then finds its view built
+        for (int round = 0; round < repeats; round++) {
+            openAndSettle(store);
+            Thread.sleep(IDLE_BEFORE_SWITCH_MILLIS);
+            for (int i = 1; i <= all.size(); i++) {
+                Tab tab = all.get(i % all.size());
+                awaitQuiet();
+                Probe p = measure("tab " + tab.getText(), () -> tabs().getSelectionModel().select(tab), null);
+                if (i < all.size()) {
+                    record("idle tab " + tab.getId(), p);
+                }
+            }
+        }
         section("Tab switches (load before " + loadBefore + ", after " + load() + ")");
         for (Tab tab : all) {
             if (results.containsKey("first tab " + tab.getId())) {
@@ -512,6 +529,12 @@ public final class ConsoleResponsiveness {
         for (Tab tab : all) {
             if (results.containsKey("rebuilt tab " + tab.getId())) {
                 printRow("first switch after the store's re-open, " + tab.getId(), results.get("rebuilt tab " + tab.getId()));
+            }
+        }
+        for (Tab tab : all) {
+            if (results.containsKey("idle tab " + tab.getId())) {
+                printRow("first switch after a re-open and " + IDLE_BEFORE_SWITCH_MILLIS / 1000 + " s idle"
+                        + (MainWindow.PREBUILD ? "" : " (prebuild off)") + ", " + tab.getId(), results.get("idle tab " + tab.getId()));
             }
         }
         for (Tab tab : all) {

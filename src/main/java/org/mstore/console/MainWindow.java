@@ -66,6 +66,7 @@ public final class MainWindow extends BorderPane {
         this.executor = executor;
         this.openSample = openSample;
         setId("mainWindow");
+        addEventFilter(javafx.scene.input.InputEvent.ANY, e -> lastInput = System.nanoTime());
         tabs.getTabs().addAll(queueTab, historyTab, mailboxesTab, sessionsTab, settingsTab, daemonTab, logTab, dashboardTab);
         tabs.setId("mainTabs");
         setTop(menus());
@@ -149,6 +150,10 @@ public final class MainWindow extends BorderPane {
         builders.remove(queueTab).get();
         queueTab.setContent(queueView);
         buildSelected.run();
+        long generation = ++shown;
+        if (PREBUILD) {
+            prebuildWhenIdle(builders, generation);
+        }
         daemonStatus.textProperty().bind(Bindings.concat("impurge: ", s.daemon().stateTextProperty()));
         depthStatus.textProperty().bind(Bindings.createStringBinding(() -> "queue: " + Format.count(s.queue().totalProperty().get()),
                 s.queue().totalProperty()));
@@ -189,6 +194,40 @@ public final class MainWindow extends BorderPane {
     }
 
     private javafx.beans.value.ChangeListener<Tab> selectionBuilder;
+
+    /**
+     * Whether the views not shown yet are built while the console sits idle ({@code -Dmstore.console.prebuild=false}
+     * leaves each to its first switch, as before: for measuring one against the other).
+     */
+    static final boolean PREBUILD = !"false".equals(System.getProperty("mstore.console.prebuild"));
+    /** How long the console must have had no input, and no background work, before a view is built ahead. */
+    static final long IDLE_NANOS = 1_000_000_000L;
+    private static final javafx.util.Duration PREBUILD_LOOK = javafx.util.Duration.millis(700);
+    /** When the window last saw a key, mouse or scroll event. */
+    private long lastInput = System.nanoTime();
+    /** Which store's views are being built (a new one stops the building of the last one's). */
+    private long shown;
+
+    /**
+     * Builds the views not yet shown one at a time, in tab order, each once the console has been idle for
+     * {@link #IDLE_NANOS} (no input, no background task): a first switch to a view found it to build, style and lay
+     * out on the JavaFX thread (the Dashboard's charts 155–356 ms), where later switches take 10–70 ms. Built in a
+     * tab that is not selected, the view is styled and laid out by the pulses that follow, while nothing else waits.
+     */
+    private void prebuildWhenIdle(java.util.Map<Tab, java.util.function.Supplier<javafx.scene.Node>> builders, long generation) {
+        javafx.animation.PauseTransition look = new javafx.animation.PauseTransition(PREBUILD_LOOK);
+        look.setOnFinished(e -> {
+            if (generation != shown || builders.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() - lastInput >= IDLE_NANOS && executor.runningProperty().get() == 0) {
+                Tab t = builders.keySet().iterator().next();
+                t.setContent(builders.remove(t).get());
+            }
+            prebuildWhenIdle(builders, generation);
+        });
+        look.play();
+    }
 
     /** Switches to the Mailboxes view with {@code name} selected. */
     public void showMailbox(String name) {

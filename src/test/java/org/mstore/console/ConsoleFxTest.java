@@ -417,6 +417,16 @@ class ConsoleFxTest {
     }
 
     @Test
+    void the_views_not_shown_yet_are_built_while_the_console_sits_idle(FxRobot robot) {
+        loaded(robot);
+        javafx.scene.control.TabPane tabs = robot.lookup("#mainTabs").queryAs(javafx.scene.control.TabPane.class);
+        // nothing touched after the open: one view after the other is built, the Dashboard (the last tab) too
+        await("every view built", () -> tabs.getTabs().stream().allMatch(t -> t.getContent() != null));
+        assertThat(tabs.getSelectionModel().getSelectedItem().getId()).isEqualTo("tabQueue");
+        assertThat(tabs.getTabs().get(tabs.getTabs().size() - 1).getContent()).isInstanceOf(org.mstore.console.dashboard.DashboardView.class);
+    }
+
+    @Test
     void the_expunged_share_bar_is_shown_only_for_a_selected_mailbox(FxRobot robot) {
         loaded(robot);
         ConsoleFixture.openTab(robot, "#tabMailboxes");
