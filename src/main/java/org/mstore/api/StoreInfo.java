@@ -36,10 +36,15 @@ public record StoreInfo(Path root, String location, String backend, Features fea
 
         /**
          * When a waiting entry is (or was) due by the rules, a back-off aside: its timestamp, plus {@code cleanupAge} for
-         * the {@link #deferredAction} unless an administrator forced it.
+         * the {@link #deferredAction} unless an administrator forced it. A Repair that self-healing re-stamped (a later
+         * corruption moves its timestamp forward) was due when it was first queued ({@link QueueEntry#queuedAt}): it keeps
+         * its age.
          */
         public java.time.Instant due(QueueEntry e, java.time.Duration cleanupAge) {
-            return e.action() == deferredAction() && !e.forced() ? e.timestamp().plus(cleanupAge) : e.timestamp();
+            if (e.action() == deferredAction() && !e.forced()) {
+                return e.timestamp().plus(cleanupAge);
+            }
+            return e.queuedAt() != null && e.queuedAt().isBefore(e.timestamp()) ? e.queuedAt() : e.timestamp();
         }
     }
 

@@ -48,9 +48,16 @@ public interface MetaTx {
      * and due at once; a later Repair request moves a waiting Repair's timestamp forward (impurge skips a Repair when the
      * mailbox was repaired after the timestamp). A parked (failed) entry for the pair takes the request in: a request that
      * is not forced adds nothing (the task waits for an administrator), a forced one retries the parked entry as forced.
-     * Returns the entry that stands for the request and whether it was added.
+     * Returns the entry that stands for the request and whether it was added. An entry added records {@code reason},
+     * {@code queuedBy} and the time (its {@code queued_at}); none of these changes when a later request is folded into
+     * it (forced, or a Repair re-stamped).
      */
-    Enqueued enqueue(String mailbox, Action action, long ts, boolean forced);
+    Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy);
+
+    /** {@link #enqueue(String, Action, long, boolean, String, String)} without a reason or a process. */
+    default Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+        return enqueue(mailbox, action, ts, forced, null, null);
+    }
 
     /**
      * Deletes a claimed entry and records its outcome in the history, in this transaction; false (and nothing done) if

@@ -38,16 +38,25 @@ import org.mstore.api.StoreInfo;
  * </ul>
  */
 public interface QueueStore {
-    Enqueued enqueue(String mailbox, Action action, long ts, boolean forced);
+    /**
+     * Queues a task (see {@link MetaTx#enqueue}), recording {@code reason} and {@code queuedBy} with the time it is first
+     * queued; a request folded into an entry already there leaves that entry's reason, process and time as they were.
+     */
+    Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy);
+
+    /** Queues a task without saying why or by whom (bulk tools, tests). */
+    default Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+        return enqueue(mailbox, action, ts, forced, null, null);
+    }
 
     /** Queues many requests at once (pairs already waiting or parked are skipped); returns the number added. */
     int enqueueAll(Collection<QueueRequest> requests);
 
     /**
-     * Queues (not forced) the Clean and Purge tasks that the mailbox list's counts call for and that are not waiting;
-     * returns the number added.
+     * Queues (not forced) the Clean and Purge tasks that the mailbox list's counts call for and that are not waiting,
+     * each with the figures that call for it as its reason; returns the number added.
      */
-    int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now);
+    int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now, String queuedBy);
 
     /**
      * Claims up to {@code max} due waiting entries for {@code owner}, in the order they are due: Repair first (by RecNo),

@@ -106,9 +106,9 @@ final class CassandraMetadata implements Metadata {
             }
 
             @Override
-            public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+            public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
                 queueChanged[0] = true;
-                return queue.enqueueQuiet(mailbox, action, ts, forced);
+                return queue.enqueueQuiet(mailbox, action, ts, forced, reason, queuedBy);
             }
 
             @Override

@@ -81,8 +81,10 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     /** The low-water mark of partitions with parked entries. */
     private static final String FAILED_LOW = "flow";
     private static final String FAILED_COUNT = "failed:";
-    private static final String ENTRY_COLS = "lane, bucket, recno, mailbox, action, ts, forced, not_before, attempts, last_error, state, "
+    private static final String ENTRY_COLS_V1 = "lane, bucket, recno, mailbox, action, ts, forced, not_before, attempts, last_error, state, "
             + "version, lease_id, lease_owner, lease_at";
+    /** The columns that say why, by whom and when an entry was queued ({@link Schema#REASON_COLUMNS}). */
+    private static final String REASON_COLS = ", reason, queued_by, queued_at";
     private static final String WHERE = " WHERE lane = ? AND bucket = ? AND recno = ?";
     private static final long HOUR = 3_600_000L;
     private static final long DAY = 86_400_000L;
@@ -114,6 +116,13 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     private final CassandraChanges changes;
     private final int leaseSeconds;
     private final String host;
+    /**
+     * Whether the store has the reason columns: a store made by an earlier release lacks them until a read-write open
+     * adds them ({@link Schema#addMissing}); a read-only open reads it without them (the reasons are unknown).
+     */
+    private final boolean reasons;
+    private final String entryCols;
+    private final String historyCols;
     private final long pid = ProcessHandle.current().pid();
     private final String instance = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private final long started = System.currentTimeMillis();
@@ -145,6 +154,9 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
             h = "localhost";
         }
         this.host = h;
+        this.reasons = Schema.hasReasonColumns(cql);
+        this.entryCols = ENTRY_COLS_V1 + (reasons ? REASON_COLS : "");
+        this.historyCols = HISTORY_COLS_V1 + (reasons ? REASON_COLS : "");
     }
 
     @Override
@@ -277,14 +289,24 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         QueueEntry e = new QueueEntry(r.getLong("recno"), r.getString("mailbox"), Action.fromLabel(r.getString("action")),
                 Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), r.isNull("version") ? 0 : r.getInt("version"),
                 lease == null ? null : r.getString("lease_owner"), nb == null ? null : Instant.ofEpochMilli(nb), r.getInt("attempts"),
-                r.getString("last_error"), state);
+                r.getString("last_error"), state, text(r, "reason"), text(r, "queued_by"), instant(r, "queued_at"));
         Instant leaseAt = r.isNull("lease_at") || lease == null ? null : Instant.ofEpochMilli(r.getLong("lease_at"));
         return new Row2(r.getString("lane"), r.getLong("bucket"), e, lease, leaseAt);
     }
 
+    /** A text column that a store made by an earlier release may lack (null then). */
+    private static String text(Row r, String column) {
+        return r.getColumnDefinitions().contains(column) ? r.getString(column) : null;
+    }
+
+    /** A time column (epoch ms) that a store made by an earlier release may lack (null then, as when not set). */
+    private static Instant instant(Row r, String column) {
+        return r.getColumnDefinitions().contains(column) && !r.isNull(column) ? Instant.ofEpochMilli(r.getLong(column)) : null;
+    }
+
     private List<Row2> bucketRows(String lane, long bucket) {
         List<Row2> out = new ArrayList<>();
-        for (Row r : cql.execute("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ?", lane, bucket)) {
+        for (Row r : cql.execute("SELECT " + entryCols + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ?", lane, bucket)) {
             if (!r.isNull("mailbox")) {
                 out.add(map(r));
             }
@@ -293,7 +315,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     }
 
     private Row2 row(String lane, long recno) {
-        Row r = cql.one("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries" + WHERE, lane, Schema.recnoBucket(recno), recno);
+        Row r = cql.one("SELECT " + entryCols + " FROM {mbox}.queue_entries" + WHERE, lane, Schema.recnoBucket(recno), recno);
         return r == null || r.isNull("mailbox") ? null : map(r);
     }
 
@@ -347,14 +369,14 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     // ---------------------------------------------------------------- enqueue
 
     @Override
-    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
-        Enqueued e = enqueueQuiet(mailbox, action, ts, forced);
+    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
+        Enqueued e = enqueueQuiet(mailbox, action, ts, forced, reason, queuedBy);
         notifyChanged();
         return e;
     }
 
     /** {@link #enqueue} without telling listeners (inside a unit of work, which tells them at its end). */
-    Enqueued enqueueQuiet(String mailbox, Action action, long ts, boolean forced) {
+    Enqueued enqueueQuiet(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
         requireAction(action);
         for (int attempt = 0; attempt < 20; attempt++) {
             Row slot = cql.one("SELECT recno, lane FROM {mbox}.queue_pending WHERE mailbox = ? AND action = ?", mailbox, action.label());
@@ -401,7 +423,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                 }
                 return new Enqueued(now, false);
             }
-            long recno = insertNew(mailbox, action, ts, forced);
+            long recno = insertNew(mailbox, action, ts, forced, reason, queuedBy);
             if (recno > 0) {
                 return new Enqueued(recno, true);
             }
@@ -411,14 +433,13 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     }
 
     /** Adds a waiting entry and takes the "already waiting" row for it; -1 (and nothing left) if another took it first. */
-    private long insertNew(String mailbox, Action action, long ts, boolean forced) {
+    private long insertNew(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
         long recno = allocate(1);
         String lane = lane(action);
         long bucket = Schema.recnoBucket(recno);
         cql.execute("INSERT INTO {mbox}.queue_by_mailbox (mailbox, action, recno, lane, parked) VALUES (?, ?, ?, ?, false)", mailbox,
                 action.label(), recno, lane);
-        cql.execute("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0)", lane, bucket, recno, mailbox, action.label(), ts, forced);
+        cql.execute(insertEntry(lane, bucket, recno, mailbox, action, ts, forced, reason, queuedBy, clock.millis()));
         if (cql.lwt("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", mailbox,
                 action.label(), recno, lane)) {
             count(action, 1);
@@ -431,6 +452,18 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
             cql.execute("DELETE FROM {mbox}.queue_by_mailbox WHERE mailbox = ? AND action = ? AND recno = ?", mailbox, action.label(), recno);
         }
         return -1;
+    }
+
+    /** The statement that writes a new waiting entry, with why, by whom and when it is queued where the store keeps them. */
+    private com.datastax.oss.driver.api.core.cql.BoundStatement insertEntry(String lane, long bucket, long recno, String mailbox, Action action,
+                                                                             long ts, boolean forced, String reason, String queuedBy, long now) {
+        if (!reasons) {
+            return cql.bind("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0)", lane, bucket, recno, mailbox, action.label(), ts, forced);
+        }
+        return cql.bind("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version, reason, "
+                + "queued_by, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0, ?, ?, ?)", lane, bucket, recno, mailbox, action.label(), ts, forced,
+                QueueRequest.cut(reason), queuedBy, now);
     }
 
     /**
@@ -451,6 +484,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
             return 0;
         }
         long first = allocate(todo.size());
+        long now = clock.millis();
         Semaphore window = new Semaphore(64);
         List<CompletableFuture<Boolean>> added = new ArrayList<>();
         for (int i = 0; i < todo.size(); i++) {
@@ -462,8 +496,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                     r.action().label());
             var listed = cql.bind("INSERT INTO {mbox}.queue_by_mailbox (mailbox, action, recno, lane, parked) VALUES (?, ?, ?, ?, false)",
                     r.mailbox(), r.action().label(), recno, lane);
-            var entry = cql.bind("INSERT INTO {mbox}.queue_entries (lane, bucket, recno, mailbox, action, ts, forced, attempts, state, version) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'w', 0)", lane, bucket, recno, r.mailbox(), r.action().label(), r.ts(), r.forced());
+            var entry = insertEntry(lane, bucket, recno, r.mailbox(), r.action(), r.ts(), r.forced(), r.reason(), r.queuedBy(), now);
             var slot = cql.bind("INSERT INTO {mbox}.queue_pending (mailbox, action, recno, lane) VALUES (?, ?, ?, ?) IF NOT EXISTS", r.mailbox(),
                     r.action().label(), recno, lane);
             var undo = cql.bind("DELETE FROM {mbox}.queue_entries" + WHERE + " IF lease_id = null", lane, bucket, recno);
@@ -507,10 +540,11 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
 
     /** Past store.cleanupsize the Cassandra store goes straight to Purge (there is no Clean): queues what is missing. */
     @Override
-    public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now) {
+    public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now, String queuedBy) {
         int n = 0;
         for (MailboxInfo m : mailboxes.list()) {
-            if (m.expunged() > cleanupSize && enqueueQuiet(m.name(), Action.PURGE, now, false).added()) {
+            if (m.expunged() > cleanupSize && enqueueQuiet(m.name(), Action.PURGE, now, false,
+                    QueueRequest.cleanupReason(m.expunged(), cleanupSize) + " (found by impurge's sweep)", queuedBy).added()) {
                 n++;
             }
         }
@@ -661,7 +695,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                     return null;
                 }
                 QueueEntry got = new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, worker,
-                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING);
+                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING, e.reason(), e.queuedBy(), e.queuedAt());
                 claims.put(e.recno(), new Claim(e.recno(), c.lane(), c.bucket(), lease, worker, e.mailbox(), e.action(), at, got));
                 return got;
             }));
@@ -757,7 +791,8 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         changes.recordIds(CassandraChanges.CHANGED, picked.recno());
         forgetCache();
         QueueEntry now = new QueueEntry(picked.recno(), picked.mailbox(), picked.action(), picked.timestamp(), picked.forced(), v, null,
-                notBefore == null ? null : Instant.ofEpochMilli(notBefore), attempts, error, QueueEntry.State.WAITING);
+                notBefore == null ? null : Instant.ofEpochMilli(notBefore), attempts, error, QueueEntry.State.WAITING, picked.reason(),
+                picked.queuedBy(), picked.queuedAt());
         settleWaiting(new Row2(c.lane(), c.bucket(), now, null, null), foldDetail);
     }
 
@@ -967,7 +1002,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         changes.recordIds(CassandraChanges.CHANGED, e.recno());
         forgetCache();
         QueueEntry now = new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), forced, v, null, null, 0, e.lastError(),
-                QueueEntry.State.WAITING);
+                QueueEntry.State.WAITING, e.reason(), e.queuedBy(), e.queuedAt());
         return settleWaiting(new Row2(r.lane(), r.bucket(), now, null, null), foldDetail);
     }
 
@@ -1301,7 +1336,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         }
         for (Map.Entry<Long, List<Long>> b : byBucket.entrySet()) {
             for (String lane : List.of(REPAIR_LANE, MAIN_LANE)) {
-                for (Row r : cql.execute("SELECT " + ENTRY_COLS + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno IN ?", lane,
+                for (Row r : cql.execute("SELECT " + entryCols + " FROM {mbox}.queue_entries WHERE lane = ? AND bucket = ? AND recno IN ?", lane,
                         b.getKey(), b.getValue())) {
                     if (!r.isNull("mailbox")) {
                         QueueEntry e = map(r).entry();
@@ -1328,7 +1363,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
                 finished(r).ifPresent(h -> {
                     QueueEntry e = h.entry();
                     all.put(r, new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), 0, null, null, 0, null,
-                            QueueEntry.State.WAITING));
+                            QueueEntry.State.WAITING, e.reason(), e.queuedBy(), e.queuedAt()));
                 });
             }
         }
@@ -1340,7 +1375,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     public List<HistoryEntry> history(Collection<Long> seqs) {
         List<HistoryEntry> out = new ArrayList<>();
         for (Map.Entry<Long, List<Long>> h : CassandraChanges.byHour(seqs).entrySet()) {
-            for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history WHERE hour = ? AND seq IN ?", h.getKey(), h.getValue())) {
+            for (Row r : cql.execute("SELECT " + historyCols + " FROM {mbox}.queue_history WHERE hour = ? AND seq IN ?", h.getKey(), h.getValue())) {
                 out.add(mapHistory(r));
             }
         }
@@ -1361,6 +1396,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
 
     private static final String HISTORY_VALUES = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, worker, "
             + "attempts, last_error";
+    private static final String HISTORY_MARKS = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
     /**
      * Records how an entry left the queue: one logged batch writes the row by time ({@code queue_history}), by outcome
@@ -1373,12 +1409,20 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         String d = cut(detail);
         Object[] v = {seq, e.recno(), e.mailbox(), e.action().label(), e.timestamp().toEpochMilli(), e.forced(), outcome.name(), d, now, bytes,
             worker, e.attempts(), cut(e.lastError())};
+        String cols = HISTORY_VALUES;
+        String marks = HISTORY_MARKS;
+        if (reasons) {
+            v = java.util.Arrays.copyOf(v, v.length + 3);
+            v[v.length - 3] = e.reason();
+            v[v.length - 2] = e.queuedBy();
+            v[v.length - 1] = e.queuedAt() == null ? null : e.queuedAt().toEpochMilli();
+            cols += REASON_COLS;
+            marks += ", ?, ?, ?";
+        }
         BatchStatement b = BatchStatement.newInstance(DefaultBatchType.LOGGED,
-                cql.bind("INSERT INTO {mbox}.queue_history (hour, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        prepend(CassandraChanges.hourOf(seq), v)),
-                cql.bind("INSERT INTO {mbox}.queue_history_by_outcome (day, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        prepend(dayOf(seq), v)),
-                cql.bind("INSERT INTO {mbox}.queue_history_by_recno (bucket, " + HISTORY_VALUES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                cql.bind("INSERT INTO {mbox}.queue_history (hour, " + cols + ") VALUES (" + marks + ")", prepend(CassandraChanges.hourOf(seq), v)),
+                cql.bind("INSERT INTO {mbox}.queue_history_by_outcome (day, " + cols + ") VALUES (" + marks + ")", prepend(dayOf(seq), v)),
+                cql.bind("INSERT INTO {mbox}.queue_history_by_recno (bucket, " + cols + ") VALUES (" + marks + ")",
                         prepend(Schema.recnoBucket(e.recno()), v)));
         cql.execute(b);
         try {
@@ -1399,12 +1443,12 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
     private static HistoryEntry mapHistory(Row r) {
         QueueEntry e = new QueueEntry(r.getLong("recno"), r.getString("mailbox"), Action.fromLabel(r.getString("action")),
                 Instant.ofEpochMilli(r.getLong("ts")), r.getBoolean("forced"), 0, null, null, r.isNull("attempts") ? 0 : r.getInt("attempts"),
-                r.getString("last_error"), QueueEntry.State.WAITING);
+                r.getString("last_error"), QueueEntry.State.WAITING, text(r, "reason"), text(r, "queued_by"), instant(r, "queued_at"));
         return new HistoryEntry(r.getLong("seq"), e, Outcome.valueOf(r.getString("outcome")), r.getString("detail"),
                 Instant.ofEpochMilli(r.getLong("done_at")), r.getLong("bytes_reclaimed"));
     }
 
-    private static final String HISTORY_COLS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
+    private static final String HISTORY_COLS_V1 = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
             + "last_error";
 
     @Override
@@ -1412,7 +1456,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         List<HistoryEntry> out = new ArrayList<>();
         long nowHour = clock.millis() / HOUR;
         for (long h = Math.max(CassandraChanges.hourOf(seq), nowHour - 47); h <= nowHour + 1 && out.size() < limit; h++) {
-            for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history WHERE hour = ? AND seq > ? LIMIT ?", h, seq,
+            for (Row r : cql.execute("SELECT " + historyCols + " FROM {mbox}.queue_history WHERE hour = ? AND seq > ? LIMIT ?", h, seq,
                     limit - out.size())) {
                 out.add(mapHistory(r));
             }
@@ -1425,7 +1469,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         List<HistoryEntry> out = new ArrayList<>();
         long nowHour = clock.millis() / HOUR;
         for (long h = nowHour + 1; h >= nowHour - 47 && out.size() < limit; h--) {
-            for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history WHERE hour = ? ORDER BY seq DESC LIMIT ?", h,
+            for (Row r : cql.execute("SELECT " + historyCols + " FROM {mbox}.queue_history WHERE hour = ? ORDER BY seq DESC LIMIT ?", h,
                     limit - out.size())) {
                 out.add(mapHistory(r));
             }
@@ -1449,7 +1493,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         for (Outcome o : outcomes) {
             int n = 0;
             for (long d = first; d >= today - 31 && n < limit; d--) {
-                for (Row r : cql.execute("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history_by_outcome WHERE outcome = ? AND day = ? AND seq < ? "
+                for (Row r : cql.execute("SELECT " + historyCols + " FROM {mbox}.queue_history_by_outcome WHERE outcome = ? AND day = ? AND seq < ? "
                         + "LIMIT ?", o.name(), d, beforeSeq, limit - n)) {
                     all.add(mapHistory(r));
                     n++;
@@ -1478,7 +1522,7 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
 
     @Override
     public Optional<HistoryEntry> finished(long recno) {
-        Row r = cql.one("SELECT " + HISTORY_COLS + " FROM {mbox}.queue_history_by_recno WHERE bucket = ? AND recno = ?", Schema.recnoBucket(recno),
+        Row r = cql.one("SELECT " + historyCols + " FROM {mbox}.queue_history_by_recno WHERE bucket = ? AND recno = ?", Schema.recnoBucket(recno),
                 recno);
         return r == null ? Optional.empty() : Optional.of(mapHistory(r));
     }

@@ -99,6 +99,7 @@ final class Schema {
             CREATE TABLE IF NOT EXISTS {mbox}.queue_entries (
               lane text, bucket bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean, not_before bigint,
               attempts int, last_error text, state text, version int, lease_id uuid, lease_owner text, lease_at bigint,
+              reason text, queued_by text, queued_at bigint,
               PRIMARY KEY ((lane, bucket), recno))""",
             """
             CREATE TABLE IF NOT EXISTS {mbox}.queue_by_mailbox (
@@ -118,6 +119,7 @@ final class Schema {
             CREATE TABLE IF NOT EXISTS {mbox}.queue_history (
               hour bigint, seq bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean, outcome text,
               detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
+              reason text, queued_by text, queued_at bigint,
               PRIMARY KEY ((hour), seq))
               WITH default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE
                     + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}",
@@ -125,6 +127,7 @@ final class Schema {
             CREATE TABLE IF NOT EXISTS {mbox}.queue_history_by_outcome (
               outcome text, day bigint, seq bigint, recno bigint, mailbox text, action text, ts bigint, forced boolean,
               detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
+              reason text, queued_by text, queued_at bigint,
               PRIMARY KEY ((outcome, day), seq))
               WITH CLUSTERING ORDER BY (seq DESC) AND default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE
                     + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}",
@@ -132,6 +135,7 @@ final class Schema {
             CREATE TABLE IF NOT EXISTS {mbox}.queue_history_by_recno (
               bucket bigint, recno bigint, seq bigint, mailbox text, action text, ts bigint, forced boolean, outcome text,
               detail text, done_at bigint, bytes_reclaimed bigint, worker text, attempts int, last_error text,
+              reason text, queued_by text, queued_at bigint,
               PRIMARY KEY ((bucket), recno))
               WITH default_time_to_live = """ + HISTORY_TTL + " AND gc_grace_seconds = " + SHORT_GRACE,
             """
@@ -162,6 +166,12 @@ final class Schema {
               mailbox_id uuid, bucket int, uid bigint, date text, from_ text, to_ text, cc text, subject text,
               message_id text, in_reply_to text, content_type text,
               PRIMARY KEY ((mailbox_id, bucket), uid))""");
+
+    /**
+     * The tables that keep why, by whom and when an entry was queued (issue 7): a store made by an earlier release lacks
+     * these columns; a read-write open adds them ({@link #addMissing}), a read-only one reads the store without them.
+     */
+    static final List<String> REASON_TABLES = List.of("queue_entries", "queue_history", "queue_history_by_outcome", "queue_history_by_recno");
 
     static int uidBucket(long uid) {
         return (int) (uid / UID_BUCKET);
@@ -201,11 +211,35 @@ final class Schema {
      * cheap read when they are there.
      */
     static void addMissing(Cql cql) {
-        if (hasAllTables(cql)) {
-            return;
+        if (!hasAllTables(cql)) {
+            for (String t : USER_TABLES) {
+                cql.ddl(t);
+            }
         }
-        for (String t : USER_TABLES) {
-            cql.ddl(t);
+        for (String t : REASON_TABLES) {
+            if (!hasReasonColumns(cql, t)) {
+                try {
+                    cql.ddl("ALTER TABLE {mbox}." + t + " ADD (reason text, queued_by text, queued_at bigint)");
+                } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
+                    if (!hasReasonColumns(cql, t)) {
+                        throw e; // not another host's open that added them first
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether every table of {@link #REASON_TABLES} has the reason columns. */
+    static boolean hasReasonColumns(Cql cql) {
+        return REASON_TABLES.stream().allMatch(t -> hasReasonColumns(cql, t));
+    }
+
+    private static boolean hasReasonColumns(Cql cql, String table) {
+        try {
+            cql.execute("SELECT reason, queued_by, queued_at FROM {mbox}." + table + " LIMIT 1");
+            return true;
+        } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
+            return false; // undefined column
         }
     }
 

@@ -182,9 +182,9 @@ final class H2Metadata implements Metadata {
         }
 
         @Override
-        public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
+        public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
             queueChanged[0] = true;
-            return sql(() -> queue.enqueue(c, mailbox, action, ts, forced, changes));
+            return sql(() -> queue.enqueue(c, mailbox, action, ts, forced, reason, queuedBy, changes));
         }
 
         @Override

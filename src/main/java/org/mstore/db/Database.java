@@ -54,7 +54,7 @@ public final class Database implements AutoCloseable {
      * order they arrive in; the schema version is the highest applied.
      */
     static final List<String> MIGRATIONS = List.of("db/V1__schema.sql", "db/V2__queue_lanes.sql", "db/V3__sessions.sql",
-            "db/V4__lanes_per_action.sql", "db/V5__uidvalidity_counter.sql");
+            "db/V4__lanes_per_action.sql", "db/V5__uidvalidity_counter.sql", "db/V6__entry_reasons.sql");
     static final int LOCK_TIMEOUT_MS = 10_000;
     /** How long a process waits for the database to be served (the owner starting, exiting, upgrading) before it says so. */
     static final java.time.Duration CONNECT_PATIENCE = java.time.Duration.ofSeconds(60);

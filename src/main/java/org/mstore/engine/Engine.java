@@ -942,7 +942,14 @@ public final class Engine implements MessageStore {
         @Override
         public int requestAll(Collection<org.mstore.api.QueueRequest> requests) {
             requireWritable("queue tasks");
-            return q().enqueueAll(requests);
+            // a request that does not say why or by whom is recorded as this process's, through the API
+            List<org.mstore.api.QueueRequest> said = new ArrayList<>(requests.size());
+            for (org.mstore.api.QueueRequest r : requests) {
+                said.add(r.reason() != null && r.queuedBy() != null ? r : new org.mstore.api.QueueRequest(r.mailbox(), r.action(), r.ts(),
+                        r.forced(), r.reason() != null ? r.reason() : "queued through the API (requestAll)",
+                        r.queuedBy() != null ? r.queuedBy() : ctx.queuedBy()));
+            }
+            return q().enqueueAll(said);
         }
 
         @Override
@@ -1257,13 +1264,18 @@ public final class Engine implements MessageStore {
         for (MessageStorage.Found f : found) {
             String name = f.info().name();
             if (f.broken()) {
-                pending.add(new org.mstore.api.QueueRequest(name, Action.REPAIR, now, false));
+                pending.add(new org.mstore.api.QueueRequest(name, Action.REPAIR, now, false,
+                        "reconstruct --mboxlist found the mailbox unreadable", ctx.queuedBy()));
             }
             if (!f.awaitingRemove().isEmpty()) {
-                pending.add(new org.mstore.api.QueueRequest(name, Action.REMOVE, ctx.stampInstant(f.awaitingRemove().get(0)).toEpochMilli(), false));
+                pending.add(new org.mstore.api.QueueRequest(name, Action.REMOVE, ctx.stampInstant(f.awaitingRemove().get(0)).toEpochMilli(), false,
+                        "a Clean renamed store.exp to store.exp." + f.awaitingRemove().get(0) + " (found by reconstruct --mboxlist)",
+                        ctx.queuedBy()));
             }
             if (f.info().expunged() > cleanupSize) {
-                pending.add(new org.mstore.api.QueueRequest(name, backend.features().cleanupStep() ? Action.CLEAN : Action.PURGE, now, false));
+                pending.add(new org.mstore.api.QueueRequest(name, backend.features().cleanupStep() ? Action.CLEAN : Action.PURGE, now, false,
+                        org.mstore.api.QueueRequest.cleanupReason(f.info().expunged(), cleanupSize) + " (found by reconstruct --mboxlist)",
+                        ctx.queuedBy()));
             }
         }
         ctx.meta().transact(tx -> {

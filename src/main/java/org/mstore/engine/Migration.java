@@ -83,7 +83,9 @@ final class Migration {
                     // the target's own rule for expunged messages: its Purge, once Expunged exceeds store.cleanupsize (as an
                     // expunge there queues it), from the oldest carried expunge on; it deletes only what store.cleanupage has
                     // passed. Within store.cleanupsize nothing is queued: the next expunge that crosses it queues the Purge
-                    purges.add(new QueueRequest(info.name(), org.mstore.api.Action.PURGE, n[3], false));
+                    purges.add(new QueueRequest(info.name(), org.mstore.api.Action.PURGE, n[3], false,
+                            QueueRequest.cleanupReason(n[2], dst.context().settings().snapshot().cleanupSize())
+                                    + " (expunged messages carried over by migrate)", dst.context().queuedBy()));
                 }
                 progress.accept("copied " + info.name() + ": " + n[0] + " messages" + (n[2] > 0 ? ", " + n[2] + " expunged, recoverable" : ""));
                 org.mstore.fs.CrashPoint.hit("migrate.after-mailbox");
@@ -99,7 +101,9 @@ final class Migration {
                 if (e.action().cleanupStep() && !dst.backend().features().cleanupStep()) {
                     leftOut++; // the expunged messages a Clean or Remove waits on were carried as expunged: the target purges them
                 } else {
-                    requests.add(new QueueRequest(e.mailbox(), e.action(), e.timestamp().toEpochMilli(), e.forced()));
+                    requests.add(new QueueRequest(e.mailbox(), e.action(), e.timestamp().toEpochMilli(), e.forced(),
+                            (e.reason() != null ? e.reason() : "queued in the source store") + " (carried over by migrate"
+                                    + (e.queuedBy() != null ? "; queued there by " + e.queuedBy() : "") + ")", dst.context().queuedBy()));
                 }
             }
             if (!requests.isEmpty()) {

@@ -350,7 +350,7 @@ public final class MailboxService {
         }
         ctx.log().log(ctx.processName(), "Store", LogLevel.CRITICAL, "Unable to open mailbox " + name + ": " + detail);
         ctx.log().log(ctx.processName(), "Store", LogLevel.ERROR, name + ": Mailbox has an invalid format; repair requested");
-        ctx.queue().enqueue(name, Action.REPAIR, ctx.now(), false);
+        ctx.queue().enqueue(name, Action.REPAIR, ctx.now(), false, "Mailbox has an invalid format: " + detail, ctx.queuedBy());
         return new RepairRequestedException(name + ": Mailbox has an invalid format; repair requested (" + detail + ")", e.indexMissing());
     }
 
@@ -464,7 +464,7 @@ public final class MailboxService {
                 long expunged = Math.max(info.expunged() + r.messages(), pending);
                 tx.update(info.edit().messages(messages, size).expunged(expunged).lastExpunge(Instant.ofEpochMilli(now)).build());
                 if (expunged > cleanupSize && pending > 0) {
-                    tx.enqueue(name, next, now, false);
+                    tx.enqueue(name, next, now, false, org.mstore.api.QueueRequest.cleanupReason(expunged, cleanupSize), ctx.queuedBy());
                 }
                 return null;
             });
@@ -612,6 +612,6 @@ public final class MailboxService {
         if (action.cleanupStep() && !ctx.backend().features().cleanupStep()) {
             throw new IllegalArgumentException(action + " does not exist on the " + ctx.backend().kind() + " store: it has no cleanup step");
         }
-        return ctx.queue().enqueue(name, action, ctx.now(), true);
+        return ctx.queue().enqueue(name, action, ctx.now(), true, org.mstore.api.QueueRequest.adminReason(action), ctx.queuedBy());
     }
 }

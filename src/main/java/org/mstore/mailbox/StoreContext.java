@@ -46,6 +46,11 @@ public record StoreContext(Backend backend, StoreLog log, Clock clock, String pr
         return clock.millis();
     }
 
+    /** The name an entry this process queues records as its {@code queued_by}: {@code name[pid]@host}. */
+    public String queuedBy() {
+        return org.mstore.api.QueueRequest.process(processName);
+    }
+
     public Instant instant() {
         return clock.instant();
     }

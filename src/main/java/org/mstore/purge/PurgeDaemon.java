@@ -193,7 +193,7 @@ public final class PurgeDaemon {
     /** Queues the Clean and Purge tasks the mailbox list's counts call for (see {@code QueueStore.sweep}). */
     public int sweep() {
         SettingsSnapshot s = ctx.settings().snapshot();
-        return ctx.queue().sweep(s.cleanupSize(), s.purgeCount(), s.purgePercentage(), ctx.now());
+        return ctx.queue().sweep(s.cleanupSize(), s.purgeCount(), s.purgePercentage(), ctx.now(), ctx.queuedBy());
     }
 
     // ---------------------------------------------------------------- starting and stopping

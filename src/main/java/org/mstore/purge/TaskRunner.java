@@ -112,7 +112,7 @@ public final class TaskRunner {
     /** The entry as a failed attempt left it (what the result reports). */
     private static QueueEntry after(QueueEntry e, int attempts, Instant notBefore, String error, QueueEntry.State state) {
         return new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, null, notBefore, attempts,
-                error, state);
+                error, state, e.reason(), e.queuedBy(), e.queuedAt());
     }
 
     /** An outcome found without touching the mailbox: dropped (it is gone) or skipped (no longer required). */
@@ -210,7 +210,8 @@ public final class TaskRunner {
                 tx.update(cur.edit().expunged(pending).lastCleanup(Instant.ofEpochMilli(now)).build());
                 tx.complete(e, Outcome.DONE, detail, 0);
                 if (!waiting.isEmpty()) {
-                    tx.enqueue(e.mailbox(), Action.REMOVE, ctx.stampInstant(waiting.get(0)).toEpochMilli(), false);
+                    tx.enqueue(e.mailbox(), Action.REMOVE, ctx.stampInstant(waiting.get(0)).toEpochMilli(), false,
+                            "a Clean renamed store.exp to store.exp." + waiting.get(0), ctx.queuedBy());
                 }
                 return null;
             });
@@ -234,10 +235,13 @@ public final class TaskRunner {
                 tx.update(cur.edit().cache(r.counts().records(), r.counts().expunged()).build());
                 tx.complete(e, Outcome.DONE, detail, r.bytesReclaimed());
                 if (!r.remainingStamps().isEmpty()) {
-                    tx.enqueue(e.mailbox(), Action.REMOVE, ctx.stampInstant(r.remainingStamps().get(0)).toEpochMilli(), false);
+                    tx.enqueue(e.mailbox(), Action.REMOVE, ctx.stampInstant(r.remainingStamps().get(0)).toEpochMilli(), false,
+                            "a Clean renamed store.exp to store.exp." + r.remainingStamps().get(0) + " (left by a Remove: not store.cleanupage "
+                                    + "old then)", ctx.queuedBy());
                 }
                 if (s.purgeDue(r.counts().records(), r.counts().expunged())) {
-                    tx.enqueue(e.mailbox(), Action.PURGE, now, false);
+                    tx.enqueue(e.mailbox(), Action.PURGE, now, false, org.mstore.api.QueueRequest.purgeReason(r.counts().records(),
+                            r.counts().expunged(), s.purgeCount(), s.purgePercentage()) + " (after a Remove)", ctx.queuedBy());
                 }
                 return null;
             });
@@ -297,7 +301,8 @@ public final class TaskRunner {
                 MailboxInfo.Builder b = cur.edit().expunged(pending).cache(r.recordsAfter(), pending);
                 tx.update((outcome == Outcome.DONE ? b.lastPurge(Instant.ofEpochMilli(now)) : b).build());
                 if (oldest.isPresent() && s.cleanupDue(pending)) {
-                    tx.enqueue(e.mailbox(), Action.PURGE, oldest.getAsLong(), false);
+                    tx.enqueue(e.mailbox(), Action.PURGE, oldest.getAsLong(), false, org.mstore.api.QueueRequest.cleanupReason(pending,
+                            s.cleanupSize()) + " (left by a Purge: not store.cleanupage old then)", ctx.queuedBy());
                 }
                 tx.complete(e, outcome, detail, r.bytesReclaimed());
                 return null;
@@ -350,7 +355,8 @@ public final class TaskRunner {
                 }
                 if (!awaitingRemove.isEmpty()) {
                     // files set aside for removal (a cleanup, or orphans the repair found) must not wait for ever
-                    tx.enqueue(info.name(), Action.REMOVE, ctx.stampInstant(awaitingRemove.get(0)).toEpochMilli(), false);
+                    tx.enqueue(info.name(), Action.REMOVE, ctx.stampInstant(awaitingRemove.get(0)).toEpochMilli(), false,
+                            "a Repair found files set aside in store.exp." + awaitingRemove.get(0), ctx.queuedBy());
                 }
                 return null;
             });

@@ -69,9 +69,10 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      */
     public static final java.time.Duration HISTORY_KEPT = java.time.Duration.ofDays(30);
     static final int PRUNE_HISTORY_EVERY = 1000;
-    static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error, lane";
+    static final String COLUMNS = "recno, mailbox, action, ts, forced, version, picked_by, not_before, attempts, last_error, lane, "
+            + "reason, queued_by, queued_at";
     static final String HISTORY_COLUMNS = "seq, recno, mailbox, action, ts, forced, outcome, detail, done_at, bytes_reclaimed, attempts, "
-            + "last_error";
+            + "last_error, reason, queued_by, queued_at";
 
     static final int REPAIR_LANE = 0;
     static final int CLEAN_LANE = 1;
@@ -146,8 +147,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     // ---------------------------------------------------------------- enqueue
 
     @Override
-    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced) {
-        Enqueued e = write((c, ch) -> enqueue(c, mailbox, action, ts, forced, ch));
+    public Enqueued enqueue(String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy) {
+        Enqueued e = write((c, ch) -> enqueue(c, mailbox, action, ts, forced, reason, queuedBy, ch));
         notifyChanged();
         return e;
     }
@@ -157,9 +158,11 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      * is never added twice; a forced request upgrades a waiting entry to forced and due at once; a later Repair request
      * moves a waiting Repair's timestamp forward (impurge skips a Repair when the mailbox was repaired after the entry's
      * timestamp, and a corruption found after that repair must not be skipped with it). A parked entry takes the request
-     * in: forced, it is retried as forced; otherwise nothing is added.
+     * in: forced, it is retried as forced; otherwise nothing is added. An entry added records {@code reason},
+     * {@code queuedBy} and the time now as its {@code queued_at}; a request folded into an entry changes none of them.
      */
-    public Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced, ChangeLog.Pending ch) throws SQLException {
+    public Enqueued enqueue(Connection c, String mailbox, Action action, long ts, boolean forced, String reason, String queuedBy,
+                            ChangeLog.Pending ch) throws SQLException {
         for (int attempt = 0; ; attempt++) {
             long recno = -1;
             int lane = -1;
@@ -217,14 +220,17 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                     return new Enqueued(recno, false);
                 }
                 try (PreparedStatement p = c.prepareStatement(
-                        "INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced, lane) VALUES (?, ?, ?, ?, ?, ?)",
-                        Statement.RETURN_GENERATED_KEYS)) {
+                        "INSERT INTO maintenance_queue(queue_name, mailbox, action, ts, forced, lane, reason, queued_by, queued_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
                     p.setString(1, action.queue());
                     p.setString(2, mailbox);
                     p.setString(3, action.label());
                     p.setLong(4, ts);
                     p.setBoolean(5, forced);
                     p.setInt(6, laneOf(action, forced));
+                    p.setString(7, QueueRequest.cut(reason));
+                    p.setString(8, queuedBy);
+                    p.setLong(9, clock.millis());
                     p.executeUpdate();
                     try (ResultSet keys = p.getGeneratedKeys()) {
                         keys.next();
@@ -256,15 +262,18 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             int n = 0;
             try (PreparedStatement p = c.prepareStatement(
                     "MERGE INTO maintenance_queue q USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
-                            + "CAST(? AS BIGINT), CAST(? AS BOOLEAN), CAST(? AS TINYINT))) s(queue_name, mailbox, action, ts, forced, lane) "
+                            + "CAST(? AS BIGINT), CAST(? AS BOOLEAN), CAST(? AS TINYINT), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
+                            + "CAST(? AS BIGINT))) s(queue_name, mailbox, action, ts, forced, lane, reason, queued_by, queued_at) "
                             // all three columns of mq_waiting: one unique lookup per row (with lane <> 8 instead, H2 plans a
                             // scan of the action index: quadratic in the depth)
                             + "ON q.mailbox = s.mailbox AND q.action = s.action AND q.waiting = TRUE "
                             + "WHEN NOT MATCHED AND NOT EXISTS (SELECT 1 FROM maintenance_queue p USE INDEX (mq_waiting) "
                             + "WHERE p.mailbox = s.mailbox AND p.action = s.action AND p.lane = " + FAILED + ") "
-                            + "THEN INSERT (queue_name, mailbox, action, ts, forced, lane) "
-                            + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced, s.lane)", Statement.RETURN_GENERATED_KEYS)) {
+                            + "THEN INSERT (queue_name, mailbox, action, ts, forced, lane, reason, queued_by, queued_at) "
+                            + "VALUES (s.queue_name, s.mailbox, s.action, s.ts, s.forced, s.lane, s.reason, s.queued_by, s.queued_at)",
+                    Statement.RETURN_GENERATED_KEYS)) {
                 int batched = 0;
+                long now = clock.millis();
                 for (QueueRequest r : requests) {
                     p.setString(1, r.action().queue());
                     p.setString(2, r.mailbox());
@@ -272,6 +281,9 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                     p.setLong(4, r.ts());
                     p.setBoolean(5, r.forced());
                     p.setInt(6, laneOf(r.action(), r.forced()));
+                    p.setString(7, r.reason());
+                    p.setString(8, r.queuedBy());
+                    p.setLong(9, now);
                     p.addBatch();
                     if (++batched == 5000) {
                         n += executeCollectingKeys(p, ch);
@@ -306,7 +318,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      * second) is made good. Returns the number of entries added.
      */
     @Override
-    public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now) {
+    public int sweep(long cleanupSize, long purgeCount, double purgePercentage, long now, String queuedBy) {
         int added = write((c, ch) -> {
             int n = 0;
             List<String[]> due = new ArrayList<>();
@@ -319,16 +331,18 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                         long records = rs.getLong(3);
                         long expunged = rs.getLong(4);
                         if (rs.getLong(2) > cleanupSize) {
-                            due.add(new String[] {rs.getString(1), Action.CLEAN.label()});
+                            due.add(new String[] {rs.getString(1), Action.CLEAN.label(),
+                                    QueueRequest.cleanupReason(rs.getLong(2), cleanupSize) + " (found by impurge's sweep)"});
                         }
                         if (expunged > purgeCount && records > 0 && 100.0 * expunged / records > purgePercentage) {
-                            due.add(new String[] {rs.getString(1), Action.PURGE.label()});
+                            due.add(new String[] {rs.getString(1), Action.PURGE.label(),
+                                    QueueRequest.purgeReason(records, expunged, purgeCount, purgePercentage) + " (found by impurge's sweep)"});
                         }
                     }
                 }
             }
             for (String[] d : due) {
-                if (enqueue(c, d[0], Action.fromLabel(d[1]), now, false, ch).added()) {
+                if (enqueue(c, d[0], Action.fromLabel(d[1]), now, false, d[2], queuedBy, ch).added()) {
                     n++;
                 }
             }
@@ -456,7 +470,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                 QueueEntry e = candidates.get(i);
                 ch.changed(e.recno());
                 got.add(new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), e.version() + 1, owner,
-                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING));
+                        e.notBefore(), e.attempts(), e.lastError(), QueueEntry.State.RUNNING, e.reason(), e.queuedBy(), e.queuedAt()));
             }
         }
         return got;
@@ -554,7 +568,8 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     private static void history(Connection c, QueueEntry e, Outcome outcome, String detail, long bytes, long now, ChangeLog.Pending ch)
             throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO queue_history(recno, mailbox, action, ts, forced, outcome, detail, "
-                + "done_at, bytes_reclaimed, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                + "done_at, bytes_reclaimed, attempts, last_error, reason, queued_by, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
             p.setLong(1, e.recno());
             p.setString(2, e.mailbox());
             p.setString(3, e.action().label());
@@ -566,6 +581,13 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
             p.setLong(9, bytes);
             p.setInt(10, e.attempts());
             p.setString(11, cut(e.lastError()));
+            p.setString(12, e.reason());
+            p.setString(13, e.queuedBy());
+            if (e.queuedAt() == null) {
+                p.setNull(14, Types.BIGINT);
+            } else {
+                p.setLong(14, e.queuedAt().toEpochMilli());
+            }
             p.executeUpdate();
             long seq;
             try (ResultSet keys = p.getGeneratedKeys()) {
@@ -1187,8 +1209,11 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         Instant notBefore = rs.wasNull() ? null : Instant.ofEpochMilli(nb);
         int lane = rs.getInt(11);
         QueueEntry.State state = lane == RUNNING ? QueueEntry.State.RUNNING : lane == FAILED ? QueueEntry.State.FAILED : QueueEntry.State.WAITING;
+        long at = rs.getLong(14);
+        Instant queuedAt = rs.wasNull() ? null : Instant.ofEpochMilli(at);
         return new QueueEntry(rs.getLong(1), rs.getString(2), action(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)),
-                rs.getBoolean(5), rs.getInt(6), rs.getString(7), notBefore, rs.getInt(9), rs.getString(10), state);
+                rs.getBoolean(5), rs.getInt(6), rs.getString(7), notBefore, rs.getInt(9), rs.getString(10), state, rs.getString(12),
+                rs.getString(13), queuedAt);
     }
 
     // ---------------------------------------------------------------- the change log's questions
@@ -1208,7 +1233,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
                 while (rs.next()) {
                     QueueEntry e = mapHistory(rs).entry();
                     all.put(e.recno(), new QueueEntry(e.recno(), e.mailbox(), e.action(), e.timestamp(), e.forced(), 0, null, null, 0, null,
-                            QueueEntry.State.WAITING));
+                            QueueEntry.State.WAITING, e.reason(), e.queuedBy(), e.queuedAt()));
                 }
             }
         }
@@ -1250,8 +1275,11 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
 
     /** A row of {@link #HISTORY_COLUMNS}: the entry as it left the queue, with its attempts and last error. */
     static HistoryEntry mapHistory(ResultSet rs) throws SQLException {
+        long at = rs.getLong(15);
+        Instant queuedAt = rs.wasNull() ? null : Instant.ofEpochMilli(at);
         QueueEntry e = new QueueEntry(rs.getLong(2), rs.getString(3), action(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
-                rs.getBoolean(6), 0, null, null, rs.getInt(11), rs.getString(12), QueueEntry.State.WAITING);
+                rs.getBoolean(6), 0, null, null, rs.getInt(11), rs.getString(12), QueueEntry.State.WAITING, rs.getString(13),
+                rs.getString(14), queuedAt);
         return new HistoryEntry(rs.getLong(1), e, Outcome.valueOf(rs.getString(7)), rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)),
                 rs.getLong(10));
     }

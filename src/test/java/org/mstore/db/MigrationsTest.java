@@ -47,7 +47,7 @@ class MigrationsTest {
     @Test
     void a_store_that_lacks_a_migration_gets_it_when_opened() throws Exception {
         try (Database db = Database.open(dir, true)) {
-            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5);
+            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5, 6);
             assertThat(Database.versionOf("db/V3__sessions.sql")).isEqualTo(3);
             db.administer(c -> {
                 try (Statement s = c.createStatement()) {
@@ -59,8 +59,8 @@ class MigrationsTest {
             });
         }
         try (Database db = Database.open(dir, false)) {
-            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5);
-            assertThat(db.schemaVersion()).isEqualTo(5);
+            assertThat(applied(db)).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(db.schemaVersion()).isEqualTo(6);
             db.read(c -> {
                 try (Statement s = c.createStatement()) {
                     s.executeQuery("SELECT COUNT(*) FROM server_session").close();
@@ -211,6 +211,28 @@ class MigrationsTest {
             }
         }
         assertThat(cases).isGreaterThan(20);
+    }
+
+    @Test
+    void a_store_of_schema_5_keeps_its_entries_with_no_reason_and_records_one_for_each_entry_queued_after() throws Exception {
+        oldStore(dir, 6, 0); // schema version 5, with entries of every lane
+        org.mstore.testing.SettableClock clock = org.mstore.testing.SettableClock.fixed();
+        try (Database db = Database.open(dir, false)) {
+            assertThat(db.schemaVersion()).isEqualTo(6);
+            org.mstore.queue.MaintenanceQueue q = new org.mstore.queue.MaintenanceQueue(db, clock);
+            List<org.mstore.api.QueueEntry> old = q.page(new org.mstore.api.QueueQuery(null, "", org.mstore.api.QueueQuery.Sort.RECNO, true,
+                    java.util.EnumSet.allOf(org.mstore.api.QueueEntry.State.class)), 0, 100);
+            assertThat(old).hasSize(6).allSatisfy(e -> {
+                assertThat(e.reason()).isNull();
+                assertThat(e.queuedBy()).isNull();
+                assertThat(e.queuedAt()).isNull();
+            });
+            assertThat(old).extracting(org.mstore.api.QueueEntry::mailbox).containsExactly("user/a", "user/a", "user/b", "user/c", "user/a", "user/d");
+            long recno = q.enqueue("user/e", org.mstore.api.Action.CLEAN, clock.millis(), false, "Expunged 150 > store.cleanupsize 100",
+                    "impurge[7]@host").recno();
+            assertThat(q.get(recno).orElseThrow()).extracting(org.mstore.api.QueueEntry::reason, org.mstore.api.QueueEntry::queuedBy,
+                    org.mstore.api.QueueEntry::queuedAt).containsExactly("Expunged 150 > store.cleanupsize 100", "impurge[7]@host", clock.instant());
+        }
     }
 
     @Test

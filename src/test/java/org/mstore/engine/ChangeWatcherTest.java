@@ -84,7 +84,7 @@ class ChangeWatcherTest {
                     bulk.setAutoCommit(false);
                     ChangeLog.Pending changes = new ChangeLog.Pending();
                     for (int i = 0; i < 1000; i++) {
-                        bulkRecnos.add(queue.enqueue(bulk, "user/bulk" + i, Action.CLEAN, s.clock.millis(), false, changes).recno());
+                        bulkRecnos.add(queue.enqueue(bulk, "user/bulk" + i, Action.CLEAN, s.clock.millis(), false, null, null, changes).recno());
                     }
                     // ... a small one starts after it and commits first, with a RecNo far above most of the bulk's (a look-back of
                     // 256 RecNos behind the newest seen would miss them)

@@ -80,7 +80,7 @@ class QueueMigrationTest {
         long now = clock.millis();
         Path root = versionOneStore(now);
         try (Database db = Database.open(root, false)) {
-            assertThat(db.schemaVersion()).isEqualTo(5);
+            assertThat(db.schemaVersion()).isEqualTo(6);
             MaintenanceQueue q = new MaintenanceQueue(db, clock);
             List<QueueEntry> all = q.page(new QueueQuery(null, "", QueueQuery.Sort.RECNO, true, java.util.EnumSet.allOf(QueueEntry.State.class)),
                     0, 100);

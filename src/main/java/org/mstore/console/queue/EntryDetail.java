@@ -11,11 +11,14 @@ import org.mstore.api.SettingsSnapshot;
 import org.mstore.api.StoreInfo;
 
 /**
- * What the console says about one queue entry: why it is queued (the threshold it crossed, with the figures now; a
- * corruption; an administrator forcing it), who has it, when it is due, its attempts and last error, and how it ended.
+ * What the console says about one queue entry: why it is queued (the threshold it crossed, with the figures of that
+ * moment; a corruption and what was wrong; an administrator's action), whether it was forced since, who queued it and who
+ * has it, when it is due, its attempts and last error, and how it ended.
  *
- * <p>The store keeps no "reason" column: the reason is read from the rule that queues each action and the mailbox's
- * figures as they are now, which are the figures impurge re-checks before it acts (SPEC §4).
+ * <p>The store keeps the reason an entry was queued for, the process that queued it and when ({@link QueueEntry#reason},
+ * {@link QueueEntry#queuedBy}, {@link QueueEntry#queuedAt}); forcing it (Run now, X now) keeps them. Where the figures
+ * now say impurge will skip the entry, that is said too. An entry queued before the store kept reasons has none: its
+ * reason is worked out from the rule that queues its action and the mailbox's figures now, and marked so.
  */
 public record EntryDetail(QueueEntry entry, String why, String who, Instant due, String dueText, String state, String attempts,
                           String lastError, String finished) {
@@ -31,8 +34,81 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
         return s == null ? e.timestamp() : f.due(e, s.cleanupAge());
     }
 
-    /** Why {@code e} is in the queue, in the seed's terms, with the mailbox's figures now ({@code m} null if it is gone). */
+    /** As {@link #why(QueueEntry, MailboxInfo, StoreInfo.Features, SettingsSnapshot, java.time.ZoneId)} in UTC. */
     public static String why(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s) {
+        return why(e, m, f, s, java.time.ZoneOffset.UTC);
+    }
+
+    /**
+     * Why {@code e} is in the queue: the reason it was queued for, when and by whom, whether it was forced since, and what
+     * the mailbox's figures now change about it ({@code m} null if it is gone). An entry with no stored reason gets the
+     * one its action's rule gives with the figures now, marked as such.
+     */
+    public static String why(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s, java.time.ZoneId zone) {
+        if (e.reason() == null) {
+            return computed(e, m, f, s) + " (worked out from the mailbox's figures now: the store kept no reason for this entry)";
+        }
+        StringBuilder b = new StringBuilder(queued(e, zone));
+        if (forcedSince(e)) {
+            b.append("; forced by an administrator: ").append(e.action() == Action.REMOVE
+                    ? "it does not wait for store.cleanupage" : "it runs at once, past the threshold checks");
+        }
+        if (m == null) {
+            b.append(". The mailbox no longer exists: impurge drops the entry (\"mailbox no longer exists\")");
+        } else if (e.action() == Action.REPAIR) {
+            if (m.lastRepair() != null && m.lastRepair().isAfter(e.timestamp())) {
+                b.append(". Already repaired since: impurge will skip it");
+            }
+        } else if (!e.forced() && s != null && e.action() != Action.REMOVE && !holds(e, m, f, s)) {
+            b.append(". Now: ").append(rule(e, m, f, s));
+        }
+        return b.toString();
+    }
+
+    /** The stored reason with when and by whom the entry was queued: "Expunged 150 > store.cleanupsize 100 (queued ... by ...)". */
+    private static String queued(QueueEntry e, java.time.ZoneId zone) {
+        String when = e.queuedAt() == null ? "" : "queued " + org.mstore.console.Format.when(e.queuedAt(), zone);
+        String by = e.queuedBy() == null ? "" : "by " + process(e.queuedBy());
+        String both = when.isEmpty() ? by : by.isEmpty() ? when : when + " " + by;
+        return both.isEmpty() ? e.reason() : e.reason() + " (" + both + ")";
+    }
+
+    /** Forced after it was queued (Run now, or X now on the waiting entry), not queued forced by an administrator's X now. */
+    private static boolean forcedSince(QueueEntry e) {
+        return e.forced() && e.reason() != null && !requested(e);
+    }
+
+    /** Queued by an administrator's Repair, Clean or Purge now. */
+    private static boolean requested(QueueEntry e) {
+        return org.mstore.api.QueueRequest.adminReason(e.action()).equals(e.reason());
+    }
+
+    /** Whether the rule that queues {@code e}'s action holds with the mailbox's figures now. */
+    private static boolean holds(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s) {
+        return switch (e.action()) {
+            case CLEAN -> s.cleanupDue(m.expunged());
+            case PURGE -> f.cleanupStep() ? s.purgeDue(m.cacheRecords(), m.cacheExpunged()) : s.cleanupDue(m.expunged());
+            default -> true;
+        };
+    }
+
+    /** A process as a queue entry names it ({@code name[pid]@host}), in words: "a command-line impurge (pid 12) on host". */
+    static String process(String name) {
+        int at = name.indexOf('@');
+        String who = org.mstore.console.Holders.describe(at < 0 ? name : name.substring(0, at));
+        if (who.startsWith("this console's impurge")) {
+            who = "this console" + who.substring("this console's impurge".length());
+        }
+        if (at < 0) {
+            return who;
+        }
+        String host = name.substring(at + 1);
+        int slash = host.indexOf('/');
+        return who + " on " + (slash < 0 ? host : host.substring(0, slash));
+    }
+
+    /** Why {@code e} would be in the queue by its action's rule and the mailbox's figures now (the store kept no reason). */
+    private static String computed(QueueEntry e, MailboxInfo m, StoreInfo.Features f, SettingsSnapshot s) {
         if (m == null) {
             return "The mailbox no longer exists: impurge drops the entry (\"mailbox no longer exists\")";
         }
@@ -80,8 +156,13 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
 
     /** Who has the entry: the impurge running it, or nobody yet. */
     public static String who(QueueEntry e) {
+        String queued = e.queuedBy() == null ? null : (requested(e) ? "requested by an administrator in " : "queued by ") + process(e.queuedBy());
         if (e.pickedBy() != null) {
-            return "running in " + org.mstore.console.Holders.describe(e.pickedBy());
+            return "running in " + org.mstore.console.Holders.describe(e.pickedBy()) + (queued == null ? "" : "; " + queued);
+        }
+        if (queued != null) {
+            return queued + (forcedSince(e)
+                    ? "; forced by an administrator since" : "") + "; not picked yet";
         }
         return e.forced() ? "forced by an administrator (console or command line); not picked yet" : "queued by the store's rules; not picked yet";
     }
@@ -101,7 +182,7 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
         String dueText = e.parked() ? "not until it is retried"
                 : !due.isAfter(now) ? "now (due since " + org.mstore.console.Format.when(due, zone) + ")"
                 : org.mstore.console.Format.when(due, zone) + " (in " + org.mstore.console.Format.duration(java.time.Duration.between(now, due)) + ")";
-        return new EntryDetail(e, why(e, m, f, s), who(e), due, dueText, state(e),
+        return new EntryDetail(e, why(e, m, f, s, zone), who(e), due, dueText, state(e),
                 e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), "");
     }
 
@@ -111,7 +192,10 @@ public record EntryDetail(QueueEntry entry, String why, String who, Instant due,
         String how = h.outcome().name().toLowerCase(Locale.ROOT) + " at " + org.mstore.console.Format.when(h.doneAt(), zone)
                 + (h.detail() == null || h.detail().isEmpty() ? "" : ": " + h.detail())
                 + (h.bytesReclaimed() > 0 ? "; " + org.mstore.console.Format.bytes(h.bytesReclaimed()) + " reclaimed" : "");
-        return new EntryDetail(e, e.forced() ? "Forced by an administrator" : "-", "-", null, "-", "left the queue",
+        String why = e.reason() != null ? queued(e, zone) + (forcedSince(e)
+                ? "; forced by an administrator" : "") : e.forced() ? "Forced by an administrator" : "-";
+        return new EntryDetail(e, why, e.queuedBy() == null ? "-" : (requested(e) ? "requested by an administrator in " : "queued by ")
+                + process(e.queuedBy()), null, "-", "left the queue",
                 e.attempts() == 0 ? "none failed" : e.attempts() + " failed", e.lastError() == null ? "-" : e.lastError(), how);
     }
 

@@ -55,7 +55,7 @@ class HistoryExportTest {
         vm.exportCsv(HistoryViewModel.List3.DROPPED, f);
 
         List<String> rows = List.of(Files.readString(f).split("\r\n"));
-        assertThat(rows.get(0)).isEqualTo("seq,recno,mailbox,action,outcome,queued,finished,bytes_reclaimed,attempts,detail,last_error");
+        assertThat(rows.get(0)).isEqualTo("seq,recno,mailbox,action,outcome,queued,finished,bytes_reclaimed,attempts,detail,last_error,reason,queued_by,queued_at");
         assertThat(rows).hasSize(2_501);
         assertThat(rows.get(1)).contains(",removed,");
         List<Long> seqs = rows.subList(1, rows.size()).stream().map(r -> Long.parseLong(r.substring(0, r.indexOf(',')))).toList();
@@ -73,7 +73,8 @@ class HistoryExportTest {
 
         List<String> rows = List.of(Files.readString(f).split("\r\n"));
         assertThat(rows).hasSize(2);
-        assertThat(rows.get(1)).startsWith(e.recno() + ",user/u0000,Clean,failed,").endsWith(",\"disk, full\"");
+        assertThat(rows.get(1)).startsWith(e.recno() + ",user/u0000,Clean,failed,").contains(",\"disk, full\",queued through the API (requestAll),")
+                .endsWith("," + e.queuedAt());
     }
 
     @Test

@@ -56,7 +56,7 @@ class QueueExportTest {
         List<QueueEntry> expected = s.engine.queue().page(
                 QueueQuery.all().withActions(EnumSet.of(Action.CLEAN, Action.PURGE, Action.REPAIR)).withSort(QueueQuery.Sort.MAILBOX, true), 0, 10_000);
         assertThat(expected).hasSize(1_200);
-        assertThat(rows.get(0)).isEqualTo("recno,mailbox,action,state,timestamp,due,forced,attempts,picked_by,last_error");
+        assertThat(rows.get(0)).isEqualTo("recno,mailbox,action,state,timestamp,due,forced,attempts,picked_by,last_error,reason,queued_by,queued_at");
         assertThat(rows.subList(1, rows.size())).extracting(r -> Long.parseLong(r.substring(0, r.indexOf(','))))
                 .containsExactlyElementsOf(expected.stream().map(QueueEntry::recno).toList());
         assertThat(vm.messageProperty().get()).isEqualTo("Exported 1,200 entries to " + f);
@@ -72,7 +72,7 @@ class QueueExportTest {
         vm.exportCsv(f);
 
         assertThat(lines(f).get(1)).isEqualTo(e.recno() + ",\"user/a,\"\"b\"\"\",Repair,waiting," + e.timestamp() + "," + e.timestamp()
-                + ",false,0,,");
+                + ",false,0,,,,," + e.queuedAt()); // queued with no reason and no process: the time only
     }
 
     @Test

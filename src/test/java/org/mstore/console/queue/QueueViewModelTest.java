@@ -329,8 +329,10 @@ class QueueViewModelTest {
         vm.showDetail(clean);
 
         EntryDetail d = vm.detailProperty().get();
-        assertThat(d.why()).isEqualTo("Expunged 150 > store.cleanupsize 100");
-        assertThat(d.who()).isEqualTo("queued by the store's rules; not picked yet");
+        assertThat(d.why()).startsWith("Expunged 150 > store.cleanupsize 100 (queued ")
+                .endsWith(" by " + EntryDetail.process(clean.queuedBy()) + ")");
+        assertThat(d.who()).isEqualTo("queued by mstore test (pid " + ProcessHandle.current().pid() + ") on "
+                + clean.queuedBy().substring(clean.queuedBy().indexOf('@') + 1) + "; not picked yet");
         assertThat(d.state()).isEqualTo("waiting");
         assertThat(d.attempts()).isEqualTo("none failed");
         assertThat(d.dueText()).startsWith("now");
@@ -344,8 +346,8 @@ class QueueViewModelTest {
 
         vm.showDetail(s.engine.queue().get(recno).orElseThrow());
 
-        assertThat(vm.detailProperty().get().why()).startsWith("Forced by an administrator (Purge now, or Run now)");
-        assertThat(vm.detailProperty().get().who()).startsWith("forced by an administrator");
+        assertThat(vm.detailProperty().get().why()).startsWith("Purge now by an administrator (queued ");
+        assertThat(vm.detailProperty().get().who()).startsWith("requested by an administrator in mstore test (pid ");
     }
 
     @Test
@@ -362,7 +364,9 @@ class QueueViewModelTest {
 
         EntryDetail d = vm.detailProperty().get();
         assertThat(d.entry().forced()).isTrue();
-        assertThat(d.why()).startsWith("Forced by an administrator").endsWith("The store's rule holds too: Expunged 150 > store.cleanupsize 100");
+        assertThat(d.why()).startsWith("Expunged 150 > store.cleanupsize 100 (queued ")
+                .endsWith("; forced by an administrator: it runs at once, past the threshold checks");
+        assertThat(d.who()).endsWith("; forced by an administrator since; not picked yet");
     }
 
     @Test
