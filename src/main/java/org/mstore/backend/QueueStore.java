@@ -96,12 +96,15 @@ public interface QueueStore {
      * Per action, when its waiting entry that has been due the longest became due ({@link StoreInfo.Features#due}: its
      * timestamp, for the store's deferred action not forced its timestamp plus {@code cleanupAge}, possibly still to
      * come); an action with none waiting is absent. Cheap at any depth: the queue's own order finds it, not a scan. This
-     * default reads each action's oldest entry by timestamp (a forced entry younger than it may be due before it).
+     * default reads each action's oldest entry by timestamp (a forced entry younger than it may be due before it), a
+     * Repair's by RecNo: a Repair that self-healing re-stamped has a later timestamp but was due when first queued
+     * ({@link QueueEntry#queuedAt}), and RecNos follow the order entries were first queued in.
      */
     default Map<Action, Instant> oldestDue(StoreInfo.Features features, java.time.Duration cleanupAge) {
         Map<Action, Instant> out = new java.util.EnumMap<>(Action.class);
         for (Action a : Action.values()) {
-            QueueQuery q = new QueueQuery(Set.of(a), "", QueueQuery.Sort.TIMESTAMP, true, Set.of(QueueEntry.State.WAITING));
+            QueueQuery.Sort order = a == Action.REPAIR ? QueueQuery.Sort.RECNO : QueueQuery.Sort.TIMESTAMP;
+            QueueQuery q = new QueueQuery(Set.of(a), "", order, true, Set.of(QueueEntry.State.WAITING));
             page(q, 0, 1).stream().findFirst().ifPresent(e -> out.put(a, features.due(e, cleanupAge)));
         }
         return out;
