@@ -26,6 +26,18 @@ public interface Queue {
     /** Pending entries per action (every action present, zero if none). */
     Map<Action, Long> countsByAction();
 
+    /**
+     * Pending entries per action and the pending entries {@code q} matches (the sum of the counts when {@code q} filters
+     * nothing), read together with {@link QueueCounts#seq}, the sequence of the store's change feed they are consistent
+     * with: the queue events of changes at or below it are in the counts, those above it are not.
+     *
+     * <p>The classic store (H2) reads the counts and the change log's newest sequence in one snapshot, so this holds
+     * exactly. Cassandra has neither multi-row snapshots nor a commit order: there {@code seq} is the feed's newest
+     * sequence read just after the counters, and a change whose counter update and feed row land while they are read
+     * may be counted twice or not at all (until the next read); a count read when the queue is still is exact.
+     */
+    QueueCounts counts(QueueQuery q);
+
     /** One page of entries, filtered, sorted and cut where the entries live. */
     List<QueueEntry> page(QueueQuery q, long offset, int limit);
 

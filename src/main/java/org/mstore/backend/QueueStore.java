@@ -170,6 +170,12 @@ public interface QueueStore {
     /** Waiting and running entries per action. */
     Map<Action, Long> countsByAction();
 
+    /**
+     * The pending entries per action and those {@code q} matches, with the sequence of this backend's {@link ChangeFeed}
+     * they are consistent with (see {@link org.mstore.api.Queue#counts}).
+     */
+    org.mstore.api.QueueCounts counts(QueueQuery q);
+
     /** Waiting and running entries in RecNo order, streamed. */
     void forEach(Consumer<QueueEntry> sink);
 

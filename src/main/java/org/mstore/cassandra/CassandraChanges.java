@@ -157,6 +157,13 @@ final class CassandraChanges implements ChangeFeed {
 
     @Override
     public synchronized long maxSeq() {
+        long max = newest();
+        floor = Math.max(floor, max);
+        return max;
+    }
+
+    /** The highest sequence written so far, without moving this reader's floor (a count's sequence: not a reader's start). */
+    long newest() {
         long nowHour = System.currentTimeMillis() / HOUR;
         long max = (nowHour * HOUR) << SHIFT;
         for (long h = nowHour + 1; h >= nowHour - 1; h--) {
@@ -166,7 +173,6 @@ final class CassandraChanges implements ChangeFeed {
                 break;
             }
         }
-        floor = Math.max(floor, max);
         return max;
     }
 

@@ -1208,6 +1208,23 @@ final class CassandraQueue implements QueueStore, CassandraChanges.Resolver {
         return counters(false);
     }
 
+    /**
+     * The counters, then the feed's newest sequence: Cassandra has no snapshot to read both in, nor a commit order, so a
+     * change whose counter update and feed row land around this read may be in the counts and above {@code seq}, or the
+     * other way round (see {@link org.mstore.api.Queue#counts}).
+     */
+    @Override
+    public org.mstore.api.QueueCounts counts(QueueQuery q) {
+        Map<Action, Long> byAction = counters(false);
+        long matching;
+        if (org.mstore.api.QueueCounts.unfiltered(q)) {
+            matching = byAction.values().stream().mapToLong(Long::longValue).sum();
+        } else {
+            matching = count(q);
+        }
+        return new org.mstore.api.QueueCounts(byAction, matching, changes.newest());
+    }
+
     @Override
     public long count(QueueQuery q) {
         boolean pendingOnly = q.states().equals(QueueQuery.PENDING);

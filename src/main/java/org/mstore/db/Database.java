@@ -424,6 +424,32 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Runs {@code work}, which only reads, in one transaction at H2's {@code SNAPSHOT} isolation: every statement sees the
+     * database as one moment left it, across tables (under the default, each statement sees what was committed when it
+     * ran). Run again on a new connection if the connection breaks, like {@link #read}.
+     */
+    public <T> T snapshot(Work<T> work) {
+        return read(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT");
+            }
+            try {
+                c.setAutoCommit(false);
+                try {
+                    return work.run(c);
+                } finally {
+                    c.rollback(); // read only: nothing to keep, and the snapshot ends here
+                    c.setAutoCommit(true);
+                }
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED");
+                }
+            }
+        });
+    }
+
+    /**
      * Runs {@code work} in one transaction: all of it is committed, or none. If the connection breaks before commit
      * is called, the transaction is lost with it and the work is run again on a new connection (so it must do
      * nothing but database work); a break during commit is reported, never run again: the change may or may not

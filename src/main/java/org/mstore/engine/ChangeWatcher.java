@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * changed, by this process or any other. It reads only what came after the last change it saw: the feed numbers
  * changes in commit order (see {@link ChangeFeed}), so nothing committed late is missed and no look-back is needed.
  * Changes made in this process {@link #poke} it for an immediate look; other processes' changes are seen at the next
- * poll. Consecutive changes of one kind are published as one event.
+ * poll. Consecutive changes of one kind are published as one event; each queue event carries the feed's sequence of
+ * every entry's change ({@link StoreEvent.EntriesAdded#seq}), so that a reader of {@link org.mstore.api.QueueCounts}
+ * can tell which events a count already includes.
  */
 final class ChangeWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
@@ -121,7 +123,7 @@ final class ChangeWatcher {
             Merger m = new Merger();
             for (ChangeFeed.Change c : batch) {
                 if (c.event() != null) {
-                    m.add(c.event());
+                    m.add(StoreEvent.sequenced(c.event(), c.seq()));
                 }
             }
             m.flush();
@@ -160,13 +162,13 @@ final class ChangeWatcher {
             return null;
         }
         if (a instanceof StoreEvent.EntriesAdded x && b instanceof StoreEvent.EntriesAdded y) {
-            return new StoreEvent.EntriesAdded(concat(x.entries(), y.entries()));
+            return new StoreEvent.EntriesAdded(concat(x.entries(), y.entries()), concat(x.seqs(), y.seqs()));
         }
         if (a instanceof StoreEvent.EntriesChanged x && b instanceof StoreEvent.EntriesChanged y) {
-            return new StoreEvent.EntriesChanged(concat(x.entries(), y.entries()));
+            return new StoreEvent.EntriesChanged(concat(x.entries(), y.entries()), concat(x.seqs(), y.seqs()));
         }
         if (a instanceof StoreEvent.EntriesDone x && b instanceof StoreEvent.EntriesDone y) {
-            return new StoreEvent.EntriesDone(concat(x.entries(), y.entries()));
+            return new StoreEvent.EntriesDone(concat(x.entries(), y.entries()), concat(x.seqs(), y.seqs()));
         }
         if (a instanceof StoreEvent.MailboxesChanged x && b instanceof StoreEvent.MailboxesChanged y) {
             return new StoreEvent.MailboxesChanged(union(x.names(), y.names()));
@@ -194,6 +196,13 @@ final class ChangeWatcher {
         List<T> out = new ArrayList<>(a.size() + b.size());
         out.addAll(a);
         out.addAll(b);
+        return out;
+    }
+
+    /** Both events' sequences, one per entry (every published event is {@link StoreEvent#sequenced}). */
+    private static long[] concat(long[] a, long[] b) {
+        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 

@@ -895,6 +895,11 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public org.mstore.api.QueueCounts counts(QueueQuery query) {
+            return q().counts(query);
+        }
+
+        @Override
         public List<org.mstore.api.ActionFigures> figures() {
             return ActionFiguresReport.of(q(), backend.features(), backend.settings().snapshot(), ctx.now());
         }

@@ -1062,30 +1062,56 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
      */
     @Override
     public long count(QueueQuery q) {
-        return db.read(c -> {
-            if (q.mailboxText().isEmpty() && q.actions().size() > 0 && (q.states().equals(QueueQuery.PENDING)
-                    || q.states().equals(EnumSet.of(QueueEntry.State.FAILED)))) {
-                boolean failed = q.states().contains(QueueEntry.State.FAILED);
-                if (!q.filtersActions()) {
-                    return failed ? countFailed(c, null) : countAll(c) - countFailed(c, null);
-                }
-                long n = 0;
-                for (Action a : q.actions()) {
-                    n += failed ? countFailed(c, a) : countAction(c, a) - countFailed(c, a);
-                }
-                return n;
+        return db.read(c -> count(c, q));
+    }
+
+    /**
+     * The counters and the change log's newest sequence from one snapshot of the database ({@link Database#snapshot}):
+     * every change the counts include has a sequence at or below {@code seq}, every later one above it (the log numbers
+     * changes in commit order, in the transaction that makes them).
+     */
+    @Override
+    public org.mstore.api.QueueCounts counts(QueueQuery q) {
+        return db.snapshot(c -> {
+            long seq;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
+                rs.next();
+                seq = rs.getLong(1);
             }
-            StringBuilder sql = new StringBuilder("SELECT COUNT(*) FROM maintenance_queue");
-            List<Object> params = new ArrayList<>();
-            where(q, sql, params);
-            try (PreparedStatement p = c.prepareStatement(sql.toString())) {
-                bind(p, params);
-                try (ResultSet rs = p.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
+            Map<Action, Long> byAction = new EnumMap<>(Action.class);
+            long total = 0;
+            for (Action a : Action.values()) {
+                long n = countAction(c, a) - countFailed(c, a);
+                byAction.put(a, n);
+                total += n;
             }
+            return new org.mstore.api.QueueCounts(byAction, org.mstore.api.QueueCounts.unfiltered(q) ? total : count(c, q), seq);
         });
+    }
+
+    private long count(Connection c, QueueQuery q) throws SQLException {
+        if (q.mailboxText().isEmpty() && q.actions().size() > 0 && (q.states().equals(QueueQuery.PENDING)
+                || q.states().equals(EnumSet.of(QueueEntry.State.FAILED)))) {
+            boolean failed = q.states().contains(QueueEntry.State.FAILED);
+            if (!q.filtersActions()) {
+                return failed ? countFailed(c, null) : countAll(c) - countFailed(c, null);
+            }
+            long n = 0;
+            for (Action a : q.actions()) {
+                n += failed ? countFailed(c, a) : countAction(c, a) - countFailed(c, a);
+            }
+            return n;
+        }
+        StringBuilder sql = new StringBuilder("SELECT COUNT(*) FROM maintenance_queue");
+        List<Object> params = new ArrayList<>();
+        where(q, sql, params);
+        try (PreparedStatement p = c.prepareStatement(sql.toString())) {
+            bind(p, params);
+            try (ResultSet rs = p.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     private static long countAction(Connection c, Action a) throws SQLException {

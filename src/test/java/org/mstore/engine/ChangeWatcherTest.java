@@ -147,4 +147,80 @@ class ChangeWatcherTest {
             }
         }
     }
+
+    @Test
+    void queue_counts_are_read_with_the_feed_sequence_of_exactly_the_changes_they_include() throws Exception {
+        try (TestStore s = TestStore.create(tmp)) {
+            List<StoreEvent> events = new CopyOnWriteArrayList<>();
+            try (Engine watching = watcher(s, events)) {
+                for (int i = 0; i < 5; i++) {
+                    s.engine.backend().queue().enqueue("user/u" + i, Action.CLEAN, s.clock.millis(), false);
+                }
+                org.mstore.api.QueueQuery bulk1 = org.mstore.api.QueueQuery.all().withMailboxText("bulk1");
+                org.mstore.api.QueueCounts before = watching.queue().counts(bulk1);
+                assertThat(before.byAction().get(Action.CLEAN)).isEqualTo(5);
+                assertThat(before.matching()).isZero();
+                assertThat(before.seq()).isEqualTo(s.engine.backend().changes().maxSeq());
+
+                Database db = ((ClassicBackend) s.engine.backend()).database();
+                MaintenanceQueue queue = (MaintenanceQueue) s.engine.backend().queue();
+                try (Connection bulk = db.connection()) {
+                    bulk.setAutoCommit(false);
+                    ChangeLog.Pending changes = new ChangeLog.Pending();
+                    for (int i = 0; i < 100; i++) {
+                        queue.enqueue(bulk, "user/bulk" + i, Action.PURGE, s.clock.millis(), false, changes);
+                    }
+                    ChangeLog.write(bulk, changes, s.clock.millis());
+                    // written, not committed: neither in the counts nor under their sequence
+                    assertThat(watching.queue().counts(bulk1)).isEqualTo(before);
+                    bulk.commit();
+                }
+                org.mstore.api.QueueCounts after = watching.queue().counts(bulk1);
+                assertThat(after.byAction().get(Action.PURGE)).isEqualTo(100);
+                assertThat(after.matching()).isEqualTo(11); // user/bulk1, bulk10..bulk19
+                assertThat(after.total()).isEqualTo(105);
+
+                watching.pollChanges();
+                int bulkSeen = 0;
+                for (StoreEvent.EntriesAdded added : of(events, StoreEvent.EntriesAdded.class)) {
+                    for (int i = 0; i < added.entries().size(); i++) {
+                        if (added.entries().get(i).mailbox().startsWith("user/bulk")) {
+                            bulkSeen++;
+                            assertThat(added.seq(i)).as("the bulk's change: not in the first count, in the second")
+                                    .isGreaterThan(before.seq()).isLessThanOrEqualTo(after.seq());
+                        } else {
+                            assertThat(added.seq(i)).as("an entry the first count includes").isLessThanOrEqualTo(before.seq());
+                        }
+                    }
+                }
+                assertThat(bulkSeen).isEqualTo(100);
+            }
+        }
+    }
+
+    @Test
+    void a_snapshot_read_sees_neither_the_queue_nor_the_change_log_move_under_it() throws Exception {
+        try (TestStore s = TestStore.create(tmp)) {
+            Database db = ((ClassicBackend) s.engine.backend()).database();
+            s.engine.backend().queue().enqueue("user/a", Action.CLEAN, s.clock.millis(), false);
+            long[] seen = db.snapshot(c -> {
+                long n0 = single(c, "SELECT COUNT(*) FROM maintenance_queue");
+                long s0 = single(c, "SELECT MAX(seq) FROM change_log");
+                // another transaction commits an entry and its change between the snapshot's statements
+                s.engine.backend().queue().enqueue("user/b", Action.CLEAN, s.clock.millis(), false);
+                return new long[] {n0, s0, single(c, "SELECT COUNT(*) FROM maintenance_queue WHERE action = 'Clean'"),
+                        single(c, "SELECT MAX(seq) FROM change_log")};
+            });
+            assertThat(seen[2]).as("the queue as the snapshot began").isEqualTo(seen[0]).isEqualTo(1);
+            assertThat(seen[3]).as("the log as the snapshot began").isEqualTo(seen[1]);
+            assertThat(s.engine.queue().count()).isEqualTo(2);
+        }
+    }
+
+    private static long single(Connection c, String sql) throws java.sql.SQLException {
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }
