@@ -95,16 +95,16 @@ public final class StoreSession {
 
     private void dispatch(StoreEvent e) {
         if (e instanceof StoreEvent.EntriesAdded a) {
-            queue.entriesAdded(a.entries());
+            queue.entriesAdded(a);
             notices.added(a.entries(), System.currentTimeMillis());
         } else if (e instanceof StoreEvent.EntriesDone d) {
-            queue.entriesDone(d.entries());
+            queue.entriesDone(d);
             dashboard.entriesDone(d.entries());
             history.entriesDone(d.entries());
             health.entriesDone(d.entries());
             nowChanged = true;
         } else if (e instanceof StoreEvent.EntriesChanged c) {
-            queue.entriesChanged(c.entries());
+            queue.entriesChanged(c);
             history.entriesChanged(c.entries());
             notices.changed(c.entries(), System.currentTimeMillis());
             nowChanged = true;

@@ -25,6 +25,9 @@ import javafx.collections.ObservableListBase;
  * order puts it, a finished entry is removed. A change before the page shifts the page's rows by one, and
  * a removal on a full page leaves room for the next page's first row: both refresh the page from the
  * database (one query; refreshes asked for while one runs are coalesced into one more).
+ *
+ * <p>In the console the total is not this page's own count: the view model reads it with the counts per action and
+ * moves both by the same events ({@link #countFrom}), so "N pending", "N match" and "rows a–b of N" agree.
  */
 public final class QueuePage extends ObservableListBase<QueueEntry> {
     public static final int PAGE_SIZE = 500;
@@ -39,7 +42,11 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
     private final Source source;
     private final TaskExecutor executor;
     private final int pageSize;
-    private final LongProperty total = new SimpleLongProperty(0);
+    /** The count this page keeps itself from its reads and the events, when nothing else counts for it. */
+    private final LongProperty own = new SimpleLongProperty(0);
+    private final javafx.beans.property.ReadOnlyLongWrapper total = new javafx.beans.property.ReadOnlyLongWrapper(0);
+    /** Whether {@link #countFrom} gave the total: this page's loads then read no count of their own to show. */
+    private boolean countedElsewhere;
     private final LongProperty pageStart = new SimpleLongProperty(0);
     private QueueQuery query = QueueQuery.all();
     private List<QueueEntry> rows = new ArrayList<>();
@@ -58,6 +65,17 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
         this.source = source;
         this.executor = executor;
         this.pageSize = pageSize;
+        total.bind(own);
+    }
+
+    /**
+     * Takes the total from {@code matching} (the view model's count, read with the counts per action and moved by the
+     * same events: the two never drift apart) instead of counting here; a load then counts only to find a page that
+     * moved past the end.
+     */
+    public void countFrom(javafx.beans.value.ObservableLongValue matching) {
+        countedElsewhere = true;
+        total.bind(matching);
     }
 
     @Override
@@ -80,7 +98,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
 
     /** Entries the query matches in the whole queue. */
     public ReadOnlyLongProperty totalProperty() {
-        return total;
+        return total.getReadOnlyProperty();
     }
 
     /** Whether a read of the page (and its count) is in flight. */
@@ -160,7 +178,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
         long knownTotal = total.get();
         loading.set(true);
         executor.execute("Loading the queue", () -> {
-            long n = recount ? source.count(q) : knownTotal;
+            long n = recount && !countedElsewhere ? source.count(q) : knownTotal;
             long s = Math.max(0, Math.min(start, lastPageStart(n)));
             List<QueueEntry> page = source.page(q, s, pageSize);
             if (page.isEmpty() && s > 0) {
@@ -175,7 +193,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
                 return; // a newer load replaces this one
             }
             loading.set(false);
-            total.set(Math.max(l.count(), l.start() + l.rows().size()));
+            own.set(Math.max(l.count(), l.start() + l.rows().size()));
             pageStart.set(l.start());
             replaceAll(l.rows());
             if (refreshAgain) {
@@ -245,7 +263,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
                 continue; // filtered out, or already read by the load that raced with this event
             }
             boolean lastPage = pageStart.get() + rows.size() >= total.get();
-            total.set(total.get() + 1);
+            own.set(own.get() + 1);
             int pos = Collections.binarySearch(rows, e, cmp);
             int at = pos >= 0 ? pos : -pos - 1;
             if (at == 0 && pageStart.get() > 0) {
@@ -280,7 +298,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
             if (!query.matches(e)) {
                 continue;
             }
-            total.set(Math.max(0, total.get() - 1));
+            own.set(Math.max(0, own.get() - 1));
             int i = indexOf(e.recno());
             if (i >= 0) {
                 QueueEntry out = rows.remove(i);
@@ -317,7 +335,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
                 }
             } else if (i >= 0) {
                 QueueEntry out = rows.remove(i);
-                total.set(Math.max(0, total.get() - 1));
+                own.set(Math.max(0, own.get() - 1));
                 changes.add(() -> nextRemove(i, out));
                 again |= pageStart.get() + rows.size() < total.get();
             }
@@ -344,7 +362,7 @@ public final class QueuePage extends ObservableListBase<QueueEntry> {
         QueueQuery q = query;
         int gen = generation;
         executor.execute("Checking the queue", () -> source.count(q), n -> {
-            if (gen == generation && q == query && n != total.get()) {
+            if (gen == generation && q == query && n != own.get()) { // the rows' own tally, whoever counts for the total
                 refresh();
             }
         }, e -> { });

@@ -11,9 +11,12 @@ import java.util.stream.Collectors;
 import org.mstore.api.Action;
 import org.mstore.api.HistoryEntry;
 import org.mstore.api.MessageStore;
+import org.mstore.api.Outcome;
+import org.mstore.api.QueueCounts;
 import org.mstore.api.QueueEntry;
 import org.mstore.api.QueueQuery;
 import org.mstore.api.SettingsSnapshot;
+import org.mstore.api.StoreEvent;
 import org.mstore.api.TaskResult;
 import org.mstore.console.TaskExecutor;
 
@@ -46,9 +49,16 @@ public final class QueueViewModel {
     private final StringProperty message = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final LongBinding total;
+    /** Pending entries the applied filter matches, read with the counts and moved by the same events. */
+    private final LongProperty matching = new SimpleLongProperty(0);
+    /** The change-feed sequence the counts stand on (-1: none read yet): an event at or below it is already counted. */
+    private long countedSeq = -1;
+    /** Counts being read; while any is, the events applied meanwhile are kept to be applied again on top of its answer. */
+    private int countsInFlight;
+    private final List<Delta> since = new ArrayList<>();
     private final ObjectProperty<SettingsSnapshot> settings = new SimpleObjectProperty<>();
     private final ObjectProperty<EntryDetail> detail = new SimpleObjectProperty<>();
-    private QueueQuery applied = QueueQuery.all();
+    private final ObjectProperty<QueueQuery> applied = new SimpleObjectProperty<>(QueueQuery.all());
     private long detailGeneration;
     private final BooleanProperty paused = new SimpleBooleanProperty(false);
     /** When entries began to come and go since the last read of the counts (-1: none since), and the last time they did. */
@@ -78,6 +88,9 @@ public final class QueueViewModel {
         }
         total = Bindings.createLongBinding(() -> counts.values().stream().mapToLong(LongProperty::get).sum(),
                 counts.values().toArray(new LongProperty[0]));
+        // with no filter the page's total is the sum of the counts: one number, never two reads that disagree
+        rows.countFrom(Bindings.createLongBinding(() -> QueueCounts.unfiltered(applied.get()) ? total.get() : matching.get(),
+                total, matching, applied));
         sort.addListener((o, was, is) -> applyFilter());
         ascending.addListener((o, was, is) -> applyFilter());
         paused.addListener((o, was, is) -> {
@@ -157,8 +170,8 @@ public final class QueueViewModel {
 
     /** Loads counts and the first rows. */
     public void load() {
-        applied = query();
-        rows.setQuery(applied);
+        applied.set(query());
+        rows.setQuery(applied.get());
         refreshCounts();
         loadSettings();
     }
@@ -209,9 +222,13 @@ public final class QueueViewModel {
     /** Applies the current filter and sort (the view debounces the mailbox text). */
     public void applyFilter() {
         QueueQuery q = query();
-        if (!q.equals(applied)) {
-            applied = q;
+        QueueQuery was = applied.get();
+        if (!q.equals(was)) {
+            applied.set(q);
             rows.setQuery(q);
+            if (!QueueCounts.unfiltered(q) && !q.withSort(was.sort(), was.ascending()).equals(was)) {
+                refreshCounts(); // what the new filter matches, read with the counts
+            }
         }
     }
 
@@ -225,9 +242,68 @@ public final class QueueViewModel {
         return new QueueQuery(actions, mailboxFilter.get(), sort.get(), ascending.get());
     }
 
+    /**
+     * Reads the counts per action and what the applied filter matches, together and with the change-feed sequence they
+     * are consistent with ({@link QueueCounts#seq}); the events that came meanwhile and are newer than that are applied
+     * again on top, and later events only if newer. So every change is counted once, however the read and the events
+     * interleave, and "pending", "match", the page's rows and the status bar's count agree under any churn.
+     */
     public void refreshCounts() {
-        executor.execute("Counting the queue", () -> engine.queue().countsByAction(), m -> m.forEach((a, n) -> counts.get(a).set(n)),
-                e -> message.set("Could not count the queue: " + e.getMessage()));
+        QueueQuery q = applied.get();
+        countsInFlight++;
+        executor.execute("Counting the queue", () -> engine.queue().counts(q), c -> {
+            countsInFlight--;
+            counted(q, c);
+        }, e -> {
+            countsInFlight--;
+            message.set("Could not count the queue: " + e.getMessage());
+        });
+    }
+
+    private void counted(QueueQuery q, QueueCounts c) {
+        if (c.seq() >= countedSeq) { // else an older read answered late: the counts stand on a newer one
+            Map<Action, Long> n = new EnumMap<>(c.byAction());
+            long m = c.matching();
+            for (Delta d : since) {
+                if (d.seq() > c.seq()) {
+                    if (d.pending()) {
+                        n.merge(d.entry().action(), (long) d.delta(), Long::sum);
+                    }
+                    if (d.pending() && q.matches(d.entry())) {
+                        m += d.delta();
+                    }
+                }
+            }
+            countedSeq = c.seq();
+            n.forEach((a, v) -> counts.get(a).set(Math.max(0, v)));
+            if (q.equals(applied.get())) {
+                matching.set(Math.max(0, m));
+            }
+        }
+        if (countsInFlight == 0) {
+            since.clear();
+        }
+    }
+
+    /** One entry's change as an event told it: {@code delta} +1 (added) or -1 (left), {@code pending} if it counts. */
+    private record Delta(long seq, QueueEntry entry, int delta, boolean pending) {
+    }
+
+    /** Counts an event's entry unless the counts already include it (its change is at or below the counts' sequence). */
+    private void count(long seq, QueueEntry e, int delta, boolean pending) {
+        if (seq != StoreEvent.UNKNOWN && seq <= countedSeq) {
+            return;
+        }
+        if (seq != StoreEvent.UNKNOWN && countsInFlight > 0) {
+            since.add(new Delta(seq, e, delta, pending));
+        }
+        if (pending) {
+            LongProperty c = counts.get(e.action());
+            c.set(Math.max(0, c.get() + delta));
+            if (applied.get().matches(e)) {
+                matching.set(Math.max(0, matching.get() + delta));
+            }
+        }
     }
 
     /** Reloads everything (F5). */
@@ -251,9 +327,9 @@ public final class QueueViewModel {
 
     /**
      * Called every second (the console's ticker) with the time: once entries have stopped coming and going for
-     * {@link #SETTLE_NANOS}, the counts and the list are read again. Counting from events alone drifts when an event
-     * arrives after a count that already saw its change (an entry counted twice, "71 pending; 70 match" for a while);
-     * a read after the activity settles makes every counter agree within seconds, not at the next periodic check.
+     * {@link #SETTLE_NANOS}, the counts and the list are read again. The counts do not drift from the events (each read
+     * is tied to the change feed's sequence, see {@link #refreshCounts}); this read catches what no event told: a change
+     * the feed dropped (a watcher too far behind), Cassandra's counts read around a change, the rows of the page.
      */
     public void settle(long nowNanos) {
         if (activitySince >= 0 && nowNanos - lastActivity >= SETTLE_NANOS) {
@@ -271,24 +347,48 @@ public final class QueueViewModel {
 
     // ---------------------------------------------------------------- events
 
+    /** New entries, their changes' sequences not known (counted whatever the counts saw). */
     public void entriesAdded(List<QueueEntry> entries) {
+        entriesAdded(new StoreEvent.EntriesAdded(entries));
+    }
+
+    /** New entries: each counts unless the counts already include it; those on the page join it. */
+    public void entriesAdded(StoreEvent.EntriesAdded event) {
         activity();
-        for (QueueEntry e : entries) {
-            counts.get(e.action()).set(counts.get(e.action()).get() + 1);
-        }
+        List<QueueEntry> entries = event.entries();
         if (!paused.get()) {
-            rows.added(entries);
+            rows.added(entries); // first: the page places them by the total before them
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            QueueEntry e = entries.get(i);
+            // read back as it is now: one parked since is not pending (its change recounts)
+            count(event.seq(i), e, +1, QueueQuery.PENDING.contains(e.state()));
         }
     }
 
+    /** Entries that left the queue, their changes' sequences not known. */
     public void entriesDone(List<HistoryEntry> entries) {
+        entriesDone(new StoreEvent.EntriesDone(entries));
+    }
+
+    /** Entries that left the queue: each is uncounted unless the counts already saw it go; it leaves the page. */
+    public void entriesDone(StoreEvent.EntriesDone event) {
         activity();
-        for (HistoryEntry h : entries) {
-            LongProperty c = counts.get(h.entry().action());
-            c.set(Math.max(0, c.get() - 1));
-        }
+        List<HistoryEntry> entries = event.entries();
         if (!paused.get()) {
             rows.done(entries);
+        }
+        boolean recount = false;
+        for (int i = 0; i < entries.size(); i++) {
+            HistoryEntry h = entries.get(i);
+            if (h.outcome() == Outcome.DISCARDED) {
+                recount = true; // it was parked, not pending; whether the counts saw it parked, a read tells
+            } else {
+                count(event.seq(i), h.entry(), -1, true);
+            }
+        }
+        if (recount) {
+            refreshCounts();
         }
         followDetail(entries.stream().map(HistoryEntry::entry).toList());
     }
@@ -298,6 +398,12 @@ public final class QueueViewModel {
      * back). Rows on the page are updated in place; a parked or retried entry changes the counts, which are read again.
      */
     public void entriesChanged(List<QueueEntry> entries) {
+        entriesChanged(new StoreEvent.EntriesChanged(entries));
+    }
+
+    /** As {@link #entriesChanged(List)}; the sequences do not matter here (a parked or retried entry is read again). */
+    public void entriesChanged(StoreEvent.EntriesChanged event) {
+        List<QueueEntry> entries = event.entries();
         activity();
         boolean recount = entries.stream().anyMatch(e -> e.parked() || (e.state() == QueueEntry.State.WAITING && e.attempts() == 0));
         if (!paused.get()) {
@@ -362,7 +468,7 @@ public final class QueueViewModel {
 
     /** How many entries the applied filter matches in the whole queue (for the bulk moves' confirmation). */
     public void countMatching(java.util.function.Consumer<Long> then) {
-        QueueQuery q = applied;
+        QueueQuery q = applied.get();
         executor.execute("Counting the matching entries", () -> engine.queue().count(q), then::accept,
                 e -> message.set("Could not count: " + e.getMessage()));
     }
@@ -378,7 +484,7 @@ public final class QueueViewModel {
         if (readOnly.get()) {
             return;
         }
-        QueueQuery q = applied;
+        QueueQuery q = applied.get();
         executor.execute("Removing the matching entries", () -> engine.queue().remove(matchingRecnos(q)), removed -> {
             message.set("Removed " + org.mstore.console.Format.count(removed.size()) + " matching entries");
             refresh();
@@ -390,7 +496,7 @@ public final class QueueViewModel {
         if (readOnly.get()) {
             return;
         }
-        QueueQuery q = applied;
+        QueueQuery q = applied.get();
         executor.execute("Reading the matching entries", () -> matchingRecnos(q), this::runNowIds,
                 e -> message.set("Not run: " + e.getMessage()));
     }
@@ -402,7 +508,7 @@ public final class QueueViewModel {
      * store in the filter's order, in the background; says how many.
      */
     public void exportCsv(java.nio.file.Path file) {
-        QueueQuery q = applied;
+        QueueQuery q = applied.get();
         message.set("Exporting the matching entries to " + file.getFileName() + "...");
         executor.execute("Exporting the queue", () -> {
             SettingsSnapshot s = engine.settings().snapshot();

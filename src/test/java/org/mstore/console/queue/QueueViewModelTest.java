@@ -470,4 +470,281 @@ class QueueViewModelTest {
         assertThat(vm.totalProperty().get()).isEqualTo(21).isEqualTo(s.engine.queue().count());
         assertThat(vm.rows().totalProperty().get()).isEqualTo(21);
     }
+
+    // ---------------------------------------------------------------- counts tied to the change feed
+
+    /** The store's queue events after feed sequence {@code seq}, as the engine's watcher publishes them (with their sequences). */
+    private List<org.mstore.api.StoreEvent> eventsAfter(long seq) {
+        return s.engine.backend().changes().after(seq, 1000).stream().filter(c -> c.event() != null)
+                .map(c -> org.mstore.api.StoreEvent.sequenced(c.event(), c.seq())).toList();
+    }
+
+    static void dispatch(QueueViewModel vm, org.mstore.api.StoreEvent e) {
+        if (e instanceof org.mstore.api.StoreEvent.EntriesAdded a) {
+            vm.entriesAdded(a);
+        } else if (e instanceof org.mstore.api.StoreEvent.EntriesDone d) {
+            vm.entriesDone(d);
+        } else if (e instanceof org.mstore.api.StoreEvent.EntriesChanged c) {
+            vm.entriesChanged(c);
+        }
+    }
+
+    /** "N pending", "N match" (and "rows a-b of N"), and the status bar's "queue: N" (the view binds it to the total). */
+    private static void assertCountersAre(QueueViewModel vm, long n) {
+        assertThat(vm.totalProperty().get()).as("pending (and the status bar's queue count)").isEqualTo(n);
+        assertThat(vm.rows().totalProperty().get()).as("match").isEqualTo(n);
+    }
+
+    @Test
+    void an_added_event_that_comes_after_a_count_which_already_saw_its_entry_is_not_counted_twice() {
+        fill(s.engine, 20);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        long seen = s.engine.backend().changes().maxSeq();
+
+        enqueue(s.engine, "user/late", Action.REPAIR, 0);
+        live.refreshCounts(); // a count read after the commit, answered ...
+        step.runPending();
+        eventsAfter(seen).forEach(e -> dispatch(live, e)); // ... and then the entry's event
+
+        assertCountersAre(live, 21);
+        assertThat(live.countProperty(Action.REPAIR).get()).isEqualTo(s.engine.queue().countsByAction().get(Action.REPAIR));
+        assertThat(s.engine.queue().count()).isEqualTo(21);
+    }
+
+    @Test
+    void a_done_event_that_comes_while_a_count_which_missed_it_is_read_is_not_lost() {
+        fill(s.engine, 20);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        long seen = s.engine.backend().changes().maxSeq();
+
+        live.refreshCounts(); // a count read before the change ...
+        s.engine.queue().remove(List.of(s.engine.queue().page(QueueQuery.all(), 0, 1).get(0).recno()));
+        enqueue(s.engine, "user/new", Action.CLEAN, 0);
+        enqueue(s.engine, "user/new2", Action.PURGE, 0);
+        eventsAfter(seen).forEach(e -> dispatch(live, e)); // ... whose events come before its answer
+        step.runPending();
+
+        assertCountersAre(live, 21);
+        assertThat(s.engine.queue().count()).isEqualTo(21);
+        for (Action a : Action.values()) {
+            assertThat(live.countProperty(a).get()).as(a.label()).isEqualTo(s.engine.queue().countsByAction().get(a));
+        }
+    }
+
+    @Test
+    void with_a_filter_match_counts_each_change_once_and_never_exceeds_pending() {
+        fill(s.engine, 20);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        live.mailboxFilterProperty().set("late");
+        live.applyFilter();
+        step.runPending();
+        assertThat(live.rows().totalProperty().get()).isZero();
+        long seen = s.engine.backend().changes().maxSeq();
+
+        enqueue(s.engine, "user/late1", Action.REPAIR, 0);
+        live.refreshCounts(); // sees late1, answered after late2's event came
+        enqueue(s.engine, "user/late2", Action.CLEAN, 0);
+        eventsAfter(seen).forEach(e -> dispatch(live, e));
+        step.runPending();
+
+        QueueQuery q = QueueQuery.all().withMailboxText("late");
+        assertThat(live.rows().totalProperty().get()).as("match").isEqualTo(s.engine.queue().count(q)).isEqualTo(2);
+        assertThat(live.totalProperty().get()).as("pending").isEqualTo(s.engine.queue().count()).isEqualTo(22);
+        assertThat(all(live.rows())).isEqualTo(db(q));
+    }
+
+    @Test
+    void a_discarded_parked_entry_is_not_uncounted_from_pending() {
+        fill(s.engine, 10);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        QueueEntry first = live.rows().get(0);
+        long seen = s.engine.backend().changes().maxSeq();
+
+        org.mstore.console.Parking.park(s.engine, first.recno(), "boom");
+        eventsAfter(seen).forEach(e -> dispatch(live, e)); // parked: counted again
+        step.runPending();
+        assertCountersAre(live, 9);
+        seen = s.engine.backend().changes().maxSeq();
+        s.engine.queue().discard(List.of(first.recno()));
+        eventsAfter(seen).forEach(e -> dispatch(live, e)); // discarded: it was not pending
+        step.runPending();
+
+        assertCountersAre(live, 9);
+        assertThat(s.engine.queue().count()).isEqualTo(9);
+    }
+
+    /**
+     * Reads on a background thread; their answers and what other threads hand to the UI thread queue up for the test
+     * thread, which plays the UI thread: counts and engine events interleave as they do in the console.
+     */
+    static final class BackgroundExecutor implements org.mstore.console.TaskExecutor {
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        final java.util.concurrent.LinkedBlockingQueue<Runnable> ui = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public <T> void execute(String title, java.util.concurrent.Callable<T> work, java.util.function.Consumer<T> onSuccess,
+                java.util.function.Consumer<Throwable> onFailure) {
+            busy.incrementAndGet();
+            pool.execute(() -> {
+                try {
+                    T r = work.call();
+                    ui.add(() -> {
+                        busy.decrementAndGet();
+                        onSuccess.accept(r);
+                    });
+                } catch (Exception e) {
+                    ui.add(() -> {
+                        busy.decrementAndGet();
+                        onFailure.accept(e);
+                    });
+                }
+            });
+        }
+
+        @Override
+        public void runOnUi(Runnable r) {
+            ui.add(r);
+        }
+
+        void drain() {
+            Runnable r;
+            while ((r = ui.poll()) != null) {
+                r.run();
+            }
+        }
+
+        @Override
+        public javafx.beans.property.ReadOnlyIntegerProperty runningProperty() {
+            return new javafx.beans.property.ReadOnlyIntegerWrapper(0).getReadOnlyProperty();
+        }
+
+        @Override
+        public javafx.beans.property.ReadOnlyStringProperty currentTitleProperty() {
+            return new javafx.beans.property.ReadOnlyStringWrapper("").getReadOnlyProperty();
+        }
+
+        @Override
+        public void shutdown() {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void under_churn_pending_match_and_the_status_count_agree_with_the_store_whenever_the_churn_pauses() throws Exception {
+        fill(s.engine, 2000);
+        BackgroundExecutor ex = new BackgroundExecutor();
+        Engine console = Engine.open(s.root, new OpenOptions(s.clock, "console", false, true));
+        QueueQuery some = QueueQuery.all().withMailboxText("u00");
+        java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> writerFailed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            // adds and finishes entries, a few at a time, as simulate and the daemon do
+            int n = 0;
+            try {
+                while (!stop.get()) {
+                    turn.acquire();
+                    try {
+                        List<org.mstore.api.QueueRequest> batch = new java.util.ArrayList<>();
+                        for (int i = 0; i < 7; i++, n++) {
+                            batch.add(new org.mstore.api.QueueRequest(String.format("user/c%05d", n), Action.values()[n % 4], 0, false));
+                        }
+                        s.engine.backend().queue().enqueueAll(batch);
+                        s.engine.queue().remove(s.engine.queue().page(QueueQuery.all(), 0, 5 + n % 4).stream().map(QueueEntry::recno).toList());
+                    } finally {
+                        turn.release();
+                    }
+                    Thread.sleep(2); // a pace, not a time rule
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Throwable t) {
+                writerFailed.set(t);
+            }
+        }, "churn");
+        long[] delivered = {-1};
+        try (AutoCloseable sub = console.subscribe(e -> ex.runOnUi(() -> {
+            if (e instanceof org.mstore.api.StoreEvent.EntriesAdded a) {
+                delivered[0] = Math.max(delivered[0], a.seq(a.entries().size() - 1));
+            } else if (e instanceof org.mstore.api.StoreEvent.EntriesDone d) {
+                delivered[0] = Math.max(delivered[0], d.seq(d.entries().size() - 1));
+            }
+        }))) {
+            QueueViewModel whole = new QueueViewModel(console, ex, false);
+            QueueViewModel filtered = new QueueViewModel(console, ex, false);
+            filtered.mailboxFilterProperty().set(some.mailboxText());
+            AutoCloseable feed = console.subscribe(e -> ex.runOnUi(() -> {
+                dispatch(whole, e);
+                dispatch(filtered, e);
+            }));
+            whole.load();
+            filtered.load();
+            while (ex.busy.get() > 0 || !ex.ui.isEmpty()) {
+                Runnable r = ex.ui.poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (r != null) {
+                    r.run();
+                }
+            }
+            writer.start();
+            for (int checkpoint = 0; checkpoint < 3; checkpoint++) {
+                long until = System.nanoTime() + 1_000_000_000L;
+                while (System.nanoTime() < until) {
+                    Runnable r = ex.ui.poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (r != null) {
+                        r.run();
+                    }
+                    if (ex.busy.get() == 0) {
+                        whole.refreshCounts(); // as the periodic check and the recounts do, while entries come and go
+                        filtered.refreshCounts();
+                    }
+                    assertThat(whole.rows().totalProperty().get()).as("no filter: match is pending").isEqualTo(whole.totalProperty().get());
+                    assertThat(filtered.rows().totalProperty().get()).as("match never exceeds pending")
+                            .isLessThanOrEqualTo(filtered.totalProperty().get());
+                }
+                turn.acquire(); // the churn pauses
+                try {
+                    long last = s.engine.backend().changes().maxSeq();
+                    long deadline = System.nanoTime() + 5_000_000_000L;
+                    while ((delivered[0] < last || ex.busy.get() > 0 || !ex.ui.isEmpty()) && System.nanoTime() < deadline) {
+                        Runnable r = ex.ui.poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        if (r != null) {
+                            r.run();
+                        }
+                    }
+                    assertThat(delivered[0]).as("every change delivered").isGreaterThanOrEqualTo(last);
+                    long pending = s.engine.queue().count();
+                    assertThat(whole.totalProperty().get()).as("pending at pause " + checkpoint).isEqualTo(pending);
+                    assertThat(whole.rows().totalProperty().get()).as("match at pause " + checkpoint).isEqualTo(pending);
+                    Map<Action, Long> byAction = s.engine.queue().countsByAction();
+                    for (Action a : Action.values()) {
+                        assertThat(whole.countProperty(a).get()).as(a.label() + " at pause " + checkpoint).isEqualTo(byAction.get(a));
+                    }
+                    assertThat(filtered.totalProperty().get()).as("pending, filtered view").isEqualTo(pending);
+                    assertThat(filtered.rows().totalProperty().get()).as("match, filtered view").isEqualTo(s.engine.queue().count(some));
+                } finally {
+                    turn.release();
+                }
+            }
+            feed.close();
+        } finally {
+            stop.set(true);
+            writer.join(5000);
+            ex.shutdown();
+            console.close();
+        }
+        assertThat(writerFailed.get()).isNull();
+    }
 }
