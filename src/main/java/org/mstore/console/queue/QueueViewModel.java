@@ -256,6 +256,9 @@ public final class QueueViewModel {
             counted(q, c);
         }, e -> {
             countsInFlight--;
+            if (countsInFlight == 0) {
+                since.clear();
+            }
             message.set("Could not count the queue: " + e.getMessage());
         });
     }
