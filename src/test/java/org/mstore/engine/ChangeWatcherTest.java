@@ -168,7 +168,7 @@ class ChangeWatcherTest {
                     bulk.setAutoCommit(false);
                     ChangeLog.Pending changes = new ChangeLog.Pending();
                     for (int i = 0; i < 100; i++) {
-                        queue.enqueue(bulk, "user/bulk" + i, Action.PURGE, s.clock.millis(), false, changes);
+                        queue.enqueue(bulk, "user/bulk" + i, Action.PURGE, s.clock.millis(), false, null, null, changes);
                     }
                     ChangeLog.write(bulk, changes, s.clock.millis());
                     // written, not committed: neither in the counts nor under their sequence
