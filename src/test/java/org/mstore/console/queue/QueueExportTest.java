@@ -76,12 +76,13 @@ class QueueExportTest {
     }
 
     @Test
-    void copy_as_command_of_a_selected_repair_is_reconstruct_with_this_store() {
+    void copy_as_command_of_a_selected_repair_is_impurge_run_of_its_recno_with_this_store() {
         QueueEntry e = enqueue(s.engine, "user/alice", Action.REPAIR, s.clock.millis());
 
         Commands.Line l = vm.runNowCommand(List.of(e));
 
-        assertThat(l.text()).isEqualTo("mstore reconstruct user/alice --store " + Commands.quote(s.engine.info().root().toAbsolutePath().toString()));
+        assertThat(l.text()).isEqualTo("mstore impurge --run " + e.recno() + " --store "
+                + Commands.quote(s.engine.info().root().toAbsolutePath().toString()));
     }
 
     @Test
