@@ -610,6 +610,9 @@ public final class Database implements AutoCloseable {
         applyMigrations(admin, create, file, MIGRATIONS);
     }
 
+    /** A migration statement that adds columns in one go: {@code ALTER TABLE t ADD (a ..., b ...)}. */
+    private static final java.util.regex.Pattern ADDS_COLUMNS = java.util.regex.Pattern.compile("(?is)^\\s*ALTER\\s+TABLE\\s+\\w+\\s+ADD\\s*\\(");
+
     /** {@link #applyMigrations(Connection, boolean, Path)} with the first of {@link #MIGRATIONS} only (tests build old stores). */
     static void applyMigrations(Connection admin, boolean create, Path file, List<String> migrations) throws SQLException, IOException {
         java.util.Set<Integer> now = appliedVersions(admin);
@@ -630,7 +633,14 @@ public final class Database implements AutoCloseable {
             admin.setAutoCommit(false);
             try (Statement s = admin.createStatement()) {
                 for (String stmt : statements(migration)) {
-                    s.execute(stmt);
+                    try {
+                        s.execute(stmt);
+                    } catch (SQLException e) {
+                        // columns added in one statement (all or nothing) by a run of this migration that a crash cut short
+                        if (!(e.getErrorCode() == org.h2.api.ErrorCode.DUPLICATE_COLUMN_NAME_1 && ADDS_COLUMNS.matcher(stmt).find())) {
+                            throw e;
+                        }
+                    }
                 }
                 try (PreparedStatement p = admin.prepareStatement("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)")) {
                     p.setInt(1, v);
