@@ -25,6 +25,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *                 backend SPI  &lt;-- backends (classic: store, db, mboxlist, queue, config; cassandra)
  * </pre>
  *
+ * The protocol servers (imap, lmtp) share {@code protocol}: text rules of their wire that are no part of the API.
  * The one exception is the benchmark ({@code tools.Benchmark}), which measures the classic backend's parts directly.
  */
 class ArchitectureTest {
@@ -55,6 +56,7 @@ class ArchitectureTest {
                 .layer("Log").definedBy("org.mstore.log..")
                 .layer("Fs").definedBy("org.mstore.fs..")
                 .layer("Api").definedBy("org.mstore.api..")
+                .layer("Protocol").definedBy("org.mstore.protocol..")
                 .whereLayer("Clients").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Engine").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Rules").mayOnlyBeAccessedByLayers("Engine")
@@ -62,6 +64,7 @@ class ArchitectureTest {
                 .whereLayer("Spi").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends")
                 .whereLayer("Log").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends")
                 .whereLayer("Fs").mayOnlyBeAccessedByLayers("Engine", "Rules", "Backends", "Log")
+                .whereLayer("Protocol").mayOnlyBeAccessedByLayers("Clients")
                 .ignoreDependency(THE_BENCHMARK, DescribedPredicate.alwaysTrue())
                 .check(CLASSES);
     }

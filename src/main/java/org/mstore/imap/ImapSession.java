@@ -36,6 +36,7 @@ import org.mstore.api.ReadOnlyStoreException;
 import org.mstore.api.Sessions;
 import org.mstore.api.StoreEvent;
 import org.mstore.api.UidSet;
+import org.mstore.protocol.ProtocolText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -270,21 +271,20 @@ final class ImapSession {
         if (s == null) {
             return "";
         }
-        // a message may quote the client's bytes: a NUL or another control character is no TEXT-CHAR (RFC 3501 §9), and
-        // written back raw it ends the line early in a client written in C; it is named instead
+        // a message may quote the client's bytes: a control character or an 8-bit one is no TEXT-CHAR (RFC 3501 §9); it
+        // is named instead (ProtocolText), so that the line is 7-bit and ends where it should
         StringBuilder t = new StringBuilder(Math.min(s.length(), 320));
         int i = 0;
-        for (; i < s.length() && t.length() < 300; i++) {
-            char c = s.charAt(i);
+        while (i < s.length() && t.length() < 300) {
+            int c = s.codePointAt(i);
             if (c == '\r' || c == '\n') {
                 t.append(' ');
-            } else if (c < ' ' || c == 0x7f) {
-                t.append(String.format("\\x%02x", (int) c));
             } else {
-                t.append(c);
+                ProtocolText.appendNamed(t, c);
             }
+            i += Character.charCount(c);
         }
-        return i < s.length() ? t.substring(0, Math.min(t.length(), 300)) + "..." : t.toString();
+        return i < s.length() ? t + "..." : t.toString();
     }
 
     private CompletionStage<?> dispatch(String tag, String name, ImapReader r) throws IOException {
@@ -763,7 +763,7 @@ final class ImapSession {
             return null;
         }
         if (!mech.equals("PLAIN")) {
-            tagged(tag, "NO", "[CANNOT] Unsupported mechanism " + mech + "; use PLAIN");
+            tagged(tag, "NO", "[CANNOT] Unsupported mechanism " + oneLine(mech) + "; use PLAIN");
             return null;
         }
         if (!loginAllowed()) {

@@ -17,6 +17,7 @@ import org.mstore.api.MailboxFormatException;
 import org.mstore.api.MailboxName;
 import org.mstore.api.NewMessage;
 import org.mstore.api.Sessions;
+import org.mstore.protocol.ProtocolText;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.ChannelFutureListener;
@@ -71,19 +72,11 @@ final class LmtpHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Writes one reply line. A reply may quote the client (its address): a control character in it (a bare CR ends the
-     * reply early for a client, and what follows reads as another reply) is named ({@code \x0d}) rather than written.
+     * reply early for a client, and what follows reads as another reply) or a character beyond ASCII (replies are
+     * US-ASCII: RFC 5321 §4.2; no SMTPUTF8 is offered) is named ({@code \x0d}, {@code \xc3\xa9}) rather than written.
      */
     private void reply(String line) {
-        StringBuilder sb = new StringBuilder(line.length() + 2);
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c < ' ' || c == 0x7f) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        ctx.writeAndFlush(sb.append("\r\n").toString());
+        ctx.writeAndFlush(ProtocolText.named(line) + "\r\n");
     }
 
     @Override

@@ -300,7 +300,7 @@ final class Fuzz {
         private static final Pattern LITERAL_END = Pattern.compile("\\{(\\d{1,10})\\}$");
         private final Socket socket;
         private final InputStream in;
-        /** Framing faults seen (a bare LF, a bare CR, a NUL). */
+        /** Framing faults seen (a bare LF, a bare CR, a NUL, an 8-bit byte outside a literal). */
         final List<String> faults = new ArrayList<>();
 
         Wire(Socket socket) throws IOException {
@@ -363,6 +363,10 @@ final class Fuzz {
                     s = s.substring(0, s.length() - 1);
                     if (s.indexOf('\r') >= 0 || s.indexOf('\0') >= 0) {
                         faults.add("a bare CR or a NUL in a line: " + show(s, 200));
+                    }
+                    if (s.chars().anyMatch(ch -> ch >= 0x80)) {
+                        // both grammars are 7-bit (RFC 3501 §9, RFC 5321 §4.2): 8-bit text comes in an IMAP literal only
+                        faults.add("an 8-bit byte in a line: " + show(s, 200));
                     }
                     return s;
                 }

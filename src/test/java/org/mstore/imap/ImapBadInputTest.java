@@ -63,6 +63,23 @@ class ImapBadInputTest {
     }
 
     @Test
+    void an_8_bit_character_the_client_sent_is_named_in_the_answer_so_the_line_stays_7_bit() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.connect(); RawImap d = f.login()) {
+            c.readLine();
+            c.send("a1 AUTHENTICATE caf\u00e9"); // é is c3 a9 in UTF-8
+            assertThat(c.readLine()).isEqualTo("a1 NO [CANNOT] Unsupported mechanism CAF\\xc3\\x89; use PLAIN");
+            d.ok("SELECT INBOX");
+            d.send("a2 STATUS INBOX (MESSAGES caf\u00e9)");
+            assertThat(d.readLine()).isEqualTo("a2 BAD unknown STATUS item caf\\xc3\\xa9");
+            d.send("a3 FETCH 1 (FLAGS) \u00e9t\u00e9");
+            String bad = d.readLine();
+            assertThat(bad).startsWith("a3 BAD ").contains("\\xc3\\xa9t\\xc3\\xa9");
+            assertThat(bad.chars().allMatch(ch -> ch < 0x80)).as(bad + " is 7-bit").isTrue();
+            d.ok("NOOP");
+        }
+    }
+
+    @Test
     void a_literal_of_two_gigabytes_is_refused_before_a_byte_is_sent() throws Exception {
         try (ImapFixture f = ImapFixture.start(dir); RawImap c = f.login()) {
             c.send("a1 APPEND INBOX {2147483648}");

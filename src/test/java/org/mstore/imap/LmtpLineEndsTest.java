@@ -114,4 +114,14 @@ class LmtpLineEndsTest {
             assertThat(c.readLine()).as("the NOOP's, the next reply").startsWith("250 ");
         }
     }
+
+    @Test
+    void an_8_bit_character_in_an_address_is_named_in_the_reply_so_the_line_stays_7_bit() throws Exception {
+        try (ImapFixture f = ImapFixture.start(dir); RawLmtp c = RawLmtp.open(f)) {
+            c.sendUtf8("MAIL FROM:<a@x>\r\nRCPT TO:<jos\u00e9@x>\r\nNOOP\r\n"); // é is c3 a9 in UTF-8
+            assertThat(c.readLine()).startsWith("250");
+            assertThat(c.readLine()).isEqualTo("550 5.1.1 <jos\\xc3\\xa9@x>: no such user here");
+            assertThat(c.readLine()).as("the NOOP's, the next reply").startsWith("250 ");
+        }
+    }
 }

@@ -48,6 +48,13 @@ final class RawLmtp implements AutoCloseable {
         out.flush();
     }
 
+    /** Sends this text as UTF-8 (8-bit where it is beyond ASCII): the caller writes every CR and LF. */
+    void sendUtf8(String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** One reply line, each byte a char (ISO-8859-1): a byte over 0x7f reads as a char over 0x7f. */
     String readLine() throws IOException {
         return in.readLine();
     }
