@@ -483,10 +483,45 @@ class ConsoleFxTest {
             return !list.getItems().isEmpty() && list.getItems().get(list.getItems().size() - 1).raw().endsWith("(the newest)");
         });
         WaitForAsyncUtils.waitForFxEvents();
-        int last = list.getItems().size() - 1;
-        javafx.scene.control.ScrollBar hbar = robot.lookup("#logList .scroll-bar").queryAll().stream()
+        assertTheNewestLogLineIsWholeAboveTheHorizontalScrollBar(robot, list);
+    }
+
+    @Test
+    void following_the_log_shows_its_newest_line_whole_when_a_long_line_brings_the_horizontal_scroll_bar(FxRobot robot) {
+        loaded(robot);
+        ConsoleFixture.openTab(robot, "#tabLog");
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ListView<org.mstore.api.LogLine> list = robot.lookup("#logList").queryAs(javafx.scene.control.ListView.class);
+        for (int i = 1; i <= 60; i++) {
+            console.engine().log("Store", org.mstore.api.LogLevel.NOTICE, "short line " + i);
+        }
+        await("the short lines are read", () -> {
+            robot.interact(() -> console.session().log().poll());
+            return !list.getItems().isEmpty() && list.getItems().get(list.getItems().size() - 1).raw().endsWith("short line 60");
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        javafx.scene.control.ScrollBar hbar = horizontalScrollBar(robot);
+        assertThat(hbar.isVisible()).as("the scroll bar before a line is wider than the list").isFalse();
+        console.engine().log("Store", org.mstore.api.LogLevel.NOTICE, "user/user0002/Lists: a line longer than the window is wide,"
+                + " so that the list needs its horizontal scroll bar from now on, in the layout after the one that scrolled to it (the newest)");
+        await("the long line is read", () -> {
+            robot.interact(() -> console.session().log().poll());
+            return list.getItems().get(list.getItems().size() - 1).raw().endsWith("(the newest)");
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTheNewestLogLineIsWholeAboveTheHorizontalScrollBar(robot, list);
+    }
+
+    private static javafx.scene.control.ScrollBar horizontalScrollBar(FxRobot robot) {
+        return robot.lookup("#logList .scroll-bar").queryAll().stream()
                 .map(n -> (javafx.scene.control.ScrollBar) n)
                 .filter(b -> b.getOrientation() == javafx.geometry.Orientation.HORIZONTAL).findFirst().orElseThrow();
+    }
+
+    private static void assertTheNewestLogLineIsWholeAboveTheHorizontalScrollBar(FxRobot robot,
+            javafx.scene.control.ListView<org.mstore.api.LogLine> list) {
+        int last = list.getItems().size() - 1;
+        javafx.scene.control.ScrollBar hbar = horizontalScrollBar(robot);
         assertThat(hbar.isVisible()).isTrue();
         Node cell = robot.lookup("#logList .list-cell").queryAll().stream()
                 .filter(n -> n instanceof javafx.scene.control.ListCell<?> c && c.getIndex() == last && c.isVisible())

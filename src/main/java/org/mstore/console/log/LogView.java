@@ -4,13 +4,17 @@ import org.mstore.api.LogLevel;
 import org.mstore.api.LogLine;
 import org.mstore.log.StoreLog;
 
+import javafx.application.Platform;
 import javafx.collections.ListChangeListener;
+import javafx.geometry.Orientation;
 import javafx.geometry.Pos;
+import javafx.scene.Node;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollBar;
 import javafx.scene.control.TextField;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
@@ -100,35 +104,29 @@ public final class LogView extends BorderPane {
         list.setTooltip(new javafx.scene.control.Tooltip("Double-click a line about a mailbox to show that mailbox"));
         setCenter(list);
         count.setText(vm.visible().size() + " of " + vm.lines().size() + " lines");
-        list.sceneProperty().addListener((o, was, is) -> showNewest(vm, list));
+        // Follow shows the newest line whole: when lines come, when the list has its skin (its flow and scroll bars), and
+        // when a line wider than the list brings the horizontal scroll bar in a later layout, as the bar covers the last line
+        list.skinProperty().addListener((o, was, is) -> {
+            showNewest(vm, list);
+            for (Node n : list.lookupAll(".scroll-bar")) {
+                if (n instanceof ScrollBar hbar && hbar.getOrientation() == Orientation.HORIZONTAL) {
+                    hbar.visibleProperty().addListener((v, wasShown, shown) -> showNewest(vm, list));
+                    hbar.heightProperty().addListener((v, wasHigh, high) -> showNewest(vm, list));
+                }
+            }
+        });
     }
 
     /**
-     * Follow: the newest line, shown whole. A line longer than the list is wide brings the horizontal scroll bar in a
-     * later layout, and the bar then covered the newest line: for the next few layouts the newest line is brought fully
-     * into view again (the list's flow moves only when it is not).
+     * With Follow on, scrolls to the newest line, after what is under way: a scroll the list's skin gets before it has
+     * heard of the new lines (this view's listener runs before the skin's), or in the middle of a layout, is lost.
      */
     private static void showNewest(LogViewModel vm, ListView<LogLine> list) {
-        if (!vm.followProperty().get() || vm.visible().isEmpty()) {
-            return;
-        }
-        list.scrollTo(vm.visible().size() - 1);
-        javafx.scene.Scene scene = list.getScene();
-        if (scene == null) {
-            return;
-        }
-        Runnable[] again = new Runnable[1];
-        int[] layouts = new int[1];
-        again[0] = () -> {
-            if (layouts[0]++ == 3) {
-                javafx.application.Platform.runLater(() -> scene.removePostLayoutPulseListener(again[0]));
+        Platform.runLater(() -> {
+            if (vm.followProperty().get() && !vm.visible().isEmpty()) {
+                list.scrollTo(vm.visible().size() - 1);
             }
-            if (layouts[0] <= 3 && vm.followProperty().get() && !vm.visible().isEmpty()
-                    && list.lookup(".virtual-flow") instanceof javafx.scene.control.skin.VirtualFlow<?> flow) {
-                flow.scrollTo(vm.visible().size() - 1);
-            }
-        };
-        scene.addPostLayoutPulseListener(again[0]);
+        });
     }
 
     public void focusFilter() {
