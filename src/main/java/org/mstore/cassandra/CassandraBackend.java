@@ -552,15 +552,6 @@ public final class CassandraBackend implements Backend {
         cql.ddl(statement);
     }
 
-    /** Every row a query over the cluster returns, to {@code sink} (tests compare what a step left). */
-    public void forEachRowForTests(String statement, java.util.function.Consumer<Row> sink, Object... values) {
-        cql.execute(statement, values).forEach(sink);
-    }
-
-    /** How many rows a query over the store's keyspaces returns (tests check that nothing is left behind). */
-    public long countForTests(String statement, Object... values) {
-        return cql.execute(statement, values).all().size();
-    }
 
     /** The first column of the first row a query returns, as a UUID (tests find blobs). */
     public java.util.UUID uuidForTests(String statement, Object... values) {

@@ -213,14 +213,14 @@ class CassandraInitOptionsTest {
     /** The store's tables in a keyspace, by name (from the cluster's schema). */
     private java.util.Set<String> tables(String keyspace) {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        probe.backend.forEachRowForTests("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?", r -> out.add(r.getString(0)), keyspace);
+        probe.forEachRow("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?", r -> out.add(r.getString(0)), keyspace);
         return out;
     }
 
     /** Every row of a store's {@code store_meta}, key to value. */
     private Map<String, String> storeMeta(String prefix) {
         Map<String, String> out = new java.util.TreeMap<>();
-        probe.backend.forEachRowForTests("SELECT key, value FROM " + prefix + "mbox.store_meta", r -> out.put(r.getString(0), r.getString(1)));
+        probe.forEachRow("SELECT key, value FROM " + prefix + "mbox.store_meta", r -> out.put(r.getString(0), r.getString(1)));
         return out;
     }
 
@@ -252,11 +252,11 @@ class CassandraInitOptionsTest {
         }
         assertThat(storeMeta(p)).as("store_meta after the read-only open").isEqualTo(meta);
         assertThat(tables(p + "mbox")).isEqualTo(mbox);
-        assertThat(probe.backend.countForTests("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isEqualTo(1);
+        assertThat(probe.rows("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isEqualTo(1);
 
         assertThat(run("msconfig", "list", "--store", a.toString())[0]).as("the read-write open").isEqualTo("0");
         assertThat(storeMeta(p)).containsEntry("lease-seconds", "5").containsEntry("consistency", "LOCAL_QUORUM");
-        assertThat(probe.backend.countForTests("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isZero();
+        assertThat(probe.rows("SELECT mailbox_id FROM " + p + "mbox.deleted_mailboxes WHERE shard = 0")).isZero();
     }
 
     @Test

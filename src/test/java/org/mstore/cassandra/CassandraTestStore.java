@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.mstore.api.MailboxName;
 import org.mstore.api.QueueEntry;
@@ -12,6 +13,8 @@ import org.mstore.api.UidSet;
 import org.mstore.engine.Engine;
 import org.mstore.testing.SettableClock;
 import org.mstore.testing.TestStore;
+
+import com.datastax.oss.driver.api.core.cql.Row;
 
 /** A Cassandra store for one test: its own local directory, the test class's keyspaces, a settable clock, a clean queue (no parked entries either) and default settings. */
 final class CassandraTestStore implements AutoCloseable {
@@ -75,9 +78,19 @@ final class CassandraTestStore implements AutoCloseable {
         return engine.queue().entriesAfter(0, 100_000);
     }
 
-    /** How many rows a query over the store's keyspaces returns. */
+    /** How many rows a query over the store's keyspaces ({@code {msg}}, {@code {mbox}}, {@code {cache}}) returns. */
     long rows(String cql, Object... values) {
-        return backend.countForTests(cql, values);
+        return cql().execute(cql, values).all().size();
+    }
+
+    /** Every row a query over the cluster returns, to {@code sink} (to compare what a step left). */
+    void forEachRow(String cql, Consumer<Row> sink, Object... values) {
+        cql().execute(cql, values).forEach(sink);
+    }
+
+    /** The store's own session: its storage's, which main code reaches in this package. */
+    private Cql cql() {
+        return ((CassandraStorage) backend.storage()).cql;
     }
 
     @Override
