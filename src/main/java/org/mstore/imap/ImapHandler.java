@@ -217,7 +217,11 @@ final class ImapHandler extends ChannelInboundHandlerAdapter implements Connecti
 
     @Override
     public void idling() {
-        // on the event loop before the continuation written next: the client's answer to it is decoded as one
+        // The decoder must know before the client's answer to "+ idling" is decoded, and it does without more: the session
+        // calls this, then writes the continuation, on a pool thread (never on the event loop: SessionQueue), and Netty
+        // posts a write from another thread as a task to the channel's event loop (no other executor is in the pipeline),
+        // into the same FIFO queue as this task. So this runs before the continuation is written, and the answer, which
+        // the client sends only once it has the continuation, is read after.
         channel.eventLoop().execute(decoder::idling);
     }
 }
