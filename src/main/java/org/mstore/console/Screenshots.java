@@ -34,7 +34,13 @@ final class Screenshots {
                 return;
             }
             List<Step> steps = new ArrayList<>();
-            steps.add(new Step(4, () -> save(stage, dir.resolve("queue.png"))));
+            steps.add(new Step(3.5, () -> {
+                // an entry selected, so that the picture shows its detail: why it was queued, by whom, when it is due
+                if (stage.getScene().lookup("#queueTable") instanceof javafx.scene.control.TableView<?> t && t.getItems().size() > 1) {
+                    t.getSelectionModel().select(1);
+                }
+            }));
+            steps.add(new Step(1, () -> save(stage, dir.resolve("queue.png"))));
             steps.add(new Step(0.5, () -> window.showMailbox("user/user0002/Lists")));
             steps.add(new Step(1.5, () -> save(stage, dir.resolve("mailboxes.png"))));
             steps.add(new Step(0.5, () -> select(window, "tabSettings")));
