@@ -493,31 +493,10 @@ public final class ConsoleResponsiveness {
             }
         }
         // the store opened again (File › Open recent): every view is built anew, by code that has run before
-        for (int round = 0; round < repeats; round++) {
-            openAndSettle(store);
-            for (int i = 1; i <= all.size(); i++) {
-                Tab tab = all.get(i % all.size());
-                awaitQuiet();
-                Probe p = measure("tab " + tab.getText(), () -> tabs().getSelectionModel().select(tab), null);
-                if (i < all.size()) {
-                    record("rebuilt tab " + tab.getId(), p);
-                }
-            }
-        }
+        firstSwitchesAfterReopen(store, all, 0, "rebuilt tab ");
         // the store opened again, then left alone for a while (no input): the console builds the views not shown yet
         // while it sits idle (MainWindow.prebuildWhenIdle), so a first switch then finds its view built
-        for (int round = 0; round < repeats; round++) {
-            openAndSettle(store);
-            Thread.sleep(IDLE_BEFORE_SWITCH_MILLIS);
-            for (int i = 1; i <= all.size(); i++) {
-                Tab tab = all.get(i % all.size());
-                awaitQuiet();
-                Probe p = measure("tab " + tab.getText(), () -> tabs().getSelectionModel().select(tab), null);
-                if (i < all.size()) {
-                    record("idle tab " + tab.getId(), p);
-                }
-            }
-        }
+        firstSwitchesAfterReopen(store, all, IDLE_BEFORE_SWITCH_MILLIS, "idle tab ");
         section("Tab switches (load before " + loadBefore + ", after " + load() + ")");
         for (Tab tab : all) {
             if (results.containsKey("first tab " + tab.getId())) {
@@ -539,6 +518,22 @@ public final class ConsoleResponsiveness {
         }
         for (Tab tab : all) {
             printRow("switch to " + tab.getId(), results.get("tab " + tab.getId()));
+        }
+    }
+
+    /** {@code repeats} rounds: the store opened again, left alone {@code idleMillis}, then every view's first switch. */
+    private void firstSwitchesAfterReopen(Path store, List<Tab> all, long idleMillis, String key) throws Exception {
+        for (int round = 0; round < repeats; round++) {
+            openAndSettle(store);
+            Thread.sleep(idleMillis);
+            for (int i = 1; i <= all.size(); i++) {
+                Tab tab = all.get(i % all.size());
+                awaitQuiet();
+                Probe p = measure("tab " + tab.getText(), () -> tabs().getSelectionModel().select(tab), null);
+                if (i < all.size()) {
+                    record(key + tab.getId(), p);
+                }
+            }
         }
     }
 
