@@ -38,6 +38,13 @@ public interface Queue {
      */
     QueueCounts counts(QueueQuery q);
 
+    /**
+     * What {@code q} matches, alone, with the change-feed sequence it is consistent with, as {@link #counts} reads it
+     * ({@link QueueCounts#perAction()} false): a new filter's count without counting every action again, which at a
+     * million entries is a pass over the queue of its own.
+     */
+    QueueCounts matching(QueueQuery q);
+
     /** One page of entries, filtered, sorted and cut where the entries live. */
     List<QueueEntry> page(QueueQuery q, long offset, int limit);
 

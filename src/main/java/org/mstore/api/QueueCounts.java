@@ -10,7 +10,17 @@ import java.util.Map;
  */
 public record QueueCounts(Map<Action, Long> byAction, long matching, long seq) {
     public QueueCounts {
-        byAction = java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(byAction));
+        byAction = byAction.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(byAction));
+    }
+
+    /** What {@code q} matches alone, with its sequence: the counts per action were not read ({@link Queue#matching}). */
+    public static QueueCounts matchingOnly(long matching, long seq) {
+        return new QueueCounts(Map.of(), matching, seq);
+    }
+
+    /** True when the counts per action were read (not {@link #matchingOnly}). */
+    public boolean perAction() {
+        return !byAction.isEmpty();
     }
 
     /** Pending entries of every action. */

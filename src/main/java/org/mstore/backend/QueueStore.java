@@ -176,6 +176,12 @@ public interface QueueStore {
      */
     org.mstore.api.QueueCounts counts(QueueQuery q);
 
+    /** What {@code q} matches, with its sequence (see {@link org.mstore.api.Queue#matching}); by default read with the rest. */
+    default org.mstore.api.QueueCounts matching(QueueQuery q) {
+        org.mstore.api.QueueCounts c = counts(q);
+        return org.mstore.api.QueueCounts.matchingOnly(c.matching(), c.seq());
+    }
+
     /** Waiting and running entries in RecNo order, streamed. */
     void forEach(Consumer<QueueEntry> sink);
 

@@ -900,6 +900,11 @@ public final class Engine implements MessageStore {
         }
 
         @Override
+        public org.mstore.api.QueueCounts matching(QueueQuery query) {
+            return q().matching(query);
+        }
+
+        @Override
         public List<org.mstore.api.ActionFigures> figures() {
             return ActionFiguresReport.of(q(), backend.features(), backend.settings().snapshot(), ctx.now());
         }

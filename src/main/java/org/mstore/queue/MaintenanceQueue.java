@@ -1089,6 +1089,19 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
         });
     }
 
+    /** What {@code q} matches and the change log's newest sequence, from one snapshot (the counts per action not read). */
+    @Override
+    public org.mstore.api.QueueCounts matching(QueueQuery q) {
+        return db.snapshot(c -> {
+            long seq;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
+                rs.next();
+                seq = rs.getLong(1);
+            }
+            return org.mstore.api.QueueCounts.matchingOnly(count(c, q), seq);
+        });
+    }
+
     private long count(Connection c, QueueQuery q) throws SQLException {
         if (q.mailboxText().isEmpty() && q.actions().size() > 0 && (q.states().equals(QueueQuery.PENDING)
                 || q.states().equals(EnumSet.of(QueueEntry.State.FAILED)))) {

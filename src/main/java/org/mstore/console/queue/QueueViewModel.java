@@ -53,6 +53,11 @@ public final class QueueViewModel {
     private final LongProperty matching = new SimpleLongProperty(0);
     /** The change-feed sequence the counts stand on (-1: none read yet): an event at or below it is already counted. */
     private long countedSeq = -1;
+    /**
+     * The sequence {@link #matching} stands on, read apart from the counts when the filter changes (Queue.matching:
+     * a new filter is counted without counting every action again); -1 until the applied filter's first read.
+     */
+    private long matchedSeq = -1;
     /** Counts being read; while any is, the events applied meanwhile are kept to be applied again on top of its answer. */
     private int countsInFlight;
     private final List<Delta> since = new ArrayList<>();
@@ -227,7 +232,8 @@ public final class QueueViewModel {
             applied.set(q);
             rows.setQuery(q);
             if (!QueueCounts.unfiltered(q) && !q.withSort(was.sort(), was.ascending()).equals(was)) {
-                refreshCounts(); // what the new filter matches, read with the counts
+                matchedSeq = -1; // the last filter's sequence says nothing of this one's count
+                refreshMatching(); // what the new filter matches (the counts per action stand)
             }
         }
     }
@@ -249,9 +255,18 @@ public final class QueueViewModel {
      * interleave, and "pending", "match", the page's rows and the status bar's count agree under any churn.
      */
     public void refreshCounts() {
+        read("Counting the queue", q -> engine.queue().counts(q));
+    }
+
+    /** Reads what the applied filter matches, alone, with its sequence (see {@link #refreshCounts}). */
+    private void refreshMatching() {
+        read("Counting what the filter matches", q -> engine.queue().matching(q));
+    }
+
+    private void read(String title, java.util.function.Function<QueueQuery, QueueCounts> how) {
         QueueQuery q = applied.get();
         countsInFlight++;
-        executor.execute("Counting the queue", () -> engine.queue().counts(q), c -> {
+        executor.execute(title, () -> how.apply(q), c -> {
             countsInFlight--;
             counted(q, c);
         }, e -> {
@@ -264,24 +279,26 @@ public final class QueueViewModel {
     }
 
     private void counted(QueueQuery q, QueueCounts c) {
-        if (c.seq() >= countedSeq) { // else an older read answered late: the counts stand on a newer one
+        // else an older read answered late: the counts stand on a newer one
+        if (c.perAction() && c.seq() >= countedSeq) {
             Map<Action, Long> n = new EnumMap<>(c.byAction());
-            long m = c.matching();
             for (Delta d : since) {
-                if (d.seq() > c.seq()) {
-                    if (d.pending()) {
-                        n.merge(d.entry().action(), (long) d.delta(), Long::sum);
-                    }
-                    if (d.pending() && q.matches(d.entry())) {
-                        m += d.delta();
-                    }
+                if (d.seq() > c.seq() && d.pending()) {
+                    n.merge(d.entry().action(), (long) d.delta(), Long::sum);
                 }
             }
             countedSeq = c.seq();
             n.forEach((a, v) -> counts.get(a).set(Math.max(0, v)));
-            if (q.equals(applied.get())) {
-                matching.set(Math.max(0, m));
+        }
+        if (c.seq() >= matchedSeq && q.equals(applied.get())) {
+            long m = c.matching();
+            for (Delta d : since) {
+                if (d.seq() > c.seq() && d.pending() && q.matches(d.entry())) {
+                    m += d.delta();
+                }
             }
+            matchedSeq = c.seq();
+            matching.set(Math.max(0, m));
         }
         if (countsInFlight == 0) {
             since.clear();
@@ -294,16 +311,16 @@ public final class QueueViewModel {
 
     /** Counts an event's entry unless the counts already include it (its change is at or below the counts' sequence). */
     private void count(long seq, QueueEntry e, int delta, boolean pending) {
-        if (seq != StoreEvent.UNKNOWN && seq <= countedSeq) {
-            return;
-        }
-        if (seq != StoreEvent.UNKNOWN && countsInFlight > 0) {
+        boolean known = seq != StoreEvent.UNKNOWN;
+        if (known && countsInFlight > 0) {
             since.add(new Delta(seq, e, delta, pending));
         }
         if (pending) {
-            LongProperty c = counts.get(e.action());
-            c.set(Math.max(0, c.get() + delta));
-            if (applied.get().matches(e)) {
+            if (!known || seq > countedSeq) {
+                LongProperty c = counts.get(e.action());
+                c.set(Math.max(0, c.get() + delta));
+            }
+            if ((!known || seq > matchedSeq) && applied.get().matches(e)) {
                 matching.set(Math.max(0, matching.get() + delta));
             }
         }

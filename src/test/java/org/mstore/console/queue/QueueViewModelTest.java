@@ -563,6 +563,39 @@ class QueueViewModelTest {
     }
 
     @Test
+    void a_new_filter_is_counted_alone_and_an_entry_its_read_saw_counts_once_in_match_and_once_in_pending() {
+        fill(s.engine, 20);
+        StepTaskExecutor step = new StepTaskExecutor();
+        QueueViewModel live = new QueueViewModel(s.engine, step, false);
+        live.load();
+        step.runPending();
+        long seen = s.engine.backend().changes().maxSeq();
+
+        live.mailboxFilterProperty().set("late");
+        live.applyFilter(); // reads what "late" matches, alone: the counts per action stand on the load's read
+        enqueue(s.engine, "user/late1", Action.REPAIR, 0); // before that read: it sees late1
+        step.runPending();
+        eventsAfter(seen).forEach(e -> dispatch(live, e)); // late1's event: newer than the counts, not than the match
+        step.runPending();
+
+        QueueQuery q = QueueQuery.all().withMailboxText("late");
+        assertThat(live.rows().totalProperty().get()).as("match").isEqualTo(s.engine.queue().count(q)).isEqualTo(1);
+        assertThat(live.totalProperty().get()).as("pending").isEqualTo(s.engine.queue().count()).isEqualTo(21);
+        assertThat(live.countProperty(Action.REPAIR).get()).isEqualTo(s.engine.queue().countsByAction().get(Action.REPAIR));
+    }
+
+    @Test
+    void what_a_filter_matches_is_read_alone_with_the_sequence_it_includes() {
+        fill(s.engine, 20);
+        enqueue(s.engine, "user/late1", Action.REPAIR, 0);
+        QueueQuery q = QueueQuery.all().withMailboxText("late");
+        org.mstore.api.QueueCounts m = s.engine.queue().matching(q);
+        assertThat(m.perAction()).isFalse();
+        assertThat(m.matching()).isEqualTo(1);
+        assertThat(m.seq()).isEqualTo(s.engine.backend().changes().maxSeq());
+    }
+
+    @Test
     void a_discarded_parked_entry_is_not_uncounted_from_pending() {
         fill(s.engine, 10);
         StepTaskExecutor step = new StepTaskExecutor();
