@@ -248,11 +248,14 @@ public final class ChangeLog implements org.mstore.backend.ChangeFeed {
 
     @Override
     public long maxSeq() {
-        return db.read(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.read(ChangeLog::maxSeq);
+    }
+
+    /** The highest sequence given out, as {@code c}'s transaction sees it (within a snapshot: the one its reads include). */
+    public static long maxSeq(java.sql.Connection c) throws java.sql.SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 }

@@ -1073,11 +1073,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     @Override
     public org.mstore.api.QueueCounts counts(QueueQuery q) {
         return db.snapshot(c -> {
-            long seq;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
-                rs.next();
-                seq = rs.getLong(1);
-            }
+            long seq = ChangeLog.maxSeq(c);
             Map<Action, Long> byAction = new EnumMap<>(Action.class);
             long total = 0;
             for (Action a : Action.values()) {
@@ -1093,11 +1089,7 @@ public final class MaintenanceQueue implements org.mstore.backend.QueueStore, Ch
     @Override
     public org.mstore.api.QueueCounts matching(QueueQuery q) {
         return db.snapshot(c -> {
-            long seq;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM change_log")) {
-                rs.next();
-                seq = rs.getLong(1);
-            }
+            long seq = ChangeLog.maxSeq(c);
             return org.mstore.api.QueueCounts.matchingOnly(count(c, q), seq);
         });
     }
